@@ -1,0 +1,129 @@
+"""Verified pairs -> stories: pure functions, no Beam.
+
+Clustering is average linkage over the sparse graph of verified pairs: two groups merge
+only while the *average* similarity over all their cross pairs (missing pairs count as 0)
+stays at or above the threshold. Single linkage (connected components) would let one
+article that shares a little with two stories glue them together; average linkage needs
+most members of both groups to agree, so a bridging article joins one story at most.
+
+Connected components come first: average linkage never merges across them (an average at
+or above the threshold needs at least one pair at or above it), so each component is
+clustered on its own, in parallel, and a component's size bounds the work.
+
+Example:
+    >>> average_linkage(3, {(0, 1): 0.9, (1, 2): 0.2}, threshold=0.5)
+    [0, 0, 2]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+
+
+class UnionFind:
+    """Disjoint sets over hashable items; each set is named by its smallest member."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+
+    def add(self, item: str) -> None:
+        self._parent.setdefault(item, item)
+
+    def find(self, item: str) -> str:
+        self.add(item)
+        root = item
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[item] != root:
+            self._parent[item], item = root, self._parent[item]
+        return root
+
+    def union(self, first: str, second: str) -> None:
+        root_a, root_b = self.find(first), self.find(second)
+        if root_a != root_b:
+            # The smaller id becomes the root, so component names do not depend on order.
+            low, high = sorted((root_a, root_b))
+            self._parent[high] = low
+
+    def components(self) -> dict[str, str]:
+        """Maps every item to the smallest member of its set."""
+        return {item: self.find(item) for item in self._parent}
+
+
+def connected_components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Maps every article on an edge to its component's smallest article id."""
+    sets = UnionFind()
+    for first, second in edges:
+        sets.union(first, second)
+    return sets.components()
+
+
+def average_linkage(num_nodes: int, similarities: Mapping[tuple[int, int], float], threshold: float) -> list[int]:
+    """Average-linkage clusters of nodes 0..n-1 given sparse pair similarities.
+
+    Returns each node's cluster label: the smallest node index in its cluster. Merges are
+    taken best first; ties go to the smaller (i, j), so the result is deterministic.
+    """
+    links: list[dict[int, float]] = [{} for _ in range(num_nodes)]
+    for (i, j), similarity in similarities.items():
+        if i == j:
+            continue
+        links[i][j] = links[i].get(j, 0.0) + similarity
+        links[j][i] = links[j].get(i, 0.0) + similarity
+    size = [1] * num_nodes
+    members: list[list[int]] = [[node] for node in range(num_nodes)]
+    heap = [(-total, i, j) for i in range(num_nodes) for j, total in links[i].items() if i < j]
+    heapq.heapify(heap)
+    while heap:
+        negative_average, i, j = heapq.heappop(heap)
+        if -negative_average < threshold:
+            break
+        if not members[i] or not members[j] or j not in links[i]:
+            continue
+        if links[i][j] / (size[i] * size[j]) != -negative_average:
+            continue  # stale: one side has grown since this entry was pushed
+        keep, gone = min(i, j), max(i, j)
+        for neighbour, total in links[gone].items():
+            if neighbour == keep:
+                continue
+            links[keep][neighbour] = links[keep].get(neighbour, 0.0) + total
+            links[neighbour][keep] = links[keep][neighbour]
+            del links[neighbour][gone]
+        del links[keep][gone]
+        links[gone] = {}
+        size[keep] += size[gone]
+        members[keep].extend(members[gone])
+        members[gone] = []
+        for neighbour, total in links[keep].items():
+            low, high = min(keep, neighbour), max(keep, neighbour)
+            heapq.heappush(heap, (-(total / (size[keep] * size[neighbour])), low, high))
+    labels = [0] * num_nodes
+    for root, group in enumerate(members):
+        for node in group:
+            labels[node] = root
+    return labels
+
+
+def cluster_component(
+    article_ids: Sequence[str], pairs: Iterable[tuple[str, str, float]], threshold: float
+) -> list[list[str]]:
+    """Splits one connected component into stories; each story's ids are sorted."""
+    ids = sorted(set(article_ids))
+    index = {article_id: position for position, article_id in enumerate(ids)}
+    similarities: dict[tuple[int, int], float] = {}
+    for a, b, score in pairs:
+        i, j = sorted((index[a], index[b]))
+        similarities[(i, j)] = max(score, similarities.get((i, j), 0.0))
+    labels = average_linkage(len(ids), similarities, threshold)
+    stories: dict[int, list[str]] = {}
+    for position, label in enumerate(labels):
+        stories.setdefault(label, []).append(ids[position])
+    return sorted(stories.values())
+
+
+def cluster_id(member_ids: Iterable[str]) -> str:
+    """A deterministic story id derived from the story's smallest article id."""
+    anchor = min(member_ids)
+    return "s_" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:16]

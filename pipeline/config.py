@@ -1,0 +1,241 @@
+"""The one frozen, validated configuration shared by every stage.
+
+A config is loaded from a TOML file (``configs/default.toml`` by default) with the standard
+library's ``tomllib``, which only parses data: no input can run code. Command-line flags
+override single values with ``--set section.key=value``. Every value is checked when the
+config is built, so a bad value fails before any pipeline starts, with a message that says
+what to change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or out of range."""
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    max_chars: int = 1_000_000
+    min_words: int = 1
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    # Word unigrams (stemmed content words), capitalised names and adjacent content-word pairs.
+    kinds: tuple[str, ...] = ("word", "name", "pair")
+    salient_terms: int = 20
+    df_buckets: int = 1 << 22
+
+
+@dataclass(frozen=True)
+class LshConfig:
+    num_perm: int = 64
+    threshold: float = 0.02
+    seed: int = 1
+    bucket_cap: int = 500
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    min_score: float = 0.08
+    max_days_apart: float = 7.0
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    threshold: float = 0.15
+    max_component: int = 5000
+
+
+@dataclass(frozen=True)
+class SentenceConfig:
+    match_threshold: float = 0.5
+    representative: str = "medoid"
+    min_words: int = 4
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    compression: str = "zstd"
+    row_group_size: int = 100_000
+    num_shards: int = 1
+
+
+@dataclass(frozen=True)
+class Config:
+    input: InputConfig = field(default_factory=InputConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    lsh: LshConfig = field(default_factory=LshConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    sentences: SentenceConfig = field(default_factory=SentenceConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_FEATURE_KINDS = {"word", "name", "pair"}
+_REPRESENTATIVE_RULES = {"medoid", "earliest", "longest"}
+_COMPRESSIONS = {"zstd", "snappy", "gzip", "none"}
+
+
+def _check(condition: bool, key: str, message: str) -> None:
+    if not condition:
+        raise ConfigError(f"{key}: {message}")
+
+
+def validate(config: Config) -> None:
+    """Raises ConfigError naming the first value that is out of range."""
+    c = config
+    _check(c.input.max_chars > 0, "input.max_chars", "must be a positive number of characters")
+    _check(c.input.min_words >= 1, "input.min_words", "must be at least 1")
+    kinds = set(c.features.kinds)
+    _check(bool(kinds), "features.kinds", f"choose at least one of {sorted(_FEATURE_KINDS)}")
+    _check(
+        kinds <= _FEATURE_KINDS,
+        "features.kinds",
+        f"unknown kind(s) {sorted(kinds - _FEATURE_KINDS)}; choose from {sorted(_FEATURE_KINDS)}",
+    )
+    _check(
+        1 <= c.features.salient_terms <= 10_000,
+        "features.salient_terms",
+        "must be between 1 and 10000",
+    )
+    _check(
+        c.features.df_buckets >= 1024 and c.features.df_buckets & (c.features.df_buckets - 1) == 0,
+        "features.df_buckets",
+        "must be a power of two of at least 1024 (e.g. 4194304)",
+    )
+    _check(2 <= c.lsh.num_perm <= 1024, "lsh.num_perm", "must be between 2 and 1024")
+    _check(0.0 < c.lsh.threshold < 1.0, "lsh.threshold", "must be strictly between 0 and 1")
+    _check(c.lsh.seed >= 0, "lsh.seed", "must be a non-negative integer")
+    _check(c.lsh.bucket_cap >= 2, "lsh.bucket_cap", "must be at least 2 (a bucket of one makes no pair)")
+    _check(0.0 <= c.verify.min_score <= 1.0, "verify.min_score", "must be between 0 and 1")
+    _check(c.verify.max_days_apart > 0, "verify.max_days_apart", "must be a positive number of days")
+    _check(0.0 < c.cluster.threshold <= 1.0, "cluster.threshold", "must be in (0, 1]")
+    _check(
+        c.cluster.threshold >= c.verify.min_score,
+        "cluster.threshold",
+        f"must be at least verify.min_score ({c.verify.min_score}); pairs below min_score are not kept",
+    )
+    _check(c.cluster.max_component >= 2, "cluster.max_component", "must be at least 2")
+    _check(
+        0.0 < c.sentences.match_threshold <= 1.0,
+        "sentences.match_threshold",
+        "must be in (0, 1]",
+    )
+    _check(
+        c.sentences.representative in _REPRESENTATIVE_RULES,
+        "sentences.representative",
+        f"must be one of {sorted(_REPRESENTATIVE_RULES)}",
+    )
+    _check(c.sentences.min_words >= 1, "sentences.min_words", "must be at least 1")
+    _check(
+        c.output.compression in _COMPRESSIONS,
+        "output.compression",
+        f"must be one of {sorted(_COMPRESSIONS)}",
+    )
+    _check(c.output.row_group_size >= 1, "output.row_group_size", "must be at least 1")
+    _check(c.output.num_shards >= 1, "output.num_shards", "must be at least 1")
+
+
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Config)}
+
+
+def _section_class(name: str) -> type:
+    return {
+        "input": InputConfig,
+        "features": FeatureConfig,
+        "lsh": LshConfig,
+        "verify": VerifyConfig,
+        "cluster": ClusterConfig,
+        "sentences": SentenceConfig,
+        "output": OutputConfig,
+    }[name]
+
+
+def _coerce(key: str, default: Any, value: Any) -> Any:
+    """Converts a TOML or command-line value to the type of the field's default."""
+    expected = type(default)
+    if isinstance(value, str) and expected is not str:
+        text = value.strip()
+        if expected is bool:
+            if text.lower() not in {"true", "false"}:
+                raise ConfigError(f"{key}: expected true or false, got {value!r}")
+            return text.lower() == "true"
+        if expected is tuple:
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        try:
+            return expected(text)
+        except ValueError:
+            raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}") from None
+    if expected is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        return tuple(value)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}")
+    return value
+
+
+def from_dict(data: dict[str, Any]) -> Config:
+    """Builds a validated Config from nested dicts; unknown keys are errors, not ignored."""
+    sections = {}
+    for name, values in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"{name}: unknown section; known sections are {sorted(_SECTIONS)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{name}: expected a table of settings")
+        cls = _section_class(name)
+        defaults = cls()
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(f"{name}.{key}: unknown setting; known settings are {sorted(known)}")
+            kwargs[key] = _coerce(f"{name}.{key}", getattr(defaults, key), value)
+        sections[name] = cls(**kwargs)
+    return Config(**sections)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Applies ``section.key=value`` strings on top of nested config dicts."""
+    merged = {name: dict(values) for name, values in data.items()}
+    for item in overrides:
+        path, sep, value = item.partition("=")
+        section, dot, key = path.strip().partition(".")
+        if not sep or not dot or not key:
+            raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. cluster.threshold=0.2")
+        merged.setdefault(section, {})[key] = value
+    return merged
+
+
+def load(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Loads, overrides and validates a config; raises ConfigError with the file name on failure."""
+    config_path = Path(path) if path else DEFAULT_CONFIG_PATH
+    try:
+        with open(config_path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {config_path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config_path}: not valid TOML ({error})") from None
+    try:
+        return from_dict(apply_overrides(data, overrides or []))
+    except ConfigError as error:
+        raise ConfigError(f"{config_path}: {error}") from None

@@ -1,0 +1,176 @@
+"""Paraphrase-robust feature sets of an article: pure functions, no Beam.
+
+Rewrites of one wire story share few exact word runs but keep the same content words,
+names and numbers, and many of the same two-word phrases ("security guarantees",
+"karoline leavitt"). An article becomes a bag of three kinds of terms:
+
+- ``word``: a content word (stop words dropped), lower-cased and lightly stemmed;
+- ``name``: a capitalised word that does not start a sentence (people, places, bodies),
+  which counts a second time because names separate stories that share a topic;
+- ``pair``: two adjacent content words, which separates same-topic stories better than
+  single words do.
+
+Terms are weighted by sublinear TF-IDF (document frequencies from a pipeline pass) and
+compared by cosine. The few highest-weighted terms of an article (its *salient terms*)
+are the set that MinHash LSH samples to propose candidate pairs.
+
+Example:
+    >>> content_words("The U.S. troops won't be sent, Trump said.")
+    ['u.s', 'troop', 'sent', 'trump', 'said']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from pipeline.text import split_sentences
+
+STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst an and another any anyhow anyone anything anyway anywhere
+    are around as at be became because become becomes becoming been before beforehand behind
+    being below beside besides between beyond both but by can cannot could did do does doing
+    done down due during each either else elsewhere enough even ever every everyone
+    everything everywhere except few for former formerly from further had has have having he
+    hence her here hereafter hereby herein hers herself him himself his how however i if in
+    indeed into is it its itself just last latter least less many may me meanwhile might mine
+    more moreover most mostly much must my myself namely neither never nevertheless next no
+    nobody none noone nor not nothing now nowhere of off often on once one only onto or other
+    others otherwise our ours ourselves out over own per perhaps please rather re same seem
+    seemed seeming seems several she should since so some somehow someone something sometime
+    sometimes somewhere still such than that the their theirs them themselves then thence
+    there thereafter thereby therefore therein thereupon these they this those though through
+    throughout thru thus to together too toward towards under until up upon us very via was we
+    well were what whatever when whence whenever where whereafter whereas whereby wherein
+    whereupon wherever whether which while whither who whoever whole whom whose why will with
+    within without would yet you your yours yourself yourselves 's 't s t don't didn't doesn't
+    isn't aren't wasn't weren't won't wouldn't can't couldn't shouldn't it's he's she's that's
+    there's they're we're i'm i've we've they've you're let's mr mrs ms
+    """.split()
+)
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['.\-](?=[^\W_]))*|\d(?:[\d,.](?=\d)|\d)*")
+_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s", "ly")
+FEATURE_KINDS = ("word", "name", "pair")
+
+
+def stem(word: str) -> str:
+    """Strips one common suffix, keeping at least four letters ('troops' -> 'troop')."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _normal_word(token: str) -> str:
+    word = token.lower()
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed content words of a text, in order (stop words and 1-letter words dropped)."""
+    words = []
+    for token in _TOKEN.findall(text):
+        word = _normal_word(token)
+        if len(word) > 1 and word not in STOP_WORDS:
+            words.append(stem(word))
+    return words
+
+
+def term_counts(text: str, kinds: Iterable[str] = FEATURE_KINDS) -> Counter[str]:
+    """Counts the article's terms of the chosen kinds (see the module docstring)."""
+    kinds = set(kinds)
+    counts: Counter[str] = Counter()
+    for sentence in split_sentences(text):
+        previous: str | None = None
+        for position, token in enumerate(_TOKEN.findall(sentence)):
+            word = _normal_word(token)
+            if len(word) < 2 or word in STOP_WORDS:
+                previous = None
+                continue
+            term = stem(word)
+            if "word" in kinds:
+                counts[term] += 1
+            if "name" in kinds and position > 0 and token[0].isupper():
+                counts["N:" + word] += 1
+            if "pair" in kinds and previous is not None:
+                counts[previous + " " + term] += 1
+            previous = term
+    return counts
+
+
+def term_id(term: str) -> int:
+    """A stable 32-bit id of a term (the same in every worker and every run)."""
+    return zlib.crc32(term.encode("utf-8"))
+
+
+def idf(document_frequency: np.ndarray | int, num_documents: int) -> np.ndarray:
+    """Smoothed inverse document frequency, ln((N + 1) / (df + 1)) + 1, as in scikit-learn."""
+    return np.log((num_documents + 1) / (np.asarray(document_frequency, dtype=np.float64) + 1)) + 1.0
+
+
+class TermVector:
+    """An L2-normalised sparse TF-IDF vector: sorted term ids and their weights."""
+
+    __slots__ = ("ids", "weights")
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray) -> None:
+        self.ids = ids
+        self.weights = weights
+
+    def __reduce__(self):  # compact pickling between Beam stages
+        return (TermVector, (self.ids, self.weights))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def cosine(self, other: TermVector) -> float:
+        _, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
+        return float(np.dot(self.weights[mine], other.weights[theirs]))
+
+
+def weigh_terms(
+    counts: Counter[str], df_table: np.ndarray, num_documents: int
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Sublinear TF-IDF weights of an article's terms.
+
+    Returns the terms, their ids and their unnormalised weights, in the order of ``counts``.
+    ``df_table`` holds document frequencies by ``term_id & (len(df_table) - 1)``.
+    """
+    terms = list(counts)
+    ids = np.fromiter((term_id(t) for t in terms), dtype=np.uint32, count=len(terms))
+    tf = np.fromiter((counts[t] for t in terms), dtype=np.float64, count=len(terms))
+    mask = np.uint32(len(df_table) - 1)
+    weights = (1.0 + np.log(tf)) * idf(df_table[ids & mask], num_documents)
+    return terms, ids, weights
+
+
+def term_vector(ids: np.ndarray, weights: np.ndarray) -> TermVector:
+    """Builds the normalised vector; id collisions inside one article are summed."""
+    if len(ids) == 0:
+        return TermVector(np.zeros(0, np.uint32), np.zeros(0, np.float32))
+    unique, inverse = np.unique(ids, return_inverse=True)
+    summed = np.zeros(len(unique), dtype=np.float64)
+    np.add.at(summed, inverse, weights)
+    norm = math.sqrt(float(np.dot(summed, summed))) or 1.0
+    return TermVector(unique, (summed / norm).astype(np.float32))
+
+
+def salient_terms(terms: Sequence[str], weights: np.ndarray, k: int) -> list[str]:
+    """The k highest-weighted terms; ties broken by the term itself, so the set is stable."""
+    order = sorted(range(len(terms)), key=lambda i: (-round(float(weights[i]), 9), terms[i]))
+    return [terms[i] for i in order[:k]]
+
+
+def term_buckets(counts: Iterable[str], num_buckets: int) -> np.ndarray:
+    """The distinct document-frequency buckets an article's terms fall in."""
+    ids = np.fromiter((term_id(t) for t in counts), dtype=np.uint32)
+    return np.unique(ids & np.uint32(num_buckets - 1))

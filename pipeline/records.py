@@ -1,0 +1,67 @@
+"""The typed records that travel between stages, defined once.
+
+Articles are identified by their stable string ``id`` everywhere; nothing depends on the
+position of a row in a file.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from pipeline.features import TermVector
+
+
+class Article(NamedTuple):
+    """One valid input article. ``published_us``: microseconds since the epoch (UTC) or None."""
+
+    id: str
+    text: str
+    outlet: str | None = None
+    title: str | None = None
+    published_us: int | None = None
+    url: str | None = None
+    source: str = ""
+    record: int = 0
+
+
+class Reject(NamedTuple):
+    """An input record that could not be used, with a reason code and a human detail."""
+
+    source: str
+    record: int
+    reason: str
+    detail: str
+    raw: str
+
+
+class AnalysedArticle(NamedTuple):
+    """An article after clean-up: its sentences, boilerplate removed and term counts."""
+
+    article: Article
+    sentences: tuple[str, ...]
+    boilerplate: tuple[tuple[str, str], ...]
+    terms: dict[str, int]
+    content_hash: str
+
+
+class ArticleSketch(NamedTuple):
+    """What candidate generation and verification need of an article, kept compact."""
+
+    id: str
+    outlet: str | None
+    published_us: int | None
+    vector: TermVector
+    signature: np.ndarray
+
+
+class ScoredPair(NamedTuple):
+    """A candidate pair and the verifier's decision; ``a < b`` by id."""
+
+    a: str
+    b: str
+    score: float
+    days_apart: float | None
+    verified: bool
+    reason: str

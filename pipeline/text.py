@@ -1,0 +1,269 @@
+"""Text clean-up and sentence splitting: pure functions, no Beam.
+
+``normalise`` makes text comparable across outlets (Unicode form, quotes, dashes, spaces,
+HTML markup). ``strip_boilerplate`` removes lines that are not news content (``Read more:``
+prompts, trailing link lists, author contact lines, hashtag lines, newsletter prompts) and
+returns what it removed so callers can count it. ``split_sentences`` is a rule-based
+segmenter that knows news abbreviations ("U.S.", "Sen.", "Jan.") and closing quotes.
+
+Example:
+    >>> split_sentences('Sen. Smith met U.S. officials. "We agreed," he said. It ended.')
+    ['Sen. Smith met U.S. officials.', '"We agreed," he said.', 'It ended.']
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2022": "-",
+        "\u00b7": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u200b": "",
+        "\ufeff": "",
+    }
+)
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
+_INLINE_SPACE = re.compile(r"[ \t\f\v\r]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment, turning block elements into line breaks."""
+
+    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
+    _SKIPPED = {"script", "style", "noscript", "template"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self._skip_depth += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_TAG.findall(text, 0, 20_000)) >= 2
+
+
+def strip_html(text: str) -> str:
+    """Returns the visible text of an HTML fragment (scripts and styles dropped)."""
+    extractor = _TextExtractor()
+    extractor.feed(text)
+    extractor.close()
+    return "".join(extractor.parts)
+
+
+def normalise(text: str) -> str:
+    """Unicode NFKC, plain quotes and dashes, HTML to text, tidy spaces and blank lines."""
+    if looks_like_html(text):
+        text = strip_html(text)
+    elif "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _CONTROL.sub("", text)
+    lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# --- boilerplate -------------------------------------------------------------------------
+
+_PROMPT_LINE = re.compile(
+    r"^(read more|read also|see also|related( stories| articles| coverage)?|more on this|"
+    r"recommended( reading)?|watch|listen|click here|sign up|subscribe|follow us|"
+    r"download (our|the) app|advertisement|share this|share on)\b[^.!?]{0,200}$"
+    r"|^(read more|related|see also|watch|listen)\s*:",
+    re.IGNORECASE,
+)
+_LIST_HEADER = re.compile(
+    r"^(more (must[- ]reads|stories|from|on|news)|most (read|popular|viewed)|"
+    r"related (stories|articles|coverage|links)|recommended|you may also like|"
+    r"top stories|trending|further reading)\b",
+    re.IGNORECASE,
+)
+_NEWSLETTER = re.compile(
+    r"\b(newsletter|sign up|subscribe)\b.{0,80}\b(inbox|email|free|today|here|now|daily|weekly)\b",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(
+    r"^(write to|contact|email|e-mail|reach|follow)\b.{0,120}(@|\bat\b\s+\S+\.(com|org|net))",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_HASHTAG_LINE = re.compile(r"^(#\w+[\s,]*)+$")
+_URL_LINE = re.compile(r"^(\S+://\S+|www\.\S+)$", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*([-*+>]|\d{1,2}[.)])\s+")
+_COPYRIGHT = re.compile(r"^(\(c\)|copyright|©|all rights reserved)\b", re.IGNORECASE)
+
+
+def boilerplate_reason(line: str) -> str | None:
+    """Names why a single line is boilerplate, or returns None for news content."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    if _HASHTAG_LINE.match(stripped):
+        return "hashtags"
+    if _URL_LINE.match(stripped):
+        return "link"
+    if _PROMPT_LINE.match(stripped):
+        return "prompt"
+    if _CONTACT.match(stripped) or (_EMAIL.search(stripped) and len(stripped.split()) <= 12):
+        return "contact"
+    if _NEWSLETTER.search(stripped) and len(stripped.split()) <= 30:
+        return "newsletter"
+    if _COPYRIGHT.match(stripped):
+        return "copyright"
+    return None
+
+
+def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Removes boilerplate lines; returns the clean text and the (reason, line) pairs removed.
+
+    A link-list header ("More Must-Reads from TIME") removes itself and the short bullet or
+    title lines that follow it, up to the next paragraph of real prose.
+    """
+    kept: list[str] = []
+    removed: list[tuple[str, str]] = []
+    in_link_list = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if in_link_list:
+            is_list_item = bool(_BULLET.match(stripped)) or (
+                0 < len(stripped.split()) <= 12 and not stripped.endswith((".", '"', "'"))
+            )
+            if not stripped or is_list_item:
+                if stripped:
+                    removed.append(("link_list", stripped))
+                continue
+            in_link_list = False
+        if _LIST_HEADER.match(stripped) and len(stripped.split()) <= 8:
+            removed.append(("link_list", stripped))
+            in_link_list = True
+            continue
+        reason = boilerplate_reason(stripped)
+        if reason:
+            removed.append((reason, stripped))
+            continue
+        kept.append(line)
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(kept)).strip(), removed
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sen rep reps gov gen lt col maj sgt capt cmdr adm cpl pvt supt insp
+    st jr sr rev hon pres sec amb atty det messrs mmes fr sra sr
+    inc corp ltd co bros llc plc dept univ assn est approx vs etc al cf eg ie fig no nos vol
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    ala ariz ark calif colo conn del fla ga ill ind kan kans ky la md mass mich minn miss mo
+    mont neb nev okla ore pa penn tenn tex va vt wash wis wisc wyo
+    mt ft ave blvd rd hwy
+    """.split()
+)
+# Dotted abbreviations such as "U.S." end a sentence only before a word that usually starts one.
+_SENTENCE_STARTERS = frozenset(
+    """
+    the a an he she it they we i you this that these those there his her its their our
+    but and or so yet in on at for with after before when while if as by from to of
+    however meanwhile still also then now later earlier last next
+    """.split()
+)
+_BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[A-Z0-9])')
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_NEXT_WORD = re.compile(r"[\"'(\[]?([A-Za-z]+)")
+MAX_UNPUNCTUATED_WORDS = 40
+
+
+def _is_abbreviation(prefix: str, following: str) -> bool:
+    match = _WORD_BEFORE.search(prefix)
+    if not match:
+        return False
+    word = match.group(1)
+    bare = word.rstrip(".").lower()
+    if "." in word.rstrip("."):
+        # "U.S." or "D.C.": a boundary only if the next word looks like a sentence start.
+        nxt = _NEXT_WORD.match(following)
+        return not (nxt and nxt.group(1).lower() in _SENTENCE_STARTERS)
+    if len(bare) == 1 and word[0].isupper():
+        return True  # an initial, as in "John F. Kennedy"
+    return bare in ABBREVIATIONS
+
+
+def _chunk_words(text: str, size: int = MAX_UNPUNCTUATED_WORDS) -> list[str]:
+    words = text.split()
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+
+
+def _split_line(line: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(line):
+        end = match.end(2)
+        if match.group(1) == "." and _is_abbreviation(line[start : match.start(1)], line[match.end() :]):
+            continue
+        pieces.append(line[start:end].strip())
+        start = match.end()
+    pieces.append(line[start:].strip())
+    sentences: list[str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        # Text without sentence punctuation is cut into bounded chunks, not one giant sentence.
+        if len(piece.split()) > 2 * MAX_UNPUNCTUATED_WORDS and not re.search(r"[.!?]", piece):
+            sentences.extend(_chunk_words(piece))
+        else:
+            sentences.append(piece)
+    return sentences
+
+
+def split_sentences(text: str) -> list[str]:
+    """Splits text into sentences; line breaks always end a sentence."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            sentences.extend(_split_line(line))
+    return sentences
+
+
+def is_heading(sentence: str) -> bool:
+    """A short line without closing punctuation, such as a section heading or a headline."""
+    stripped = sentence.strip()
+    return len(stripped.split()) <= 14 and not stripped.endswith((".", "!", "?", '"', "'", ":"))
