@@ -53,7 +53,6 @@ class VerifyConfig:
 @dataclass(frozen=True)
 class ClusterConfig:
     threshold: float = 0.15
-    max_component: int = 5000
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,6 @@ def validate(config: Config) -> None:
         "cluster.threshold",
         f"must be at least verify.min_score ({c.verify.min_score}); pairs below min_score are not kept",
     )
-    _check(c.cluster.max_component >= 2, "cluster.max_component", "must be at least 2")
     _check(
         0.0 < c.sentences.match_threshold <= 1.0,
         "sentences.match_threshold",

@@ -1,4 +1,4 @@
-"""LSH banding: signatures -> band keys -> candidate pairs (pure core; Beam in stages.py).
+"""LSH banding: signatures -> band keys -> candidate pairs, grouped inside Beam.
 
 A signature of ``b * r`` MinHash values is cut into ``b`` bands of ``r`` rows; two articles
 become a candidate pair when all ``r`` values of at least one band agree. For a Jaccard
@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import apache_beam as beam
 import numpy as np
+from apache_beam.metrics import Metrics
 from datasketch.lsh import _optimal_param
 
 
@@ -50,3 +52,82 @@ def bucket_pairs(article_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
     for i, first in enumerate(members):
         for second in members[i + 1 :]:
             yield first, second
+
+
+# --- Beam stage --------------------------------------------------------------------------
+
+
+class _BucketFn(beam.CombineFn):
+    """Collects a bucket's article ids, keeping at most ``cap + 1`` so memory stays bounded.
+
+    Only the count matters once a bucket is over the cap (it is skipped whole), so the
+    ids kept past that point are irrelevant and the result stays deterministic.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+
+    def create_accumulator(self):
+        return 0, []
+
+    def add_input(self, accumulator, article_id):
+        count, ids = accumulator
+        if len(ids) <= self._cap:
+            ids.append(article_id)
+        return count + 1, ids
+
+    def merge_accumulators(self, accumulators):
+        count, ids = 0, []
+        for other_count, other_ids in accumulators:
+            count += other_count
+            ids.extend(other_ids[: self._cap + 1 - len(ids)])
+        return count, ids
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+class _PairsFromBucketFn(beam.DoFn):
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._buckets = Metrics.counter("lsh", "shared_buckets")
+        self._oversized = Metrics.counter("lsh", "oversized_buckets_skipped")
+        self._skipped_members = Metrics.counter("lsh", "oversized_bucket_members")
+        self._largest = Metrics.distribution("lsh", "bucket_size")
+
+    def process(self, keyed_bucket):
+        _, (count, ids) = keyed_bucket
+        if count < 2:
+            return
+        self._buckets.inc()
+        self._largest.update(count)
+        if count > self._cap:
+            self._oversized.inc()
+            self._skipped_members.inc(count)
+            return
+        yield from bucket_pairs(ids)
+
+
+class GenerateCandidates(beam.PTransform):
+    """ArticleSketch -> distinct candidate pairs (smaller id, larger id), grouped on band keys.
+
+    No index of the whole corpus is held anywhere: each band key is a Beam key, so the
+    grouping is spread over workers like any other shuffle.
+    """
+
+    def __init__(self, bands: int, rows: int, bucket_cap: int) -> None:
+        super().__init__()
+        self._bands = bands
+        self._rows = rows
+        self._cap = bucket_cap
+
+    def expand(self, sketches):
+        bands, rows = self._bands, self._rows
+        return (
+            sketches
+            | "BandKeys"
+            >> beam.FlatMap(lambda sketch: ((key, sketch.id) for key in band_keys(sketch.signature, bands, rows)))
+            | "CollectBuckets" >> beam.CombinePerKey(_BucketFn(self._cap))
+            | "PairsInBucket" >> beam.ParDo(_PairsFromBucketFn(self._cap))
+            | "DistinctPairs" >> beam.Distinct()
+        )

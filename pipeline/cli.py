@@ -1,0 +1,128 @@
+"""The ``storymatch`` command: argument parsing and printing only.
+
+    storymatch run                      # the seeds in ./seeds -> tables in ./out
+    storymatch run --input articles.jsonl --output out/ --set cluster.threshold=0.2
+    storymatch run --input gs://bucket/in/*.jsonl --output gs://bucket/out \\
+        --runner DataflowRunner --project P --region R --temp_location gs://bucket/tmp
+
+Flags the command does not know are passed to Beam unchanged (``--runner``,
+``--direct_num_workers``, Dataflow/Flink/Spark options), as in Beam's own examples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline import config as config_module
+from pipeline.read import InputError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        default=None,
+        help="TOML config file (default: configs/default.toml shipped with the package)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one config value, e.g. --set cluster.threshold=0.2 (repeatable)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show Beam's own logs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storymatch",
+        description="Find news articles that rewrite the same story, and what each outlet changed.",
+        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser(
+        "run",
+        help="detect stories in articles and write Parquet tables",
+        description="Read articles, group rewrites of the same story, write Parquet tables.",
+        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+    )
+    run.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        metavar="PATH",
+        help="JSON Lines / Parquet file, glob, or folder of .txt/.jsonl/.parquet files "
+        "(repeatable; default: seeds)",
+    )
+    run.add_argument("--output", default="out", help="output folder for the tables (default: out)")
+    _add_config_flags(run)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    if not verbose:
+        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore")
+
+
+def _print_summary(job) -> None:
+    clusters = pq.read_table(f"{job.output}/clusters", columns=["size"]) if job.row_counts["clusters"] else None
+    sizes = clusters.column("size") if clusters is not None else None
+    multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0) if sizes is not None else 0
+    largest = int(pc.max(sizes).as_py() or 0) if sizes is not None else 0
+    rows = job.row_counts
+    print(f"storymatch: run {job.run_id} finished in {job.seconds:.1f}s")
+    print(f"  articles read      {job.counters.get('read/records', 0)}")
+    print(f"  articles kept      {rows['articles']}")
+    print(f"  rejected           {rows['rejects']}")
+    print(f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})")
+    print(f"  candidate pairs    {rows['pairs']} (LSH {job.bands} bands x {job.rows} rows)")
+    print(f"  unique sentences   {rows['unique_sentences']}")
+    print("tables:")
+    for table, path in sorted(job.tables.items()):
+        print(f"  {table:<20} {path}/*.parquet ({rows[table]} rows)")
+    print(f"manifest: {job.output}/manifest.json")
+
+
+def _run(args, beam_args: list[str]) -> int:
+    from pipeline.run import run_job  # imports Beam: keep --help fast
+
+    config = config_module.load(args.config, args.overrides)
+    job = run_job(args.inputs or ["seeds"], args.output, config, beam_args)
+    _print_summary(job)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        if args.command == "run":
+            return _run(args, beam_args)
+    except (config_module.ConfigError, InputError) as error:
+        print(f"storymatch: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except RuntimeError as error:
+        print(f"storymatch: failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

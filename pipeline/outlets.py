@@ -1,0 +1,251 @@
+"""Stage 6: per story, the representative article, sentence alignments and what each outlet added.
+
+Within a story every article's sentences are aligned with the sentences of every article
+from *another* outlet (``align``). A sentence is unique to its outlet when no other
+outlet's article has a counterpart scoring at least ``sentences.match_threshold``; its
+``novelty`` is 1 minus its best score. Several articles from one outlet (updates) are only
+compared with other outlets. Headings and sentences under ``sentences.min_words`` words are
+aligned but never reported as unique.
+
+The representative is chosen by ``sentences.representative``:
+
+- ``medoid`` (default): the article that covers the others best, i.e. the largest sum over
+  the other articles of the share of their sentences that have a counterpart in it;
+- ``earliest``: the first published;
+- ``longest``: the most words.
+
+Ties go to the earliest published (unknown times last), then the smallest id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from pipeline.align import best_matches, sentence_terms
+from pipeline.config import SentenceConfig
+from pipeline.features import TermVector, term_vector, weigh_terms
+from pipeline.records import AnalysedArticle
+from pipeline.text import is_heading
+
+# A story with more articles than this compares each article with its closest ones only.
+MAX_COMPARED_ARTICLES = 25
+
+
+def outlet_key(analysed: AnalysedArticle) -> str:
+    """Articles without an outlet count as an outlet of their own."""
+    article = analysed.article
+    return article.outlet if article.outlet else f"\x00{article.id}"
+
+
+def _tie_break(analysed: AnalysedArticle) -> tuple:
+    published = analysed.article.published_us
+    return (published is None, published or 0, analysed.article.id)
+
+
+def choose_representative(members: list[AnalysedArticle], coverage: dict[str, float], rule: str) -> str:
+    """Picks the representative article id by ``rule`` (see the module docstring)."""
+    if rule == "earliest":
+        return min(members, key=_tie_break).article.id
+    if rule == "longest":
+        return min(members, key=lambda m: (-len(m.article.text.split()), *_tie_break(m))).article.id
+    return min(members, key=lambda m: (-round(coverage.get(m.article.id, 0.0), 9), *_tie_break(m))).article.id
+
+
+def reportable(sentence: str, min_words: int) -> bool:
+    return len(sentence.split()) >= min_words and not is_heading(sentence)
+
+
+def _closest(index: int, vectors: list[TermVector], candidates: list[int], limit: int) -> list[int]:
+    if len(candidates) <= limit:
+        return candidates
+    scored = sorted(candidates, key=lambda other: (-vectors[index].cosine(vectors[other]), other))
+    return sorted(scored[:limit])
+
+
+def describe_story(
+    story_id: str,
+    members: list[AnalysedArticle],
+    vectors: list[TermVector],
+    config: SentenceConfig,
+) -> dict[str, list[dict[str, Any]]]:
+    """All output rows of one story (articles, clusters, representatives, unique sentences,
+    sentence alignments). ``members`` and ``vectors`` are parallel and sorted by id."""
+    threshold = config.match_threshold
+    count = len(members)
+    outlets = [outlet_key(member) for member in members]
+    terms = [[sentence_terms(s) for s in member.sentences] for member in members]
+    eligible = [[reportable(s, config.min_words) for s in member.sentences] for member in members]
+    first_copy: dict[str, str] = {}
+    for member in members:
+        first_copy.setdefault(member.content_hash, member.article.id)
+
+    # matches[(x, y)] = best match in article y for each sentence of article x.
+    matches: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    for x in range(count):
+        others = [y for y in range(count) if outlets[y] != outlets[x]]
+        for y in _closest(x, vectors, others, MAX_COMPARED_ARTICLES):
+            if members[x].content_hash == members[y].content_hash:
+                matches[(x, y)] = [(i, 1.0) for i in range(len(terms[x]))]
+            else:
+                matches[(x, y)] = best_matches(terms[x], terms[y])
+
+    coverage: dict[str, float] = defaultdict(float)
+    for (x, y), found in matches.items():
+        shares = [score >= threshold for (_, score), ok in zip(found, eligible[x], strict=True) if ok]
+        if shares:
+            coverage[members[y].article.id] += sum(shares) / len(shares)
+    representative = choose_representative(members, coverage, config.representative)
+    rep_index = next(i for i, m in enumerate(members) if m.article.id == representative)
+
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for x, member in enumerate(members):
+        article = member.article
+        rows["articles"].append(
+            {
+                "article_id": article.id,
+                "cluster_id": story_id,
+                "outlet": article.outlet,
+                "title": article.title,
+                "published_at": article.published_us,
+                "url": article.url,
+                "source_file": article.source,
+                "source_record": article.record,
+                "num_sentences": len(member.sentences),
+                "boilerplate_lines": len(member.boilerplate),
+                "duplicate_of": None if first_copy[member.content_hash] == article.id else first_copy[member.content_hash],
+                "is_representative": x == rep_index,
+                "similarity_to_representative": 1.0
+                if x == rep_index
+                else round(vectors[x].cosine(vectors[rep_index]), 6),
+            }
+        )
+        compared = [y for (a, y) in matches if a == x]
+        best = [(-1.0, "", -1)] * len(member.sentences)
+        for y in sorted(compared, key=lambda y: members[y].article.id):
+            for i, (j, score) in enumerate(matches[(x, y)]):
+                rows["sentence_alignments"].append(
+                    {
+                        "cluster_id": story_id,
+                        "article_id": article.id,
+                        "sentence_index": i,
+                        "matched_article_id": members[y].article.id,
+                        "matched_sentence_index": j,
+                        "score": round(score, 6),
+                    }
+                )
+                if score > best[i][0]:
+                    best[i] = (score, members[y].article.id, j)
+        if not compared:
+            continue  # a story with a single outlet: nothing to compare against
+        for i, sentence in enumerate(member.sentences):
+            if eligible[x][i] and best[i][0] < threshold:
+                rows["unique_sentences"].append(
+                    {
+                        "cluster_id": story_id,
+                        "outlet": article.outlet,
+                        "article_id": article.id,
+                        "sentence_index": i,
+                        "sentence": sentence,
+                        "novelty": round(1.0 - max(best[i][0], 0.0), 6),
+                    }
+                )
+
+    shared_by_outlet: dict[str, list[bool]] = defaultdict(list)
+    for x in range(count):
+        found = matches.get((x, rep_index))
+        for i, ok in enumerate(eligible[x]):
+            if ok:
+                shared = x == rep_index or members[x].content_hash == members[rep_index].content_hash
+                if not shared and found is not None:
+                    shared = found[i][1] >= threshold
+                shared_by_outlet[outlets[x]].append(shared)
+    published = [m.article.published_us for m in members if m.article.published_us is not None]
+    rep = members[rep_index]
+    rows["clusters"].append(
+        {
+            "cluster_id": story_id,
+            "size": count,
+            "num_outlets": len(set(outlets)),
+            "outlets": sorted({m.article.outlet for m in members if m.article.outlet}),
+            "representative_id": representative,
+            "first_published_at": min(published) if published else None,
+            "last_published_at": max(published) if published else None,
+            "outlet_coverage": [
+                {"outlet": key if not key.startswith("\x00") else None, "shared_with_representative": round(
+                    sum(flags) / len(flags), 6)}
+                for key, flags in sorted(shared_by_outlet.items())
+                if count > 1
+            ],
+        }
+    )
+    rows["representatives"].append(
+        {
+            "cluster_id": story_id,
+            "article_id": rep.article.id,
+            "outlet": rep.article.outlet,
+            "title": rep.article.title,
+            "published_at": rep.article.published_us,
+            "text": "\n".join(rep.sentences),
+        }
+    )
+    return rows
+
+
+class _DescribeFn(beam.DoFn):
+    def __init__(self, config: SentenceConfig) -> None:
+        self._config = config
+        self._unique = Metrics.counter("outlets", "unique_sentences")
+        self._stories = Metrics.counter("outlets", "stories")
+
+    def process(self, keyed, frequencies):
+        story_id, members = keyed
+        num_documents, df_table = frequencies
+        members = sorted(members, key=lambda m: m.article.id)
+        vectors = [term_vector(*weigh_terms(m.terms, df_table, num_documents)[1:]) for m in members]
+        rows = describe_story(story_id, members, vectors, self._config)
+        self._stories.inc()
+        self._unique.inc(len(rows.get("unique_sentences", [])))
+        for table, table_rows in rows.items():
+            for row in table_rows:
+                yield beam.pvalue.TaggedOutput(table, row)
+
+
+STORY_TABLES = ("articles", "clusters", "representatives", "unique_sentences", "sentence_alignments")
+
+
+def _join_story(keyed):
+    _, grouped = keyed
+    stories = list(grouped["story"])
+    for analysed in grouped["article"]:
+        yield stories[0], analysed
+
+
+class DescribeStories(beam.PTransform):
+    """(AnalysedArticle, (article id, cluster id), document frequencies) -> story table rows.
+
+    Returns a dict of PCollections of row dicts, one per table in ``STORY_TABLES``.
+    """
+
+    def __init__(self, config: SentenceConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, inputs):
+        analysed, assignments, frequencies = inputs
+        by_story = (
+            {
+                "article": analysed | "KeyById" >> beam.Map(lambda item: (item.article.id, item)),
+                "story": assignments,
+            }
+            | "JoinStory" >> beam.CoGroupByKey()
+            | "KeyByStory" >> beam.FlatMap(_join_story)
+            | "GroupStories" >> beam.GroupByKey()
+        )
+        results = by_story | "Describe" >> beam.ParDo(
+            _DescribeFn(self._config), beam.pvalue.AsSingleton(frequencies)
+        ).with_outputs(*STORY_TABLES)
+        return {table: results[table] for table in STORY_TABLES}

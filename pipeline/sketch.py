@@ -1,0 +1,110 @@
+"""Stage 2: document frequencies, TF-IDF vectors and MinHash signatures.
+
+Document frequencies are counted in one pass over the corpus into a fixed table of
+``features.df_buckets`` counters indexed by a stable hash of each term (the hashing trick:
+a few MB whatever the vocabulary, so it travels to every worker as a side input). Each
+article then becomes an ``ArticleSketch``: its normalised TF-IDF vector (for verification)
+and the MinHash signature of its ``features.salient_terms`` highest-weighted terms (for
+LSH). Signatures are computed for batches of articles at once.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from pipeline.config import Config
+from pipeline.features import salient_terms, term_buckets, term_vector, weigh_terms
+from pipeline.records import AnalysedArticle, ArticleSketch
+from pipeline.signatures import BatchMinHasher
+
+
+class DocumentFrequencyFn(beam.CombineFn):
+    """Sums per-article term-bucket sets into (document count, df table)."""
+
+    def __init__(self, num_buckets: int) -> None:
+        self._num_buckets = num_buckets
+
+    def create_accumulator(self):
+        return 0, None
+
+    def add_input(self, accumulator, buckets: np.ndarray):
+        count, table = accumulator
+        if table is None:
+            table = np.zeros(self._num_buckets, dtype=np.uint32)
+        table[buckets] += 1
+        return count + 1, table
+
+    def merge_accumulators(self, accumulators):
+        count, table = 0, None
+        for other_count, other_table in accumulators:
+            count += other_count
+            if other_table is not None:
+                table = other_table.copy() if table is None else table + other_table
+        return count, table
+
+    def extract_output(self, accumulator):
+        count, table = accumulator
+        if table is None:
+            table = np.zeros(self._num_buckets, dtype=np.uint32)
+        return count, table
+
+
+class _SketchBatchFn(beam.DoFn):
+    """Turns a batch of analysed articles into sketches with one MinHash matrix operation."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._hasher: BatchMinHasher | None = None
+        self._sketched = Metrics.counter("sketch", "articles")
+
+    def setup(self) -> None:
+        # Permutations depend only on (num_perm, seed): build them once per worker.
+        self._hasher = BatchMinHasher(self._config.lsh.num_perm, self._config.lsh.seed)
+
+    def process(self, batch: list[AnalysedArticle], frequencies):
+        assert self._hasher is not None
+        num_documents, df_table = frequencies
+        vectors, salient_sets = [], []
+        for analysed in batch:
+            terms, ids, weights = weigh_terms(analysed.terms, df_table, num_documents)
+            vectors.append(term_vector(ids, weights))
+            salient_sets.append(salient_terms(terms, weights, self._config.features.salient_terms))
+        signatures = self._hasher.signatures(salient_sets)
+        for analysed, vector, signature in zip(batch, vectors, signatures, strict=True):
+            self._sketched.inc()
+            article = analysed.article
+            yield ArticleSketch(article.id, article.outlet, article.published_us, vector, signature)
+
+
+class CountDocumentFrequencies(beam.PTransform):
+    """AnalysedArticle -> a single (document count, df table) element."""
+
+    def __init__(self, num_buckets: int) -> None:
+        super().__init__()
+        self._num_buckets = num_buckets
+
+    def expand(self, analysed):
+        num_buckets = self._num_buckets
+        return (
+            analysed
+            | "TermBuckets" >> beam.Map(lambda item: term_buckets(item.terms, num_buckets))
+            | "SumBuckets" >> beam.CombineGlobally(DocumentFrequencyFn(num_buckets))
+        )
+
+
+class SketchArticles(beam.PTransform):
+    """(AnalysedArticle, frequencies) -> ArticleSketch; frequencies travel as a side input."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, inputs):
+        analysed, frequencies = inputs
+        return (
+            analysed
+            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=512)
+            | "Sketch" >> beam.ParDo(_SketchBatchFn(self._config), beam.pvalue.AsSingleton(frequencies))
+        )

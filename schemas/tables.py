@@ -1,0 +1,130 @@
+"""The output tables' schemas: one ``pyarrow.schema`` per table, every column documented.
+
+The writers are given these schemas explicitly, so a table's columns and types never
+depend on the data of a particular run. ``TABLES`` is the list the pipeline writes.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def _field(name: str, data_type: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, data_type, nullable=nullable, metadata={"doc": doc})
+
+
+ARTICLES = pa.schema(
+    [
+        _field("article_id", pa.string(), "The article's id from the input.", nullable=False),
+        _field("cluster_id", pa.string(), "The story this article belongs to (a story of one if unmatched).", False),
+        _field("outlet", pa.string(), "Publishing outlet, if the input gave one."),
+        _field("title", pa.string(), "Headline, if the input gave one."),
+        _field("published_at", TIMESTAMP, "Publication time in UTC; null when missing or unparseable."),
+        _field("url", pa.string(), "Article URL, if the input gave one."),
+        _field("source_file", pa.string(), "Input file the article was read from."),
+        _field("source_record", pa.int64(), "1-based line (JSON Lines) or row (Parquet) in that file."),
+        _field("num_sentences", pa.int32(), "Sentences after boilerplate was stripped."),
+        _field("boilerplate_lines", pa.int32(), "Lines removed as boilerplate (prompts, link lists, contacts)."),
+        _field("duplicate_of", pa.string(), "Id of the identical article this one copies, else null."),
+        _field("is_representative", pa.bool_(), "True for the article chosen to represent its story.", False),
+        _field(
+            "similarity_to_representative",
+            pa.float64(),
+            "TF-IDF cosine with the story's representative article (1.0 for the representative).",
+        ),
+    ]
+)
+
+CLUSTERS = pa.schema(
+    [
+        _field("cluster_id", pa.string(), "Story id, stable for the same input and config.", False),
+        _field("size", pa.int32(), "Number of articles in the story.", False),
+        _field("num_outlets", pa.int32(), "Number of distinct outlets (articles without one count apart).", False),
+        _field("outlets", pa.list_(pa.string()), "Distinct named outlets, sorted."),
+        _field("representative_id", pa.string(), "Article chosen to represent the story.", False),
+        _field("first_published_at", TIMESTAMP, "Earliest publication time among the articles."),
+        _field("last_published_at", TIMESTAMP, "Latest publication time among the articles."),
+        _field(
+            "outlet_coverage",
+            pa.list_(pa.struct([("outlet", pa.string()), ("shared_with_representative", pa.float64())])),
+            "Per outlet: share of its sentences that have a counterpart in the representative.",
+        ),
+    ]
+)
+
+REPRESENTATIVES = pa.schema(
+    [
+        _field("cluster_id", pa.string(), "Story id.", False),
+        _field("article_id", pa.string(), "The representative article.", False),
+        _field("outlet", pa.string(), "Its outlet."),
+        _field("title", pa.string(), "Its headline."),
+        _field("published_at", TIMESTAMP, "Its publication time."),
+        _field("text", pa.string(), "Its text after clean-up (boilerplate removed).", False),
+    ]
+)
+
+UNIQUE_SENTENCES = pa.schema(
+    [
+        _field("cluster_id", pa.string(), "Story id.", False),
+        _field("outlet", pa.string(), "Outlet that added the sentence (null if the input named none)."),
+        _field("article_id", pa.string(), "Article the sentence is from.", False),
+        _field("sentence_index", pa.int32(), "0-based position of the sentence in the cleaned article.", False),
+        _field("sentence", pa.string(), "The sentence.", False),
+        _field("novelty", pa.float64(), "1 - best match score against other outlets' articles (higher = newer).", False),
+    ]
+)
+
+SENTENCE_ALIGNMENTS = pa.schema(
+    [
+        _field("cluster_id", pa.string(), "Story id.", False),
+        _field("article_id", pa.string(), "Article of the sentence.", False),
+        _field("sentence_index", pa.int32(), "0-based sentence position in that article.", False),
+        _field("matched_article_id", pa.string(), "Another outlet's article in the same story.", False),
+        _field("matched_sentence_index", pa.int32(), "Its best-matching sentence, -1 if none shares a word."),
+        _field("score", pa.float64(), "Similarity of the two sentences, 0-1.", False),
+    ]
+)
+
+PAIRS = pa.schema(
+    [
+        _field("article_a", pa.string(), "Smaller article id of the pair.", False),
+        _field("article_b", pa.string(), "Larger article id of the pair.", False),
+        _field("score", pa.float64(), "TF-IDF cosine of the two articles (1.0 for exact duplicates).", False),
+        _field("days_apart", pa.float64(), "Days between publication times; null if either is unknown."),
+        _field("verified", pa.bool_(), "True when the pair passed verification and links the two articles.", False),
+        _field("reason", pa.string(), "verified, low_score, too_far_apart or exact_duplicate.", False),
+    ]
+)
+
+REJECTS = pa.schema(
+    [
+        _field("source_file", pa.string(), "Input file of the record.", False),
+        _field("source_record", pa.int64(), "1-based line or row number in that file.", False),
+        _field("reason", pa.string(), "Reason code, e.g. malformed_json, missing_id, duplicate_id.", False),
+        _field("detail", pa.string(), "What exactly was wrong, for a person."),
+        _field("raw", pa.string(), "The raw record, first 1,000 characters."),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "clusters": CLUSTERS,
+    "representatives": REPRESENTATIVES,
+    "unique_sentences": UNIQUE_SENTENCES,
+    "sentence_alignments": SENTENCE_ALIGNMENTS,
+    "pairs": PAIRS,
+    "rejects": REJECTS,
+}
+
+# The column each table's rows are sorted by, so queries by story read few row groups.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "articles": ("cluster_id", "article_id"),
+    "clusters": ("cluster_id",),
+    "representatives": ("cluster_id",),
+    "unique_sentences": ("cluster_id", "article_id", "sentence_index"),
+    "sentence_alignments": ("cluster_id", "article_id", "sentence_index", "matched_article_id"),
+    "pairs": ("article_a", "article_b"),
+    "rejects": ("source_file", "source_record", "reason"),
+}
