@@ -1,0 +1,508 @@
+"""Read articles: JSON Lines, Parquet and folders of .txt files -> Article or Reject.
+
+Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``). A
+folder stands for the input files directly inside it (not its subfolders): ``*.jsonl``,
+``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``.
+
+- JSON Lines and Parquet records have the fields ``id`` and ``text`` (required) and
+  ``outlet``, ``title``, ``published_at``, ``url`` (optional). ``Article.record`` is the
+  1-based line or row number.
+- A ``.txt`` file is one article: its id is the file's stem, its text the file's contents.
+  Metadata comes from an optional sidecar ``<stem>.json`` object in the same folder (which is
+  not an input itself); without one, outlet and title are the stem.
+- ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
+  or a number of seconds since the epoch. Anything else is counted and read as unknown
+  (``published_us = None``); the article is kept.
+
+Every record that cannot be used becomes a ``Reject`` with one of these reasons, and a
+counter ``read/rejected_<reason>``:
+
+    invalid_utf8      the line or file is not valid UTF-8
+    malformed_json    the line (or a .txt file's sidecar) is not valid JSON
+    not_an_object     the line (or sidecar) is JSON, but not an object
+    missing_id        id is absent, null, empty or not a string or an integer
+    missing_text      text is absent or null
+    text_not_string   text is not a string
+    empty_text        text is empty or whitespace only
+    too_long          text has more than ``input.max_chars`` characters
+    duplicate_id      an earlier record (by source, then record number) has the same id
+    unreadable_file   the file could not be read (I/O error, corrupt gzip or Parquet)
+    error_<Type>      parsing the record raised <Type>: a bug, kept rather than fatal
+
+Problems with the inputs as a whole (nothing matches, an unsupported file type, a Parquet
+file without ``id`` or ``text``) raise ``InputError`` from ``resolve_inputs`` before the
+pipeline starts.
+
+Example:
+    >>> from pipeline.read import parse_file, parse_published
+    >>> [a.id for a in parse_file("seeds/000_82247ac584becfb2.txt", max_chars=1_000_000)]
+    ['000_82247ac584becfb2']
+    >>> parse_published("Tue, 19 Aug 2025 10:00:00 +0000")
+    1755597600000000
+
+In a pipeline::
+
+    read = pipeline | "ReadArticles" >> ReadArticles(resolve_inputs(["seeds/"]), max_chars=1_000_000)
+    read["articles"], read["rejects"]
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from pipeline.records import Article, Reject
+
+ARTICLES = "articles"
+REJECTS = "rejects"
+RAW_LIMIT = 1_000
+REQUIRED_COLUMNS = ("id", "text")
+FIELDS = ("id", "text", "outlet", "title", "published_at", "url")
+
+_SUFFIX_KINDS = {
+    ".jsonl": "json_lines",
+    ".ndjson": "json_lines",
+    ".json": "json_lines",
+    ".jsonl.gz": "json_lines",
+    ".ndjson.gz": "json_lines",
+    ".json.gz": "json_lines",
+    ".parquet": "parquet",
+    ".txt": "text",
+}
+# Errors that mean "this file cannot be read", as opposed to "this record is bad".
+_FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
+# Rows per Parquet batch: bounds memory per file whatever the row-group size.
+_PARQUET_BATCH_ROWS = 1_024
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Beyond 9999-12-31 a datetime cannot represent the value, so it cannot be a publication date.
+_MAX_EPOCH_SECONDS = 253_402_300_799
+_COUNTER_NAMESPACE = "read"
+
+
+class InputError(ValueError):
+    """The inputs of a run cannot be used: nothing matches, or a file has the wrong type or columns."""
+
+
+# --- Resolving the command line's input arguments to files ---
+
+
+def resolve_inputs(patterns: list[str]) -> list[str]:
+    """Expands files, globs and folders to a sorted list of input files.
+
+    Raises InputError when an argument matches nothing, a file's type is not supported, or a
+    Parquet file lacks the ``id`` or ``text`` column (only its schema is read).
+    """
+    files: set[str] = set()
+    for pattern in patterns:
+        matched = _expand(pattern)
+        if not matched:
+            raise InputError(f"input {pattern!r} matches no files")
+        files.update(matched)
+    for path in files:
+        if _kind(path) is None:
+            raise _unsupported(path)
+    sidecars = {_sidecar_path(path) for path in files if _kind(path) == "text"}
+    inputs = sorted(files - sidecars)
+    for path in inputs:
+        if _kind(path) == "parquet":
+            _check_parquet_columns(path)
+    return inputs
+
+
+def _expand(pattern: str) -> list[str]:
+    if not any(char in pattern for char in "*?["):
+        # A folder (or an object-store prefix) stands for the input files directly inside it.
+        inside = [path for path in _match(FileSystems.join(pattern, "*")) if _kind(path)]
+        if inside or pattern.endswith("/") or os.path.isdir(pattern):
+            return inside
+    return _match(pattern)
+
+
+def _match(pattern: str) -> list[str]:
+    try:
+        (result,) = FileSystems.match([pattern])
+    except (OSError, ValueError) as error:  # unknown scheme, missing credentials, bad pattern
+        raise InputError(f"input {pattern!r} cannot be listed: {error}") from None
+    return [metadata.path for metadata in result.metadata_list]
+
+
+def _check_parquet_columns(path: str) -> None:
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            names = set(pq.read_schema(handle).names)
+    except _FILE_ERRORS as error:
+        raise InputError(f"{path}: cannot read the Parquet schema ({error})") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    if missing:
+        raise InputError(f"{path}: Parquet file lacks required column(s) {', '.join(missing)}")
+
+
+def _kind(path: str) -> str | None:
+    name = path.lower()
+    return next((kind for suffix, kind in _SUFFIX_KINDS.items() if name.endswith(suffix)), None)
+
+
+def _unsupported(path: str) -> InputError:
+    return InputError(f"{path}: unsupported file type; expected one of {', '.join(_SUFFIX_KINDS)}")
+
+
+def _sidecar_path(text_path: str) -> str:
+    return text_path[: -len(".txt")] + ".json"
+
+
+# --- Parsing one file (pure apart from reading it) ---
+
+
+def parse_file(
+    path: str, max_chars: int, on_unparseable_date: Callable[[], Any] | None = None
+) -> Iterator[Article | Reject]:
+    """Yields one Article or Reject per record of ``path``, in file order.
+
+    ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
+    could not be parsed (the pipeline counts them). A file that cannot be read yields one
+    ``unreadable_file`` reject (after whatever records were read before the error).
+    """
+    readers = {"json_lines": _read_json_lines, "parquet": _read_parquet, "text": _read_text_file}
+    kind = _kind(path)
+    if kind is None:
+        raise _unsupported(path)
+    on_bad_date = on_unparseable_date or (lambda: None)
+    try:
+        yield from readers[kind](path, max_chars, on_bad_date)
+    except _FILE_ERRORS as error:
+        yield Reject(path, 0, "unreadable_file", f"cannot read {path}: {error}", "")
+
+
+class _Rejected(Exception):
+    """Raised while building a record to reject it with a reason code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+    compression = CompressionTypes.GZIP if path.lower().endswith(".gz") else CompressionTypes.UNCOMPRESSED
+    with FileSystems.open(path, compression_type=compression) as handle:
+        # readline rather than iteration: Beam's gzip reader is not iterable. Splitting on b"\n"
+        # alone means a stray "\r" or U+2028 inside a record never splits it.
+        for number, line_with_end in enumerate(iter(handle.readline, b""), start=1):
+            line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
+            if line.strip():
+                yield _guarded(
+                    path,
+                    number,
+                    f"line {number}",
+                    line,
+                    _json_line_article,
+                    path,
+                    number,
+                    max_chars,
+                    on_bad_date,
+                )
+
+
+def _json_line_article(
+    line: bytes, source: str, number: int, max_chars: int, on_bad_date: Callable[[], Any]
+) -> Article:
+    # A byte-order mark is legal at the start of a UTF-8 file but json.loads refuses it.
+    fields = _json_object(line, "utf-8-sig" if number == 1 else "utf-8")
+    return _article(fields, source, number, max_chars, on_bad_date)
+
+
+def _read_parquet(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        parquet = pq.ParquetFile(handle)
+        # Absent required columns are left to the per-row checks (resolve_inputs refuses them earlier).
+        columns = [name for name in FIELDS if name in parquet.schema_arrow.names]
+        number = 0
+        for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=columns):
+            for row in batch.to_pylist():
+                number += 1
+                yield _guarded(
+                    path, number, f"row {number}", row, _article, path, number, max_chars, on_bad_date
+                )
+
+
+def _read_text_file(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+    stem = FileSystems.split(path)[1][: -len(".txt")]
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        contents = handle.read()
+    sidecar_path = _sidecar_path(path)
+    sidecar = None
+    if FileSystems.exists(sidecar_path):
+        with FileSystems.open(sidecar_path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            sidecar = handle.read()
+    yield _guarded(
+        path, 1, "text file", contents, _text_file_article, stem, sidecar, path, max_chars, on_bad_date
+    )
+
+
+def _text_file_article(
+    contents: bytes,
+    stem: str,
+    sidecar: bytes | None,
+    source: str,
+    max_chars: int,
+    on_bad_date: Callable[[], Any],
+) -> Article:
+    try:
+        text = contents.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _Rejected("invalid_utf8", f"not valid UTF-8 at byte {error.start}") from None
+    fields: dict[str, Any] = {"outlet": stem, "title": stem}
+    if sidecar is not None:
+        try:
+            metadata = _json_object(sidecar, "utf-8-sig")
+        except _Rejected as rejected:
+            raise _Rejected(rejected.reason, f"sidecar {_sidecar_path(source)}: {rejected.message}") from None
+        fields.update(
+            {name: metadata[name] for name in ("outlet", "title", "published_at", "url") if name in metadata}
+        )
+    fields.update(id=stem, text=text)
+    return _article(fields, source, 1, max_chars, on_bad_date)
+
+
+def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
+    try:
+        decoded = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise _Rejected("invalid_utf8", f"not valid UTF-8 at byte {error.start}") from None
+    try:
+        value = json.loads(decoded)
+    except json.JSONDecodeError as error:
+        raise _Rejected("malformed_json", f"{error.msg.lower()} at column {error.colno}") from None
+    if not isinstance(value, dict):
+        raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
+    return value
+
+
+def _article(
+    fields: Mapping[str, Any], source: str, record: int, max_chars: int, on_bad_date: Callable[[], Any]
+) -> Article:
+    """Checks one record's fields in the order of the reason codes and builds its Article."""
+    article_id = fields.get("id")
+    if article_id is None or isinstance(article_id, bool):
+        raise _Rejected("missing_id", "no id" if article_id is None else "id is a boolean")
+    if isinstance(article_id, int):
+        article_id = str(article_id)
+    if not isinstance(article_id, str):
+        raise _Rejected("missing_id", f"id must be a string or an integer, got {_type_name(article_id)}")
+    if not article_id.strip():
+        raise _Rejected("missing_id", "id is empty")
+    text = fields.get("text")
+    if text is None:
+        raise _Rejected("missing_text", "no text")
+    if not isinstance(text, str):
+        raise _Rejected("text_not_string", f"text must be a string, got {_type_name(text)}")
+    if not text.strip():
+        raise _Rejected("empty_text", "text is empty or whitespace only")
+    if len(text) > max_chars:
+        raise _Rejected(
+            "too_long", f"text has {len(text):,} characters, more than input.max_chars={max_chars:,}"
+        )
+    published = fields.get("published_at")
+    published_us = parse_published(published)
+    if published_us is None and not _is_blank(published):
+        on_bad_date()
+    return Article(
+        id=article_id,
+        text=text,
+        outlet=_optional_text(fields.get("outlet")),
+        title=_optional_text(fields.get("title")),
+        published_us=published_us,
+        url=_optional_text(fields.get("url")),
+        source=source,
+        record=record,
+    )
+
+
+def _guarded(
+    source: str,
+    record: int,
+    where: str,
+    raw: bytes | Mapping[str, Any],
+    build: Callable[..., Article],
+    *args: Any,
+) -> Article | Reject:
+    """``build(raw, *args)``, or the Reject it raised; any other exception rejects this record only."""
+    try:
+        return build(raw, *args)
+    except _Rejected as rejected:
+        reason, message = rejected.reason, rejected.message
+    except Exception as error:  # a record that breaks the parser must not lose the rest of the file
+        reason, message = f"error_{type(error).__name__}", str(error)
+    return Reject(source, record, reason, f"{where}: {message}", _raw_preview(raw))
+
+
+def _raw_preview(raw: bytes | Mapping[str, Any]) -> str:
+    if isinstance(raw, bytes):
+        # A UTF-8 character is at most 4 bytes, so this never decodes more than needed.
+        return raw[: 4 * RAW_LIMIT].decode("utf-8", errors="replace")[:RAW_LIMIT]
+    # Truncate values first so a huge text is not serialised only to be cut.
+    shortened = {key: value[:RAW_LIMIT] if isinstance(value, str) else value for key, value in raw.items()}
+    return json.dumps(shortened, ensure_ascii=False, default=str)[:RAW_LIMIT]
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text.strip() or None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _type_name(value: Any) -> str:
+    json_names = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}
+    return json_names.get(type(value), "a boolean" if isinstance(value, bool) else type(value).__name__)
+
+
+def parse_published(value: Any) -> int | None:
+    """Microseconds since the Unix epoch (UTC) of a publication date, or None if unparseable.
+
+    Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, numbers (seconds
+    since the epoch) and the date/datetime objects Parquet timestamp columns read as.
+
+    Example:
+        >>> parse_published("2010-07-02"), parse_published("2025-08-19T10:00:00+02:00")
+        (1278028800000000, 1755590400000000)
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or abs(value) > _MAX_EPOCH_SECONDS:
+            return None
+        return round(value * 1_000_000)
+    if isinstance(value, datetime):
+        moment: datetime | None = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        moment = _parse_date_text(value.strip())
+    else:
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _parse_date_text(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+# --- The Beam transform ---
+
+
+def _count_reject(reason: str) -> None:
+    Metrics.counter(_COUNTER_NAMESPACE, f"rejected_{reason}").inc()
+
+
+@beam.typehints.with_input_types(str)
+@beam.typehints.with_output_types(Article)
+class _ParseFileFn(beam.DoFn):
+    """A file path -> its Articles (main output) and Rejects (output ``rejects``)."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._max_chars = max_chars
+        self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
+        self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
+
+    def process(self, path: str) -> Iterator[Article | beam.pvalue.TaggedOutput]:
+        try:
+            for item in parse_file(path, self._max_chars, self._unparseable_dates.inc):
+                self._records.inc()
+                if isinstance(item, Reject):
+                    _count_reject(item.reason)
+                    yield beam.pvalue.TaggedOutput(REJECTS, item)
+                else:
+                    yield item
+        except Exception as error:  # a bug at file level costs that file, not the job
+            reason = f"error_{type(error).__name__}"
+            _count_reject(reason)
+            yield beam.pvalue.TaggedOutput(
+                REJECTS, Reject(path, 0, reason, f"while reading {path}: {error}", "")
+            )
+
+
+@beam.typehints.with_output_types(Article)
+class _KeepFirstPerIdFn(beam.DoFn):
+    """(id, articles) -> the first article by (source, record); the others become duplicate_id rejects."""
+
+    def process(self, element: tuple[str, Iterable[Article]]) -> Iterator[Article | beam.pvalue.TaggedOutput]:
+        article_id, articles = element
+        first, *duplicates = sorted(articles, key=lambda article: (article.source, article.record))
+        yield first
+        for duplicate in duplicates:
+            _count_reject("duplicate_id")
+            detail = f"id {article_id!r} was already read from {first.source}:{first.record}"
+            reject = Reject(
+                duplicate.source, duplicate.record, "duplicate_id", detail, duplicate.text[:RAW_LIMIT]
+            )
+            yield beam.pvalue.TaggedOutput(REJECTS, reject)
+
+
+def _keyed_by_id(article: Article) -> tuple[str, Article]:
+    return article.id, article
+
+
+class ReadArticles(beam.PTransform):
+    """Input files -> ``{"articles": PCollection[Article], "rejects": PCollection[Reject]}``.
+
+    Ids are unique in ``articles``: of several records with one id, the first by (source,
+    record) is kept whatever order the runner reads files in.
+
+    Example:
+        read = pipeline | "Read" >> ReadArticles(resolve_inputs(["seeds/"]), max_chars=1_000_000)
+    """
+
+    def __init__(self, files: list[str], max_chars: int) -> None:
+        super().__init__()
+        if max_chars <= 0:
+            raise ValueError(f"max_chars must be a positive number of characters, got {max_chars}")
+        self._files = list(files)
+        self._max_chars = max_chars
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
+        parsed = (
+            pbegin
+            | "ListFiles" >> beam.Create(self._files)
+            # Without this break in fusion, one worker would parse every file.
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ParseFiles" >> beam.ParDo(_ParseFileFn(self._max_chars)).with_outputs(REJECTS, main=ARTICLES)
+        )
+        unique = (
+            parsed[ARTICLES]
+            | "KeyById" >> beam.Map(_keyed_by_id)
+            | "GroupById" >> beam.GroupByKey()
+            | "KeepFirstPerId" >> beam.ParDo(_KeepFirstPerIdFn()).with_outputs(REJECTS, main=ARTICLES)
+        )
+        rejects = (parsed[REJECTS], unique[REJECTS]) | "MergeRejects" >> beam.Flatten()
+        return {ARTICLES: unique[ARTICLES], REJECTS: rejects}

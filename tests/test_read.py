@@ -1,0 +1,392 @@
+"""Tests of pipeline.read: date parsing, every reject reason, input resolution and ReadArticles."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing import (
+    test_pipeline,
+)  # imported as a module: pytest would try to collect TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline import read
+from pipeline.read import InputError, ReadArticles, parse_file, parse_published, resolve_inputs
+from pipeline.records import Article, Reject
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+MAX_CHARS = 100
+AUG_19_10H_UTC = 1_755_597_600_000_000  # 2025-08-19T10:00:00Z in microseconds
+
+
+def write_lines(path: Path, *lines: str | bytes) -> str:
+    path.write_bytes(b"\n".join(line if isinstance(line, bytes) else line.encode() for line in lines))
+    return str(path)
+
+
+def parse(path: str | Path, max_chars: int = MAX_CHARS) -> list[Article | Reject]:
+    return list(parse_file(str(path), max_chars))
+
+
+def outcomes(items: list[Article | Reject]) -> list[tuple[int, str]]:
+    """(record, reason) per item; an Article's reason is "ok"."""
+    return [(item.record, item.reason if isinstance(item, Reject) else "ok") for item in items]
+
+
+# --- parse_published ---
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2010-07-02", 1_278_028_800_000_000),
+        ("2025-08-19T10:00:00Z", AUG_19_10H_UTC),
+        ("2025-08-19T12:00:00+02:00", AUG_19_10H_UTC),
+        ("2025-08-19T10:00:00", AUG_19_10H_UTC),  # naive means UTC
+        ("2025-08-19 10:00:00.5", AUG_19_10H_UTC + 500_000),
+        (" Tue, 19 Aug 2025 10:00:00 +0000 ", AUG_19_10H_UTC),
+        ("Tue, 19 Aug 2025 12:00:00 +0200", AUG_19_10H_UTC),
+        (1_755_597_600, AUG_19_10H_UTC),
+        (1_755_597_600.25, AUG_19_10H_UTC + 250_000),
+        (0, 0),
+        (datetime(2025, 8, 19, 10, tzinfo=UTC), AUG_19_10H_UTC),
+        (date(2010, 7, 2), 1_278_028_800_000_000),
+    ],
+)
+def test_parse_published_accepts(value, expected):
+    assert parse_published(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "   ", "yesterday", "2025-13-01", "19/08/2025", True, float("nan"), 1e300, [2025], {}]
+)
+def test_parse_published_rejects(value):
+    assert parse_published(value) is None
+
+
+# --- parse_file: JSON Lines ---
+
+
+def test_json_lines_every_reason(tmp_path):
+    path = write_lines(
+        tmp_path / "mixed.jsonl",
+        '{"id": "a", "text": "Hello", "outlet": " Wire ", "title": "", "url": 5, '
+        '"published_at": "2025-08-19T10:00:00Z"}',
+        "",
+        b'{"id": "b", "text": "caf\xe9"}',
+        '{"id": "c", "text": ',
+        '["id", "text"]',
+        '{"text": "no id"}',
+        '{"id": null, "text": "x"}',
+        '{"id": "", "text": "x"}',
+        '{"id": true, "text": "x"}',
+        '{"id": 7, "text": "seven"}',
+        '{"id": "d"}',
+        '{"id": "d", "text": null}',
+        '{"id": "e", "text": 5}',
+        '{"id": "f", "text": " \\n\\t "}',
+        json.dumps({"id": "g", "text": "x" * (MAX_CHARS + 1)}),
+        json.dumps({"id": "h", "text": "x" * MAX_CHARS}),
+        "   ",
+    )
+    items = parse(path)
+    assert outcomes(items) == [
+        (1, "ok"),
+        (3, "invalid_utf8"),
+        (4, "malformed_json"),
+        (5, "not_an_object"),
+        (6, "missing_id"),
+        (7, "missing_id"),
+        (8, "missing_id"),
+        (9, "missing_id"),
+        (10, "ok"),
+        (11, "missing_text"),
+        (12, "missing_text"),
+        (13, "text_not_string"),
+        (14, "empty_text"),
+        (15, "too_long"),
+        (16, "ok"),
+    ]
+    assert items[0] == Article(
+        id="a",
+        text="Hello",
+        outlet="Wire",
+        title=None,
+        published_us=AUG_19_10H_UTC,
+        url="5",
+        source=path,
+        record=1,
+    )
+    assert items[8].id == "7"
+    invalid, malformed = items[1], items[2]
+    assert invalid.raw == '{"id": "b", "text": "caf\ufffd"}'
+    assert malformed.detail == "line 4: expecting value at column 21"
+    assert malformed.raw == '{"id": "c", "text": '
+    assert all(reject.source == path for reject in items if isinstance(reject, Reject))
+
+
+def test_raw_is_cut_to_1000_characters(tmp_path):
+    path = write_lines(tmp_path / "long.jsonl", json.dumps({"id": "g", "text": "x" * 5_000}))
+    (reject,) = parse(path)
+    assert reject.reason == "too_long"
+    assert len(reject.raw) == 1_000
+    assert reject.detail == "line 1: text has 5,000 characters, more than input.max_chars=100"
+
+
+def test_byte_order_mark_and_crlf_are_tolerated(tmp_path):
+    path = write_lines(
+        tmp_path / "bom.jsonl", b'\xef\xbb\xbf{"id": "a", "text": "x"}\r', b'{"id": "b", "text": "y"}\r'
+    )
+    assert [article.id for article in parse(path)] == ["a", "b"]
+
+
+def test_unparseable_date_keeps_the_article_and_is_reported(tmp_path):
+    path = write_lines(
+        tmp_path / "dates.jsonl",
+        '{"id": "a", "text": "x", "published_at": "someday"}',
+        '{"id": "b", "text": "x", "published_at": ""}',
+        '{"id": "c", "text": "x", "published_at": 1755597600}',
+    )
+    unparseable = []
+    articles = list(parse_file(path, MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
+    assert [article.published_us for article in articles] == [None, None, AUG_19_10H_UTC]
+    assert len(unparseable) == 1  # a blank date is absent, not unparseable
+
+
+def test_exception_in_one_record_rejects_only_that_record(tmp_path, monkeypatch):
+    def explode(value):
+        raise RuntimeError(f"cannot handle {value}")
+
+    monkeypatch.setattr(read, "parse_published", explode)
+    path = write_lines(tmp_path / "boom.jsonl", '{"id": "a", "text": "x"}', '{"id": "b", "text": "y"}')
+    items = parse(path)
+    assert outcomes(items) == [(1, "error_RuntimeError"), (2, "error_RuntimeError")]
+    assert items[0].detail == "line 1: cannot handle None"
+
+
+def test_empty_file_yields_nothing(tmp_path):
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert parse(tmp_path / "empty.jsonl") == []
+
+
+def test_gzip_json_lines(tmp_path):
+    path = tmp_path / "wire.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"id": "a", "text": "x"}\n\n{"id": "b", "text": "y"}\n'))
+    assert [(article.id, article.record) for article in parse(path)] == [("a", 1), ("b", 3)]
+
+
+def test_unreadable_file_is_one_reject(tmp_path):
+    corrupt = tmp_path / "corrupt.jsonl.gz"
+    corrupt.write_bytes(b"not gzip at all")
+    for path in (corrupt, tmp_path / "missing.ndjson", tmp_path / "corrupt.parquet"):
+        if path.suffix == ".parquet":
+            path.write_bytes(b"not parquet")
+        (reject,) = parse(path)
+        assert (reject.source, reject.record, reject.reason) == (str(path), 0, "unreadable_file")
+
+
+# --- parse_file: Parquet ---
+
+
+def test_parquet_rows_are_checked_and_numbered(tmp_path):
+    path = tmp_path / "articles.parquet"
+    ids = [f"p{number}" for number in range(1, 1_201)]
+    texts = ["text"] * 1_200
+    ids[1], texts[2] = None, None
+    table = pa.table(
+        {
+            "id": ids,
+            "text": texts,
+            "outlet": ["Wire"] * 1_200,
+            "published_at": pa.array([datetime(2025, 8, 19, 10)] * 1_200, pa.timestamp("us", tz="UTC")),
+            "ignored": list(range(1_200)),
+        }
+    )
+    # Small row groups: numbering must run on across row groups and batches.
+    pq.write_table(table, path, row_group_size=500)
+    items = parse(path)
+    assert outcomes(items)[:4] == [(1, "ok"), (2, "missing_id"), (3, "missing_text"), (4, "ok")]
+    assert (items[-1].id, items[-1].record) == ("p1200", 1_200)
+    assert items[0] == Article(
+        id="p1", text="text", outlet="Wire", published_us=AUG_19_10H_UTC, source=str(path), record=1
+    )
+    assert json.loads(items[1].raw)["text"] == "text"
+
+
+def test_parquet_integer_ids_become_strings(tmp_path):
+    path = tmp_path / "ints.parquet"
+    pq.write_table(pa.table({"id": [10, 11], "text": ["a", "b"]}), path)
+    assert [article.id for article in parse(path)] == ["10", "11"]
+
+
+# --- parse_file: .txt ---
+
+
+def test_text_file_without_sidecar(tmp_path):
+    (tmp_path / "story.txt").write_text("Body of the story.\n", encoding="utf-8")
+    assert parse(tmp_path / "story.txt") == [
+        Article(
+            id="story",
+            text="Body of the story.\n",
+            outlet="story",
+            title="story",
+            source=str(tmp_path / "story.txt"),
+            record=1,
+        )
+    ]
+
+
+def test_text_file_with_sidecar(tmp_path):
+    (tmp_path / "story.txt").write_text("Body.", encoding="utf-8")
+    sidecar = {
+        "id": "ignored",
+        "outlet": "Daily",
+        "title": "Headline",
+        "published_at": "2010-07-02",
+        "url": "https://x",
+    }
+    (tmp_path / "story.json").write_text(json.dumps(sidecar, indent=2), encoding="utf-8")
+    (article,) = parse(tmp_path / "story.txt")
+    assert (article.id, article.outlet, article.title, article.url) == (
+        "story",
+        "Daily",
+        "Headline",
+        "https://x",
+    )
+    assert article.published_us == 1_278_028_800_000_000
+
+
+def test_text_file_rejects(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
+    (tmp_path / "blank.txt").write_text(" \n", encoding="utf-8")
+    (tmp_path / "meta.txt").write_text("Body.", encoding="utf-8")
+    (tmp_path / "meta.json").write_text("{outlet: Daily}", encoding="utf-8")
+    assert outcomes(parse(tmp_path / "latin1.txt")) == [(1, "invalid_utf8")]
+    assert outcomes(parse(tmp_path / "blank.txt")) == [(1, "empty_text")]
+    (bad_sidecar,) = parse(tmp_path / "meta.txt")
+    assert bad_sidecar.reason == "malformed_json"
+    assert str(tmp_path / "meta.json") in bad_sidecar.detail
+
+
+def test_seed_articles_read_with_their_stems_as_ids():
+    files = resolve_inputs([str(SEEDS)])
+    articles = [item for path in files for item in parse_file(path, max_chars=1_000_000)]
+    assert [article.id for article in articles] == sorted(path.stem for path in SEEDS.glob("*.txt"))
+    assert len(articles) == 5
+    assert all(isinstance(article, Article) and article.outlet == article.id for article in articles)
+
+
+# --- resolve_inputs ---
+
+
+@pytest.fixture
+def input_folder(tmp_path):
+    for name in ("a.jsonl", "b.ndjson", "c.json", "c.txt", "d.jsonl.gz", "notes.md", "sub/f.jsonl"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    pq.write_table(pa.table({"id": ["x"], "text": ["y"]}), tmp_path / "e.parquet")
+    return tmp_path
+
+
+def test_folder_means_its_input_files(input_folder):
+    expected = [
+        str(input_folder / name) for name in ("a.jsonl", "b.ndjson", "c.txt", "d.jsonl.gz", "e.parquet")
+    ]
+    assert resolve_inputs([str(input_folder)]) == expected
+    # Naming a file as well as its folder does not read it twice.
+    assert resolve_inputs([str(input_folder / "a.jsonl"), str(input_folder) + "/"]) == expected
+
+
+def test_glob_is_matched_as_is_and_skips_sidecars(input_folder):
+    assert resolve_inputs([str(input_folder / "[ab].*")]) == [
+        str(input_folder / n) for n in ("a.jsonl", "b.ndjson")
+    ]
+    assert resolve_inputs([str(input_folder / "c.*")]) == [str(input_folder / "c.txt")]
+
+
+def test_no_match_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    for pattern in (str(tmp_path / "*.jsonl"), str(tmp_path / "missing.jsonl"), str(tmp_path / "empty")):
+        with pytest.raises(InputError, match=re.escape(f"input '{pattern}' matches no files")):
+            resolve_inputs([pattern])
+
+
+def test_unsupported_file_type_is_an_error(input_folder):
+    with pytest.raises(InputError, match="notes.md: unsupported file type"):
+        resolve_inputs([str(input_folder / "notes.md")])
+
+
+def test_parquet_without_required_columns_is_an_error(tmp_path):
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"id": ["x"], "body": ["y"]}), path)
+    with pytest.raises(InputError, match=re.escape(f"{path}: Parquet file lacks required column(s) text")):
+        resolve_inputs([str(path)])
+
+
+# --- ReadArticles ---
+
+
+# Sources are file names, so the expected values do not depend on tmp_path.
+EXPECTED_ARTICLES = [("x", "a.jsonl", 1), ("y", "a.jsonl", 3), ("z", "b.jsonl", 2)]
+EXPECTED_REJECTS = [
+    ("malformed_json", "a.jsonl", 2),
+    ("duplicate_id", "b.jsonl", 1),
+    ("duplicate_id", "b.jsonl", 3),
+]
+
+
+def test_read_articles_keeps_the_first_of_duplicate_ids(tmp_path):
+    files = [
+        write_lines(
+            tmp_path / "a.jsonl", '{"id": "x", "text": "first"}', "{oops", '{"id": "y", "text": "y"}'
+        ),
+        write_lines(
+            tmp_path / "b.jsonl",
+            '{"id": "x", "text": "second"}',
+            '{"id": "z", "text": "z", "published_at": "soon"}',
+            '{"id": "y", "text": "again"}',
+        ),
+    ]
+    pipeline = test_pipeline.TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    output = pipeline | "Read" >> ReadArticles(files, max_chars=MAX_CHARS)
+    articles = output["articles"] | "ArticleKeys" >> beam.Map(lambda a: (a.id, Path(a.source).name, a.record))
+    rejects = output["rejects"] | "RejectKeys" >> beam.Map(
+        lambda r: (r.reason, Path(r.source).name, r.record)
+    )
+    assert_that(articles, equal_to(EXPECTED_ARTICLES), label="CheckArticles")
+    assert_that(rejects, equal_to(EXPECTED_REJECTS), label="CheckRejects")
+    result = pipeline.run()
+    result.wait_until_finish()
+
+    def counter(name):
+        (metric,) = result.metrics().query(MetricsFilter().with_namespace("read").with_name(name))["counters"]
+        return metric.committed
+
+    assert counter("records") == 6
+    assert counter("rejected_malformed_json") == 1
+    assert counter("rejected_duplicate_id") == 2
+    assert counter("unparseable_published_at") == 1
+
+
+def test_duplicate_reject_names_the_winner():
+    first = Article(id="x", text="first", source="a.jsonl", record=4)
+    second = Article(id="x", text="second " * 300, source="b.jsonl", record=1)
+    outputs = list(read._KeepFirstPerIdFn().process(("x", [second, first])))
+    assert outputs[0] is first
+    reject = outputs[1].value
+    assert reject.detail == "id 'x' was already read from a.jsonl:4"
+    assert (reject.source, reject.record, reject.raw) == ("b.jsonl", 1, second.text[:1_000])
+
+
+def test_read_articles_checks_max_chars():
+    with pytest.raises(ValueError, match="max_chars must be a positive"):
+        ReadArticles(["a.jsonl"], max_chars=0)
