@@ -69,6 +69,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--output", default="out", help="output folder for the tables (default: out)")
     _add_config_flags(run)
+
+    evaluation = commands.add_parser(
+        "eval",
+        help="score the pipeline against a labelled corpus (a 'story' column)",
+        description="Run the pipeline on labelled articles and print precision, recall, ARI, B-cubed and "
+        "LSH figures beside two reference methods (verbatim MinHash, all-pairs TF-IDF).",
+        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+    )
+    evaluation.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="labelled JSON Lines / Parquet file, glob or folder (repeatable)",
+    )
+    evaluation.add_argument(
+        "--json", dest="json_path", metavar="FILE", help="also write the full report as JSON"
+    )
+    evaluation.add_argument(
+        "--all-pairs-limit",
+        type=int,
+        default=3000,
+        metavar="N",
+        help="skip the quadratic all-pairs measurements above N articles (default: 3000)",
+    )
+    evaluation.add_argument(
+        "--min-precision", type=float, metavar="P", help="exit 1 if pairwise precision < P"
+    )
+    evaluation.add_argument("--min-ari", type=float, metavar="A", help="exit 1 if ARI < A")
+    _add_config_flags(evaluation)
     return parser
 
 
@@ -80,7 +111,9 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _print_summary(job) -> None:
-    clusters = pq.read_table(f"{job.output}/clusters", columns=["size"]) if job.row_counts["clusters"] else None
+    clusters = (
+        pq.read_table(f"{job.output}/clusters", columns=["size"]) if job.row_counts["clusters"] else None
+    )
     sizes = clusters.column("size") if clusters is not None else None
     multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0) if sizes is not None else 0
     largest = int(pc.max(sizes).as_py() or 0) if sizes is not None else 0
@@ -107,6 +140,36 @@ def _run(args, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
+def _evaluate(args, beam_args: list[str]) -> int:
+    import json
+
+    from pipeline.evaluate import evaluate, format_report
+
+    config = config_module.load(args.config, args.overrides)
+    report = evaluate(
+        args.inputs,
+        config,
+        beam_args,
+        args.all_pairs_limit,
+        log=lambda message: print(message, file=sys.stderr),
+    )
+    print(format_report(report))
+    if args.json_path:
+        with open(args.json_path, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2, sort_keys=True)
+        print(f"report: {args.json_path}")
+    failures = []
+    pipeline = report["pipeline"]
+    if args.min_precision is not None and pipeline["pairwise"]["precision"] < args.min_precision:
+        failures.append(f"pairwise precision {pipeline['pairwise']['precision']} < {args.min_precision}")
+    if args.min_ari is not None and pipeline["ari"] < args.min_ari:
+        failures.append(f"ARI {pipeline['ari']} < {args.min_ari}")
+    if failures:
+        print("storymatch: quality gate failed: " + "; ".join(failures), file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
@@ -114,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, beam_args)
-    except (config_module.ConfigError, InputError) as error:
+        if args.command == "eval":
+            return _evaluate(args, beam_args)
+    except (config_module.ConfigError, InputError, ValueError) as error:
         print(f"storymatch: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as error:

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import zlib
@@ -28,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import snowballstemmer
 
 from pipeline.text import split_sentences
 
@@ -56,16 +58,14 @@ STOP_WORDS = frozenset(
     """.split()
 )
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['.\-](?=[^\W_]))*|\d(?:[\d,.](?=\d)|\d)*")
-_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s", "ly")
 FEATURE_KINDS = ("word", "name", "pair")
+_STEMMER = snowballstemmer.stemmer("english")
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Strips one common suffix, keeping at least four letters ('troops' -> 'troop')."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    """The Snowball (Porter 2) English stem: 'troops' -> 'troop', 'assured' -> 'assur'."""
+    return _STEMMER.stemWord(word)
 
 
 def _normal_word(token: str) -> str:

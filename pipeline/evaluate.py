@@ -1,0 +1,257 @@
+"""The evaluation command's engine: run the real pipeline on a labelled corpus and score it.
+
+A labelled corpus is any normal input plus a ``story`` column (the true story label). The
+pipeline runs exactly as ``storymatch run`` would; its ``articles`` and ``pairs`` tables are
+compared with the labels. Beside it, on the same articles, run two reference methods
+(``baselines``): verbatim MinHash LSH and all-pairs TF-IDF cosine (skipped above a size
+limit, since it is quadratic).
+
+What is reported, overall and per source (id prefix, see ``metrics.by_source``):
+
+- clustering: pairwise precision/recall/F1, ARI, B-cubed, clusters found vs. true;
+- ``lsh_candidate_recall``: share of true same-story pairs that became LSH candidates;
+- ``lsh_recall_of_accepted``: share of the pairs the verifier would accept if it saw every
+  pair (computed all-pairs with the same vectors, below the size limit) that LSH proposed;
+- ``candidates_per_article`` and the verifier's precision (share of verified pairs that
+  are truly the same story).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline import baselines, metrics
+from pipeline.analyse import analyse_article
+from pipeline.config import Config
+from pipeline.features import term_buckets, term_vector, weigh_terms
+from pipeline.read import parse_file, resolve_inputs
+from pipeline.records import Article
+from pipeline.verify import days_apart
+
+DEFAULT_ALL_PAIRS_LIMIT = 3000
+
+
+class EvaluationError(ValueError):
+    """The corpus cannot be evaluated (for example, it has no ``story`` labels)."""
+
+
+def load_labels(files: Iterable[str]) -> dict[str, str]:
+    """id -> story for every labelled record of JSON Lines or Parquet files (first id wins)."""
+    labels: dict[str, str] = {}
+    for path in files:
+        if path.endswith(".parquet"):
+            with FileSystems.open(path) as handle:
+                table = pq.read_table(handle)
+            if "story" not in table.column_names:
+                continue
+            pairs: Iterable[tuple[Any, Any]] = zip(
+                table.column("id").to_pylist(), table.column("story").to_pylist(), strict=True
+            )
+        elif path.endswith((".jsonl", ".ndjson", ".json", ".gz")):
+            pairs = _json_labels(path)
+        else:
+            continue
+        for article_id, story in pairs:
+            if article_id is not None and story is not None:
+                labels.setdefault(str(article_id), str(story))
+    return labels
+
+
+def _json_labels(path: str) -> Iterable[tuple[Any, Any]]:
+    with FileSystems.open(path) as raw:
+        handle = gzip.open(raw) if path.endswith(".gz") else raw
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                yield row.get("id"), row.get("story")
+
+
+def read_articles(files: Iterable[str], max_chars: int) -> list[Article]:
+    """The valid articles of the inputs, first id wins (as the pipeline reads them)."""
+    articles: dict[str, Article] = {}
+    for path in files:
+        for record in parse_file(path, max_chars):
+            if isinstance(record, Article):
+                articles.setdefault(record.id, record)
+    return [articles[key] for key in sorted(articles)]
+
+
+def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, str]]:
+    """Every pair the verifier would accept, found by scoring all pairs (quadratic)."""
+    analysed = [analyse_article(article, config.features.kinds) for article in articles]
+    num_buckets = config.features.df_buckets
+    df_table = np.zeros(num_buckets, dtype=np.uint32)
+    seen_hashes: set[str] = set()
+    for item in analysed:
+        # The pipeline counts document frequencies over distinct texts only.
+        if item.content_hash not in seen_hashes:
+            seen_hashes.add(item.content_hash)
+            df_table[term_buckets(item.terms, num_buckets)] += 1
+    vectors = [term_vector(*weigh_terms(item.terms, df_table, len(seen_hashes))[1:]) for item in analysed]
+    accepted = set()
+    for i in range(len(articles)):
+        for j in range(i + 1, len(articles)):
+            score = vectors[i].cosine(vectors[j])
+            gap = days_apart(articles[i].published_us, articles[j].published_us)
+            if score >= config.verify.min_score and (gap is None or gap <= config.verify.max_days_apart):
+                accepted.add((articles[i].id, articles[j].id))
+    return accepted
+
+
+def _table(output: str, name: str, columns: str) -> list[tuple]:
+    pattern = os.path.join(output, name, "**", "*.parquet")
+    return duckdb.sql(f"select {columns} from read_parquet('{pattern}')").fetchall()
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {key: _round(item) for key, item in value.items()}
+    return value
+
+
+def _clustering_report(truth: dict[str, str], predicted: dict[str, str], ids: list[str]) -> dict[str, Any]:
+    return _round(metrics.evaluate_clustering(metrics.subset(truth, ids), metrics.subset(predicted, ids)))
+
+
+def evaluate(
+    inputs: list[str],
+    config: Config,
+    beam_args: list[str] | None = None,
+    all_pairs_limit: int = DEFAULT_ALL_PAIRS_LIMIT,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict[str, Any]:
+    """Runs the pipeline and the reference methods on a labelled corpus; returns the report."""
+    from pipeline.run import run_job  # imports the whole Beam graph
+
+    files = resolve_inputs(inputs)
+    truth_all = load_labels(files)
+    if not truth_all:
+        raise EvaluationError("no labelled records: the inputs need a 'story' column (JSON Lines or Parquet)")
+    report: dict[str, Any] = {"inputs": files, "config": config.to_dict()}
+
+    with tempfile.TemporaryDirectory(prefix="storymatch-eval-") as output:
+        log("running the pipeline ...")
+        job = run_job(files, output, config, beam_args)
+        predicted_all = dict(_table(output, "articles", "article_id, cluster_id"))
+        pair_rows = _table(output, "pairs", "article_a, article_b, verified, reason")
+    ids = sorted(set(predicted_all) & set(truth_all))
+    truth = {i: truth_all[i] for i in ids}
+    predicted = {i: predicted_all[i] for i in ids}
+    candidates = [(a, b) for a, b, _, reason in pair_rows if reason != "exact_duplicate"]
+    verified = [(a, b) for a, b, is_verified, _ in pair_rows if is_verified]
+
+    pipeline_report: dict[str, Any] = {
+        "seconds": round(job.seconds, 2),
+        "lsh": {"bands": job.bands, "rows": job.rows},
+        **_clustering_report(truth, predicted, ids),
+        "lsh_candidate_recall": _round(metrics.pair_recall(truth, candidates)),
+        "candidates_per_article": round(len(candidates) / max(len(predicted_all), 1), 3),
+        "verifier_precision": _round(metrics.pair_precision(truth, verified)),
+        "by_source": {
+            source: _clustering_report(truth, predicted, members)
+            for source, members in metrics.by_source(ids).items()
+        },
+    }
+    articles = [a for a in read_articles(files, config.input.max_chars) if a.id in truth]
+    if len(articles) <= all_pairs_limit:
+        log(f"scoring all {len(articles) * (len(articles) - 1) // 2} pairs to measure LSH recall ...")
+        accepted = accepted_pairs(articles, config)
+        found = accepted & {tuple(sorted(pair)) for pair in candidates}
+        pipeline_report["lsh_recall_of_accepted"] = {
+            "recall": round(len(found) / len(accepted), 4) if accepted else 1.0,
+            "accepted_pairs": len(accepted),
+            "found": len(found),
+        }
+    else:
+        pipeline_report["lsh_recall_of_accepted"] = f"skipped: more than {all_pairs_limit} articles"
+    report["pipeline"] = pipeline_report
+
+    texts = [(a.id, a.text) for a in articles]
+    started = time.time()
+    minhash = baselines.verbatim_minhash(texts)
+    report["verbatim_minhash"] = {
+        "seconds": round(time.time() - started, 2),
+        **_clustering_report(truth, minhash.labels, ids),
+        "lsh_candidate_recall": _round(metrics.pair_recall(truth, minhash.candidates)),
+    }
+    if len(texts) <= all_pairs_limit:
+        log("running the all-pairs TF-IDF reference ...")
+        started = time.time()
+        labels = baselines.tfidf_all_pairs(texts, max_articles=all_pairs_limit)
+        assert labels is not None
+        report["tfidf_all_pairs"] = {
+            "seconds": round(time.time() - started, 2),
+            **_clustering_report(truth, labels, ids),
+        }
+        report["tfidf_all_pairs"]["by_source"] = {
+            source: _clustering_report(truth, labels, members)
+            for source, members in metrics.by_source(ids).items()
+        }
+    else:
+        report["tfidf_all_pairs"] = f"skipped: quadratic, more than {all_pairs_limit} articles"
+    return report
+
+
+def _row(name: str, result: Any) -> str:
+    if isinstance(result, str):
+        return f"{name:<22} {result}"
+    pairwise = result["pairwise"]
+    bcubed = result["bcubed"]
+    return (
+        f"{name:<22} {result['ari']:>6.3f} {pairwise['precision']:>6.3f} {pairwise['recall']:>6.3f} "
+        f"{pairwise['f1']:>6.3f} {bcubed['precision']:>6.3f} {bcubed['recall']:>6.3f} "
+        f"{result['clusters_found']:>6}/{result['clusters_true']:<6}"
+    )
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A plain-text table of the report, pipeline first, references beside it."""
+    header = f"{'method':<22} {'ARI':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-P':>6} {'B3-R':>6} {'clusters':>13}"
+    lines = [header, "-" * len(header)]
+    pipeline = report["pipeline"]
+    lines.append(_row("pipeline", pipeline))
+    for source, result in pipeline["by_source"].items():
+        lines.append(_row(f"  pipeline/{source}", result))
+    lines.append(_row("verbatim MinHash", report["verbatim_minhash"]))
+    reference = report["tfidf_all_pairs"]
+    lines.append(_row("all-pairs TF-IDF", reference))
+    if isinstance(reference, dict):
+        for source, result in reference["by_source"].items():
+            lines.append(_row(f"  all-pairs/{source}", result))
+    lines.append("")
+    candidate = pipeline["lsh_candidate_recall"]
+    lines.append(
+        f"LSH ({pipeline['lsh']['bands']} bands x {pipeline['lsh']['rows']} rows): "
+        f"{pipeline['candidates_per_article']} candidates per article; "
+        f"candidate recall of true pairs {candidate['recall']:.3f} ({candidate['found']}/{candidate['true_pairs']})"
+    )
+    accepted = pipeline["lsh_recall_of_accepted"]
+    if isinstance(accepted, dict):
+        lines.append(
+            f"LSH recall of pairs the verifier accepts: {accepted['recall']:.3f} "
+            f"({accepted['found']}/{accepted['accepted_pairs']})"
+        )
+    else:
+        lines.append(f"LSH recall of pairs the verifier accepts: {accepted}")
+    verifier = pipeline["verifier_precision"]
+    lines.append(
+        f"verifier precision: {verifier['precision']:.3f} ({verifier['same_story']}/{verifier['pairs']} verified pairs)"
+    )
+    lines.append(f"pipeline wall time: {pipeline['seconds']}s")
+    return "\n".join(lines)
