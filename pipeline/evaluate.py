@@ -69,8 +69,7 @@ def load_labels(files: Iterable[str]) -> dict[str, str]:
 
 
 def _json_labels(path: str) -> Iterable[tuple[Any, Any]]:
-    with FileSystems.open(path) as raw:
-        handle = gzip.open(raw) if path.endswith(".gz") else raw
+    with FileSystems.open(path) as raw, (gzip.open(raw) if path.endswith(".gz") else raw) as handle:
         for line in handle:
             try:
                 row = json.loads(line)
