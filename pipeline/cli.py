@@ -12,15 +12,17 @@ Flags the command does not know are passed to Beam unchanged (``--runner``,
 from __future__ import annotations
 
 import argparse
+import glob
 import logging
+import os
 import sys
 import warnings
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import config as config_module
-from pipeline.read import InputError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -68,6 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable; default: seeds)",
     )
     run.add_argument("--output", default="out", help="output folder for the tables (default: out)")
+    run.add_argument(
+        "--run-date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the batch's date: tables go to <output>/<table>/run_date=<date>/ (default: today, UTC)",
+    )
+    run.add_argument(
+        "--state",
+        metavar="DIR",
+        help="folder of earlier runs' anchors, to continue their stories (default: <output>/_state)",
+    )
     _add_config_flags(run)
 
     evaluation = commands.add_parser(
@@ -103,6 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
     if not verbose:
@@ -118,7 +140,7 @@ def _print_summary(job) -> None:
     multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0) if sizes is not None else 0
     largest = int(pc.max(sizes).as_py() or 0) if sizes is not None else 0
     rows = job.row_counts
-    print(f"storymatch: run {job.run_id} finished in {job.seconds:.1f}s")
+    print(f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s")
     print(f"  articles read      {job.counters.get('read/records', 0)}")
     print(f"  articles kept      {rows['articles']}")
     print(f"  rejected           {rows['rejects']}")
@@ -128,14 +150,14 @@ def _print_summary(job) -> None:
     print("tables:")
     for table, path in sorted(job.tables.items()):
         print(f"  {table:<20} {path}/*.parquet ({rows[table]} rows)")
-    print(f"manifest: {job.output}/manifest.json")
+    print(f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json")
 
 
 def _run(args, beam_args: list[str]) -> int:
     from pipeline.run import run_job  # imports Beam: keep --help fast
 
     config = config_module.load(args.config, args.overrides)
-    job = run_job(args.inputs or ["seeds"], args.output, config, beam_args)
+    job = run_job(args.inputs or ["seeds"], args.output, config, beam_args, args.run_date, args.state)
     _print_summary(job)
     return EXIT_OK
 
@@ -174,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
     _configure_logging(args.verbose)
+    from pipeline.read import InputError  # imports Beam, which logs at import: after logging is set up
+
     try:
         if args.command == "run":
             return _run(args, beam_args)

@@ -60,29 +60,54 @@ def connected_components(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
     return sets.components()
 
 
-def average_linkage(num_nodes: int, similarities: Mapping[tuple[int, int], float], threshold: float) -> list[int]:
+def average_linkage(
+    num_nodes: int,
+    similarities: Mapping[tuple[int, int], float],
+    threshold: float,
+    groups: Sequence[Sequence[int]] = (),
+) -> list[int]:
     """Average-linkage clusters of nodes 0..n-1 given sparse pair similarities.
+
+    ``groups`` are sets of nodes that start merged and *locked*: stories published by an
+    earlier run. A locked group can absorb new nodes but never merges with another locked
+    group, because a published cluster id never changes.
 
     Returns each node's cluster label: the smallest node index in its cluster. Merges are
     taken best first; ties go to the smaller (i, j), so the result is deterministic.
     """
     links: list[dict[int, float]] = [{} for _ in range(num_nodes)]
+    size = [1] * num_nodes
+    members: list[list[int]] = [[node] for node in range(num_nodes)]
+    locked = [False] * num_nodes
+    owner = list(range(num_nodes))
+    for group in groups:
+        root = min(group)
+        locked[root] = True
+        for node in group:
+            if node != root:
+                members[root].append(node)
+                members[node] = []
+                owner[node] = root
+        size[root] = len(group)
     for (i, j), similarity in similarities.items():
+        i, j = owner[i], owner[j]
         if i == j:
             continue
         links[i][j] = links[i].get(j, 0.0) + similarity
         links[j][i] = links[j].get(i, 0.0) + similarity
-    size = [1] * num_nodes
-    members: list[list[int]] = [[node] for node in range(num_nodes)]
-    heap = [(-total, i, j) for i in range(num_nodes) for j, total in links[i].items() if i < j]
+
+    def average(i: int, j: int) -> float:
+        return links[i][j] / (size[i] * size[j])
+
+    heap = [(-average(i, j), i, j) for i in range(num_nodes) for j in links[i] if i < j]
     heapq.heapify(heap)
     while heap:
         negative_average, i, j = heapq.heappop(heap)
         if -negative_average < threshold:
             break
-        if not members[i] or not members[j] or j not in links[i]:
+        if not members[i] or not members[j] or j not in links[i] or (locked[i] and locked[j]):
             continue
-        if links[i][j] / (size[i] * size[j]) != -negative_average:
+        if average(i, j) != -negative_average:
             continue  # stale: one side has grown since this entry was pushed
         keep, gone = min(i, j), max(i, j)
         for neighbour, total in links[gone].items():
@@ -94,11 +119,12 @@ def average_linkage(num_nodes: int, similarities: Mapping[tuple[int, int], float
         del links[keep][gone]
         links[gone] = {}
         size[keep] += size[gone]
+        locked[keep] = locked[keep] or locked[gone]
         members[keep].extend(members[gone])
         members[gone] = []
-        for neighbour, total in links[keep].items():
+        for neighbour in links[keep]:
             low, high = min(keep, neighbour), max(keep, neighbour)
-            heapq.heappush(heap, (-(total / (size[keep] * size[neighbour])), low, high))
+            heapq.heappush(heap, (-average(low, high), low, high))
     labels = [0] * num_nodes
     for root, group in enumerate(members):
         for node in group:
@@ -107,16 +133,27 @@ def average_linkage(num_nodes: int, similarities: Mapping[tuple[int, int], float
 
 
 def cluster_component(
-    article_ids: Sequence[str], pairs: Iterable[tuple[str, str, float]], threshold: float
+    article_ids: Sequence[str],
+    pairs: Iterable[tuple[str, str, float]],
+    threshold: float,
+    prior_stories: Mapping[str, str] | None = None,
 ) -> list[list[str]]:
-    """Splits one connected component into stories; each story's ids are sorted."""
+    """Splits one connected component into stories; each story's ids are sorted.
+
+    ``prior_stories`` maps articles published by earlier runs to their story id; those
+    stories start merged and locked (see ``average_linkage``).
+    """
     ids = sorted(set(article_ids))
     index = {article_id: position for position, article_id in enumerate(ids)}
     similarities: dict[tuple[int, int], float] = {}
     for a, b, score in pairs:
         i, j = sorted((index[a], index[b]))
         similarities[(i, j)] = max(score, similarities.get((i, j), 0.0))
-    labels = average_linkage(len(ids), similarities, threshold)
+    groups: dict[str, list[int]] = {}
+    for article_id, story in sorted((prior_stories or {}).items()):
+        if article_id in index:
+            groups.setdefault(story, []).append(index[article_id])
+    labels = average_linkage(len(ids), similarities, threshold, list(groups.values()))
     stories: dict[int, list[str]] = {}
     for position, label in enumerate(labels):
         stories.setdefault(label, []).append(ids[position])

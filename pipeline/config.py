@@ -63,6 +63,11 @@ class SentenceConfig:
 
 
 @dataclass(frozen=True)
+class StateConfig:
+    lookback_days: int = 7
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     compression: str = "zstd"
     row_group_size: int = 100_000
@@ -77,6 +82,7 @@ class Config:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     sentences: SentenceConfig = field(default_factory=SentenceConfig)
+    state: StateConfig = field(default_factory=StateConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def __post_init__(self) -> None:
@@ -141,6 +147,7 @@ def validate(config: Config) -> None:
         f"must be one of {sorted(_REPRESENTATIVE_RULES)}",
     )
     _check(c.sentences.min_words >= 1, "sentences.min_words", "must be at least 1")
+    _check(0 <= c.state.lookback_days <= 3650, "state.lookback_days", "must be between 0 and 3650 days")
     _check(
         c.output.compression in _COMPRESSIONS,
         "output.compression",
@@ -161,6 +168,7 @@ def _section_class(name: str) -> type:
         "verify": VerifyConfig,
         "cluster": ClusterConfig,
         "sentences": SentenceConfig,
+        "state": StateConfig,
         "output": OutputConfig,
     }[name]
 

@@ -3,7 +3,7 @@
 ``DetectStories`` is what the command runs, and what a user applies inside their own Beam
 pipeline::
 
-    tables = articles | DetectStories(config)
+    tables = articles | DetectStories(config, run_date=datetime.date(2025, 8, 19))
     tables["clusters"] | beam.Map(print)
 
 The stages, in order (each its own module with a pure core):
@@ -15,13 +15,18 @@ The stages, in order (each its own module with a pure core):
     verify    score every candidate (TF-IDF cosine, publication gap)
     stories   components + average linkage -> cluster ids
     outlets   representative, sentence alignments, unique sentences per outlet
+
+``prior`` optionally brings sketches of earlier runs' articles (``state``), so that
+today's rewrites join the stories they continue.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import apache_beam as beam
+from apache_beam.metrics import Metrics
 
 from pipeline.analyse import REJECTS, AnalyseArticles
 from pipeline.config import Config
@@ -30,6 +35,7 @@ from pipeline.lsh import GenerateCandidates, band_parameters
 from pipeline.outlets import DescribeStories
 from pipeline.records import Reject, ScoredPair
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
+from pipeline.state import state_row
 from pipeline.stories import ClusterStories
 from pipeline.verify import VerifyCandidates
 
@@ -57,16 +63,43 @@ def reject_row(reject: Reject) -> dict:
     }
 
 
+def _anchors_not_in_run(keyed):
+    """Drops an earlier run's copy of an article that this run reads again."""
+    _, grouped = keyed
+    if list(grouped["current"]):
+        Metrics.counter("state", "prior_articles_read_again").inc()
+        return
+    yield from grouped["prior"]
+
+
+def _with_first_seen(keyed, run_date: str):
+    _, grouped = keyed
+    first_seen = min(grouped["first_seen"], default=run_date)
+    for row in grouped["row"]:
+        yield {**row, "first_seen_run_date": dt.date.fromisoformat(first_seen)}
+
+
+def _state_rows(keyed, run_date: dt.date):
+    _, grouped = keyed
+    assignments = list(grouped["story"])
+    for sketch in grouped["sketch"]:
+        if assignments:
+            yield state_row(sketch, assignments[0], run_date)
+
+
 class DetectStories(beam.PTransform):
     """PCollection[Article] -> dict of table name -> PCollection of row dicts.
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
-    pairs and rejects (articles that failed analysis; reading rejects are the reader's).
+    pairs, rejects (articles that failed analysis; reading rejects are the reader's) and
+    state (what a later run needs to continue today's stories).
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, run_date: dt.date | None = None, prior=None) -> None:
         super().__init__()
         self._config = config
+        self._run_date = run_date or dt.datetime.now(dt.UTC).date()
+        self._prior = prior
         self.bands, self.rows = band_parameters(config.lsh.threshold, config.lsh.num_perm)
         _LOG.info(
             "LSH: %d bands x %d rows for threshold %.3f with %d permutations",
@@ -78,19 +111,56 @@ class DetectStories(beam.PTransform):
 
     def expand(self, articles):
         config = self._config
+        run_date = self._run_date
         analysed = articles | "Analyse" >> AnalyseArticles(config.features.kinds)
         collapsed = analysed.analysed | "Dedupe" >> CollapseExactDuplicates()
         canonical, duplicates = collapsed.canonical, collapsed[DUPLICATES]
-        frequencies = canonical | "DocumentFrequencies" >> CountDocumentFrequencies(config.features.df_buckets)
+        frequencies = canonical | "DocumentFrequencies" >> CountDocumentFrequencies(
+            config.features.df_buckets
+        )
         sketches = (canonical, frequencies) | "Sketch" >> SketchArticles(config)
-        candidates = sketches | "Candidates" >> GenerateCandidates(self.bands, self.rows, config.lsh.bucket_cap)
-        scored = (candidates, sketches) | "Verify" >> VerifyCandidates(config.verify)
+        matchable = sketches
+        if self._prior is not None:
+            anchors = (
+                {
+                    "prior": self._prior | "KeyAnchors" >> beam.Map(lambda sketch: (sketch.id, sketch)),
+                    "current": analysed.analysed
+                    | "KeyCurrent" >> beam.Map(lambda item: (item.article.id, True)),
+                }
+                | "JoinAnchors" >> beam.CoGroupByKey()
+                | "AnchorsNotInRun" >> beam.FlatMap(_anchors_not_in_run)
+            )
+            matchable = (sketches, anchors) | "WithAnchors" >> beam.Flatten()
+        candidates = matchable | "Candidates" >> GenerateCandidates(
+            self.bands, self.rows, config.lsh.bucket_cap
+        )
+        scored = (candidates, matchable) | "Verify" >> VerifyCandidates(config.verify)
         verified = scored | "KeepVerified" >> beam.Filter(lambda pair: pair.verified)
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
-        assignments = (canonical_ids, verified, duplicates) | "Cluster" >> ClusterStories(config.cluster.threshold)
-        tables = (analysed.analysed, assignments, frequencies) | "Describe" >> DescribeStories(config.sentences)
+        assignments = (canonical_ids, verified, duplicates) | "Cluster" >> ClusterStories(
+            config.cluster.threshold
+        )
+        story_ids = assignments | "StoryIds" >> beam.Map(lambda item: (item[0], item[1].cluster_id))
+        tables = (analysed.analysed, story_ids, frequencies) | "Describe" >> DescribeStories(config.sentences)
+
+        first_seen = assignments | "FirstSeen" >> beam.Map(
+            lambda item: (item[1].cluster_id, item[1].first_seen_run_date or run_date.isoformat())
+        )
+        tables["clusters"] = (
+            {
+                "row": tables["clusters"] | "KeyClusters" >> beam.Map(lambda row: (row["cluster_id"], row)),
+                "first_seen": first_seen,
+            }
+            | "JoinFirstSeen" >> beam.CoGroupByKey()
+            | "AddFirstSeen" >> beam.FlatMap(_with_first_seen, run_date.isoformat())
+        )
         tables["pairs"] = (
             (scored, duplicates) | "AllPairs" >> beam.Flatten() | "PairRows" >> beam.Map(pair_row)
         )
         tables["rejects"] = analysed[REJECTS] | "RejectRows" >> beam.Map(reject_row)
+        tables["state"] = (
+            {"sketch": sketches | "KeySketches" >> beam.Map(lambda s: (s.id, s)), "story": assignments}
+            | "JoinSketchStory" >> beam.CoGroupByKey()
+            | "StateRows" >> beam.FlatMap(_state_rows, run_date)
+        )
         return tables

@@ -46,12 +46,17 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[bytes]:
     return [band.to_bytes(2, "big") + values[band].tobytes() for band in range(bands)]
 
 
-def bucket_pairs(article_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """Every pair of distinct articles in one bucket, each as (smaller id, larger id)."""
-    members = sorted(set(article_ids))
-    for i, first in enumerate(members):
-        for second in members[i + 1 :]:
-            yield first, second
+def bucket_pairs(members: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, str]]:
+    """Every pair of distinct articles in one bucket, each as (smaller id, larger id).
+
+    ``members`` are (article id, is_prior); two articles of earlier runs are never paired
+    again (their stories are published and fixed).
+    """
+    ordered = sorted(set(members))
+    for i, (first, first_prior) in enumerate(ordered):
+        for second, second_prior in ordered[i + 1 :]:
+            if first != second and not (first_prior and second_prior):
+                yield first, second
 
 
 # --- Beam stage --------------------------------------------------------------------------
@@ -70,10 +75,10 @@ class _BucketFn(beam.CombineFn):
     def create_accumulator(self):
         return 0, []
 
-    def add_input(self, accumulator, article_id):
+    def add_input(self, accumulator, member):
         count, ids = accumulator
         if len(ids) <= self._cap:
-            ids.append(article_id)
+            ids.append(member)
         return count + 1, ids
 
     def merge_accumulators(self, accumulators):
@@ -126,7 +131,11 @@ class GenerateCandidates(beam.PTransform):
         return (
             sketches
             | "BandKeys"
-            >> beam.FlatMap(lambda sketch: ((key, sketch.id) for key in band_keys(sketch.signature, bands, rows)))
+            >> beam.FlatMap(
+                lambda sketch: (
+                    (key, (sketch.id, sketch.prior is not None)) for key in band_keys(sketch.signature, bands, rows)
+                )
+            )
             | "CollectBuckets" >> beam.CombinePerKey(_BucketFn(self._cap))
             | "PairsInBucket" >> beam.ParDo(_PairsFromBucketFn(self._cap))
             | "DistinctPairs" >> beam.Distinct()

@@ -46,14 +46,25 @@ class AnalysedArticle(NamedTuple):
     content_hash: str
 
 
+class Prior(NamedTuple):
+    """The published story of an article from an earlier run (read from the state)."""
+
+    cluster_id: str
+    first_seen_run_date: str
+
+
 class ArticleSketch(NamedTuple):
-    """What candidate generation and verification need of an article, kept compact."""
+    """What candidate generation and verification need of an article, kept compact.
+
+    ``prior`` is set for articles of earlier runs, which only serve as anchors to match.
+    """
 
     id: str
     outlet: str | None
     published_us: int | None
     vector: TermVector
     signature: np.ndarray
+    prior: Prior | None = None
 
 
 class ScoredPair(NamedTuple):
@@ -65,3 +76,13 @@ class ScoredPair(NamedTuple):
     days_apart: float | None
     verified: bool
     reason: str
+    a_prior: Prior | None = None
+    b_prior: Prior | None = None
+
+
+class StoryAssignment(NamedTuple):
+    """The story an article of this run belongs to; ``first_seen_run_date`` is None for
+    a story that starts in this run."""
+
+    cluster_id: str
+    first_seen_run_date: str | None = None

@@ -1,9 +1,14 @@
-"""Builds, runs and publishes one batch: files in, Parquet tables and a manifest out.
+"""Builds, runs and publishes one batch: files in, Parquet partitions and a manifest out.
 
 The command line (``cli``) is a thin shell around ``run_job``; tests and the evaluation
-command call it directly. Tables are written to a staging folder first and moved into
-place only when the whole pipeline has succeeded and the counts reconcile, so a failed
-run never leaves half-written tables where readers look.
+command call it directly. Layout of an output folder::
+
+    <output>/<table>/run_date=<date>/part-00000-of-00001.parquet   the tables (Hive partitions)
+    <output>/_runs/run_date=<date>/manifest.json, _SUCCESS         what each run did
+    <output>/_state/run_date=<date>/part-....parquet                anchors for later runs
+
+Tables are staged and published atomically (``publish``); the state lets stories continue
+across days (``state``).
 """
 
 from __future__ import annotations
@@ -12,18 +17,17 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline import publish, state
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
 from pipeline.read import ReadArticles, resolve_inputs
@@ -35,6 +39,8 @@ _LOG = logging.getLogger(__name__)
 # The in-process portable runner: no download, no network, honours --direct_num_workers
 # and --direct_running_mode. Beam's DirectRunner would first try to fetch the Prism binary.
 DEFAULT_RUNNER = "FnApiRunner"
+STATE_FOLDER = "_state"
+RUNS_FOLDER = "_runs"
 
 
 class ReconciliationError(RuntimeError):
@@ -45,6 +51,7 @@ class ReconciliationError(RuntimeError):
 class JobResult:
     output: str
     run_id: str
+    run_date: str
     input_files: list[str]
     row_counts: dict[str, int]
     counters: dict[str, int]
@@ -52,6 +59,7 @@ class JobResult:
     rows: int
     seconds: float
     tables: dict[str, str] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
 
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
@@ -64,20 +72,29 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
 
 
 def build_pipeline(
-    pipeline: beam.Pipeline, files: list[str], config: Config, directory: str
+    pipeline: beam.Pipeline,
+    files: list[str],
+    config: Config,
+    staging: str,
+    run_date: dt.date,
+    state_files: list[str],
 ) -> DetectStories:
+    """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``."""
     read = pipeline | "Read" >> ReadArticles(files, config.input.max_chars)
-    detect = DetectStories(config)
+    prior = None
+    if state_files:
+        prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files)
+    detect = DetectStories(config, run_date, prior)
     tables = read["articles"] | "Detect" >> detect
     tables["rejects"] = (
         read["rejects"] | "ReadRejectRows" >> beam.Map(reject_row),
         tables["rejects"],
     ) | "AllRejects" >> beam.Flatten()
-    _ = tables | "Write" >> WriteTables(directory, config.output)
+    _ = tables | "Write" >> WriteTables(staging, config.output)
     return detect
 
 
-def _counters(result: beam.runners.runner.PipelineResult) -> dict[str, int]:
+def _counters(result) -> dict[str, int]:
     counters: dict[str, int] = {}
     for counter in result.metrics().query()["counters"]:
         name = f"{counter.key.metric.namespace}/{counter.key.metric.name}"
@@ -86,17 +103,18 @@ def _counters(result: beam.runners.runner.PipelineResult) -> dict[str, int]:
     return dict(sorted(counters.items()))
 
 
-def count_rows(directory: str) -> dict[str, int]:
+def count_rows(directory: str, tables) -> dict[str, int]:
     counts = {}
-    for table in TABLES:
-        files = sorted(Path(directory, table).glob("*.parquet"))
-        counts[table] = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    for table in tables:
+        folder = os.path.join(directory, table)
+        files = sorted(f for f in os.listdir(folder) if f.endswith(".parquet")) if os.path.isdir(folder) else []
+        counts[table] = sum(pq.ParquetFile(os.path.join(folder, f)).metadata.num_rows for f in files)
     return counts
 
 
 def _versions() -> dict[str, str]:
     versions = {}
-    for package in ("storymatch", "apache-beam", "datasketch", "pyarrow", "numpy", "duckdb"):
+    for package in ("storymatch", "apache-beam", "datasketch", "pyarrow", "numpy", "duckdb", "snowballstemmer"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -104,75 +122,87 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def publish(staging: str, output: str) -> dict[str, str]:
-    """Replaces each table folder under ``output`` with the staged one."""
-    published = {}
-    for table in TABLES:
-        target = os.path.join(output, table)
-        if os.path.exists(target):
-            shutil.rmtree(target)
-        os.replace(os.path.join(staging, table), target)
-        published[table] = target
-    shutil.rmtree(staging, ignore_errors=True)
-    return published
-
-
 def run_job(
-    inputs: list[str], output: str, config: Config, beam_args: list[str] | None = None
+    inputs: list[str],
+    output: str,
+    config: Config,
+    beam_args: list[str] | None = None,
+    run_date: dt.date | None = None,
+    state_dir: str | None = None,
 ) -> JobResult:
-    """Runs the whole job and publishes its tables; raises InputError/ReconciliationError."""
+    """Runs one batch and publishes its partitions; raises InputError/ReconciliationError.
+
+    ``run_date`` defaults to today (UTC); ``state_dir`` to ``<output>/_state``.
+    """
     started = time.time()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    run_date = run_date or dt.datetime.now(dt.UTC).date()
+    day = run_date.isoformat()
+    state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     files = resolve_inputs(inputs)
+    for action in publish.recover(output):
+        _LOG.warning("recovery: %s", action)
+    state_files = state.window_files(state_dir, run_date, config.state.lookback_days)
+
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    staging = os.path.join(output, "_staging", run_id)
+    staging = os.path.join(output, publish.STAGING, run_id)
     os.makedirs(staging, exist_ok=True)
-    try:
-        pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
-        detect = build_pipeline(pipeline, files, config, staging)
-        result = pipeline.run()
-        result.wait_until_finish()
-        counters = _counters(result)
-        row_counts = count_rows(staging)
-        records = counters.get("read/records", 0)
-        accounted = row_counts["articles"] + row_counts["rejects"]
-        if records != accounted:
-            raise ReconciliationError(
-                f"input records ({records}) != articles ({row_counts['articles']}) + rejects "
-                f"({row_counts['rejects']}); the run was not published"
-            )
-        tables = publish(staging, output)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_if_empty(os.path.join(output, "_staging"))
+    pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
+    detect = build_pipeline(pipeline, files, config, staging, run_date, state_files)
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters = _counters(result)
+    row_counts = count_rows(staging, TABLES)
+    records = counters.get("read/records", 0)
+    accounted = row_counts["articles"] + row_counts["rejects"]
+    reconciliation = {
+        "input_records": records,
+        "articles": row_counts["articles"],
+        "rejects": row_counts["rejects"],
+        "balanced": records == accounted,
+    }
+    if records != accounted:
+        raise ReconciliationError(
+            f"input records ({records}) != articles ({row_counts['articles']}) + rejects "
+            f"({row_counts['rejects']}); the run was not published (staging kept in {staging})"
+        )
     seconds = time.time() - started
-    job = JobResult(output, run_id, files, row_counts, counters, detect.bands, detect.rows, seconds, tables)
     manifest = {
         "run_id": run_id,
+        "run_date": day,
         "started_at": started_at,
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "input_files": files,
+        "state_files_read": state_files,
         "config": config.to_dict(),
         "lsh": {"bands": detect.bands, "rows": detect.rows},
         "row_counts": row_counts,
-        "reconciliation": {"input_records": records, "articles": row_counts["articles"], "rejects": row_counts["rejects"]},
+        "reconciliation": reconciliation,
         "counters": counters,
         "versions": _versions(),
+        "runner": pipeline_options(beam_args or []).view_as(StandardOptions).runner,
     }
-    with open(os.path.join(output, "manifest.json"), "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2, sort_keys=True)
-    Path(output, "_SUCCESS").touch()
-    return job
+    moves = [(os.path.join(staging, table), publish.partition_path(output, table, day)) for table in TABLES]
+    moves.append((os.path.join(staging, "state"), os.path.join(state_dir, f"run_date={day}")))
+    runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")
+    publish.commit(
+        staging,
+        moves,
+        markers=[
+            (os.path.join(runs, "manifest.json"), json.dumps(manifest, indent=2, sort_keys=True)),
+            (os.path.join(runs, "_SUCCESS"), ""),
+        ],
+    )
+    publish.remove_empty_staging(output)
+    state.prune(state_dir, config.state.lookback_days)
+    tables = {table: publish.partition_path(output, table, day) for table in TABLES}
+    return JobResult(
+        output, run_id, day, files, row_counts, counters, detect.bands, detect.rows, seconds, tables, manifest
+    )
 
 
-def _remove_if_empty(directory: str) -> None:
-    try:
-        os.rmdir(directory)
-    except OSError:
-        pass
-
-
-def manifest_of(output: str) -> dict[str, Any]:
-    with open(os.path.join(output, "manifest.json"), encoding="utf-8") as handle:
+def manifest_of(output: str, run_date: str) -> dict[str, Any]:
+    path = os.path.join(output, RUNS_FOLDER, f"run_date={run_date}", "manifest.json")
+    with open(path, encoding="utf-8") as handle:
         return json.load(handle)

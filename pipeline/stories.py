@@ -7,6 +7,10 @@
 3. Articles with no verified pair are stories of one; exact duplicates take the story of
    their canonical copy. Cluster ids derive from the story's smallest article id, so the
    same input gives the same ids on any runner and with any number of workers.
+
+Articles of earlier runs (from the state) take part as locked anchors: a new article that
+joins one of their stories gets that story's published id; the anchors themselves are not
+re-assigned, and two published stories are never merged.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.cluster import cluster_component, cluster_id, connected_components
+from pipeline.records import StoryAssignment
 
 
 class _EdgesByComponentFn(beam.DoFn):
@@ -24,10 +29,10 @@ class _EdgesByComponentFn(beam.DoFn):
         self._components = Metrics.counter("cluster", "components")
 
     def process(self, edges):
-        components = connected_components((a, b) for a, b, _ in edges)
+        components = connected_components((edge.a, edge.b) for edge in edges)
         self._components.inc(len(set(components.values())))
         for edge in edges:
-            yield components[edge[0]], edge
+            yield components[edge.a], edge
 
 
 class _SplitComponentFn(beam.DoFn):
@@ -39,14 +44,32 @@ class _SplitComponentFn(beam.DoFn):
     def process(self, keyed):
         _, edges = keyed
         edges = list(edges)
-        members = sorted({a for a, _, _ in edges} | {b for _, b, _ in edges})
+        priors = {}
+        for edge in edges:
+            if edge.a_prior is not None:
+                priors[edge.a] = edge.a_prior
+            if edge.b_prior is not None:
+                priors[edge.b] = edge.b_prior
+        members = sorted({edge.a for edge in edges} | {edge.b for edge in edges})
         self._component_size.update(len(members))
-        for story in cluster_component(members, edges, self._threshold):
-            if len(story) > 1:
+        stories = cluster_component(
+            members,
+            ((edge.a, edge.b, edge.score) for edge in edges),
+            self._threshold,
+            {article_id: prior.cluster_id for article_id, prior in priors.items()},
+        )
+        for story in stories:
+            anchors = sorted((priors[i] for i in story if i in priors), key=lambda prior: prior.cluster_id)
+            assignment = (
+                StoryAssignment(anchors[0].cluster_id, anchors[0].first_seen_run_date)
+                if anchors
+                else (StoryAssignment(cluster_id(story)))
+            )
+            new_members = [article_id for article_id in story if article_id not in priors]
+            if len(new_members) > 1 or (new_members and anchors):
                 self._stories.inc()
-            story_id = cluster_id(story)
-            for article_id in story:
-                yield article_id, story_id
+            for article_id in new_members:
+                yield article_id, assignment
 
 
 def _assign_or_singleton(keyed):
@@ -54,7 +77,7 @@ def _assign_or_singleton(keyed):
     assigned = list(grouped["assigned"])
     if not list(grouped["present"]):
         return
-    yield article_id, (assigned[0] if assigned else cluster_id([article_id]))
+    yield article_id, (assigned[0] if assigned else StoryAssignment(cluster_id([article_id])))
 
 
 def _assign_duplicates(keyed):
@@ -66,7 +89,10 @@ def _assign_duplicates(keyed):
 
 
 class ClusterStories(beam.PTransform):
-    """(canonical ids, verified pairs, exact-duplicate pairs) -> (article id, cluster id)."""
+    """(canonical ids, verified pairs, exact-duplicate pairs) -> (article id, StoryAssignment).
+
+    Only articles of this run are assigned; anchors from earlier runs are not.
+    """
 
     def __init__(self, threshold: float) -> None:
         super().__init__()
@@ -76,7 +102,6 @@ class ClusterStories(beam.PTransform):
         canonical_ids, verified_pairs, duplicate_pairs = inputs
         assigned = (
             verified_pairs
-            | "AsEdges" >> beam.Map(lambda pair: (pair.a, pair.b, pair.score))
             | "AllEdges" >> beam.combiners.ToList()
             | "ByComponent" >> beam.ParDo(_EdgesByComponentFn())
             | "GroupComponents" >> beam.GroupByKey()

@@ -42,7 +42,7 @@ def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig
         reason = TOO_FAR_APART
     else:
         reason = VERIFIED
-    return ScoredPair(first.id, second.id, score, gap, reason == VERIFIED, reason)
+    return ScoredPair(first.id, second.id, score, gap, reason == VERIFIED, reason, first.prior, second.prior)
 
 
 class _ScoreFn(beam.DoFn):

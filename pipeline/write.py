@@ -18,7 +18,9 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import OutputConfig
-from schemas.tables import SORT_KEYS, TABLES
+from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES
+
+SCHEMAS = {**TABLES, **INTERNAL_TABLES}
 
 
 def shard_of(row: dict[str, Any], table: str, num_shards: int) -> int:
@@ -53,7 +55,7 @@ class _WriteShardFn(beam.DoFn):
         shard, grouped = keyed
         rows = sort_rows(list(grouped["rows"]), self._table)
         path = shard_path(self._directory, self._table, shard, self._config.num_shards)
-        write_table_file(path, rows, TABLES[self._table], self._config)
+        write_table_file(path, rows, SCHEMAS[self._table], self._config)
         yield self._table, len(rows)
 
 

@@ -44,6 +44,11 @@ CLUSTERS = pa.schema(
         _field("num_outlets", pa.int32(), "Number of distinct outlets (articles without one count apart).", False),
         _field("outlets", pa.list_(pa.string()), "Distinct named outlets, sorted."),
         _field("representative_id", pa.string(), "Article chosen to represent the story.", False),
+        _field(
+            "first_seen_run_date",
+            pa.date32(),
+            "Run date on which the story was first published (an earlier day if it continues).",
+        ),
         _field("first_published_at", TIMESTAMP, "Earliest publication time among the articles."),
         _field("last_published_at", TIMESTAMP, "Latest publication time among the articles."),
         _field(
@@ -108,6 +113,19 @@ REJECTS = pa.schema(
     ]
 )
 
+STATE = pa.schema(
+    [
+        _field("article_id", pa.string(), "An article of a published run.", False),
+        _field("cluster_id", pa.string(), "Its published story id.", False),
+        _field("first_seen_run_date", pa.date32(), "Run date the story was first published.", False),
+        _field("published_at", TIMESTAMP, "Publication time, for the verifier's time gap."),
+        _field("outlet", pa.string(), "Outlet."),
+        _field("signature", pa.list_(pa.uint32()), "MinHash signature of its salient terms (for LSH).", False),
+        _field("term_ids", pa.list_(pa.uint32()), "Sorted term ids of its TF-IDF vector.", False),
+        _field("term_weights", pa.list_(pa.float32()), "The L2-normalised weights of those terms.", False),
+    ]
+)
+
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "clusters": CLUSTERS,
@@ -118,6 +136,9 @@ TABLES: dict[str, pa.Schema] = {
     "rejects": REJECTS,
 }
 
+# Internal tables: written like the others, but into the state folder, not the output.
+INTERNAL_TABLES: dict[str, pa.Schema] = {"state": STATE}
+
 # The column each table's rows are sorted by, so queries by story read few row groups.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "articles": ("cluster_id", "article_id"),
@@ -127,4 +148,5 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "sentence_alignments": ("cluster_id", "article_id", "sentence_index", "matched_article_id"),
     "pairs": ("article_a", "article_b"),
     "rejects": ("source_file", "source_record", "reason"),
+    "state": ("cluster_id", "article_id"),
 }
