@@ -133,12 +133,10 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _print_summary(job) -> None:
-    clusters = (
-        pq.read_table(f"{job.output}/clusters", columns=["size"]) if job.row_counts["clusters"] else None
-    )
-    sizes = clusters.column("size") if clusters is not None else None
-    multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0) if sizes is not None else 0
-    largest = int(pc.max(sizes).as_py() or 0) if sizes is not None else 0
+    files = sorted(glob.glob(os.path.join(job.tables["clusters"], "*.parquet")))
+    sizes = pa.chunked_array([pq.read_table(f, columns=["size"]).column("size") for f in files], pa.int32())
+    multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0)
+    largest = int(pc.max(sizes).as_py() or 0)
     rows = job.row_counts
     print(f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s")
     print(f"  articles read      {job.counters.get('read/records', 0)}")
