@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pipeline.cluster import average_linkage, cluster_component, cluster_id, connected_components
+
+
+def test_average_linkage_merges_by_average_not_single_link():
+    # 0-1 strong; 2 links weakly to 1 only: the average 0.35/2 < 0.3 keeps it apart.
+    assert average_linkage(3, {(0, 1): 0.9, (1, 2): 0.35}, 0.3) == [0, 0, 2]
+    assert average_linkage(3, {(0, 1): 0.9, (1, 2): 0.35, (0, 2): 0.3}, 0.3) == [0, 0, 0]
+
+
+def test_bridge_article_does_not_chain_two_stories():
+    story_a = {(0, 1): 0.8, (0, 2): 0.8, (1, 2): 0.8}
+    story_b = {(3, 4): 0.8, (3, 5): 0.8, (4, 5): 0.8}
+    bridge = {(0, 6): 0.5, (1, 6): 0.5, (2, 6): 0.5, (3, 6): 0.45, (4, 6): 0.45}
+    labels = average_linkage(7, {**story_a, **story_b, **bridge}, 0.3)
+    assert labels[:3] == [0, 0, 0] and labels[3:6] == [3, 3, 3]
+    assert labels[6] == 0, "the bridge joins the story it shares most with, and only that one"
+
+
+def test_locked_groups_absorb_new_nodes_but_never_merge():
+    labels = average_linkage(4, {(0, 1): 0.9, (0, 2): 0.9, (1, 2): 0.9, (2, 3): 0.1}, 0.5, groups=[[0], [1]])
+    assert labels[0] != labels[1]
+    assert labels[2] in (labels[0], labels[1])
+
+
+def test_cluster_component_with_prior_stories():
+    stories = cluster_component(
+        ["a", "b", "c", "d"], [("a", "c", 0.9), ("b", "c", 0.8), ("b", "d", 0.9)], 0.5, {"a": "S1", "b": "S2"}
+    )
+    assert stories == [["a", "c"], ["b", "d"]]
+
+
+def test_components_and_ids_are_order_independent():
+    first = connected_components([("b", "c"), ("a", "b"), ("x", "y")])
+    second = connected_components([("x", "y"), ("a", "b"), ("b", "c")])
+    assert first == second == {"a": "a", "b": "a", "c": "a", "x": "x", "y": "x"}
+    assert cluster_id(["b", "a"]) == cluster_id(["a", "b"]) != cluster_id(["b"])
+    assert cluster_id(["a"]).startswith("s_") and len(cluster_id(["a"])) == 18

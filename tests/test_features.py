@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.features import (
+    content_words,
+    idf,
+    salient_terms,
+    stem,
+    term_buckets,
+    term_counts,
+    term_id,
+    term_vector,
+    weigh_terms,
+)
+
+
+def test_content_words_drop_stop_words_and_stem():
+    assert content_words("The troops were deployed to Ukraine.") == ["troop", "deploy", "ukrain"]
+    assert stem("guarantees") == "guarante"
+
+
+def test_term_counts_kinds():
+    counts = term_counts("Leader Karoline Leavitt spoke. Security guarantees matter.")
+    assert counts["N:karoline"] == 1 and counts["N:leavitt"] == 1
+    assert counts["N:leader"] == 0, "a capitalised sentence start is not a name"
+    assert counts["karolin leavitt"] == 1
+    assert counts["secur guarante"] == 1
+    assert "security guarantees" not in counts, "pairs use stems"
+    only_words = term_counts("Security guarantees matter.", kinds=("word",))
+    assert set(only_words) == {"secur", "guarante", "matter"}
+
+
+def test_term_ids_are_stable():
+    assert term_id("ukrain") == 0x92D92E3C, "crc32: the same id in every process and run"
+    assert term_id("a") != term_id("b")
+    assert 0 <= term_id("ukrain") < 2**32
+
+
+def test_idf_is_smoothed_like_scikit_learn():
+    assert idf(0, 1)[()] == np.log(2) + 1
+    assert idf(4, 4)[()] == 1.0
+
+
+def test_vectors_are_normalised_and_cosine_is_symmetric():
+    table = np.zeros(1024, dtype=np.uint32)
+    first = term_counts("Trump said troops will not go to Ukraine.")
+    second = term_counts("Troops will not go to Ukraine, Trump declared.")
+    for counts in (first, second):
+        table[term_buckets(counts, 1024)] += 1
+    vectors = [term_vector(*weigh_terms(c, table, 2)[1:]) for c in (first, second)]
+    assert abs(vectors[0].cosine(vectors[0]) - 1.0) < 1e-6
+    assert vectors[0].cosine(vectors[1]) == vectors[1].cosine(vectors[0])
+    assert 0.3 < vectors[0].cosine(vectors[1]) < 1.0
+
+
+def test_salient_terms_are_top_weighted_with_stable_ties():
+    terms = ["b", "a", "c"]
+    assert salient_terms(terms, np.array([1.0, 1.0, 3.0]), 2) == ["c", "a"]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import numpy as np
+from apache_beam import Create, Map
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.config import VerifyConfig
+from pipeline.features import TermVector
+from pipeline.records import ArticleSketch
+from pipeline.verify import VerifyCandidates, days_apart, score_pair
+
+DAY = 86_400 * 1_000_000
+
+
+def _sketch(article_id, weights, published=None):
+    ids = np.arange(len(weights), dtype=np.uint32)
+    values = np.asarray(weights, dtype=np.float32)
+    vector = TermVector(ids, values / np.linalg.norm(values))
+    return ArticleSketch(article_id, None, published, vector, np.zeros(2, np.uint32))
+
+
+A = _sketch("a", [1, 1, 0.0001], 0)
+B = _sketch("b", [1, 1, 0.0001], 2 * DAY)
+C = _sketch("c", [1, 0.0001, 5], 30 * DAY)
+D = _sketch("d", [0.0001, 0.0001, 1], 60 * DAY)
+
+
+def test_days_apart():
+    assert days_apart(0, 3 * DAY) == 3.0
+    assert days_apart(None, 3) is None
+
+
+def test_score_pair_decisions():
+    config = VerifyConfig(min_score=0.5, max_days_apart=7)
+    assert score_pair(B, A, config)[:6] == ("a", "b", 1.0, 2.0, True, "verified")
+    assert score_pair(A, D, config).reason == "low_score"
+    near_but_late = score_pair(A, _sketch("e", [1, 1, 0.0001], 10 * DAY), config)
+    assert near_but_late.reason == "too_far_apart" and not near_but_late.verified
+
+
+def test_verify_candidates_joins_both_sketches(pipeline):
+    config = VerifyConfig(min_score=0.5, max_days_apart=7)
+    with pipeline as p:
+        sketches = p | "Sketches" >> Create([A, B, C, D])
+        candidates = p | "Pairs" >> Create([("a", "b"), ("a", "c"), ("c", "d")])
+        scored = (candidates, sketches) | VerifyCandidates(config)
+        reasons = scored | "Reasons" >> Map(lambda pair: (pair.a, pair.b, pair.reason))
+        assert_that(
+            reasons, equal_to([("a", "b", "verified"), ("a", "c", "low_score"), ("c", "d", "too_far_apart")])
+        )
