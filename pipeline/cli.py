@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", default="out", help="output folder for the tables (default: out)")
     run.add_argument(
         "--run-date",
+        "--run_date",
+        dest="run_date",
         type=_date,
         metavar="YYYY-MM-DD",
         help="the batch's date: tables go to <output>/<table>/run_date=<date>/ (default: today, UTC)",
@@ -190,8 +192,14 @@ def _evaluate(args, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
+COMMANDS = ("run", "eval")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")  # `storymatch --input x` means `storymatch run --input x` (and schedulers need it)
     args, beam_args = parser.parse_known_args(argv)
     _configure_logging(args.verbose)
     from pipeline.read import InputError  # imports Beam, which logs at import: after logging is set up

@@ -113,7 +113,7 @@ def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, st
 
 def _table(output: str, name: str, columns: str) -> list[tuple]:
     pattern = os.path.join(output, name, "**", "*.parquet")
-    return duckdb.sql(f"select {columns} from read_parquet('{pattern}')").fetchall()
+    return duckdb.execute(f"select {columns} from read_parquet('{pattern}')").fetchall()
 
 
 def _round(value: Any) -> Any:

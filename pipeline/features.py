@@ -26,7 +26,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import snowballstemmer
@@ -138,7 +138,7 @@ class TermVector:
 
 
 def weigh_terms(
-    counts: Counter[str], df_table: np.ndarray, num_documents: int
+    counts: Mapping[str, int], df_table: np.ndarray, num_documents: int
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Sublinear TF-IDF weights of an article's terms.
 

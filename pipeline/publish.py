@@ -70,7 +70,7 @@ def _replay(staging: str) -> None:
 def recover(output: str) -> list[str]:
     """Finishes committed runs and deletes abandoned staging folders; returns what it did."""
     root = os.path.join(output, STAGING)
-    actions = []
+    actions: list[str] = []
     if not os.path.isdir(root):
         return actions
     for run_id in sorted(os.listdir(root)):

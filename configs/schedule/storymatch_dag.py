@@ -1,0 +1,58 @@
+"""Airflow DAG: run storymatch once a day over that day's articles.
+
+Copy this file into your DAGs folder and set the three paths (or the Airflow Variables
+``storymatch_input``, ``storymatch_output`` and ``storymatch_config``). It needs
+``apache-airflow`` and ``apache-airflow-providers-apache-beam`` (``pip install
+'storymatch[airflow]'``). Each run processes the files for its logical date ``{{ ds }}``
+and publishes ``<output>/<table>/run_date={{ ds }}/``; re-running a date replaces just
+that date.
+
+``storymatch_options`` builds the command-line options and is importable without
+Airflow, so the command can be tested anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+INPUT = "/data/articles/{{ ds }}/*.jsonl"
+OUTPUT = "/data/storymatch"
+CONFIG = "/etc/storymatch/default.toml"
+
+
+def storymatch_options(
+    input_pattern: str = INPUT, output: str = OUTPUT, config: str = CONFIG, run_date: str = "{{ ds }}"
+) -> dict[str, str]:
+    """The options the operator passes as ``--key=value`` to ``python -m pipeline.cli``."""
+    return {"input": input_pattern, "output": output, "config": config, "run_date": run_date}
+
+
+def command_line(options: dict[str, str], runner: str = "FnApiRunner") -> list[str]:
+    """The command the Beam operator runs, for documentation and tests."""
+    return ["python3", "-m", "pipeline.cli", *(f"--{key}={value}" for key, value in options.items()),
+            f"--runner={runner}"]
+
+
+try:
+    from airflow import DAG
+    from airflow.providers.apache.beam.operators.beam import BeamRunPythonPipelineOperator
+except ImportError:  # Airflow is optional: the helpers above stay importable
+    DAG = None
+
+if DAG is not None:
+    with DAG(
+        dag_id="storymatch_daily",
+        schedule="15 2 * * *",  # after the day's feed has landed
+        start_date=dt.datetime(2025, 1, 1),
+        catchup=False,
+        max_active_runs=1,  # runs continue each other's stories: keep them in order
+        default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=10)},
+        tags=["news", "beam"],
+    ) as dag:
+        BeamRunPythonPipelineOperator(
+            task_id="detect_stories",
+            py_file="pipeline.cli",
+            py_options=["-m"],
+            runner="FnApiRunner",
+            pipeline_options=storymatch_options(),
+        )
