@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import logging
 import os
 import sys
@@ -23,6 +24,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import config as config_module
+
+# Commands that read a finished output folder; each module has add_arguments(parser) and run(args).
+VIEWER_COMMANDS = (
+    ("query", "pipeline.query", "query the output tables with DuckDB"),
+    ("report", "pipeline.report", "write a self-contained HTML report of a run"),
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -115,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--min-ari", type=float, metavar="A", help="exit 1 if ARI < A")
     _add_config_flags(evaluation)
+
+    for name, module_name, summary in VIEWER_COMMANDS:
+        viewer = commands.add_parser(name, help=summary, description=summary)
+        importlib.import_module(module_name).add_arguments(viewer)
     return parser
 
 
@@ -192,7 +203,7 @@ def _evaluate(args, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
-COMMANDS = ("run", "eval")
+COMMANDS = ("run", "eval", *(name for name, _, _ in VIEWER_COMMANDS))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args, beam_args)
         if args.command == "eval":
             return _evaluate(args, beam_args)
+        for name, module_name, _ in VIEWER_COMMANDS:
+            if args.command == name:
+                if beam_args:
+                    parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
+                return importlib.import_module(module_name).run(args)
     except (config_module.ConfigError, InputError, ValueError) as error:
         print(f"storymatch: error: {error}", file=sys.stderr)
         return EXIT_USAGE
