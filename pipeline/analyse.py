@@ -50,7 +50,7 @@ class _AnalyseFn(beam.DoFn):
                     record=article.record,
                     reason=f"error_{type(error).__name__}",
                     detail=f"analysing article {article.id!r} raised {type(error).__name__}: {error}"[:500],
-                    raw=article.text[:1000],
+                    raw=str(article.text)[:1000],
                 ),
             )
             return

@@ -10,6 +10,8 @@ LSH). Signatures are computed for batches of articles at once.
 
 from __future__ import annotations
 
+import logging
+
 import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
@@ -18,6 +20,8 @@ from pipeline.config import Config
 from pipeline.features import salient_terms, term_buckets, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle, ArticleSketch
 from pipeline.signatures import BatchMinHasher
+
+_LOG = logging.getLogger(__name__)
 
 
 class DocumentFrequencyFn(beam.CombineFn):
@@ -58,6 +62,7 @@ class _SketchBatchFn(beam.DoFn):
         self._config = config
         self._hasher: BatchMinHasher | None = None
         self._sketched = Metrics.counter("sketch", "articles")
+        self._failed = Metrics.counter("sketch", "failed_unmatchable")
 
     def setup(self) -> None:
         # Permutations depend only on (num_perm, seed): build them once per worker.
@@ -66,13 +71,21 @@ class _SketchBatchFn(beam.DoFn):
     def process(self, batch: list[AnalysedArticle], frequencies):
         assert self._hasher is not None
         num_documents, df_table = frequencies
-        vectors, salient_sets = [], []
+        kept, vectors, salient_sets = [], [], []
         for analysed in batch:
-            terms, ids, weights = weigh_terms(analysed.terms, df_table, num_documents)
-            vectors.append(term_vector(ids, weights))
+            try:
+                terms, ids, weights = weigh_terms(analysed.terms, df_table, num_documents)
+                vector = term_vector(ids, weights)
+            except (ValueError, TypeError, OverflowError) as error:
+                # The article stays in the output as a story of one; it just cannot be matched.
+                self._failed.inc()
+                _LOG.warning("cannot sketch article %r: %s", analysed.article.id, error)
+                continue
+            kept.append(analysed)
+            vectors.append(vector)
             salient_sets.append(salient_terms(terms, weights, self._config.features.salient_terms))
         signatures = self._hasher.signatures(salient_sets)
-        for analysed, vector, signature in zip(batch, vectors, signatures, strict=True):
+        for analysed, vector, signature in zip(kept, vectors, signatures, strict=True):
             self._sketched.inc()
             article = analysed.article
             yield ArticleSketch(article.id, article.outlet, article.published_us, vector, signature)

@@ -1,0 +1,105 @@
+"""Dirty input: every rejected and every handled kind in one run beside the seeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+from pipeline import config as config_module
+from pipeline.run import run_job
+from tests.conftest import SEEDS
+
+SEED_IDS = sorted(path.stem for path in SEEDS.glob("*.txt"))
+GERMAN = (
+    "Die Bundesregierung hat am Dienstag neue Hilfen für die Landwirtschaft beschlossen. "
+    "Landwirte sollen nach der langen Dürre schneller Unterstützung erhalten, sagte die Ministerin in Berlin. "
+    "Die Opposition kritisierte das Paket als zu klein und zu spät."
+)
+NO_PUNCTUATION = " ".join(
+    f"farmers in the valley report {word} harvest figures while the cooperative plans new storage" for word in
+    ["record", "weak", "mixed", "late", "early", "strong", "poor", "average", "stable", "rising"]
+)
+HTML = (
+    "<html><body><h1>Harbour reopens</h1><p>The city harbour <b>reopened</b> on Monday after a week of repairs.</p>"
+    "<script>alert('x')</script><p>Officials said ferries would run on the normal timetable &amp; fares.</p>"
+    "</body></html>"
+)
+
+
+def seed_rows():
+    for index, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+        yield {"id": path.stem, "outlet": f"outlet-{index}", "text": path.read_text(encoding="utf-8"),
+               "published_at": f"2025-08-19T1{index}:00:00Z"}
+
+
+@pytest.fixture(scope="module")
+def dirty_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dirty")
+    lines: list[bytes] = [json.dumps(row).encode() for row in seed_rows()]
+    lines += [
+        b'{"id": "broken", "text": "unterminated',                                   # malformed_json
+        json.dumps({"text": "no id here"}).encode(),                                  # missing_id
+        json.dumps({"id": "no-text"}).encode(),                                       # missing_text
+        json.dumps({"id": "empty", "text": ""}).encode(),                             # empty_text
+        json.dumps({"id": "blank", "text": "   \n\t "}).encode(),                     # empty_text
+        json.dumps({"id": "number", "text": 42}).encode(),                            # text_not_string
+        b'{"id": "latin1", "text": "caf\xe9 au lait"}',                               # invalid_utf8
+        json.dumps({"id": SEED_IDS[0], "text": "a different text, same id"}).encode(),  # duplicate_id
+        json.dumps({"id": SEED_IDS[1], "text": "another copy"}).encode(),             # duplicate_id
+        json.dumps({"id": "huge", "text": "word " * 2000}).encode(),                  # too_long (max 5000)
+        b"[1, 2, 3]",                                                                 # not_an_object
+        json.dumps({"id": "bad-date", "text": "Rain is expected in the north on Friday.",
+                    "published_at": "last Tuesday-ish"}).encode(),
+        json.dumps({"id": "no-punctuation", "text": NO_PUNCTUATION}).encode(),
+        json.dumps({"id": "html", "text": HTML}).encode(),
+        json.dumps({"id": "german", "text": GERMAN, "published_at": "2025-08-19"}).encode(),
+    ]
+    (folder / "articles.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (folder / "empty.jsonl").write_bytes(b"")
+    config = config_module.load(overrides=["input.max_chars=5000"])
+    job = run_job([str(folder)], str(folder / "out"), config, run_date=dt.date(2025, 8, 19))
+    return folder / "out", job
+
+
+def query(output, sql: str):
+    for table in ("articles", "rejects", "clusters", "representatives"):
+        sql = sql.replace(f"{{{table}}}", f"read_parquet('{output}/{table}/*/*.parquet')")
+    return duckdb.sql(sql).fetchall()
+
+
+def test_each_bad_record_is_rejected_with_its_reason(dirty_run):
+    output, _ = dirty_run
+    reasons = sorted(query(output, "select reason, source_record from {rejects}"))
+    assert reasons == [
+        ("duplicate_id", 13), ("duplicate_id", 14), ("empty_text", 9), ("empty_text", 10),
+        ("invalid_utf8", 12), ("malformed_json", 6), ("missing_id", 7), ("missing_text", 8),
+        ("not_an_object", 16), ("text_not_string", 11), ("too_long", 15),
+    ]
+
+
+def test_handled_records_are_kept(dirty_run):
+    output, job = dirty_run
+    kept = dict(query(output, "select article_id, num_sentences from {articles}"))
+    assert set(kept) == {*SEED_IDS, "bad-date", "no-punctuation", "html", "german"}
+    assert kept["no-punctuation"] > 1, "unpunctuated text is cut into several sentences"
+    assert query(output, "select published_at from {articles} where article_id = 'bad-date'") == [(None,)]
+    assert job.counters["read/unparseable_published_at"] == 1
+    html = query(output, "select text from {representatives} where article_id = 'html'")[0][0]
+    assert "<" not in html and "alert" not in html and "reopened on Monday" in html and "&amp;" not in html
+
+
+def test_seeds_stay_one_story_that_nothing_else_joins(dirty_run):
+    output, _ = dirty_run
+    stories = query(output, "select cluster_id, list(article_id order by article_id) from {articles} group by 1")
+    groups = sorted(members for _, members in stories)
+    assert SEED_IDS in groups
+    assert all(len(members) == 1 for members in groups if members != SEED_IDS)
+
+
+def test_counts_reconcile(dirty_run):
+    _, job = dirty_run
+    assert job.manifest["reconciliation"] == {"input_records": 20, "articles": 9, "rejects": 11, "balanced": True}
+    assert job.counters["read/rejected_duplicate_id"] == 2

@@ -1,0 +1,65 @@
+"""Property-based tests: the text core never raises and keeps its invariants on any Unicode."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.features import content_words, term_counts
+from pipeline.signatures import BatchMinHasher
+from pipeline.text import normalise, split_sentences, strip_boilerplate
+
+ANY_TEXT = st.text(max_size=2000)
+NEWSY_TEXT = st.lists(
+    st.sampled_from(
+        ["Sen.", "U.S.", "said", '"Hello."', "Trump", "troops", "\n", "\n\n", "!", "?", "...", "—", "é", "<b>", "</p>"]
+    )
+    | st.text(max_size=12),
+    max_size=200,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, NEWSY_TEXT))
+def test_normalise_is_idempotent_and_tidy(text):
+    once = normalise(text)
+    assert normalise(once) == once
+    assert "\u201c" not in once and "\u00a0" not in once and "\r" not in once
+    assert once == once.strip()
+    assert "\n\n\n" not in once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, NEWSY_TEXT))
+def test_sentences_cover_the_words_in_order(text):
+    clean = normalise(text)
+    sentences = split_sentences(clean)
+    assert all(sentence and sentence == sentence.strip() for sentence in sentences)
+    assert " ".join(sentences).split() == clean.split(), "no word lost, added or reordered"
+    assert all("\n" not in sentence for sentence in sentences)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="abc xyz", min_size=1, max_size=20), max_size=200).map(" ".join))
+def test_unpunctuated_text_is_cut_into_bounded_sentences(text):
+    assert all(len(sentence.split()) <= 80 for sentence in split_sentences(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, NEWSY_TEXT))
+def test_boilerplate_removal_only_removes_lines(text):
+    clean, removed = strip_boilerplate(normalise(text))
+    kept_lines = [line for line in clean.split("\n") if line.strip()]
+    original_lines = [line.strip() for line in normalise(text).split("\n") if line.strip()]
+    assert len(kept_lines) + len(removed) == len(original_lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, NEWSY_TEXT))
+def test_shingles_are_lowercase_and_signatures_deterministic(text):
+    counts = term_counts(text)
+    assert all(count > 0 for count in counts.values())
+    assert all(word == word.lower() for word in content_words(text))
+    hasher = BatchMinHasher(16, 1)
+    terms = sorted(counts)
+    assert (hasher.signatures([terms]) == hasher.signatures([list(reversed(terms))])).all()

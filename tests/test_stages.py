@@ -1,0 +1,130 @@
+"""TestPipeline tests of the Beam stages not covered elsewhere."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+import pyarrow.parquet as pq
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.analyse import REJECTS, AnalyseArticles, analyse_article
+from pipeline.config import Config, OutputConfig
+from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
+from pipeline.features import FEATURE_KINDS
+from pipeline.records import Article, Prior, ScoredPair, StoryAssignment
+from pipeline.sketch import CountDocumentFrequencies, SketchArticles
+from pipeline.stories import ClusterStories
+from pipeline.write import WriteTable
+
+WIRE = "Officials said on Monday that the bridge over the river will reopen next week after repairs."
+
+
+def test_analyse_article_cleans_and_counts():
+    analysed = analyse_article(
+        Article("a", "Rain fell.\nRead more: other things\nIt stopped."), FEATURE_KINDS
+    )
+    assert analysed.sentences == ("Rain fell.", "It stopped.")
+    assert analysed.boilerplate == (("prompt", "Read more: other things"),)
+    assert analysed.terms["rain"] == 1
+
+
+def test_analyse_turns_a_poison_record_into_a_reject(pipeline):
+    poison = Article("bad", None, source="in.jsonl", record=3)  # type: ignore[arg-type]
+    with pipeline as p:
+        results = p | beam.Create([Article("ok", WIRE), poison]) | AnalyseArticles(FEATURE_KINDS)
+        assert_that(
+            results.analysed | "Ids" >> beam.Map(lambda a: a.article.id), equal_to(["ok"]), label="kept"
+        )
+        reasons = results[REJECTS] | "Reasons" >> beam.Map(lambda r: (r.source, r.record, r.reason))
+        assert_that(reasons, equal_to([("in.jsonl", 3, "error_TypeError")]), label="rejected")
+
+
+def test_exact_duplicates_collapse_to_the_smallest_id(pipeline):
+    articles = [analyse_article(Article(i, WIRE), FEATURE_KINDS) for i in ("c", "a", "b")]
+    other = analyse_article(Article("z", "Something else entirely happened today."), FEATURE_KINDS)
+    with pipeline as p:
+        collapsed = p | beam.Create([*articles, other]) | CollapseExactDuplicates()
+        canonical = collapsed.canonical | "Ids" >> beam.Map(lambda a: a.article.id)
+        assert_that(canonical, equal_to(["a", "z"]), label="canonical")
+        pairs = collapsed[DUPLICATES] | "Pairs" >> beam.Map(lambda pair: (pair.a, pair.b, pair.reason))
+        assert_that(
+            pairs, equal_to([("a", "b", "exact_duplicate"), ("a", "c", "exact_duplicate")]), label="dups"
+        )
+
+
+def test_sketches_carry_vectors_and_signatures(pipeline):
+    analysed = [
+        analyse_article(Article("a", WIRE), FEATURE_KINDS),
+        analyse_article(
+            Article("b", "The bridge over the river reopens next week, officials said Monday."), FEATURE_KINDS
+        ),
+    ]
+    config = Config()
+
+    def check(sketches):
+        by_id = {sketch.id: sketch for sketch in sketches}
+        assert sorted(by_id) == ["a", "b"]
+        assert by_id["a"].signature.shape == (config.lsh.num_perm,)
+        assert 0.2 < by_id["a"].vector.cosine(by_id["b"].vector) < 1.0
+
+    with pipeline as p:
+        items = p | beam.Create(analysed)
+        frequencies = items | CountDocumentFrequencies(config.features.df_buckets)
+        counts = frequencies | beam.Map(lambda item: (item[0], int(np.count_nonzero(item[1]) > 0)))
+        assert_that(counts, equal_to([(2, 1)]), label="frequencies")
+        sketches = (items, frequencies) | SketchArticles(config)
+        assert_that(sketches | beam.combiners.ToList(), lambda lists: check(lists[0]), label="sketches")
+
+
+def test_cluster_stories_assigns_every_article(pipeline):
+    prior = Prior("s_old", "2025-08-18")
+    verified = [
+        ScoredPair("a", "b", 0.9, None, True, "verified"),
+        ScoredPair("b", "c", 0.1, None, True, "verified"),
+        ScoredPair("d", "old", 0.8, None, True, "verified", None, prior),
+    ]
+    duplicates = [ScoredPair("a", "a2", 1.0, None, True, "exact_duplicate")]
+    with pipeline as p:
+        ids = p | "Ids" >> beam.Create(["a", "b", "c", "d", "e"])
+        stories = (
+            ids,
+            p | "Verified" >> beam.Create(verified),
+            p | "Duplicates" >> beam.Create(duplicates),
+        ) | ClusterStories(threshold=0.5)
+        from pipeline.cluster import cluster_id
+
+        ab = StoryAssignment(cluster_id(["a"]))
+        assert_that(
+            stories,
+            equal_to(
+                [
+                    ("a", ab),
+                    ("b", ab),
+                    ("a2", ab),
+                    ("c", StoryAssignment(cluster_id(["c"]))),
+                    ("d", StoryAssignment("s_old", "2025-08-18")),
+                    ("e", StoryAssignment(cluster_id(["e"]))),
+                ]
+            ),
+        )
+
+
+def test_write_table_writes_every_shard_sorted(pipeline, tmp_path):
+    rows = [
+        {"source_file": "b", "source_record": 2, "reason": "x", "detail": None, "raw": ""},
+        {"source_file": "a", "source_record": 9, "reason": "y", "detail": "d", "raw": ""},
+    ]
+    config = OutputConfig(num_shards=3)
+    with pipeline as p:
+        written = p | beam.Create(rows) | WriteTable("rejects", str(tmp_path), config)
+        totals = written | beam.CombinePerKey(sum)
+        assert_that(totals, equal_to([("rejects", 2)]))
+    files = sorted((tmp_path / "rejects").glob("*.parquet"))
+    assert [f.name for f in files] == [f"part-0000{i}-of-00003.parquet" for i in range(3)]
+    tables = [pq.read_table(f) for f in files]
+    assert sum(t.num_rows for t in tables) == 2
+    assert all(
+        pq.ParquetFile(f).metadata.row_group(0).column(0).compression == "ZSTD"
+        for f in files
+        if pq.ParquetFile(f).metadata.num_rows
+    )
