@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import config as config_module
+from pipeline.errors import InputError
 
 # Commands that read a finished output folder; each module has add_arguments(parser) and run(args).
 VIEWER_COMMANDS = (
@@ -210,11 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
-        argv.insert(0, "run")  # `storymatch --input x` means `storymatch run --input x` (and schedulers need it)
+        argv.insert(
+            0, "run"
+        )  # `storymatch --input x` means `storymatch run --input x` (and schedulers need it)
     args, beam_args = parser.parse_known_args(argv)
     _configure_logging(args.verbose)
-    from pipeline.read import InputError  # imports Beam, which logs at import: after logging is set up
-
     try:
         if args.command == "run":
             return _run(args, beam_args)

@@ -52,7 +52,8 @@ class VerifyConfig:
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    threshold: float = 0.15
+    threshold: float = 0.18
+    max_scored_component: int = 200
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def validate(config: Config) -> None:
     _check(0.0 <= c.verify.min_score <= 1.0, "verify.min_score", "must be between 0 and 1")
     _check(c.verify.max_days_apart > 0, "verify.max_days_apart", "must be a positive number of days")
     _check(0.0 < c.cluster.threshold <= 1.0, "cluster.threshold", "must be in (0, 1]")
+    _check(c.cluster.max_scored_component >= 0, "cluster.max_scored_component", "must be 0 or more")
     _check(
         c.cluster.threshold >= c.verify.min_score,
         "cluster.threshold",

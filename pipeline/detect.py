@@ -13,7 +13,7 @@ The stages, in order (each its own module with a pure core):
     sketch    document frequencies, TF-IDF vectors, MinHash of salient terms
     lsh       band keys -> buckets -> candidate pairs (bucket cap)
     verify    score every candidate (TF-IDF cosine, publication gap)
-    stories   components + average linkage -> cluster ids
+    stories   components, all pairs scored inside them, average linkage -> cluster ids
     outlets   representative, sentence alignments, unique sentences per outlet
 
 ``prior`` optionally brings sketches of earlier runs' articles (``state``), so that
@@ -42,7 +42,7 @@ from pipeline.verify import VerifyCandidates
 _LOG = logging.getLogger(__name__)
 
 
-def pair_row(pair: ScoredPair) -> dict:
+def pair_row(pair: ScoredPair, found_by: str) -> dict:
     return {
         "article_a": pair.a,
         "article_b": pair.b,
@@ -50,6 +50,7 @@ def pair_row(pair: ScoredPair) -> dict:
         "days_apart": None if pair.days_apart is None else round(pair.days_apart, 6),
         "verified": pair.verified,
         "reason": pair.reason,
+        "found_by": found_by,
     }
 
 
@@ -137,9 +138,10 @@ class DetectStories(beam.PTransform):
         scored = (candidates, matchable) | "Verify" >> VerifyCandidates(config.verify)
         verified = scored | "KeepVerified" >> beam.Filter(lambda pair: pair.verified)
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
-        assignments = (canonical_ids, verified, duplicates) | "Cluster" >> ClusterStories(
-            config.cluster.threshold
+        clustered = (canonical_ids, verified, duplicates, matchable) | "Cluster" >> ClusterStories(
+            config.cluster, config.verify
         )
+        assignments = clustered["assignments"]
         story_ids = assignments | "StoryIds" >> beam.Map(lambda item: (item[0], item[1].cluster_id))
         tables = (analysed.analysed, story_ids, frequencies) | "Describe" >> DescribeStories(config.sentences)
 
@@ -155,8 +157,10 @@ class DetectStories(beam.PTransform):
             | "AddFirstSeen" >> beam.FlatMap(_with_first_seen, run_date.isoformat())
         )
         tables["pairs"] = (
-            (scored, duplicates) | "AllPairs" >> beam.Flatten() | "PairRows" >> beam.Map(pair_row)
-        )
+            scored | "FoundByLsh" >> beam.Map(pair_row, "lsh"),
+            duplicates | "FoundByDedupe" >> beam.Map(pair_row, "exact_duplicate"),
+            clustered["component_pairs"] | "FoundInComponent" >> beam.Map(pair_row, "component"),
+        ) | "AllPairs" >> beam.Flatten()
         tables["rejects"] = analysed[REJECTS] | "RejectRows" >> beam.Map(reject_row)
         tables["state"] = (
             {"sketch": sketches | "KeySketches" >> beam.Map(lambda s: (s.id, s)), "story": assignments}

@@ -64,6 +64,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.errors import InputError
 from pipeline.records import Article, Reject
 
 ARTICLES = "articles"
@@ -90,10 +91,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Beyond 9999-12-31 a datetime cannot represent the value, so it cannot be a publication date.
 _MAX_EPOCH_SECONDS = 253_402_300_799
 _COUNTER_NAMESPACE = "read"
-
-
-class InputError(ValueError):
-    """The inputs of a run cannot be used: nothing matches, or a file has the wrong type or columns."""
 
 
 # --- Resolving the command line's input arguments to files ---

@@ -3,7 +3,11 @@
 1. Connected components of the verified-pair graph, found with union-find over the edges
    only (a few per article, never the articles themselves).
 2. Each component is split by average linkage (``cluster.cluster_component``) on its own
-   worker: a bridging article cannot chain two stories together.
+   worker: a bridging article cannot chain two stories together. Before that, every pair
+   inside a component of up to ``cluster.max_scored_component`` articles is scored and
+   verified exactly, so a pair that LSH did not propose still counts with its real
+   similarity instead of 0 (those pairs are reported in ``pairs`` as ``found_by =
+   component``). LSH only has to connect a story, not to find all of its pairs.
 3. Articles with no verified pair are stories of one; exact duplicates take the story of
    their canonical copy. Cluster ids derive from the story's smallest article id, so the
    same input gives the same ids on any runner and with any number of workers.
@@ -19,7 +23,11 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.cluster import cluster_component, cluster_id, connected_components
+from pipeline.config import ClusterConfig, VerifyConfig
 from pipeline.records import StoryAssignment
+from pipeline.verify import score_pair
+
+COMPONENT_PAIRS = "component_pairs"
 
 
 class _EdgesByComponentFn(beam.DoFn):
@@ -33,17 +41,52 @@ class _EdgesByComponentFn(beam.DoFn):
         self._components.inc(len(set(components.values())))
         for edge in edges:
             yield components[edge.a], edge
+        for member, root in components.items():
+            yield beam.pvalue.TaggedOutput(MEMBERS, (member, root))
+
+
+MEMBERS = "members"
+
+
+def _sketch_by_component(keyed):
+    _, grouped = keyed
+    roots = list(grouped["root"])
+    if roots:
+        for sketch in grouped["sketch"]:
+            yield roots[0], sketch
 
 
 class _SplitComponentFn(beam.DoFn):
-    def __init__(self, threshold: float) -> None:
-        self._threshold = threshold
+    def __init__(self, cluster: ClusterConfig, verify: VerifyConfig) -> None:
+        self._threshold = cluster.threshold
+        self._max_scored = cluster.max_scored_component
+        self._verify = verify
         self._stories = Metrics.counter("cluster", "multi_article_stories")
         self._component_size = Metrics.distribution("cluster", "component_size")
+        self._too_big = Metrics.counter("cluster", "components_too_big_to_score")
+
+    def _score_all_pairs(self, edges, sketches):
+        """Verified pairs among all members of a component, LSH candidates or not."""
+        known = {(edge.a, edge.b) for edge in edges}
+        sketches = sorted(sketches, key=lambda sketch: sketch.id)
+        for i, first in enumerate(sketches):
+            for second in sketches[i + 1 :]:
+                if (first.id, second.id) in known or (first.prior is not None and second.prior is not None):
+                    continue
+                pair = score_pair(first, second, self._verify)
+                yield pair
 
     def process(self, keyed):
-        _, edges = keyed
-        edges = list(edges)
+        _, grouped = keyed
+        edges = list(grouped["edge"])
+        sketches = list(grouped["sketch"])
+        if len(sketches) <= self._max_scored:
+            extra = list(self._score_all_pairs(edges, sketches))
+            for pair in extra:
+                yield beam.pvalue.TaggedOutput(COMPONENT_PAIRS, pair)
+            edges.extend(pair for pair in extra if pair.verified)
+        else:
+            self._too_big.inc()
         priors = {}
         for edge in edges:
             if edge.a_prior is not None:
@@ -89,24 +132,39 @@ def _assign_duplicates(keyed):
 
 
 class ClusterStories(beam.PTransform):
-    """(canonical ids, verified pairs, exact-duplicate pairs) -> (article id, StoryAssignment).
+    """(canonical ids, verified pairs, exact-duplicate pairs, sketches) -> stories.
 
-    Only articles of this run are assigned; anchors from earlier runs are not.
+    Returns a dict: ``assignments`` (article id, StoryAssignment) for the articles of this
+    run (anchors from earlier runs are not re-assigned), and ``component_pairs``: the
+    pairs scored inside components that LSH had not proposed.
     """
 
-    def __init__(self, threshold: float) -> None:
+    def __init__(self, cluster: ClusterConfig, verify: VerifyConfig) -> None:
         super().__init__()
-        self._threshold = threshold
+        self._cluster = cluster
+        self._verify = verify
 
     def expand(self, inputs):
-        canonical_ids, verified_pairs, duplicate_pairs = inputs
-        assigned = (
+        canonical_ids, verified_pairs, duplicate_pairs, sketches = inputs
+        components = (
             verified_pairs
             | "AllEdges" >> beam.combiners.ToList()
-            | "ByComponent" >> beam.ParDo(_EdgesByComponentFn())
-            | "GroupComponents" >> beam.GroupByKey()
-            | "AverageLinkage" >> beam.ParDo(_SplitComponentFn(self._threshold))
+            | "ByComponent" >> beam.ParDo(_EdgesByComponentFn()).with_outputs(MEMBERS, main="edges")
         )
+        component_sketches = (
+            {"root": components[MEMBERS], "sketch": sketches | "KeySketch" >> beam.Map(lambda s: (s.id, s))}
+            | "JoinMembers" >> beam.CoGroupByKey()
+            | "SketchByComponent" >> beam.FlatMap(_sketch_by_component)
+        )
+        split = (
+            {"edge": components.edges, "sketch": component_sketches}
+            | "GroupComponents" >> beam.CoGroupByKey()
+            | "AverageLinkage"
+            >> beam.ParDo(_SplitComponentFn(self._cluster, self._verify)).with_outputs(
+                COMPONENT_PAIRS, main="assigned"
+            )
+        )
+        assigned = split.assigned
         canonical = (
             {"assigned": assigned, "present": canonical_ids | "KeyIds" >> beam.Map(lambda i: (i, True))}
             | "JoinAssigned" >> beam.CoGroupByKey()
@@ -120,4 +178,7 @@ class ClusterStories(beam.PTransform):
             | "JoinDuplicates" >> beam.CoGroupByKey()
             | "DuplicateStories" >> beam.FlatMap(_assign_duplicates)
         )
-        return (canonical, duplicates) | "AllAssignments" >> beam.Flatten()
+        return {
+            "assignments": (canonical, duplicates) | "AllAssignments" >> beam.Flatten(),
+            "component_pairs": split[COMPONENT_PAIRS],
+        }

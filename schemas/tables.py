@@ -100,6 +100,12 @@ PAIRS = pa.schema(
         _field("days_apart", pa.float64(), "Days between publication times; null if either is unknown."),
         _field("verified", pa.bool_(), "True when the pair passed verification and links the two articles.", False),
         _field("reason", pa.string(), "verified, low_score, too_far_apart or exact_duplicate.", False),
+        _field(
+            "found_by",
+            pa.string(),
+            "lsh (a candidate), component (scored because both are in one linked group) or exact_duplicate.",
+            False,
+        ),
     ]
 )
 

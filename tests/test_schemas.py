@@ -21,7 +21,8 @@ EXPECTED = {
     "sentence:string novelty:double",
     "sentence_alignments": "cluster_id:string article_id:string sentence_index:int32 "
     "matched_article_id:string matched_sentence_index:int32 score:double",
-    "pairs": "article_a:string article_b:string score:double days_apart:double verified:bool reason:string",
+    "pairs": "article_a:string article_b:string score:double days_apart:double verified:bool reason:string "
+    "found_by:string",
     "rejects": "source_file:string source_record:int64 reason:string detail:string raw:string",
 }
 

@@ -8,10 +8,11 @@ import pyarrow.parquet as pq
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.analyse import REJECTS, AnalyseArticles, analyse_article
-from pipeline.config import Config, OutputConfig
+from pipeline.cluster import cluster_id
+from pipeline.config import ClusterConfig, Config, OutputConfig, VerifyConfig
 from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
-from pipeline.features import FEATURE_KINDS
-from pipeline.records import Article, Prior, ScoredPair, StoryAssignment
+from pipeline.features import FEATURE_KINDS, TermVector
+from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
 from pipeline.write import WriteTable
@@ -76,12 +77,26 @@ def test_sketches_carry_vectors_and_signatures(pipeline):
         assert_that(sketches | beam.combiners.ToList(), lambda lists: check(lists[0]), label="sketches")
 
 
+def _sketch(article_id, weights, prior=None):
+    values = np.asarray(weights, dtype=np.float32)
+    vector = TermVector(np.arange(len(values), dtype=np.uint32), values / np.linalg.norm(values))
+    return ArticleSketch(article_id, None, None, vector, np.zeros(2, np.uint32), prior)
+
+
 def test_cluster_stories_assigns_every_article(pipeline):
     prior = Prior("s_old", "2025-08-18")
+    sketches = [
+        _sketch("a", [1, 0, 0, 0]),
+        _sketch("b", [1, 0.1, 0, 0]),
+        _sketch("c", [1, 0, 0, 0.05]),  # LSH missed a-c: the component scores it anyway
+        _sketch("d", [0, 0, 1, 0]),
+        _sketch("e", [0, 1, 0, 0]),
+        _sketch("old", [0, 0, 1, 0.1], prior),
+    ]
     verified = [
-        ScoredPair("a", "b", 0.9, None, True, "verified"),
-        ScoredPair("b", "c", 0.1, None, True, "verified"),
-        ScoredPair("d", "old", 0.8, None, True, "verified", None, prior),
+        ScoredPair("a", "b", 0.99, None, True, "verified"),
+        ScoredPair("b", "c", 0.99, None, True, "verified"),
+        ScoredPair("d", "old", 0.99, None, True, "verified", None, prior),
     ]
     duplicates = [ScoredPair("a", "a2", 1.0, None, True, "exact_duplicate")]
     with pipeline as p:
@@ -90,23 +105,16 @@ def test_cluster_stories_assigns_every_article(pipeline):
             ids,
             p | "Verified" >> beam.Create(verified),
             p | "Duplicates" >> beam.Create(duplicates),
-        ) | ClusterStories(threshold=0.5)
-        from pipeline.cluster import cluster_id
-
-        ab = StoryAssignment(cluster_id(["a"]))
-        assert_that(
-            stories,
-            equal_to(
-                [
-                    ("a", ab),
-                    ("b", ab),
-                    ("a2", ab),
-                    ("c", StoryAssignment(cluster_id(["c"]))),
-                    ("d", StoryAssignment("s_old", "2025-08-18")),
-                    ("e", StoryAssignment(cluster_id(["e"]))),
-                ]
-            ),
-        )
+            p | "Sketches" >> beam.Create(sketches),
+        ) | ClusterStories(ClusterConfig(threshold=0.9), VerifyConfig(min_score=0.5))
+        abc = StoryAssignment(cluster_id(["a"]))
+        expected = [
+            ("a", abc), ("b", abc), ("c", abc), ("a2", abc),
+            ("d", StoryAssignment("s_old", "2025-08-18")), ("e", StoryAssignment(cluster_id(["e"]))),
+        ]
+        assert_that(stories["assignments"], equal_to(expected), label="assignments")
+        found = stories["component_pairs"] | beam.Map(lambda pair: (pair.a, pair.b, pair.verified))
+        assert_that(found, equal_to([("a", "c", True)]), label="component pairs")
 
 
 def test_write_table_writes_every_shard_sorted(pipeline, tmp_path):

@@ -1,0 +1,5 @@
+"""Run-level errors, importable without Beam so the command line starts fast."""
+
+
+class InputError(ValueError):
+    """The inputs as a whole cannot be read: nothing matches, or a file lacks required columns."""

@@ -1,0 +1,83 @@
+-- DuckDB views over a storymatch output folder: one view per table, every run date.
+--
+-- `storymatch query` creates these views for you. To use them from the DuckDB command-line
+-- client (or any DuckDB client), put your output folder in place of ${output}:
+--
+--     sed 's#${output}#/path/to/out#g' schemas/views.sql | duckdb            # check they load
+--     sed 's#${output}#/path/to/out#g' schemas/views.sql > /tmp/views.sql
+--     duckdb -init /tmp/views.sql                                            # then query away
+--
+-- Each table view adds a `run_date` column (DATE) from the Hive partition folders
+-- `<table>/run_date=YYYY-MM-DD/`, so `WHERE run_date = DATE '2025-08-19'` reads one day
+-- only. The columns are documented in schemas/tables.py. A table with no files yet makes
+-- its view fail to load here ("No files found"); `storymatch query` gives it an empty view
+-- with the right columns instead.
+--
+-- Format of this file (pipeline/query.py reads it): statements end with `;` at the end of
+-- a line, and the comment lines just above a CREATE describe that view.
+
+-- Times are stored in UTC: show them in UTC.
+SET TimeZone = 'UTC';
+
+-- One row per valid input article, with its story (cluster_id).
+CREATE OR REPLACE VIEW articles AS SELECT * FROM read_parquet('${output}/articles/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per story and run date (size, outlets, times count that run's articles).
+CREATE OR REPLACE VIEW clusters AS SELECT * FROM read_parquet('${output}/clusters/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per story and run date: the article chosen to represent it, with its cleaned text.
+CREATE OR REPLACE VIEW representatives AS SELECT * FROM read_parquet('${output}/representatives/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per sentence that no other outlet's article in the story has.
+CREATE OR REPLACE VIEW unique_sentences AS SELECT * FROM read_parquet('${output}/unique_sentences/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per sentence and other outlet's article: its best match there.
+CREATE OR REPLACE VIEW sentence_alignments AS SELECT * FROM read_parquet('${output}/sentence_alignments/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per scored LSH candidate pair, verified or rejected with the reason.
+CREATE OR REPLACE VIEW pairs AS SELECT * FROM read_parquet('${output}/pairs/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per input record that could not be used, with the reason.
+CREATE OR REPLACE VIEW rejects AS SELECT * FROM read_parquet('${output}/rejects/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+
+-- One row per story and outlet, over all run dates: articles, title (of its first article),
+-- first_published_at, publish_order (1 = the outlet that published the story first; unknown times last),
+-- behind_first (its delay after the story's first publication), story_outlets (outlets in
+-- the story; articles without an outlet count as one), sentences, unique_sentences, and
+-- compared_sentences (sentences of its articles that had another outlet's article in the
+-- same run to be compared with: the fair denominator for unique_sentences).
+CREATE OR REPLACE VIEW story_outlets AS
+WITH unique_counts AS (
+    SELECT article_id, run_date, count(*) AS unique_sentences
+    FROM unique_sentences
+    GROUP BY article_id, run_date
+),
+per_outlet AS (
+    SELECT
+        a.cluster_id,
+        a.outlet,
+        count(*) AS articles,
+        min(a.published_at) AS first_published_at,
+        first(a.title ORDER BY a.published_at NULLS LAST, a.article_id) AS title,
+        sum(a.num_sentences)::BIGINT AS sentences,
+        sum(coalesce(u.unique_sentences, 0))::BIGINT AS unique_sentences,
+        coalesce(sum(a.num_sentences) FILTER (WHERE c.num_outlets > 1), 0)::BIGINT AS compared_sentences
+    FROM articles AS a
+    JOIN clusters AS c USING (cluster_id, run_date)
+    LEFT JOIN unique_counts AS u USING (article_id, run_date)
+    GROUP BY a.cluster_id, a.outlet
+)
+SELECT
+    cluster_id,
+    outlet,
+    articles,
+    title,
+    first_published_at,
+    row_number() OVER (PARTITION BY cluster_id ORDER BY first_published_at NULLS LAST, outlet NULLS LAST)
+        AS publish_order,
+    first_published_at - min(first_published_at) OVER (PARTITION BY cluster_id) AS behind_first,
+    count(*) OVER (PARTITION BY cluster_id) AS story_outlets,
+    sentences,
+    unique_sentences,
+    compared_sentences
+FROM per_outlet;

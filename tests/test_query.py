@@ -1,0 +1,527 @@
+"""The query command, the DuckDB views and the cookbook, on outputs with known answers.
+
+The cookbook's queries are read from ``docs/cookbook.md`` (the one copy) and run against
+``known_output``: a small output written directly with the table schemas, two run dates,
+five stories whose every answer is worked out by hand below. The seeds test runs the
+README's ``storymatch run`` and queries what it wrote, and checks the file layout.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import cli, query
+from schemas.tables import SORT_KEYS, TABLES
+from tests.conftest import ROOT, SEEDS
+
+COOKBOOK = ROOT / "docs" / "cookbook.md"
+UTC = dt.UTC
+DAY1, DAY2 = dt.date(2025, 8, 18), dt.date(2025, 8, 19)
+
+# Five stories. QUAKE starts on DAY1 with the wire alone and continues on DAY2 with three
+# rewrites; SUMMIT is two outlets on DAY1 and a late third (no publication time) alone on
+# DAY2; RATES is two outlets on DAY2; LOCAL (two Metro Wire articles) and MATCH (one
+# Touchline Daily article) nobody else covered.
+QUAKE = "s_2c41f07a9be35d18"
+RATES = "s_5e8d13b6a0f27c94"
+SUMMIT = "s_9a07c3e2d1b4f865"
+LOCAL = "s_b3f92e6c18d0a475"
+MATCH = "s_d61a8b0f4c2e9370"
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2025, 8, day, hour, minute, tzinfo=UTC)
+
+
+# run date -> (article id, story, outlet, published_at, num_sentences, title)
+ARTICLES = {
+    DAY1: [
+        ("quake-atlas", QUAKE, "Atlas News Agency", at(18, 22), 10, "Strong quake strikes off the coast"),
+        ("summit-meridian", SUMMIT, "Meridian Press", at(18, 6), 10, "Leaders gather for summit"),
+        ("summit-courier", SUMMIT, "Capital Courier", at(18, 7, 30), 10, "Summit opens amid protests"),
+    ],
+    DAY2: [
+        ("quake-metro", QUAKE, "Metro Wire", at(19, 0, 45), 12, "Quake: old town sleeps outside"),
+        ("quake-harbour", QUAKE, "Harbour Times", at(19, 3, 30), 8, "Harbour damaged by quake"),
+        ("quake-northern", QUAKE, "Northern Post", at(19, 8), 10, "Aftershocks rattle the north"),
+        ("rates-atlas", RATES, "Atlas News Agency", at(19, 9), 10, "Central bank holds rates"),
+        ("rates-beacon", RATES, "Market Beacon", at(19, 9, 20), 10, "Rates on hold, markets shrug"),
+        ("local-metro-1", LOCAL, "Metro Wire", at(19, 7), 6, "Council approves new tram line"),
+        ("local-metro-2", LOCAL, "Metro Wire", at(19, 15), 7, "Tram line: what changes"),
+        ("match-touchline", MATCH, "Touchline Daily", at(19, 18), 9, "Late winner seals the title"),
+        ("summit-harbour", SUMMIT, "Harbour Times", None, 5, "What the summit means for the port"),
+    ],
+}
+
+# run date -> (story, representative, size, num_outlets, outlets, first_seen_run_date)
+CLUSTERS = {
+    DAY1: [
+        (QUAKE, "quake-atlas", 1, 1, ["Atlas News Agency"], DAY1),
+        (SUMMIT, "summit-meridian", 2, 2, ["Capital Courier", "Meridian Press"], DAY1),
+    ],
+    DAY2: [
+        (QUAKE, "quake-metro", 3, 3, ["Harbour Times", "Metro Wire", "Northern Post"], DAY1),
+        (RATES, "rates-atlas", 2, 2, ["Atlas News Agency", "Market Beacon"], DAY2),
+        (LOCAL, "local-metro-1", 2, 1, ["Metro Wire"], DAY2),
+        (MATCH, "match-touchline", 1, 1, ["Touchline Daily"], DAY2),
+        (SUMMIT, "summit-harbour", 1, 1, ["Harbour Times"], DAY1),
+    ],
+}
+
+# What Metro Wire added to QUAKE: (sentence_index, novelty, sentence).
+METRO_QUAKE_ADDITIONS = [
+    (1, 0.91, "Residents of the old town slept in the streets."),
+    (2, 0.84, "Metro Wire's reporter counted six collapsed houses on Bridge Street."),
+    (4, 0.77, "The tram network stopped for two hours."),
+    (5, 0.7, "Schools in the district will stay closed on Monday."),
+    (8, 1.0, "A local choir sang for the rescuers at dawn."),
+    (11, 0.66, "The mayor said the city would ask for national help."),
+]
+# Unique sentences of the other compared articles: article -> how many (texts don't matter).
+UNIQUE_COUNTS = {
+    DAY1: {"summit-meridian": 3, "summit-courier": 4},
+    DAY2: {"quake-harbour": 2, "quake-northern": 1, "rates-atlas": 1, "rates-beacon": 5},
+}
+
+
+def article_row(article_id, cluster_id, outlet, published_at, num_sentences, title, representative):
+    return {
+        "article_id": article_id,
+        "cluster_id": cluster_id,
+        "outlet": outlet,
+        "title": title,
+        "published_at": published_at,
+        "url": f"https://{article_id}.example/",
+        "source_file": "articles.jsonl",
+        "source_record": 1,
+        "num_sentences": num_sentences,
+        "boilerplate_lines": 0,
+        "duplicate_of": None,
+        "is_representative": representative,
+        "similarity_to_representative": 1.0 if representative else 0.5,
+    }
+
+
+def fixture_tables(day: dt.date) -> dict[str, list[dict]]:
+    articles = {row[0]: row for row in ARTICLES[day]}
+    representatives = {cluster[1] for cluster in CLUSTERS[day]}
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    tables["articles"] = [article_row(*row, row[0] in representatives) for row in ARTICLES[day]]
+    for cluster_id, rep, size, num_outlets, outlets, first_seen in CLUSTERS[day]:
+        times = [row[3] for row in ARTICLES[day] if row[1] == cluster_id and row[3] is not None]
+        tables["clusters"].append(
+            {
+                "cluster_id": cluster_id,
+                "size": size,
+                "num_outlets": num_outlets,
+                "outlets": outlets,
+                "representative_id": rep,
+                "first_seen_run_date": first_seen,
+                "first_published_at": min(times, default=None),
+                "last_published_at": max(times, default=None),
+                "outlet_coverage": [{"outlet": o, "shared_with_representative": 0.5} for o in outlets],
+            }
+        )
+        _, _, outlet, published_at, _, title = articles[rep]
+        tables["representatives"].append(
+            {
+                "cluster_id": cluster_id,
+                "article_id": rep,
+                "outlet": outlet,
+                "title": title,
+                "published_at": published_at,
+                "text": f"The text of {rep}.",
+            }
+        )
+    additions = {"quake-metro": METRO_QUAKE_ADDITIONS} if day == DAY2 else {}
+    for article_id, count in UNIQUE_COUNTS[day].items():
+        additions[article_id] = [(i, 0.5, f"{article_id} adds fact {i}.") for i in range(count)]
+    for article_id, sentences in sorted(additions.items()):
+        _, cluster_id, outlet, *_ = articles[article_id]
+        tables["unique_sentences"].extend(
+            {
+                "cluster_id": cluster_id,
+                "outlet": outlet,
+                "article_id": article_id,
+                "sentence_index": index,
+                "sentence": sentence,
+                "novelty": novelty,
+            }
+            for index, novelty, sentence in sentences
+        )
+    return tables
+
+
+def write_partition(output: Path, table: str, day: dt.date, rows: list[dict]) -> None:
+    folder = output / table / f"run_date={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=TABLES[table]),
+        folder / "part-00000-of-00001.parquet",
+        compression="zstd",
+    )
+
+
+@pytest.fixture(scope="module")
+def known_output(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("known") / "out"
+    for day in (DAY1, DAY2):
+        for table, rows in fixture_tables(day).items():
+            write_partition(output, table, day, rows)  # empty tables too, as the writer does
+    return output
+
+
+@pytest.fixture(scope="module")
+def session(known_output):
+    session = query.connect(known_output)
+    yield session
+    session.connection.close()
+
+
+def cookbook_queries() -> dict[str, str]:
+    """The ```sql blocks of docs/cookbook.md, each named by the `<!-- cookbook: NAME -->` above it."""
+    found = re.findall(
+        r"<!-- cookbook: (\w+) -->\s*```sql\n(.*?)```", COOKBOOK.read_text(encoding="utf-8"), re.S
+    )
+    return dict(found)
+
+
+def run_cookbook(session, name: str) -> list[tuple]:
+    return query.execute(session.connection, cookbook_queries()[name]).fetchall()
+
+
+# --- the cookbook --------------------------------------------------------------------------
+
+
+def test_the_cookbook_has_the_five_queries():
+    assert list(cookbook_queries()) == [
+        "biggest_stories",
+        "first_publisher",
+        "outlet_originality",
+        "outlet_additions",
+        "exclusive_stories",
+    ]
+
+
+def test_biggest_stories_of_the_latest_day(session):
+    # QUAKE continues DAY1's story, so it was first seen on DAY1; ties go by story id.
+    assert run_cookbook(session, "biggest_stories") == [
+        (
+            QUAKE,
+            3,
+            3,
+            ["Harbour Times", "Metro Wire", "Northern Post"],
+            DAY1,
+            "Quake: old town sleeps outside",
+        ),
+        (RATES, 2, 2, ["Atlas News Agency", "Market Beacon"], DAY2, "Central bank holds rates"),
+        (LOCAL, 2, 1, ["Metro Wire"], DAY2, "Council approves new tram line"),
+        (SUMMIT, 1, 1, ["Harbour Times"], DAY1, "What the summit means for the port"),
+        (MATCH, 1, 1, ["Touchline Daily"], DAY2, "Late winner seals the title"),
+    ]
+
+
+def test_biggest_stories_of_a_chosen_day(session):
+    sql = cookbook_queries()["biggest_stories"].replace(
+        "(SELECT max(run_date) FROM clusters)", "DATE '2025-08-18'"
+    )
+    rows = query.execute(session.connection, sql).fetchall()
+    assert [(row[0], row[1]) for row in rows] == [(SUMMIT, 2), (QUAKE, 1)]
+
+
+def test_first_publisher_and_lead_times_across_days(session):
+    minutes = lambda n: dt.timedelta(minutes=n)  # noqa: E731
+    assert run_cookbook(session, "first_publisher") == [
+        (QUAKE, 1, "Atlas News Agency", at(18, 22), minutes(0)),
+        (QUAKE, 2, "Metro Wire", at(19, 0, 45), minutes(165)),
+        (QUAKE, 3, "Harbour Times", at(19, 3, 30), minutes(330)),
+        (QUAKE, 4, "Northern Post", at(19, 8), minutes(600)),
+        (RATES, 1, "Atlas News Agency", at(19, 9), minutes(0)),
+        (RATES, 2, "Market Beacon", at(19, 9, 20), minutes(20)),
+        (SUMMIT, 1, "Meridian Press", at(18, 6), minutes(0)),
+        (SUMMIT, 2, "Capital Courier", at(18, 7, 30), minutes(90)),
+        (SUMMIT, 3, "Harbour Times", None, None),  # no publication time: last, no delay
+    ]
+
+
+def test_outlet_originality_counts_compared_articles_only(session):
+    # Atlas's DAY1 QUAKE article, Harbour Times' SUMMIT article and Metro Wire's LOCAL
+    # articles had no other outlet in their run: not in the denominators. Touchline Daily
+    # and (on its own) nobody compared it: left out.
+    assert run_cookbook(session, "outlet_originality") == [
+        ("Market Beacon", 1, 10, 5, 0.5),
+        ("Metro Wire", 1, 12, 6, 0.5),
+        ("Capital Courier", 1, 10, 4, 0.4),
+        ("Meridian Press", 1, 10, 3, 0.3),
+        ("Harbour Times", 1, 8, 2, 0.25),
+        ("Atlas News Agency", 1, 10, 1, 0.1),
+        ("Northern Post", 1, 10, 1, 0.1),
+    ]
+
+
+def test_everything_metro_wire_added_to_the_quake(session):
+    assert run_cookbook(session, "outlet_additions") == [
+        (DAY2, "quake-metro", index, novelty, sentence) for index, novelty, sentence in METRO_QUAKE_ADDITIONS
+    ]
+
+
+def test_exclusive_stories_are_judged_over_all_days(session):
+    # QUAKE (alone on DAY1) and SUMMIT (alone on DAY2) had other outlets on the other day.
+    assert run_cookbook(session, "exclusive_stories") == [
+        ("Metro Wire", LOCAL, 2, at(19, 7), "Council approves new tram line"),
+        ("Touchline Daily", MATCH, 1, at(19, 18), "Late winner seals the title"),
+    ]
+
+
+# --- the views -----------------------------------------------------------------------------
+
+
+def test_views_sql_has_one_view_per_table_over_its_own_folder():
+    statements = query.parse_views(query.views_sql())
+    views = {s.view: s for s in statements if s.view}
+    assert set(TABLES) <= set(views) and "story_outlets" in views
+    for table in TABLES:
+        assert f"read_parquet('${{output}}/{table}/*/*.parquet', hive_partitioning = true" in views[table].sql
+        assert views[table].description, f"{table}: describe it in a comment above the CREATE"
+
+
+def test_every_view_has_the_schema_columns_and_run_date(session):
+    for table, schema in TABLES.items():
+        columns = [row[0] for row in session.connection.execute(f"DESCRIBE {table}").fetchall()]
+        assert columns == [*schema.names, "run_date"], table
+    days = session.connection.execute("SELECT DISTINCT run_date FROM articles ORDER BY 1").fetchall()
+    assert days == [(DAY1,), (DAY2,)]
+
+
+def test_views_sql_works_in_any_duckdb_client_after_substitution(known_output):
+    # What `sed 's#${output}#/path#g' schemas/views.sql | duckdb` does.
+    script = query.views_sql().replace("${output}", str(known_output))
+    connection = duckdb.connect()
+    connection.execute(script)
+    assert connection.execute("SELECT count(*) FROM story_outlets").fetchall() == [(11,)]
+    assert connection.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
+
+
+def test_a_table_without_files_gets_an_empty_view_with_its_columns(tmp_path):
+    output = tmp_path / "out"
+    tables = fixture_tables(DAY2)
+    for table in ("articles", "clusters"):
+        write_partition(output, table, DAY2, tables[table])
+    session = query.connect(output)
+    assert set(session.empty_tables) == set(TABLES) - {"articles", "clusters"}
+    columns = [row[0] for row in session.connection.execute("DESCRIBE rejects").fetchall()]
+    assert columns == [*TABLES["rejects"].names, "run_date"]
+    assert session.connection.execute("SELECT count(*), sum(articles) FROM story_outlets").fetchall() == [
+        (8, 9)
+    ]
+
+
+def test_a_column_added_later_reads_as_null_in_older_partitions(tmp_path):
+    # Partitions written before a column was added to a schema still read (union_by_name).
+    output = tmp_path / "out"
+    write_partition(output, "articles", DAY2, fixture_tables(DAY2)["articles"])
+    older = TABLES["articles"].remove(TABLES["articles"].get_field_index("similarity_to_representative"))
+    folder = output / "articles" / f"run_date={DAY1}"
+    folder.mkdir(parents=True)
+    rows = [{k: v for k, v in row.items() if k in older.names} for row in fixture_tables(DAY1)["articles"]]
+    pq.write_table(pa.Table.from_pylist(rows, schema=older), folder / "part-00000-of-00001.parquet")
+    session = query.connect(output)
+    counts = "SELECT run_date, count(similarity_to_representative) FROM articles GROUP BY 1 ORDER BY 1"
+    assert session.connection.execute(counts).fetchall() == [(DAY1, 0), (DAY2, 9)]
+
+
+def test_format_table_aligns_truncates_and_counts():
+    text = query.format_table(
+        ["outlet", "n", "note"], [("Metro Wire", 2, "x" * 50), ("Atlas", 10, None)], total=3, max_width=10
+    )
+    assert text.splitlines() == [
+        "outlet       n  note",
+        "----------  --  ----------",
+        "Metro Wire   2  xxxxxxxxx…",
+        "Atlas       10  NULL",
+        "3 rows (2 shown; --max-rows N shows more, --format csv writes all)",
+    ]
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def storymatch(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def storymatch_in_process(capsys, *args: str) -> tuple[int, str, str]:
+    """`storymatch ARGS` through the same main() as the subprocess, without a new interpreter
+    (each one imports Beam: seconds)."""
+    status = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def query_known(capsys, known_output: Path, *args: str) -> tuple[int, str, str]:
+    return storymatch_in_process(capsys, "query", "--output", str(known_output), *args)
+
+
+def test_command_runs_sql_and_prints_a_table(capsys, known_output):
+    sql = "SELECT outlet, count(*) AS n FROM articles GROUP BY 1 ORDER BY 2 DESC, 1"
+    status, out, err = query_known(capsys, known_output, sql)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "outlet             n",
+        "-----------------  -",
+        "Metro Wire         3",
+        "Atlas News Agency  2",
+    ]
+    assert lines[-1] == "8 rows"
+
+
+def test_command_writes_csv_to_stdout(capsys, known_output):
+    sql = "SELECT cluster_id, size FROM clusters WHERE run_date = DATE '2025-08-18' ORDER BY cluster_id"
+    status, out, _ = query_known(capsys, known_output, "--format", "csv", sql)
+    assert status == 0
+    assert list(csv.reader(io.StringIO(out))) == [["cluster_id", "size"], [QUAKE, "1"], [SUMMIT, "2"]]
+
+
+def test_command_reports_bad_sql_in_one_line(known_output):
+    result = storymatch("query", "--output", str(known_output), "SELECT nope FROM clusters")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith('storymatch: error: Binder Error: Referenced column "nope" not found')
+
+
+def test_command_lists_views_and_columns(capsys, known_output):
+    status, out, _ = query_known(capsys, known_output)
+    assert status == 0
+    for view in [*TABLES, "story_outlets"]:
+        assert re.search(rf"^{view} \(", out, re.M), view
+    assert "articles (12 rows, 2 run dates, 2025-08-18 .. 2025-08-19)" in out
+    assert re.search(r"^    novelty +DOUBLE +1 - best match score", out, re.M)
+
+
+def test_command_runs_a_file_of_statements(capsys, known_output, tmp_path):
+    sql_file = tmp_path / "additions.sql"
+    sql_file.write_text(cookbook_queries()["outlet_additions"], encoding="utf-8")
+    status, out, _ = query_known(capsys, known_output, "--file", str(sql_file))
+    assert status == 0
+    assert "A local choir sang for the rescuers at…" in out  # cut at 40 characters
+    assert out.splitlines()[-1] == "6 rows"
+
+
+def test_command_writes_json_jsonl_and_parquet(capsys, known_output, tmp_path):
+    sql = f"SELECT outlet, publish_order, behind_first FROM story_outlets WHERE cluster_id = '{RATES}'"
+    sql += " ORDER BY publish_order"
+    status, out, _ = query_known(capsys, known_output, "--format", "json", sql)
+    assert status == 0
+    assert json.loads(out) == [
+        {"outlet": "Atlas News Agency", "publish_order": 1, "behind_first": "00:00:00"},
+        {"outlet": "Market Beacon", "publish_order": 2, "behind_first": "00:20:00"},
+    ]
+
+    target = tmp_path / "result.jsonl"
+    assert query_known(capsys, known_output, "--format", "jsonl", "--to", str(target), sql) == (0, "", "")
+    assert [json.loads(line)["outlet"] for line in target.read_text().splitlines()] == [
+        "Atlas News Agency",
+        "Market Beacon",
+    ]
+
+    target = tmp_path / "result.parquet"
+    assert query_known(capsys, known_output, "--format", "parquet", "--to", str(target), sql) == (0, "", "")
+    written = pq.read_table(target)
+    assert written.column("outlet").to_pylist() == ["Atlas News Agency", "Market Beacon"]
+    assert pq.ParquetFile(target).metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--output", "{missing}"), "no output folder at {missing}"),
+        (("--output", "{empty}"), "{empty} holds no storymatch tables"),
+        (
+            ("--format", "xlsx", "SELECT 1"),
+            "unknown --format 'xlsx': use one of table, csv, json, jsonl, parquet",
+        ),
+        (("--format", "parquet", "SELECT 1"), "--format parquet needs --to FILE"),
+        (("--file", "{missing}", "SELECT 1"), "give the SQL on the command line or with --file, not both"),
+        (("--file", "{missing}"), "cannot read --file {missing}: No such file or directory"),
+        (("SELEC 1",), 'Parser Error: syntax error at or near "SELEC"'),
+        (("-- nothing",), "no SQL statement given"),
+    ],
+)
+def test_command_errors_are_one_line_with_status_2(capsys, known_output, tmp_path, args, message):
+    paths = {"missing": str(tmp_path / "missing"), "empty": str(tmp_path)}
+    args = tuple(arg.format(**paths) for arg in args)
+    if "--output" not in args:
+        args = ("--output", str(known_output), *args)
+    status, out, err = storymatch_in_process(capsys, "query", *args)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"storymatch: error: {message.format(**paths)}")
+    assert err.count("\n") == 1 and err.endswith("\n")
+
+
+# --- the seeds, straight after the README's run command --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeds_folder(tmp_path_factory) -> Path:
+    """A folder after `storymatch run` (the README's command: seeds/ in, out/ out)."""
+    folder = tmp_path_factory.mktemp("readme")
+    shutil.copytree(SEEDS, folder / "seeds")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        assert cli.main(["run"]) == 0
+    return folder
+
+
+def test_query_works_on_the_seeds_run(capsys, seeds_folder, tmp_path):
+    # End to end in a new interpreter, with the default --output (out, the run's default).
+    biggest = tmp_path / "biggest.sql"
+    biggest.write_text(cookbook_queries()["biggest_stories"], encoding="utf-8")
+    result = storymatch("query", "--file", str(biggest), cwd=seeds_folder)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    header, _, story, count = result.stdout.splitlines()
+    assert header.split()[:3] == ["cluster_id", "size", "num_outlets"]
+    assert story.split()[1:3] == ["5", "5"] and count == "1 row"
+
+    status, out, _ = storymatch_in_process(capsys, "query", "--output", str(seeds_folder / "out"))
+    assert status == 0
+    assert re.search(r"^articles \(5 rows, \d{4}-\d\d-\d\d\)$", out, re.M)
+    session = query.connect(seeds_folder / "out")
+    for name in cookbook_queries():
+        run_cookbook(session, name)  # every cookbook query runs on a real output
+    assert len(run_cookbook(session, "outlet_originality")) == 5
+
+
+def test_output_files_are_zstd_sorted_with_one_file_per_partition(seeds_folder):
+    for table in TABLES:
+        partitions = list((seeds_folder / "out" / table).iterdir())
+        assert len(partitions) == 1 and partitions[0].name.startswith("run_date=")
+        files = os.listdir(partitions[0])
+        assert files == ["part-00000-of-00001.parquet"], table
+        parquet = pq.ParquetFile(partitions[0] / files[0])
+        metadata = parquet.metadata
+        for group in range(metadata.num_row_groups):
+            assert metadata.row_group(group).num_rows <= 100_000
+            for column in range(metadata.num_columns):
+                assert metadata.row_group(group).column(column).compression == "ZSTD", table
+        keys = SORT_KEYS[table]
+        rows = parquet.read(columns=list(keys)).to_pylist()
+        assert rows == sorted(rows, key=lambda row: tuple((row[k] is None, row[k]) for k in keys)), table
