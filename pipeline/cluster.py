@@ -6,6 +6,14 @@ stays at or above the threshold. Single linkage (connected components) would let
 article that shares a little with two stories glue them together; average linkage needs
 most members of both groups to agree, so a bridging article joins one story at most.
 
+One case average linkage alone gets wrong: a page carrying two stories (a news roundup)
+is similar to both, joins the closer one, and so mixes two stories. After the merges, an
+article whose average similarity to *another* multi-article story also reaches the
+threshold, while no other member of its own story has any verified pair with that story,
+is such a bridge: the two stories meet only through it. It is taken out and stands alone
+(``detach_bridges``). Two related stories (a story and its follow-up) share pairs, so an
+article close to both stays where it is.
+
 Connected components come first: average linkage never merges across them (an average at
 or above the threshold needs at least one pair at or above it), so each component is
 clustered on its own, in parallel, and a component's size bounds the work.
@@ -72,7 +80,7 @@ def average_linkage(
     earlier run. A locked group can absorb new nodes but never merges with another locked
     group, because a published cluster id never changes.
 
-    Returns each node's cluster label: the smallest node index in its cluster. Merges are
+    Returns each node's cluster label (nodes with the same label form a story). Merges are
     taken best first; ties go to the smaller (i, j), so the result is deterministic.
     """
     links: list[dict[int, float]] = [{} for _ in range(num_nodes)]
@@ -129,7 +137,42 @@ def average_linkage(
     for root, group in enumerate(members):
         for node in group:
             labels[node] = root
-    return labels
+    fixed = {node for group in groups for node in group}
+    return detach_bridges(labels, similarities, threshold, fixed)
+
+
+def detach_bridges(
+    labels: list[int], similarities: Mapping[tuple[int, int], float], threshold: float, fixed: set[int]
+) -> list[int]:
+    """Takes out every node that alone joins its story to another story of two or more.
+
+    A node's average similarity to a story counts missing pairs as 0, as in the linkage.
+    Nodes in ``fixed`` (published by earlier runs) are never moved.
+    """
+    sizes: dict[int, int] = {}
+    for label in labels:
+        sizes[label] = sizes.get(label, 0) + 1
+    totals: dict[tuple[int, int], float] = {}  # (node, other story) -> summed similarity
+    node_pairs: dict[tuple[int, int], int] = {}  # (node, other story) -> pairs
+    story_pairs: dict[tuple[int, int], int] = {}  # (story, other story) -> pairs
+    for (i, j), similarity in similarities.items():
+        if labels[i] != labels[j] and similarity > 0:
+            for node, other in ((i, labels[j]), (j, labels[i])):
+                totals[(node, other)] = totals.get((node, other), 0.0) + similarity
+                node_pairs[(node, other)] = node_pairs.get((node, other), 0) + 1
+                story_pairs[(labels[node], other)] = story_pairs.get((labels[node], other), 0) + 1
+    detached = list(labels)
+    for (node, story), total in sorted(totals.items()):
+        own = labels[node]
+        if (
+            node not in fixed
+            and sizes[own] > 1
+            and sizes[story] > 1
+            and total / sizes[story] >= threshold
+            and story_pairs[(own, story)] == node_pairs[(node, story)]  # the stories meet only here
+        ):
+            detached[node] = len(labels) + node  # a label no story uses
+    return detached
 
 
 def cluster_component(

@@ -15,7 +15,15 @@ def test_bridge_article_does_not_chain_two_stories():
     bridge = {(0, 6): 0.5, (1, 6): 0.5, (2, 6): 0.5, (3, 6): 0.45, (4, 6): 0.45}
     labels = average_linkage(7, {**story_a, **story_b, **bridge}, 0.3)
     assert labels[:3] == [0, 0, 0] and labels[3:6] == [3, 3, 3]
-    assert labels[6] == 0, "the bridge joins the story it shares most with, and only that one"
+    assert labels[6] not in (0, 3), "a page that carries both stories belongs to neither"
+
+
+def test_an_article_close_to_one_story_only_stays_in_it():
+    story_a = {(0, 1): 0.8, (0, 2): 0.8, (1, 2): 0.8}
+    story_b = {(3, 4): 0.8, (3, 5): 0.8, (4, 5): 0.8}
+    member = {(0, 6): 0.5, (1, 6): 0.5, (2, 6): 0.5, (3, 6): 0.2}
+    labels = average_linkage(7, {**story_a, **story_b, **member}, 0.3)
+    assert labels[6] == labels[0]
 
 
 def test_locked_groups_absorb_new_nodes_but_never_merge():
