@@ -64,13 +64,26 @@ def reject_row(reject: Reject) -> dict:
     }
 
 
+RESENT = "resent"
+
+
 def _anchors_not_in_run(keyed):
-    """Drops an earlier run's copy of an article that this run reads again."""
-    _, grouped = keyed
-    if list(grouped["current"]):
-        Metrics.counter("state", "prior_articles_read_again").inc()
+    """Anchors of earlier runs; an article this run reads again keeps its published story
+    (output ``resent``) and its earlier copy is not used as an anchor."""
+    article_id, grouped = keyed
+    priors = list(grouped["prior"])
+    if priors and list(grouped["current"]):
+        Metrics.counter("state", "articles_read_again").inc()
+        yield beam.pvalue.TaggedOutput(RESENT, (article_id, priors[0].prior._replace(in_run=True)))
         return
-    yield from grouped["prior"]
+    yield from priors
+
+
+def _mark_resent(keyed):
+    _, grouped = keyed
+    resent = list(grouped["resent"])
+    for sketch in grouped["sketch"]:
+        yield sketch._replace(prior=resent[0]) if resent else sketch
 
 
 def _with_first_seen(keyed, run_date: str):
@@ -121,6 +134,7 @@ class DetectStories(beam.PTransform):
         )
         sketches = (canonical, frequencies) | "Sketch" >> SketchArticles(config)
         matchable = sketches
+        resent = articles.pipeline | "NoneResent" >> beam.Create([])
         if self._prior is not None:
             anchors = (
                 {
@@ -129,16 +143,25 @@ class DetectStories(beam.PTransform):
                     | "KeyCurrent" >> beam.Map(lambda item: (item.article.id, True)),
                 }
                 | "JoinAnchors" >> beam.CoGroupByKey()
-                | "AnchorsNotInRun" >> beam.FlatMap(_anchors_not_in_run)
+                | "AnchorsNotInRun" >> beam.FlatMap(_anchors_not_in_run).with_outputs(RESENT, main="anchors")
             )
-            matchable = (sketches, anchors) | "WithAnchors" >> beam.Flatten()
+            resent = anchors[RESENT]
+            sketches = (
+                {
+                    "sketch": sketches | "KeyNew" >> beam.Map(lambda sketch: (sketch.id, sketch)),
+                    "resent": resent,
+                }
+                | "JoinResent" >> beam.CoGroupByKey()
+                | "MarkResent" >> beam.FlatMap(_mark_resent)
+            )
+            matchable = (sketches, anchors.anchors) | "WithAnchors" >> beam.Flatten()
         candidates = matchable | "Candidates" >> GenerateCandidates(
             self.bands, self.rows, config.lsh.bucket_cap
         )
         scored = (candidates, matchable) | "Verify" >> VerifyCandidates(config.verify)
         verified = scored | "KeepVerified" >> beam.Filter(lambda pair: pair.verified)
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
-        clustered = (canonical_ids, verified, duplicates, matchable) | "Cluster" >> ClusterStories(
+        clustered = (canonical_ids, verified, duplicates, matchable, resent) | "Cluster" >> ClusterStories(
             config.cluster, config.verify
         )
         assignments = clustered["assignments"]

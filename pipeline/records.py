@@ -47,10 +47,15 @@ class AnalysedArticle(NamedTuple):
 
 
 class Prior(NamedTuple):
-    """The published story of an article from an earlier run (read from the state)."""
+    """The published story of an article from an earlier run (read from the state).
+
+    ``in_run`` marks an article of this run that an earlier run already published (a feed
+    that sends it again): it keeps its story, and is assigned like any article of the run.
+    """
 
     cluster_id: str
     first_seen_run_date: str
+    in_run: bool = False
 
 
 class ArticleSketch(NamedTuple):

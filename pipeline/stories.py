@@ -108,7 +108,7 @@ class _SplitComponentFn(beam.DoFn):
                 if anchors
                 else (StoryAssignment(cluster_id(story)))
             )
-            new_members = [article_id for article_id in story if article_id not in priors]
+            new_members = [i for i in story if i not in priors or priors[i].in_run]
             if len(new_members) > 1 or (new_members and anchors):
                 self._stories.inc()
             for article_id in new_members:
@@ -117,9 +117,10 @@ class _SplitComponentFn(beam.DoFn):
 
 def _assign_or_singleton(keyed):
     article_id, grouped = keyed
-    assigned = list(grouped["assigned"])
     if not list(grouped["present"]):
         return
+    resent = [StoryAssignment(prior.cluster_id, prior.first_seen_run_date) for prior in grouped["resent"]]
+    assigned = resent or list(grouped["assigned"])
     yield article_id, (assigned[0] if assigned else StoryAssignment(cluster_id([article_id])))
 
 
@@ -132,7 +133,10 @@ def _assign_duplicates(keyed):
 
 
 class ClusterStories(beam.PTransform):
-    """(canonical ids, verified pairs, exact-duplicate pairs, sketches) -> stories.
+    """(canonical ids, verified pairs, exact-duplicate pairs, sketches, resent) -> stories.
+
+    ``resent`` is (article id, Prior) for articles an earlier run already published: they
+    keep that story.
 
     Returns a dict: ``assignments`` (article id, StoryAssignment) for the articles of this
     run (anchors from earlier runs are not re-assigned), and ``component_pairs``: the
@@ -145,7 +149,7 @@ class ClusterStories(beam.PTransform):
         self._verify = verify
 
     def expand(self, inputs):
-        canonical_ids, verified_pairs, duplicate_pairs, sketches = inputs
+        canonical_ids, verified_pairs, duplicate_pairs, sketches, resent = inputs
         components = (
             verified_pairs
             | "AllEdges" >> beam.combiners.ToList()
@@ -166,7 +170,11 @@ class ClusterStories(beam.PTransform):
         )
         assigned = split.assigned
         canonical = (
-            {"assigned": assigned, "present": canonical_ids | "KeyIds" >> beam.Map(lambda i: (i, True))}
+            {
+                "assigned": assigned,
+                "present": canonical_ids | "KeyIds" >> beam.Map(lambda i: (i, True)),
+                "resent": resent,
+            }
             | "JoinAssigned" >> beam.CoGroupByKey()
             | "OrSingleton" >> beam.FlatMap(_assign_or_singleton)
         )

@@ -101,6 +101,22 @@ def test_rerunning_an_old_date_keeps_later_state(two_days, tmp_path):
     assert len(ids) == 1
 
 
+def test_an_article_sent_again_keeps_its_story(two_days, tmp_path):
+    output, _, config = two_days
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(SEED_FILES[0], again)  # published on day 1, in the feed again on day 3
+    job = run_job([str(again)], str(copy), config, run_date=dt.date(2025, 8, 21))
+    rows = duckdb.sql(
+        f"select run_date, cluster_id from read_parquet('{copy}/articles/*/*.parquet', hive_partitioning=true) "
+        f"where article_id = '{SEED_FILES[0].stem}' order by run_date"
+    ).fetchall()
+    assert len(rows) == 2 and rows[0][1] == rows[1][1]
+    assert job.counters["state/articles_read_again"] == 1
+
+
 def test_state_window_and_pruning(tmp_path):
     for day in ("2025-08-01", "2025-08-10", "2025-08-12"):
         folder = tmp_path / f"run_date={day}"

@@ -29,7 +29,9 @@ def labelled_stories() -> list[list[str]]:
 
 
 def clustering(overrides: list[str], output) -> list[list[str]]:
-    run_job([str(FIXTURE)], str(output), config_module.load(overrides=overrides), run_date=dt.date(2025, 8, 19))
+    run_job(
+        [str(FIXTURE)], str(output), config_module.load(overrides=overrides), run_date=dt.date(2025, 8, 19)
+    )
     rows = duckdb.sql(
         f"select list(article_id order by article_id) from read_parquet('{output}/articles/*/*.parquet') "
         "group by cluster_id"

@@ -106,11 +106,16 @@ def test_cluster_stories_assigns_every_article(pipeline):
             p | "Verified" >> beam.Create(verified),
             p | "Duplicates" >> beam.Create(duplicates),
             p | "Sketches" >> beam.Create(sketches),
+            p | "Resent" >> beam.Create([("e", Prior("s_e_before", "2025-08-17", in_run=True))]),
         ) | ClusterStories(ClusterConfig(threshold=0.9), VerifyConfig(min_score=0.5))
         abc = StoryAssignment(cluster_id(["a"]))
         expected = [
-            ("a", abc), ("b", abc), ("c", abc), ("a2", abc),
-            ("d", StoryAssignment("s_old", "2025-08-18")), ("e", StoryAssignment(cluster_id(["e"]))),
+            ("a", abc),
+            ("b", abc),
+            ("c", abc),
+            ("a2", abc),
+            ("d", StoryAssignment("s_old", "2025-08-18")),
+            ("e", StoryAssignment("s_e_before", "2025-08-17")),
         ]
         assert_that(stories["assignments"], equal_to(expected), label="assignments")
         found = stories["component_pairs"] | beam.Map(lambda pair: (pair.a, pair.b, pair.verified))
