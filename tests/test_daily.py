@@ -110,8 +110,8 @@ def test_an_article_sent_again_keeps_its_story(two_days, tmp_path):
     shutil.copy(SEED_FILES[0], again)  # published on day 1, in the feed again on day 3
     job = run_job([str(again)], str(copy), config, run_date=dt.date(2025, 8, 21))
     rows = duckdb.sql(
-        f"select run_date, cluster_id from read_parquet('{copy}/articles/*/*.parquet', hive_partitioning=true) "
-        f"where article_id = '{SEED_FILES[0].stem}' order by run_date"
+        f"select run_date, cluster_id from read_parquet('{copy}/articles/*/*.parquet', "
+        f"hive_partitioning=true) where article_id = '{SEED_FILES[0].stem}' order by run_date"
     ).fetchall()
     assert len(rows) == 2 and rows[0][1] == rows[1][1]
     assert job.counters["state/articles_read_again"] == 1
