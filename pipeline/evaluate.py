@@ -134,8 +134,12 @@ def evaluate(
     beam_args: list[str] | None = None,
     all_pairs_limit: int = DEFAULT_ALL_PAIRS_LIMIT,
     log: Callable[[str], None] = lambda message: None,
+    output: str | None = None,
 ) -> dict[str, Any]:
-    """Runs the pipeline and the reference methods on a labelled corpus; returns the report."""
+    """Runs the pipeline and the reference methods on a labelled corpus; returns the report.
+
+    The pipeline's tables go to a temporary folder, or to ``output`` to keep them.
+    """
     from pipeline.run import run_job  # imports the whole Beam graph
 
     files = resolve_inputs(inputs)
@@ -144,15 +148,16 @@ def evaluate(
         raise EvaluationError("no labelled records: the inputs need a 'story' column (JSON Lines or Parquet)")
     report: dict[str, Any] = {"inputs": files, "config": config.to_dict()}
 
-    with tempfile.TemporaryDirectory(prefix="storymatch-eval-") as output:
+    with tempfile.TemporaryDirectory(prefix="storymatch-eval-") as scratch:
+        folder = output or scratch
         log("running the pipeline ...")
-        job = run_job(files, output, config, beam_args)
-        predicted_all = dict(_table(output, "articles", "article_id, cluster_id"))
-        pair_rows = _table(output, "pairs", "article_a, article_b, verified, reason")
+        job = run_job(files, folder, config, beam_args)
+        predicted_all = dict(_table(folder, "articles", "article_id, cluster_id"))
+        pair_rows = _table(folder, "pairs", "article_a, article_b, verified, found_by")
     ids = sorted(set(predicted_all) & set(truth_all))
     truth = {i: truth_all[i] for i in ids}
     predicted = {i: predicted_all[i] for i in ids}
-    candidates = [(a, b) for a, b, _, reason in pair_rows if reason != "exact_duplicate"]
+    candidates = [(a, b) for a, b, _, found_by in pair_rows if found_by == "lsh"]
     verified = [(a, b) for a, b, is_verified, _ in pair_rows if is_verified]
 
     pipeline_report: dict[str, Any] = {

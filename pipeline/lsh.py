@@ -8,16 +8,16 @@ similarity ``s`` between their salient-term sets that happens with probability
 
 ``b`` and ``r`` come from datasketch's own optimisation (``_optimal_param``) for the
 configured threshold, with false positives and false negatives weighted equally. With the
-default 64 permutations and threshold 0.02 it picks 64 bands of 1 row:
+default 128 permutations and threshold 0.01 it picks 128 bands of 1 row:
 
-    s       0.01   0.02   0.05   0.10   0.20
-    P       0.47   0.73   0.96   1.00   1.00
+    s       0.005  0.01   0.02   0.03   0.05   0.10
+    P       0.47   0.72   0.92   0.98   1.00   1.00
 
-That curve is deliberately permissive: salient-term sets of rewrites overlap only a little
-(Jaccard 0.05-0.2), and every candidate is verified afterwards, so a missed pair costs
-more than an extra candidate. Buckets larger than ``bucket_cap`` (a term shared by a huge
-number of articles, such as a boilerplate paragraph) are skipped and counted, which keeps
-the pair count linear.
+That curve is deliberately permissive: the 30 salient terms of two rewrites overlap only a
+little (Jaccard 0.02-0.2), and every candidate is verified afterwards, so a missed pair
+costs more than an extra candidate. Buckets larger than ``bucket_cap`` (a term shared by a
+huge number of articles, such as a boilerplate paragraph) are skipped and counted, which
+keeps the pair count linear.
 """
 
 from __future__ import annotations

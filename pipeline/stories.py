@@ -73,18 +73,19 @@ class _SplitComponentFn(beam.DoFn):
             for second in sketches[i + 1 :]:
                 if (first.id, second.id) in known or (first.prior is not None and second.prior is not None):
                     continue
-                pair = score_pair(first, second, self._verify)
-                yield pair
+                yield score_pair(first, second, self._verify)
 
     def process(self, keyed):
         _, grouped = keyed
         edges = list(grouped["edge"])
         sketches = list(grouped["sketch"])
         if len(sketches) <= self._max_scored:
-            extra = list(self._score_all_pairs(edges, sketches))
+            # Unverified pairs count 0 in the linkage; only the verified ones are new facts
+            # (an unverified pair may be an LSH candidate already in the pairs table).
+            extra = [pair for pair in self._score_all_pairs(edges, sketches) if pair.verified]
             for pair in extra:
                 yield beam.pvalue.TaggedOutput(COMPONENT_PAIRS, pair)
-            edges.extend(pair for pair in extra if pair.verified)
+            edges.extend(extra)
         else:
             self._too_big.inc()
         priors = {}
