@@ -49,7 +49,7 @@ def dirty_run(tmp_path_factory):
         b'{"id": "latin1", "text": "caf\xe9 au lait"}',                               # invalid_utf8
         json.dumps({"id": SEED_IDS[0], "text": "a different text, same id"}).encode(),  # duplicate_id
         json.dumps({"id": SEED_IDS[1], "text": "another copy"}).encode(),             # duplicate_id
-        json.dumps({"id": "huge", "text": "word " * 2000}).encode(),                  # too_long (max 5000)
+        json.dumps({"id": "huge", "text": "word " * 5000}).encode(),                  # too_long (max 20000)
         b"[1, 2, 3]",                                                                 # not_an_object
         json.dumps({"id": "bad-date", "text": "Rain is expected in the north on Friday.",
                     "published_at": "last Tuesday-ish"}).encode(),
@@ -59,7 +59,7 @@ def dirty_run(tmp_path_factory):
     ]
     (folder / "articles.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     (folder / "empty.jsonl").write_bytes(b"")
-    config = config_module.load(overrides=["input.max_chars=5000"])
+    config = config_module.load(overrides=["input.max_chars=20000"])
     job = run_job([str(folder)], str(folder / "out"), config, run_date=dt.date(2025, 8, 19))
     return folder / "out", job
 
