@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             0, "run"
         )  # `storymatch --input x` means `storymatch run --input x` (and schedulers need it)
     args, beam_args = parser.parse_known_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(getattr(args, "verbose", False))
     try:
         if args.command == "run":
             return _run(args, beam_args)

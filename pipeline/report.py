@@ -1,0 +1,1305 @@
+"""The ``report`` command: one self-contained HTML page per run, for people who would rather look.
+
+    storymatch report                                   # latest run in ./out
+    storymatch report --output out --run-date 2025-08-19 --to report.html --max-stories 50
+
+The page has the run's summary (articles, stories, rejects, duration, config), a histogram
+of story sizes, a table of contents, and the stories biggest first: per story a timeline
+(which outlet published when), the outlets, the representative text, what each outlet added
+(its unique sentences, highlighted) and side-by-side views of the representative and the
+earliest article of each other outlet (up to four), aligned sentences on one row. Each story
+has an anchor, ``#story-<cluster_id>``; stories of one article are counted and listed.
+
+Big runs stay small: at most ``--max-stories`` stories are read in detail, and their sections
+stop at ``--max-mb`` of HTML (3 by default; the rest are listed in the contents). A 2,000-
+article synthetic run rendered with no budget gave 24 MB, which a browser takes tens of
+seconds to open.
+
+The file needs nothing else: inline CSS, inline SVG charts, no JavaScript, and a
+Content-Security-Policy that forbids scripts and network loads. Every value that comes from
+the data (text, titles, outlets, ids, URLs) goes through ``html.escape``, so an article
+containing ``<script>`` renders as text.
+
+The tables store the full text of representatives only; of the other articles they keep
+the unique sentences and, for shared ones, which representative sentence matched. To show
+those articles' shared sentences too, the command re-reads their input records when the
+``source_file`` recorded in ``articles`` is still a local file, and uses the text only if it
+splits into the same sentences the run saw (``--tables-only`` turns this off).
+
+Rendering is pure (records in, HTML string out: ``render_report`` and the ``render_*`` /
+``*_svg`` helpers); ``load_report`` does all the reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline.text import is_heading
+
+DEFAULT_MAX_STORIES = 200
+# Side-by-side views per story: each repeats the representative's text, so they are capped
+# (with 8, a 2,000-article synthetic run gave a 24 MB page, 70% of it side-by-side views).
+MAX_SIDE_BY_SIDE = 4
+MAX_TIMELINE_OUTLETS = 30
+ADDED_LISTED = 5  # unique sentences listed per outlet before "N more"
+MAX_SINGLETONS_LISTED = 100
+MAX_REJECT_EXAMPLES = 20
+MAX_HEADLINES = 1000  # stories listed (without details) after the detailed ones
+# The stories' sections stop once they reach this many characters: a page of tens of MB
+# takes a browser tens of seconds to open.
+DEFAULT_MAX_MB = 3.0
+DEFAULT_MATCH_THRESHOLD = 0.5
+
+Alignment = Mapping[int, tuple[int, float]]  # sentence index -> (matched sentence index, score)
+
+
+# --- Records the renderer takes ---
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One article as the report shows it (a row of ``articles``)."""
+
+    article_id: str
+    outlet: str | None = None
+    title: str | None = None
+    published_at: dt.datetime | None = None
+    url: str | None = None
+    similarity: float | None = None
+    is_representative: bool = False
+    num_sentences: int = 0
+    duplicate_of: str | None = None
+
+
+class UniqueSentence(NamedTuple):
+    article_id: str
+    sentence_index: int
+    sentence: str
+    novelty: float
+
+
+class StoryHeadline(NamedTuple):
+    """A story listed in the contents without its details."""
+
+    cluster_id: str
+    title: str
+    size: int
+    num_outlets: int
+    first_published_at: dt.datetime | None
+
+
+def headline_title(title: str | None, article_id: str, first_sentence: str | None) -> str:
+    """The representative's headline, else its first sentence (folders of .txt files without
+    sidecars give the file stem as title, which is no headline)."""
+    if title and title != article_id:
+        return title
+    return _shorten(first_sentence, 160) if first_sentence else article_id
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story with what the report needs of its tables' rows.
+
+    ``alignments[(a, b)]`` maps each sentence of article ``a`` to its best counterpart in
+    article ``b``; only pairs involving the representative are needed. ``sentences`` holds the
+    full sentences of non-representative articles when their input could be re-read.
+    """
+
+    cluster_id: str
+    articles: tuple[ArticleInfo, ...]
+    representative_id: str
+    representative_sentences: tuple[str, ...]
+    unique: tuple[UniqueSentence, ...] = ()
+    alignments: Mapping[tuple[str, str], Alignment] = field(default_factory=dict)
+    sentences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    coverage: Mapping[str | None, float] = field(default_factory=dict)
+    num_outlets: int = 0
+    first_seen_run_date: dt.date | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.articles)
+
+    @property
+    def representative(self) -> ArticleInfo:
+        return next(a for a in self.articles if a.article_id == self.representative_id)
+
+    @property
+    def title(self) -> str:
+        rep = self.representative
+        first = self.representative_sentences[0] if self.representative_sentences else None
+        return headline_title(rep.title, rep.article_id, first)
+
+    @property
+    def headline(self) -> StoryHeadline:
+        first = _first_time(self.articles)
+        return StoryHeadline(self.cluster_id, self.title, self.size, self.num_outlets, first)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The run as a whole: its manifest and counts over all its tables."""
+
+    run_date: str
+    manifest: Mapping[str, Any]
+    cluster_sizes: Sequence[int]
+    rejects_by_reason: Sequence[tuple[str, int]] = ()
+    reject_examples: Sequence[Mapping[str, Any]] = ()
+    pairs_by_reason: Sequence[tuple[str, int]] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the page shows. ``stories`` are the stories read in detail, biggest first;
+    ``more_stories`` the next ones (at most MAX_HEADLINES), ``stories_not_shown`` how many
+    stories of two or more articles ``stories`` leaves out in all."""
+
+    summary: RunSummary
+    stories: Sequence[Story]
+    singletons: Sequence[ArticleInfo] = ()  # at most MAX_SINGLETONS_LISTED
+    singleton_count: int = 0
+    more_stories: Sequence[StoryHeadline] = ()
+    stories_not_shown: int = 0
+    match_threshold: float = DEFAULT_MATCH_THRESHOLD
+
+
+# --- Small formatting helpers ---
+
+
+def esc(value: object) -> str:
+    """HTML-escapes any value for text or a quoted attribute (None -> empty)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def outlet_name(outlet: str | None) -> str:
+    return outlet if outlet else "(no outlet)"
+
+
+def format_time(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "unknown time"
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def format_span(start: dt.datetime, end: dt.datetime) -> str:
+    minutes = round((end - start).total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"
+
+
+def _first_time(articles: Iterable[ArticleInfo]) -> dt.datetime | None:
+    return min((a.published_at for a in articles if a.published_at is not None), default=None)
+
+
+def story_anchor(cluster_id: str) -> str:
+    return f"story-{cluster_id}"
+
+
+def _safe_url(url: str | None) -> str | None:
+    # Only web links: a javascript: or data: URL from the input must never become an href.
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+# --- Charts (inline SVG) ---
+
+
+def _svg_open(css_class: str, width: int, height: int) -> str:
+    return (
+        f'<svg class="{css_class}" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
+    )
+
+
+def _svg_text(css_class: str, x: float, y: float, text: str, anchor: str = "start") -> str:
+    return f'<text class="{css_class}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{esc(text)}</text>'
+
+
+def size_bins(sizes: Iterable[int]) -> list[tuple[str, int]]:
+    """Story counts per size: 1 to 9 one by one, then 10-19, 20-49, 50-99, 100+ (empty tail dropped)."""
+    counts = Counter(sizes)
+    if not counts:
+        return []
+    bins: list[tuple[str, int, int]] = [(str(n), n, n) for n in range(1, 10)]
+    bins += [("10-19", 10, 19), ("20-49", 20, 49), ("50-99", 50, 99), ("100+", 100, 10**12)]
+    largest = max(counts)
+    shown = [b for b in bins if b[1] <= largest]
+    return [(label, sum(c for s, c in counts.items() if low <= s <= high)) for label, low, high in shown]
+
+
+def nice_step(peak: int, ticks: int = 4) -> int:
+    """A round gridline step (1, 2 or 5 times a power of ten): at most ``ticks`` lines up to ``peak``."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor * ticks >= peak:
+                return step * factor
+        step *= 10
+
+
+def size_histogram_svg(sizes: Sequence[int]) -> str:
+    """A bar chart of how many stories have each number of articles."""
+    bins = size_bins(sizes)
+    if not bins:
+        return '<p class="note">No stories.</p>'
+    width, height, left, bottom, top = 560, 220, 48, 40, 22
+    plot_w, plot_h = width - left - 12, height - bottom - top
+    tick = nice_step(max(count for _, count in bins))
+    peak = tick * -(-max(count for _, count in bins) // tick)
+    step = plot_w / len(bins)
+    bar_w = max(step * 0.72, 2)
+    parts = [
+        _svg_open("chart", width, height),
+        '<title id="size-chart-title">Stories by number of articles</title>',
+        f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}"/>',
+    ]
+    for value in range(tick, peak + 1, tick):
+        y = top + plot_h - plot_h * value / peak
+        parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>')
+        parts.append(_svg_text("tick", left - 6, y + 4, f"{value:,}", "end"))
+    for i, (label, count) in enumerate(bins):
+        x = left + i * step + (step - bar_w) / 2
+        bar_h = plot_h * count / peak
+        y = top + plot_h - bar_h
+        centre = x + bar_w / 2
+        parts.append(
+            f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}">'
+            f"<title>{esc(label)} article(s): {count:,} stories</title></rect>"
+        )
+        if count:
+            parts.append(
+                f'<text class="value" x="{centre:.1f}" y="{y - 5:.1f}" text-anchor="middle">{count:,}</text>'
+            )
+        parts.append(_svg_text("tick", centre, top + plot_h + 16, label, "middle"))
+    parts.append(
+        f'<text class="label" x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">'
+        "articles per story</text></svg>"
+    )
+    return "".join(parts)
+
+
+def timeline_svg(articles: Sequence[ArticleInfo], representative_id: str | None = None) -> str:
+    """One row per outlet (in order of first publication), a dot per article at its time."""
+    timed = sorted(
+        (a for a in articles if a.published_at is not None),
+        key=lambda a: (a.published_at, a.article_id),
+    )
+    if not timed:
+        return '<p class="note">No publication times in the input, so no timeline.</p>'
+    rows: dict[str, list[ArticleInfo]] = {}
+    for article in timed:
+        rows.setdefault(outlet_name(article.outlet), []).append(article)
+    hidden = max(len(rows) - MAX_TIMELINE_OUTLETS, 0)
+    outlets = list(rows)[:MAX_TIMELINE_OUTLETS]
+    start, end = timed[0].published_at, timed[-1].published_at
+    assert start is not None and end is not None
+    span = (end - start).total_seconds()
+    width, label_w, right, row_h, top = 780, 210, 24, 24, 10
+    plot_w = width - label_w - right
+    height = top + row_h * len(outlets) + 38
+
+    def x_of(moment: dt.datetime) -> float:
+        if span <= 0:
+            return label_w + plot_w / 2
+        return label_w + plot_w * (moment - start).total_seconds() / span
+
+    axis_y = top + row_h * len(outlets) + 4
+    parts = [
+        _svg_open("chart timeline", width, height),
+        f"<title>Publication timeline: {len(timed)} articles over {esc(format_span(start, end))}</title>",
+        f'<line class="axis" x1="{label_w}" y1="{axis_y}" x2="{label_w + plot_w}" y2="{axis_y}"/>',
+    ]
+    for number, outlet in enumerate(outlets):
+        y = top + row_h * number + row_h / 2
+        is_rep_outlet = any(a.article_id == representative_id for a in rows[outlet])
+        parts.append(f'<line class="lane" x1="{label_w}" y1="{y}" x2="{label_w + plot_w}" y2="{y}"/>')
+        parts.append(
+            f'<text class="outlet{" rep" if is_rep_outlet else ""}" x="{label_w - 10}" y="{y + 4}" '
+            f'text-anchor="end"><title>{esc(outlet)}</title>{esc(_shorten(outlet, 26))}</text>'
+        )
+        for article in rows[outlet]:
+            assert article.published_at is not None
+            rep = article.article_id == representative_id
+            parts.append(
+                f'<circle class="dot{" rep" if rep else ""}" cx="{x_of(article.published_at):.1f}" cy="{y}" '
+                f'r="{6 if rep else 5}"><title>{esc(outlet)} \u00b7 {esc(format_time(article.published_at))}'
+                f" \u00b7 {esc(article.article_id)}{' (representative)' if rep else ''}</title></circle>"
+            )
+    first_label, last_label = format_time(start), format_time(end)
+    parts.append(f'<text class="tick" x="{label_w}" y="{axis_y + 16}">{esc(first_label)}</text>')
+    if span > 0:
+        parts.append(_svg_text("tick", label_w + plot_w, axis_y + 16, last_label, "end"))
+        parts.append(
+            f'<text class="label" x="{label_w + plot_w / 2}" y="{axis_y + 30}" text-anchor="middle">'
+            f"{esc(format_span(start, end))}</text>"
+        )
+    parts.append("</svg>")
+    untimed = len(articles) - len(timed)
+    notes = []
+    if hidden:
+        notes.append(f"{hidden} more outlets not drawn")
+    if untimed:
+        notes.append(f"{untimed} article(s) without a publication time")
+    note = f'<p class="note">{esc("; ".join(notes))}.</p>' if notes else ""
+    return "".join(parts) + note
+
+
+# --- Side by side ---
+
+
+class SideBySideRow(NamedTuple):
+    """One row of the side-by-side view.
+
+    ``left``: sentence index in the representative; ``right``: in the other article;
+    ``score``: their alignment score when both are set; ``repeat``: the left sentence was
+    already shown higher up (the other article reordered the text), so it is only referenced.
+    """
+
+    left: int | None
+    right: int | None
+    score: float | None = None
+    repeat: bool = False
+
+
+def _increasing_anchors(matched: Sequence[tuple[int, int]]) -> set[int]:
+    """Of (right, left) pairs in right order, the right indices of a longest run with strictly
+    increasing left indices: those rows keep both texts in reading order."""
+    tails: list[int] = []  # tails[n]: position in matched of the smallest end of a run of n+1
+    previous = [-1] * len(matched)
+    for position, (_, left) in enumerate(matched):
+        low, high = 0, len(tails)
+        while low < high:
+            middle = (low + high) // 2
+            if matched[tails[middle]][1] < left:
+                low = middle + 1
+            else:
+                high = middle
+        previous[position] = tails[low - 1] if low else -1
+        if low == len(tails):
+            tails.append(position)
+        else:
+            tails[low] = position
+    anchors: set[int] = set()
+    position = tails[-1] if tails else -1
+    while position >= 0:
+        anchors.add(matched[position][0])
+        position = previous[position]
+    return anchors
+
+
+def side_by_side_rows(
+    left_count: int, right_count: int, right_to_left: Alignment, threshold: float
+) -> list[SideBySideRow]:
+    """Interleaves two articles' sentences so that aligned ones share a row.
+
+    Both columns stay in reading order: the longest chain of matches that keeps both orders
+    becomes shared rows; a sentence matched out of order shows beside a reference to its
+    counterpart; unmatched sentences get a row of their own.
+
+    Example:
+        >>> side_by_side_rows(3, 2, {0: (1, 0.9), 1: (0, 0.1)}, 0.5)
+        [SideBySideRow(left=0, right=None, score=None, repeat=False), \
+SideBySideRow(left=1, right=0, score=0.9, repeat=False), \
+SideBySideRow(left=None, right=1, score=None, repeat=False), \
+SideBySideRow(left=2, right=None, score=None, repeat=False)]
+    """
+    matches = {
+        right: (left, score)
+        for right, (left, score) in right_to_left.items()
+        if 0 <= right < right_count and 0 <= left < left_count and score >= threshold
+    }
+    anchors = _increasing_anchors([(right, matches[right][0]) for right in sorted(matches)])
+    rows: list[SideBySideRow] = []
+    next_left = 0
+    for right in range(right_count):
+        if right not in matches:
+            rows.append(SideBySideRow(None, right))
+            continue
+        left, score = matches[right]
+        if right in anchors:
+            rows.extend(SideBySideRow(i, None) for i in range(next_left, left))
+            rows.append(SideBySideRow(left, right, score))
+            next_left = left + 1
+        else:
+            rows.append(SideBySideRow(left, right, score, repeat=True))
+    rows.extend(SideBySideRow(i, None) for i in range(next_left, left_count))
+    return rows
+
+
+def _sentence_html(text: str, unique: UniqueSentence | None) -> str:
+    """A sentence: plain text, a heading, or a unique sentence marked with its article and position.
+
+    Sentences carry as little markup as possible: a big run's page is mostly sentences.
+    """
+    if unique is not None:
+        return (
+            f'<mark class="unique" data-article="{esc(unique.article_id)}" '
+            f'data-index="{unique.sentence_index}">{esc(text)}</mark>'
+        )
+    # Headings are never unique (pipeline.outlets.reportable): set them apart as in the article.
+    return f'<span class="h">{esc(text)}</span>' if is_heading(text) else esc(text)
+
+
+def render_side_by_side(story: Story, other: ArticleInfo, threshold: float) -> str:
+    """A <details> block: the representative beside ``other``, aligned sentences on one row.
+
+    Cells without a sentence have class ``x``; the stylesheet numbers the others with CSS
+    counters, and a shared sentence whose text is not available is an empty cell of class ``m``.
+    """
+    rep = story.representative
+    left_sentences = story.representative_sentences
+    unique_left = {u.sentence_index: u for u in story.unique if u.article_id == rep.article_id}
+    unique_right = {u.sentence_index: u for u in story.unique if u.article_id == other.article_id}
+    right_text = story.sentences.get(other.article_id)
+    right_count = len(right_text) if right_text is not None else other.num_sentences
+    right_to_left = story.alignments.get((other.article_id, rep.article_id), {})
+    left_to_right = story.alignments.get((rep.article_id, other.article_id), {})
+    rows = side_by_side_rows(len(left_sentences), right_count, right_to_left, threshold)
+    shared = sum(1 for row in rows if row.left is not None and row.right is not None)
+    other_name = esc(outlet_name(other.outlet))
+    body = []
+    shown_left: set[int] = set()
+    for row in rows:
+        row_class = ""
+        if row.left is None:
+            left_cell = '<td class="x"></td>'
+            row_class = ' class="added"'
+        elif row.repeat:
+            where = "\u2191" if row.left in shown_left else "\u2193"
+            left_cell = f'<td class="x">{where} {row.left + 1}</td>'
+        else:
+            shown_left.add(row.left)
+            left_cell = f"<td>{_sentence_html(left_sentences[row.left], unique_left.get(row.left))}</td>"
+        if row.right is None:
+            right_cell = '<td class="x"></td>'
+            best = left_to_right.get(row.left) if row.left is not None else None
+            if best is None or best[1] < threshold:
+                row_class = ' class="dropped"'
+        elif right_text is not None:
+            right_cell = f"<td>{_sentence_html(right_text[row.right], unique_right.get(row.right))}</td>"
+        elif row.right in unique_right:
+            unique = unique_right[row.right]
+            right_cell = f"<td>{_sentence_html(unique.sentence, unique)}</td>"
+        else:
+            right_cell = '<td class="m"></td>'
+        score = "" if row.score is None else f"{row.score:.2f}"
+        body.append(f"<tr{row_class}>{left_cell}<td>{score}</td>{right_cell}</tr>")
+    note = ""
+    if right_text is None and right_count > len(unique_right):
+        note = (
+            '<p class="note">The output tables keep only the unique sentences of this article and its '
+            "input file could not be re-read, so its shared sentences are left blank.</p>"
+        )
+    if not right_to_left:
+        note += '<p class="note">This article was not aligned with the representative.</p>'
+    return (
+        '<details class="sbs">'
+        f'<summary><b>{other_name}</b> <span class="id">{esc(other.article_id)}</span>'
+        f" \u2014 {shared} of {right_count} sentences aligned with the representative, "
+        f"{len(unique_right)} unique</summary>{note}"
+        '<table class="sbs"><thead><tr>'
+        f"<th>Representative \u00b7 {esc(outlet_name(rep.outlet))}</th><th>match</th>"
+        f"<th>{other_name}</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></details>"
+    )
+
+
+# --- A story ---
+
+
+def _outlets_table(story: Story) -> str:
+    unique_count = Counter(u.article_id for u in story.unique)
+    rows = []
+    for article in story.articles:
+        # A .txt input without a sidecar has its file stem as title: then show the id once.
+        has_title = bool(article.title) and article.title != article.article_id
+        name = esc(article.title) if has_title else f'<span class="id">{esc(article.article_id)}</span>'
+        url = _safe_url(article.url)
+        if url:
+            name = f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">{name}</a>'
+        below = f'<div class="id">{esc(article.article_id)}</div>' if has_title else ""
+        flags = []
+        if article.is_representative:
+            flags.append('<span class="tag rep">representative</span>')
+        if article.duplicate_of:
+            flags.append(f'<span class="tag">copy of {esc(article.duplicate_of)}</span>')
+        coverage = story.coverage.get(article.outlet)
+        similarity = "" if article.similarity is None else f"{article.similarity:.2f}"
+        rows.append(
+            "<tr>"
+            f'<td class="outlet">{esc(outlet_name(article.outlet))}</td>'
+            f'<td class="when">{esc(format_time(article.published_at))}</td>'
+            f"<td>{name} {''.join(flags)}{below}</td>"
+            f'<td class="num">{similarity}</td>'
+            f'<td class="num">{"" if coverage is None else f"{coverage:.0%}"}</td>'
+            f'<td class="num">{unique_count.get(article.article_id, 0)}</td>'
+            "</tr>"
+        )
+    return (
+        '<table class="outlets"><thead><tr><th>outlet</th><th>published</th><th>article</th>'
+        '<th class="num" title="TF-IDF cosine with the representative">similarity</th>'
+        '<th class="num" title="share of the outlet\'s sentences with a counterpart in the representative">'
+        'shared</th><th class="num">unique</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _added_by_outlet(story: Story) -> str:
+    by_article: dict[str, list[UniqueSentence]] = defaultdict(list)
+    for sentence in story.unique:
+        by_article[sentence.article_id].append(sentence)
+    if not by_article:
+        return '<p class="note">No outlet added a sentence the others lack.</p>'
+    blocks = []
+    for article in story.articles:
+        sentences = sorted(by_article.get(article.article_id, ()), key=lambda u: u.sentence_index)
+        if not sentences:
+            continue
+        items = [
+            f'<li><span class="nov">{u.novelty:.2f}</span>{_sentence_html(u.sentence, u)}</li>'
+            for u in sentences
+        ]
+        listed = "".join(items[:ADDED_LISTED])
+        if len(items) > ADDED_LISTED:
+            listed += _details(
+                f"show {len(items) - ADDED_LISTED} more", f"<ul>{''.join(items[ADDED_LISTED:])}</ul>"
+            )
+        blocks.append(
+            f'<div class="added-by"><h4>{esc(outlet_name(article.outlet))} '
+            f'<span class="id">{esc(article.article_id)}</span> '
+            f'<span class="count">{len(sentences)} sentence{"s" if len(sentences) != 1 else ""}</span></h4>'
+            f"<ul>{listed}</ul></div>"
+        )
+    return "".join(blocks)
+
+
+def side_by_side_articles(story: Story) -> list[ArticleInfo]:
+    """The articles shown beside the representative: the earliest article of each other outlet
+    that was aligned with it (in a story of over 25 articles an article is aligned with its
+    closest ones only), identical copies left out, at most MAX_SIDE_BY_SIDE."""
+    rep = story.representative
+    chosen: list[ArticleInfo] = []
+    outlets = {outlet_name(rep.outlet) if rep.outlet else rep.article_id}
+    for article in story.articles:  # earliest first
+        outlet = outlet_name(article.outlet) if article.outlet else article.article_id
+        aligned = (article.article_id, rep.article_id) in story.alignments
+        if article.duplicate_of or outlet in outlets or not aligned:
+            continue
+        outlets.add(outlet)
+        chosen.append(article)
+        if len(chosen) == MAX_SIDE_BY_SIDE:
+            break
+    return chosen
+
+
+def render_story(story: Story, rank: int, threshold: float = DEFAULT_MATCH_THRESHOLD) -> str:
+    """One story's section, anchored at ``story-<cluster_id>``."""
+    rep = story.representative
+    anchor = story_anchor(story.cluster_id)
+    unique_rep = {u.sentence_index: u for u in story.unique if u.article_id == rep.article_id}
+    text = " ".join(
+        _sentence_html(s, unique_rep.get(i)) for i, s in enumerate(story.representative_sentences)
+    )
+    times = [a.published_at for a in story.articles if a.published_at is not None]
+    when = f"{format_time(min(times))} \u2192 {format_time(max(times))}" if times else "no publication times"
+    continued = ""
+    if story.first_seen_run_date is not None:
+        continued = f" \u00b7 first seen {esc(story.first_seen_run_date.isoformat())}"
+    shown = side_by_side_articles(story)
+    side_by_side = "".join(render_side_by_side(story, other, threshold) for other in shown)
+    if story.size - 1 > len(shown):
+        side_by_side += (
+            f'<p class="note">Shown: the earliest article of {len(shown)} other outlets; '
+            f"{story.size - 1 - len(shown)} more articles are not shown side by side.</p>"
+        )
+    if not shown:
+        side_by_side = '<p class="note">No article of another outlet to compare with.</p>'
+    return (
+        f'<section class="story" id="{esc(anchor)}">'
+        f'<h2><a class="rank" href="#{esc(anchor)}">#{rank}</a> {esc(story.title)}</h2>'
+        f'<p class="meta">{story.size} articles \u00b7 {story.num_outlets} outlets \u00b7 {esc(when)}'
+        f'{continued} \u00b7 <span class="id">{esc(story.cluster_id)}</span></p>'
+        f"{timeline_svg(story.articles, rep.article_id)}"
+        f"<h3>Outlets</h3>{_outlets_table(story)}"
+        f'<h3>Representative <span class="sub">{esc(outlet_name(rep.outlet))} \u00b7 '
+        f"{esc(format_time(rep.published_at))} \u00b7 {esc(rep.article_id)}</span></h3>"
+        f'<div class="article">{text}</div>'
+        f"<h3>What each outlet added</h3>{_added_by_outlet(story)}"
+        f"<h3>Side by side with the representative</h3>{side_by_side}"
+        '<p class="top"><a href="#contents">\u2191 contents</a></p>'
+        "</section>"
+    )
+
+
+# --- The run summary and the page ---
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key in sorted(mapping):
+        value = mapping[key]
+        if isinstance(value, Mapping):
+            items.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
+def _key_value_table(items: Iterable[tuple[str, Any]], css_class: str = "kv") -> str:
+    rows = "".join(
+        f"<tr><th>{esc(key)}</th><td>{esc(json.dumps(value) if isinstance(value, list) else value)}</td></tr>"
+        for key, value in items
+    )
+    return f'<table class="{css_class}">{rows}</table>'
+
+
+def _details(summary: str, body: str) -> str:
+    return f"<details><summary>{esc(summary)}</summary>{body}</details>"
+
+
+def render_summary(summary: RunSummary) -> str:
+    manifest = summary.manifest
+    rows = manifest.get("row_counts", {})
+    reconciliation = manifest.get("reconciliation", {})
+    sizes = summary.cluster_sizes
+    multi = sum(1 for s in sizes if s > 1)
+    articles_read = reconciliation.get("input_records", manifest.get("counters", {}).get("read/records"))
+    cards = [
+        (
+            "articles",
+            f"{rows.get('articles', 0):,}",
+            f"of {articles_read:,} records read" if articles_read else "",
+        ),
+        ("stories", f"{len(sizes):,}", f"{multi:,} with 2+ articles, largest {max(sizes, default=0):,}"),
+        ("rejects", f"{rows.get('rejects', 0):,}", "records not usable"),
+        ("unique sentences", f"{rows.get('unique_sentences', 0):,}", "added by one outlet"),
+        ("duration", format_duration(manifest.get("seconds")), manifest.get("runner", "")),
+    ]
+    card_html = "".join(
+        f'<div class="card"><div class="big">{esc(value)}</div><div class="what">{esc(name)}</div>'
+        f'<div class="sub">{esc(detail)}</div></div>'
+        for name, value, detail in cards
+    )
+    balanced = reconciliation.get("balanced")
+    check = (
+        '<span class="ok">\u2714 input records = articles + rejects</span>'
+        if balanced
+        else '<span class="bad">\u2716 input records do not reconcile</span>'
+        if balanced is False
+        else ""
+    )
+    pairs = ", ".join(f"{esc(reason)} {count:,}" for reason, count in summary.pairs_by_reason)
+    lsh = manifest.get("lsh", {})
+    facts = [
+        ("run id", manifest.get("run_id", "")),
+        ("run date", summary.run_date),
+        ("started", manifest.get("started_at", "")),
+        ("candidate pairs", f"{rows.get('pairs', 0):,}" + (f" ({pairs})" if pairs else "")),
+        ("LSH", f"{lsh.get('bands', '?')} bands \u00d7 {lsh.get('rows', '?')} rows" if lsh else ""),
+        ("input files", len(manifest.get("input_files", []))),
+    ]
+    rejects = ""
+    if summary.rejects_by_reason:
+        reason_rows = "".join(
+            f'<tr><td>{esc(reason)}</td><td class="num">{count:,}</td></tr>'
+            for reason, count in summary.rejects_by_reason
+        )
+        examples = "".join(
+            f"<tr><td>{esc(r.get('source_file'))}:{esc(r.get('source_record'))}</td>"
+            f"<td>{esc(r.get('reason'))}</td><td>{esc(r.get('detail'))}</td>"
+            f"<td><code>{esc(_shorten(r.get('raw') or '', 160))}</code></td></tr>"
+            for r in summary.reject_examples
+        )
+        rejects = (
+            '<h3>Rejects by reason</h3><table class="small"><thead><tr><th>reason</th><th class="num">records'
+            f"</th></tr></thead><tbody>{reason_rows}</tbody></table>"
+            f"<details><summary>First {len(summary.reject_examples)} rejected records</summary>"
+            '<table class="small"><thead><tr><th>where</th><th>reason</th><th>detail</th><th>raw</th></tr>'
+            f"</thead><tbody>{examples}</tbody></table></details>"
+        )
+    files = manifest.get("input_files", [])
+    file_list = "".join(f"<li>{esc(name)}</li>" for name in files[:50])
+    if len(files) > 50:
+        file_list += f"<li>\u2026 and {len(files) - 50:,} more</li>"
+    details = (
+        '<div class="split"><div><h4>Config</h4>'
+        f"{_key_value_table(_flatten(manifest.get('config', {})))}</div>"
+        f"<div><h4>Counters</h4>{_key_value_table(sorted(manifest.get('counters', {}).items()))}"
+        f"<h4>Versions</h4>{_key_value_table(sorted(manifest.get('versions', {}).items()))}</div></div>"
+        f'<h4>Input files ({len(files):,})</h4><ul class="files">{file_list}</ul>'
+    )
+    return (
+        '<section id="summary"><h2>Run</h2>'
+        f'<div class="cards">{card_html}</div>'
+        f'<div class="split"><div><p>{check}</p>{_key_value_table(facts)}{rejects}</div>'
+        f"<div><h3>Stories by size</h3>{size_histogram_svg(sizes)}</div></div>"
+        + _details("Config, counters, versions and input files", details)
+        + "</section>"
+    )
+
+
+def render_contents(
+    stories: Sequence[Story], more: Sequence[StoryHeadline], not_shown: int, max_stories: int | None = None
+) -> str:
+    """The contents: the detailed stories, linked, then the next ones listed without details."""
+    if not stories and not not_shown:
+        return (
+            '<section id="contents"><h2>Stories</h2>'
+            '<p class="note">No story has more than one article.</p></section>'
+        )
+    rows = "".join(
+        f'<tr><td class="num">{rank}</td><td><a href="#{esc(story_anchor(s.cluster_id))}">'
+        f"{esc(_shorten(s.title, 120))}</a></td>"
+        f'<td class="num">{s.size}</td><td class="num">{s.num_outlets}</td>'
+        f'<td class="when">{esc(format_time(_first_time(s.articles)))}</td></tr>'
+        for rank, s in enumerate(stories, start=1)
+    )
+    rest = ""
+    if not_shown:
+        listed = "".join(
+            f'<tr><td class="num">{rank}</td><td>{esc(_shorten(h.title, 120))}'
+            f' <span class="id">{esc(h.cluster_id)}</span></td>'
+            f'<td class="num">{h.size}</td><td class="num">{h.num_outlets}</td>'
+            f'<td class="when">{esc(format_time(h.first_published_at))}</td></tr>'
+            for rank, h in enumerate(more[:MAX_HEADLINES], start=len(stories) + 1)
+        )
+        why = "to keep this page small" if max_stories is None else f"beyond the first {max_stories:,}"
+        rest = (
+            f'<p class="note">{not_shown:,} more stories of two or more articles are not shown in detail '
+            f"({why}; see <code>--max-stories</code> and <code>--max-mb</code>).</p>"
+        )
+        if listed:
+            rest += _details(
+                f"List the next {min(len(more), MAX_HEADLINES):,}",
+                f'<table class="toc small"><tbody>{listed}</tbody></table>',
+            )
+    table = (
+        '<table class="toc"><thead><tr><th class="num">#</th><th>story (representative title)</th>'
+        '<th class="num">articles</th><th class="num">outlets</th><th>first published</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        if rows
+        else ""
+    )
+    return (
+        '<section id="contents"><h2>Stories '
+        f'<span class="sub">{len(stories):,} shown in detail, biggest first</span></h2>'
+        f"{table}{rest}</section>"
+    )
+
+
+def render_singletons(report: Report) -> str:
+    if not report.singleton_count:
+        return ""
+    rows = "".join(
+        f'<tr><td class="outlet">{esc(outlet_name(a.outlet))}</td>'
+        f'<td class="when">{esc(format_time(a.published_at))}</td>'
+        f'<td>{esc(a.title or "(no title)")}<div class="id">{esc(a.article_id)}</div></td></tr>'
+        for a in report.singletons
+    )
+    listed = len(report.singletons)
+    return (
+        '<section id="singletons"><h2>Stories of one article '
+        f'<span class="sub">{report.singleton_count:,}</span></h2>'
+        "<p>Articles no other article in the run rewrites.</p>"
+        + _details(
+            f"The first {listed:,} of them" if listed < report.singleton_count else "All of them",
+            f'<table class="small"><tbody>{rows}</tbody></table>',
+        )
+        + "</section>"
+    )
+
+
+STYLE = """
+:root{--ink:#1d2330;--muted:#667085;--line:#e3e6ec;--bg:#fff;--soft:#f6f7f9;--accent:#2f5fd0;
+--mark:#fff0b3;--mark-ink:#3d2f00;--drop:#fdf1f1}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);
+font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1120px;margin:0 auto;padding:28px 32px 80px}
+header.page{border-bottom:1px solid var(--line);margin-bottom:6px;padding-bottom:8px;display:flex;
+flex-wrap:wrap;align-items:baseline;gap:4px 16px}header.page p{margin:0}
+h1{font-size:26px;margin:0 0 4px;letter-spacing:-.01em}
+h2{font-size:21px;margin:34px 0 8px;letter-spacing:-.01em}
+h3{font-size:15px;margin:22px 0 8px;text-transform:uppercase;letter-spacing:.04em;color:#39414f}
+h4{font-size:14px;margin:12px 0 4px}
+a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+.sub,.muted,.note{color:var(--muted);font-weight:normal;text-transform:none;letter-spacing:0}
+.note{font-size:13px}
+.id{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:var(--muted)}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
+.card{flex:1 1 170px;background:var(--soft);border:1px solid var(--line);border-radius:10px;padding:9px 14px}
+.card .big{font-size:26px;font-weight:650;line-height:1.2}
+.card .what{font-weight:600}.card .sub{font-size:12.5px}
+.ok{color:#16794a}.bad{color:#b42318;font-weight:600}
+table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:14px}
+th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
+thead th{font-size:12.5px;color:var(--muted);font-weight:600;border-bottom:1px solid #cfd4dc;
+white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.when{white-space:nowrap;color:#39414f;font-variant-numeric:tabular-nums}
+td.outlet{font-weight:600;white-space:nowrap}
+table.kv{width:auto}table.kv th{font-weight:500;color:var(--muted);padding-right:18px}
+table.small{font-size:13px}
+.chart{max-width:100%;height:auto;display:block;margin:6px 0 4px}
+.chart .bar{fill:#6c8fe0}.chart .bar:hover{fill:var(--accent)}
+.chart .axis{stroke:#9aa3b2}.chart .grid{stroke:var(--line);stroke-dasharray:3 3}
+.chart .lane{stroke:var(--line)}
+.chart text{font:12px system-ui,sans-serif;fill:#4a5263}.chart .value{fill:var(--ink);font-weight:600}
+.chart .label{fill:var(--muted)}.chart .outlet.rep{font-weight:700;fill:var(--ink)}
+.chart .dot{fill:#6c8fe0;stroke:#fff;stroke-width:1.5}.chart .dot.rep{fill:#e07b00}
+section.story{border-top:2px solid var(--line);margin-top:38px;padding-top:4px}
+section.story h2 .rank{color:var(--muted);margin-right:4px}
+.meta{color:var(--muted);margin:0 0 8px}
+.article{background:var(--soft);border:1px solid var(--line);border-radius:10px;padding:14px 18px;
+font:16px/1.65 Charter,"Iowan Old Style",Georgia,Cambria,"Times New Roman",serif;max-width:88ch}
+.split{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:28px;align-items:start}
+.split h3{margin-top:10px}
+mark.unique{background:var(--mark);color:var(--mark-ink);border-radius:3px;padding:0 2px;
+box-decoration-break:clone;-webkit-box-decoration-break:clone}
+.added-by ul{margin:4px 0 10px;padding-left:0;list-style:none}.added-by li{margin:4px 0;display:flex;gap:8px}
+.added-by mark.unique{background:none;padding:0;color:inherit}
+.added-by details{margin:2px 0}.added-by summary{padding:2px 8px;font-size:13px;display:inline-block}
+.nov{flex:0 0 auto;font:11.5px/1.9 system-ui,sans-serif;color:#8a5a00;background:var(--mark);
+border-radius:4px;padding:0 5px;height:1.7em}
+.added-by .count{color:var(--muted);font-weight:normal;font-size:12.5px}
+details{margin:8px 0}
+summary{cursor:pointer;padding:6px 10px;background:var(--soft);border:1px solid var(--line);border-radius:8px}
+details[open]>summary{border-radius:8px 8px 0 0}
+table.sbs{table-layout:fixed;font:14.5px/1.5 Charter,Georgia,Cambria,serif;margin:0}
+table.sbs th{font-family:system-ui,sans-serif}
+table.sbs td{width:46%}
+table.sbs td:nth-child(2),table.sbs th:nth-child(2){width:8%;text-align:center;font:12px system-ui,sans-serif;
+color:var(--muted)}
+table.sbs tbody{counter-reset:l r}
+table.sbs td:first-child:not(.x)::before{counter-increment:l;content:counter(l)}
+table.sbs td:last-child:not(.x)::before{counter-increment:r;content:counter(r)}
+table.sbs td:not(.x):not(:nth-child(2))::before{display:inline-block;min-width:1.8em;color:#98a1b0;
+font:11px system-ui,sans-serif}
+table.sbs td.x{color:var(--muted);font:italic 13px system-ui,sans-serif}
+table.sbs td.m::after{content:"shared; text not in the tables";color:var(--muted);font:italic 13px system-ui}
+table.sbs tr.added td:last-child{background:#fffbea}
+table.sbs tr.dropped td:first-child{background:var(--drop)}
+table.sbs .h{font:600 13.5px system-ui,sans-serif}
+.article .h{display:block;font:600 14.5px/1.4 system-ui,sans-serif;margin:10px 0 2px}
+.tag{display:inline-block;font:11.5px system-ui,sans-serif;background:#eef2fb;color:#2a4aa0;
+border-radius:10px;padding:0 7px;margin-left:4px}.tag.rep{background:#fff0dc;color:#8a4b00}
+.legend{font-size:13.5px;color:#39414f}
+.top{font-size:13px;margin-top:14px}
+ul.files{font:12px ui-monospace,monospace;max-height:300px;overflow:auto}
+@media print{details{display:block}summary{display:none}}
+"""
+
+# No scripts, no network: the page must render the same offline, and data can never run as code.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def render_report(report: Report, max_mb: float = DEFAULT_MAX_MB) -> str:
+    """The whole page. Stories are added biggest first until their sections reach ``max_mb``
+    million characters (at least one is always shown); the rest are listed in the contents."""
+    summary = report.summary
+    sections: list[str] = []
+    used = 0
+    for rank, story in enumerate(report.stories, start=1):
+        section = render_story(story, rank, report.match_threshold)
+        if sections and used + len(section) > max_mb * 1_000_000:
+            break
+        sections.append(section)
+        used += len(section)
+    cut = [story.headline for story in report.stories[len(sections) :]]
+    contents = render_contents(
+        report.stories[: len(sections)],
+        [*cut, *report.more_stories],
+        report.stories_not_shown + len(cut),
+        None if cut else len(report.stories),
+    )
+    title = f"storymatch report \u00b7 {summary.run_date}"
+    legend = (
+        '<p class="legend"><mark class="unique">Highlighted sentences</mark> appear in one outlet\'s version '
+        "only (the number beside one is its novelty: 1 minus its best match in another outlet). In the "
+        "side-by-side views, sentences on one row are aligned (match = share of the sentence found in its "
+        "counterpart); a row with one side empty is a sentence the other version lacks; "
+        "\u2191 n or \u2193 n: it matches sentence n of the representative, shown above or below.</p>"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(CONTENT_SECURITY_POLICY)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body><main>"
+        f'<header class="page"><h1>{esc(title)}</h1>'
+        f'<p class="sub">run {esc(summary.manifest.get("run_id", ""))} \u00b7 generated by '
+        "<code>storymatch report</code></p></header>"
+        f"{render_summary(summary)}{contents}{legend}{''.join(sections)}{render_singletons(report)}"
+        "</main></body></html>\n"
+    )
+
+
+# --- Reading a run ---
+
+
+def _partition(output: str, table: str, run_date: str) -> str:
+    return os.path.join(output, table, f"run_date={run_date}")
+
+
+def find_run_dates(output: str) -> list[str]:
+    """Run dates with a manifest in ``output``, oldest first."""
+    runs = os.path.join(output, "_runs")
+    if not os.path.isdir(runs):
+        return []
+    dates = [
+        name.removeprefix("run_date=")
+        for name in os.listdir(runs)
+        if name.startswith("run_date=") and os.path.isfile(os.path.join(runs, name, "manifest.json"))
+    ]
+    return sorted(dates)
+
+
+def _read(output: str, table: str, run_date: str, columns: list[str] | None = None, filters=None) -> pa.Table:
+    path = _partition(output, table, run_date)
+    if not os.path.isdir(path):
+        raise ValueError(f"{path} is missing: is {output} the output folder of a finished run?")
+    return pq.read_table(path, columns=columns, filters=filters)
+
+
+def _article_info(row: Mapping[str, Any]) -> ArticleInfo:
+    return ArticleInfo(
+        article_id=row["article_id"],
+        outlet=row.get("outlet"),
+        title=row.get("title"),
+        published_at=row.get("published_at"),
+        url=row.get("url"),
+        similarity=row.get("similarity_to_representative"),
+        is_representative=bool(row.get("is_representative")),
+        num_sentences=row.get("num_sentences") or 0,
+        duplicate_of=row.get("duplicate_of"),
+    )
+
+
+def _counts(table: pa.Table, column: str) -> list[tuple[str, int]]:
+    if table.num_rows == 0:
+        return []
+    counted = pc.value_counts(table.column(column)).to_pylist()
+    return sorted(((c["values"], c["counts"]) for c in counted), key=lambda item: (-item[1], item[0]))
+
+
+def _sort_key(row: Mapping[str, Any]) -> tuple:
+    first = row.get("first_published_at")
+    return (-row["size"], -row["num_outlets"], first is None, first or dt.datetime.min, row["cluster_id"])
+
+
+def read_input_sentences(
+    wanted: Mapping[str, tuple[str, int, int]], max_chars: int
+) -> dict[str, tuple[str, ...]]:
+    """Re-reads articles from their input files (local files only) and splits them as the run did.
+
+    ``wanted`` maps article id -> (source_file, source_record, num_sentences); an article is
+    returned only if its record still has the same id and splits into as many sentences.
+    """
+    from pipeline.read import parse_file  # imports Beam's file systems: only when needed
+    from pipeline.records import Article
+    from pipeline.text import normalise, split_sentences, strip_boilerplate
+
+    by_file: dict[str, dict[int, tuple[str, int]]] = defaultdict(dict)
+    for article_id, (source, record, count) in wanted.items():
+        if source and os.path.isfile(source):
+            by_file[source][record] = (article_id, count)
+    found: dict[str, tuple[str, ...]] = {}
+    for source, records in by_file.items():
+        remaining = len(records)
+        for item in parse_file(source, max_chars):
+            if not isinstance(item, Article) or item.record not in records:
+                continue
+            article_id, count = records[item.record]
+            if item.id == article_id:
+                # The same clean-up as pipeline.analyse.analyse_article, checked by the count below.
+                clean, _ = strip_boilerplate(normalise(item.text))
+                sentences = tuple(split_sentences(clean))
+                if len(sentences) == count:
+                    found[article_id] = sentences
+            remaining -= 1
+            if not remaining:
+                break
+    return found
+
+
+def _by_time(article: ArticleInfo) -> tuple:
+    return (article.published_at is None, article.published_at or dt.datetime.min, article.article_id)
+
+
+def _with_input_sentences(
+    stories: list[Story], story_articles: Mapping[str, list[Mapping[str, Any]]], manifest: Mapping[str, Any]
+) -> list[Story]:
+    """The stories with the full sentences of the articles they show side by side, where the
+    input can be re-read and agrees with the unique sentences the run stored."""
+    rows = {a["article_id"]: a for articles in story_articles.values() for a in articles}
+    wanted = {
+        a.article_id: (
+            rows[a.article_id]["source_file"],
+            rows[a.article_id]["source_record"],
+            a.num_sentences,
+        )
+        for story in stories
+        for a in side_by_side_articles(story)
+    }
+    max_chars = int(manifest.get("config", {}).get("input", {}).get("max_chars", 10**9))
+    texts = read_input_sentences(wanted, max_chars)
+    enriched = []
+    for story in stories:
+        agreed = {}
+        for article in side_by_side_articles(story):
+            sentences = texts.get(article.article_id)
+            if sentences is not None and all(
+                u.sentence_index < len(sentences) and sentences[u.sentence_index] == u.sentence
+                for u in story.unique
+                if u.article_id == article.article_id
+            ):
+                agreed[article.article_id] = sentences
+        enriched.append(replace(story, sentences=agreed) if agreed else story)
+    return enriched
+
+
+def load_report(
+    output: str, run_date: str, max_stories: int = DEFAULT_MAX_STORIES, read_inputs: bool = True
+) -> Report:
+    """Reads one run's partition of every table it needs and builds the Report."""
+    manifest_path = os.path.join(output, "_runs", f"run_date={run_date}", "manifest.json")
+    if not os.path.isfile(manifest_path):
+        raise ValueError(f"no run for {run_date} in {output} ({manifest_path} is missing)")
+    with open(manifest_path, encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    clusters = _read(output, "clusters", run_date).to_pylist()
+    articles = _read(output, "articles", run_date).to_pylist()
+    rejects = _read(
+        output, "rejects", run_date, columns=["source_file", "source_record", "reason", "detail", "raw"]
+    )
+    pairs = _read(output, "pairs", run_date, columns=["reason"])
+    summary = RunSummary(
+        run_date=run_date,
+        manifest=manifest,
+        cluster_sizes=[row["size"] for row in clusters],
+        rejects_by_reason=_counts(rejects, "reason"),
+        reject_examples=rejects.slice(0, MAX_REJECT_EXAMPLES).to_pylist(),
+        pairs_by_reason=_counts(pairs, "reason"),
+    )
+    threshold = float(
+        manifest.get("config", {}).get("sentences", {}).get("match_threshold", DEFAULT_MATCH_THRESHOLD)
+    )
+
+    multi = sorted((row for row in clusters if row["size"] > 1), key=_sort_key)
+    detailed = multi[:max_stories]
+    chosen = {row["cluster_id"] for row in detailed}
+    story_articles: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    singletons: list[ArticleInfo] = []
+    singleton_ids = {row["cluster_id"] for row in clusters if row["size"] == 1}
+    for row in articles:
+        if row["cluster_id"] in chosen:
+            story_articles[row["cluster_id"]].append(row)
+        elif row["cluster_id"] in singleton_ids:
+            singletons.append(_article_info(row))
+    singletons.sort(key=_by_time)
+
+    representatives = _read(output, "representatives", run_date)
+    first_lines = pc.utf8_slice_codeunits(representatives.column("text"), 0, 400).to_pylist()
+    headline_rows = representatives.select(["cluster_id", "article_id", "title"]).to_pylist()
+    titles = {
+        r["cluster_id"]: headline_title(r["title"], r["article_id"], first.split("\n", 1)[0])
+        for r, first in zip(headline_rows, first_lines, strict=True)
+    }
+    more_stories = [
+        StoryHeadline(
+            row["cluster_id"],
+            titles.get(row["cluster_id"], row["representative_id"]),
+            row["size"],
+            row["num_outlets"],
+            row.get("first_published_at"),
+        )
+        for row in multi[max_stories : max_stories + MAX_HEADLINES]
+    ]
+    stories: list[Story] = []
+    if chosen:
+        reps = {
+            r["cluster_id"]: r
+            for r in representatives.filter(
+                pc.is_in(representatives.column("cluster_id"), value_set=pa.array(sorted(chosen)))
+            ).to_pylist()
+        }
+        # Sorted by cluster_id on disk, so these filters read few row groups.
+        wanted = [("cluster_id", "in", sorted(chosen))]
+        unique: dict[str, list[UniqueSentence]] = defaultdict(list)
+        for r in _read(output, "unique_sentences", run_date, filters=wanted).to_pylist():
+            unique[r["cluster_id"]].append(
+                UniqueSentence(r["article_id"], r["sentence_index"], r["sentence"], r["novelty"])
+            )
+        alignments_table = _read(output, "sentence_alignments", run_date, filters=wanted)
+        rep_ids = pa.array(sorted(r["article_id"] for r in reps.values()), pa.string())
+        involves_rep = pc.or_(
+            pc.is_in(alignments_table.column("article_id"), value_set=rep_ids),
+            pc.is_in(alignments_table.column("matched_article_id"), value_set=rep_ids),
+        )
+        alignments: dict[str, dict[tuple[str, str], dict[int, tuple[int, float]]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        for r in alignments_table.filter(involves_rep).to_pylist():
+            matched = r["matched_sentence_index"]
+            alignments[r["cluster_id"]][(r["article_id"], r["matched_article_id"])][r["sentence_index"]] = (
+                -1 if matched is None else matched,
+                r["score"],
+            )
+        for row in detailed:
+            cluster_id = row["cluster_id"]
+            rep = reps.get(cluster_id)
+            coverage = row.get("outlet_coverage") or []
+            first_seen = row.get("first_seen_run_date")
+            stories.append(
+                Story(
+                    cluster_id=cluster_id,
+                    articles=tuple(
+                        sorted((_article_info(a) for a in story_articles[cluster_id]), key=_by_time)
+                    ),
+                    representative_id=row["representative_id"],
+                    representative_sentences=tuple(rep["text"].split("\n")) if rep else (),
+                    unique=tuple(unique.get(cluster_id, ())),
+                    alignments=alignments.get(cluster_id, {}),
+                    coverage={c["outlet"]: c["shared_with_representative"] for c in coverage},
+                    num_outlets=row["num_outlets"],
+                    # Only worth saying when the story continues one from an earlier run.
+                    first_seen_run_date=first_seen if first_seen and str(first_seen) != run_date else None,
+                )
+            )
+        if read_inputs:
+            stories = _with_input_sentences(stories, story_articles, manifest)
+    return Report(
+        summary=summary,
+        stories=stories,
+        singletons=singletons[:MAX_SINGLETONS_LISTED],
+        singleton_count=len(singleton_ids),
+        more_stories=more_stories,
+        stories_not_shown=len(multi) - len(detailed),
+        match_threshold=threshold,
+    )
+
+
+# --- The command ---
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a size in MB > 0, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of stories >= 0, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", default="out", help="output folder of the run (default: out)")
+    parser.add_argument(
+        "--run-date",
+        "--run_date",
+        dest="run_date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the run to report (default: the latest run in the output folder)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="to",
+        metavar="FILE",
+        help="HTML file to write (default: <output>/_runs/run_date=<date>/report.html)",
+    )
+    parser.add_argument(
+        "--max-stories",
+        type=_positive,
+        default=DEFAULT_MAX_STORIES,
+        metavar="N",
+        help=f"stories shown in detail, biggest first (default: {DEFAULT_MAX_STORIES})",
+    )
+    parser.add_argument(
+        "--max-mb",
+        type=_megabytes,
+        default=DEFAULT_MAX_MB,
+        metavar="MB",
+        help="stop adding stories in detail once they take this many MB of HTML; the rest are "
+        f"listed (default: {DEFAULT_MAX_MB:g})",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show library logs")
+    parser.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="do not re-read input files for the shared sentences of non-representative articles",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    run_date = args.run_date
+    if run_date is None:
+        dates = find_run_dates(args.output)
+        if not dates:
+            raise ValueError(
+                f"no finished run in {args.output}: run `storymatch run --output {args.output}` first"
+            )
+        run_date = dates[-1]
+    report = load_report(args.output, run_date, args.max_stories, read_inputs=not args.tables_only)
+    page = render_report(report, args.max_mb)
+    target = args.to or os.path.join(args.output, "_runs", f"run_date={run_date}", "report.html")
+    folder = os.path.dirname(target)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    partial = f"{target}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    os.replace(partial, target)
+    size = os.path.getsize(target)
+    # Data cannot contain this string: its quotes would be escaped.
+    detailed = page.count('<section class="story" id="')
+    multi = len(report.stories) + report.stories_not_shown
+    print(
+        f"report: {target} ({size / 1024:,.0f} KiB; {detailed:,} of {multi:,} stories of 2+ articles in "
+        f"detail, {report.singleton_count:,} single-article stories)"
+    )
+    return 0

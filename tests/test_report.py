@@ -1,0 +1,557 @@
+"""The HTML report: pure rendering (escaping, anchors, unique sentences, side by side) and the
+command end to end, checked in headless Chromium (Debian's ``chromium``, installed by CI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import report
+from pipeline.report import (
+    ArticleInfo,
+    RunSummary,
+    SideBySideRow,
+    Story,
+    UniqueSentence,
+    nice_step,
+    render_report,
+    render_side_by_side,
+    render_story,
+    side_by_side_rows,
+    size_bins,
+    timeline_svg,
+)
+from tests.conftest import ROOT, SEEDS
+
+RUN_DATE = "2025-08-19"
+SCRIPT_PAYLOAD = '<script>window.__pwned = 1; document.title = "PWNED"</script>'
+IMG_PAYLOAD = '<img src=x onerror="window.__pwned=2">'
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
+
+
+# --- A small DOM reader (the standard library's parser; also reads Chromium's --dump-dom) ---
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None) -> None:
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Element | str] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text for c in self.children)
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, css_class: str | None = None) -> list[Element]:
+        return [
+            e
+            for e in self.iter()
+            if (tag is None or e.tag == tag) and (css_class is None or css_class in e.classes)
+        ]
+
+
+class _TreeBuilder(HTMLParser):
+    VOID = {"meta", "link", "br", "img", "input", "hr", "col", "source", "wbr", "area", "base"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs), self.current)
+        self.current.children.append(element)
+        if tag not in self.VOID:
+            self.current = element
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, dict(attrs), self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_dom(markup: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(markup)
+    builder.close()
+    return builder.root
+
+
+def by_id(dom: Element, element_id: str) -> Element:
+    found = [e for e in dom.iter() if e.attrs.get("id") == element_id]
+    assert len(found) == 1, f"expected one element with id={element_id!r}, found {len(found)}"
+    return found[0]
+
+
+# --- Records for the unit tests ---
+
+T0 = dt.datetime(2025, 8, 19, 12, 0, tzinfo=dt.UTC)
+EVIL = '<script>alert("x")</script> & "quotes" \'too\''
+EVIL_ATTRIBUTE = '" onmouseover="alert(1)'
+
+
+def make_story(**changes) -> Story:
+    rep = ArticleInfo("rep-1", "Wire Agency", "Quake hits coast", T0, "https://wire.example/1", 1.0, True, 3)
+    other = ArticleInfo(
+        "other-1", "Daily Paper", "Coast shaken", T0 + dt.timedelta(hours=2), None, 0.4, False, 3
+    )
+    fields = dict(
+        cluster_id="s_0123456789abcdef",
+        articles=(rep, other),
+        representative_id="rep-1",
+        representative_sentences=(
+            "A strong earthquake hit the coast on Tuesday.",
+            "Officials reported no casualties so far.",
+            "The agency said aftershocks were likely.",
+        ),
+        unique=(
+            UniqueSentence("rep-1", 2, "The agency said aftershocks were likely.", 0.8),
+            UniqueSentence("other-1", 1, "Residents gathered in the main square overnight.", 0.9),
+        ),
+        alignments={
+            ("other-1", "rep-1"): {0: (0, 0.9), 1: (-1, 0.0), 2: (1, 0.7)},
+            ("rep-1", "other-1"): {0: (0, 0.9), 1: (2, 0.7), 2: (-1, 0.1)},
+        },
+        sentences={},
+        coverage={"Wire Agency": 1.0, "Daily Paper": 0.5},
+        num_outlets=2,
+    )
+    fields.update(changes)
+    return Story(**fields)
+
+
+def make_report(stories, **changes) -> report.Report:
+    summary = RunSummary(
+        run_date=RUN_DATE,
+        manifest={
+            "run_id": "20250819T000000-abc",
+            "seconds": 12.5,
+            "row_counts": {"articles": 3, "rejects": 1, "unique_sentences": 2, "pairs": 1},
+            "reconciliation": {"input_records": 4, "articles": 3, "rejects": 1, "balanced": True},
+            "config": {"sentences": {"match_threshold": 0.5}, "lsh": {"num_perm": 128}},
+            "counters": {"read/records": 4},
+        },
+        cluster_sizes=[2, 1],
+        rejects_by_reason=[("malformed_json", 1)],
+        reject_examples=[
+            {
+                "source_file": "in.jsonl",
+                "source_record": 4,
+                "reason": "malformed_json",
+                "detail": "bad",
+                "raw": "{" + EVIL,
+            }
+        ],
+        pairs_by_reason=[("verified", 1)],
+    )
+    fields = dict(
+        summary=summary,
+        stories=stories,
+        singletons=[ArticleInfo("lone-1", EVIL, EVIL, T0)],
+        singleton_count=1,
+    )
+    fields.update(changes)
+    return report.Report(**fields)
+
+
+# --- Pure rendering ---
+
+
+def test_every_value_from_the_data_is_escaped():
+    rep = ArticleInfo("rep<1>", EVIL_ATTRIBUTE + EVIL, EVIL, T0, "https://x.example/?a=1&b=<2>", 1.0, True, 2)
+    other = ArticleInfo("o<b>1</b>", EVIL, EVIL, None, None, 0.3, False, 2)
+    story = make_story(
+        cluster_id="s_<evil>",
+        articles=(rep, other),
+        representative_id=rep.article_id,
+        representative_sentences=(EVIL, "Plain " + EVIL),
+        unique=(
+            UniqueSentence(other.article_id, 0, EVIL, 1.0),
+            UniqueSentence(rep.article_id, 1, "Plain " + EVIL, 1.0),
+        ),
+        alignments={(other.article_id, rep.article_id): {0: (-1, 0.0), 1: (0, 0.8)}},
+        sentences={other.article_id: (EVIL, EVIL)},
+        coverage={rep.outlet: 1.0},
+    )
+    page = render_report(make_report([story]))
+    assert "<script" not in page.lower(), "the page has no script element at all"
+    assert "<b>1</b>" not in page and "<evil>" not in page
+    assert EVIL_ATTRIBUTE not in page, "a quote in the data must not close an attribute"
+    assert html.escape(EVIL) in page
+    dom = parse_dom(page)
+    assert not dom.find_all("script") and "1" not in [b.text for b in dom.find_all("b")]
+    assert EVIL in by_id(dom, "story-s_<evil>").text, "the text reads back exactly, as text"
+    assert all("onmouseover" not in element.attrs for element in dom.iter())
+
+
+def test_story_has_an_anchor_linked_from_the_contents():
+    story = make_story()
+    dom = parse_dom(render_report(make_report([story])))
+    section = by_id(dom, "story-s_0123456789abcdef")
+    assert section.tag == "section"
+    assert "Quake hits coast" in section.find_all("h2")[0].text
+    contents = by_id(dom, "contents")
+    assert [a.attrs["href"] for a in contents.find_all("a")] == ["#story-s_0123456789abcdef"]
+
+
+def test_unique_sentences_are_marked_where_they_appear():
+    story = make_story()
+    dom = parse_dom(render_story(story, 1))
+    marks = dom.find_all("mark", "unique")
+    marked = {(m.attrs["data-article"], int(m.attrs["data-index"]), m.text) for m in marks}
+    assert marked == {(u.article_id, u.sentence_index, u.sentence) for u in story.unique}
+    representative_text = dom.find_all("div", "article")[0]
+    assert [m.text for m in representative_text.find_all("mark", "unique")] == [
+        "The agency said aftershocks were likely."
+    ]
+    added = {h.text.split()[0] for h in dom.find_all("h4")}
+    assert added == {"Wire", "Daily"}
+
+
+def test_side_by_side_rows_keep_both_reading_orders():
+    # right 0 -> left 1, right 1 -> left 2, right 2 -> left 0 (out of order), right 3 unmatched (0.2)
+    rows = side_by_side_rows(3, 4, {0: (1, 0.9), 1: (2, 0.8), 2: (0, 0.6), 3: (0, 0.2)}, 0.5)
+    assert rows == [
+        SideBySideRow(0, None),
+        SideBySideRow(1, 0, 0.9),
+        SideBySideRow(2, 1, 0.8),
+        SideBySideRow(0, 2, 0.6, repeat=True),
+        SideBySideRow(None, 3),
+    ]
+    assert side_by_side_rows(2, 2, {0: (0, 1.0), 1: (1, 1.0)}, 0.5) == [
+        SideBySideRow(0, 0, 1.0),
+        SideBySideRow(1, 1, 1.0),
+    ]
+    assert side_by_side_rows(1, 1, {0: (-1, 0.0)}, 0.5) == [SideBySideRow(None, 0), SideBySideRow(0, None)]
+
+
+def test_side_by_side_shows_aligned_sentences_on_one_row():
+    story = make_story(
+        sentences={
+            "other-1": (
+                "An earthquake struck the coast Tuesday.",
+                "Residents gathered in the main square overnight.",
+                "No one was hurt, officials said.",
+            )
+        }
+    )
+    dom = parse_dom(render_side_by_side(story, story.articles[1], 0.5))
+    trs = dom.find_all("tbody")[0].find_all("tr")
+    assert [[td.text for td in tr.find_all("td")] for tr in trs] == [
+        ["A strong earthquake hit the coast on Tuesday.", "0.90", "An earthquake struck the coast Tuesday."],
+        ["", "", "Residents gathered in the main square overnight."],
+        ["Officials reported no casualties so far.", "0.70", "No one was hurt, officials said."],
+        ["The agency said aftershocks were likely.", "", ""],
+    ]
+    assert [tr.attrs.get("class") for tr in trs] == [None, "added", None, "dropped"]
+    assert len(dom.find_all("mark", "unique")) == 2
+    # The stylesheet numbers the cells that hold a sentence (not class x) with CSS counters:
+    # each column must list its article's sentences once each, in order.
+    left = [tr.find_all("td")[0] for tr in trs]
+    right = [tr.find_all("td")[2] for tr in trs]
+    assert [td.text for td in left if "x" not in td.classes] == list(story.representative_sentences)
+    assert [td.text for td in right if "x" not in td.classes] == list(story.sentences["other-1"])
+
+
+def test_side_by_side_without_the_input_text_shows_what_the_tables_have():
+    story = make_story()  # no re-read sentences: only the unique one has text
+    dom = parse_dom(render_side_by_side(story, story.articles[1], 0.5))
+    assert len(dom.find_all("td", "m")) == 2, "two shared sentences without text"
+    assert [m.text for m in dom.find_all("mark", "unique") if m.attrs["data-article"] == "other-1"] == [
+        "Residents gathered in the main square overnight."
+    ]
+    assert "could not be re-read" in dom.text
+
+
+def test_side_by_side_takes_the_earliest_aligned_article_of_each_other_outlet():
+    rep = ArticleInfo("rep", "Wire", None, T0, is_representative=True, num_sentences=1)
+    articles = [
+        rep,
+        ArticleInfo("same-outlet", "Wire", None, T0 + dt.timedelta(hours=1)),
+        ArticleInfo("paper-1", "Paper", None, T0 + dt.timedelta(hours=2)),
+        ArticleInfo("paper-2", "Paper", None, T0 + dt.timedelta(hours=3)),
+        ArticleInfo("copy", "Radio", None, T0 + dt.timedelta(hours=4), duplicate_of="rep"),
+        ArticleInfo("unaligned", "TV", None, T0 + dt.timedelta(hours=5)),
+        *(ArticleInfo(f"blog-{n}", f"Blog {n}", None, T0 + dt.timedelta(hours=6 + n)) for n in range(5)),
+    ]
+    aligned = {(a.article_id, "rep"): {0: (0, 1.0)} for a in articles if a.article_id != "unaligned"}
+    story = make_story(articles=tuple(articles), representative_id="rep", alignments=aligned)
+    chosen = [a.article_id for a in report.side_by_side_articles(story)]
+    assert chosen == ["paper-1", "blog-0", "blog-1", "blog-2"][: report.MAX_SIDE_BY_SIDE]
+
+
+def test_only_web_links_become_hrefs():
+    articles = (
+        ArticleInfo("rep-1", "A", "t", T0, "javascript:alert(1)", 1.0, True, 3),
+        ArticleInfo("other-1", "B", "t", T0, "https://ok.example/a?b=1&c=2", 0.5, False, 3),
+    )
+    page = render_story(make_story(articles=articles), 1)
+    hrefs = [a.attrs["href"] for a in parse_dom(page).find_all("a")]
+    assert "https://ok.example/a?b=1&c=2" in hrefs
+    assert not any("javascript" in h for h in hrefs)
+
+
+def test_page_is_self_contained():
+    page = render_report(make_report([make_story()]))
+    dom = parse_dom(page)
+    assert not dom.find_all("script") and not dom.find_all("link") and not dom.find_all("img")
+    assert " src=" not in page and "@import" not in page and "url(" not in page
+    policy = [m for m in dom.find_all("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"]
+    assert policy and "default-src 'none'" in policy[0].attrs["content"]
+    external = [a.attrs["href"] for a in dom.find_all("a") if not a.attrs["href"].startswith("#")]
+    assert external == ["https://wire.example/1"], "only the articles' own links leave the page"
+
+
+def test_a_big_run_is_cut_to_the_size_budget_and_the_rest_listed():
+    stories = [
+        make_story(cluster_id=f"s_{n:016x}", representative_sentences=(f"Story {n} says " + "x" * 3000,))
+        for n in range(5)
+    ]
+    more = [report.StoryHeadline("s_later", "A later story", 2, 2, T0)]
+    page = render_report(make_report(stories, more_stories=more, stories_not_shown=1), max_mb=0.02)
+    dom = parse_dom(page)
+    sections = dom.find_all("section", "story")
+    assert 1 <= len(sections) < 5, "the budget cuts the detailed stories"
+    contents = by_id(dom, "contents")
+    assert len(contents.find_all("a")) == len(sections)
+    assert f"{5 - len(sections) + 1} more stories" in contents.text
+    assert "s_0000000000000004" in contents.text and "A later story" in contents.text
+    assert len(parse_dom(render_report(make_report(stories))).find_all("section", "story")) == 5
+
+
+def test_size_histogram_bins_and_gridlines():
+    assert size_bins([1, 1, 1, 2, 5, 12, 13, 120]) == [
+        ("1", 3),
+        ("2", 1),
+        ("3", 0),
+        ("4", 0),
+        ("5", 1),
+        ("6", 0),
+        ("7", 0),
+        ("8", 0),
+        ("9", 0),
+        ("10-19", 2),
+        ("20-49", 0),
+        ("50-99", 0),
+        ("100+", 1),
+    ]
+    assert size_bins([1, 3]) == [("1", 1), ("2", 0), ("3", 1)]
+    assert size_bins([]) == []
+    assert [nice_step(p) for p in (1, 4, 5, 10, 23, 3516)] == [1, 1, 2, 5, 10, 1000]
+    svg = parse_dom(report.size_histogram_svg([1, 1, 2]))
+    assert len(svg.find_all("rect", "bar")) == 2
+
+
+def test_timeline_has_a_lane_per_outlet_and_a_dot_per_timed_article():
+    articles = [
+        ArticleInfo("a", "Wire", None, T0),
+        ArticleInfo("b", "Paper", None, T0 + dt.timedelta(hours=5)),
+        ArticleInfo("c", "Wire", None, T0 + dt.timedelta(hours=1)),
+        ArticleInfo("d", "Radio", None, None),
+    ]
+    svg = parse_dom(timeline_svg(articles, "a"))
+    assert len(svg.find_all("circle", "dot")) == 3 and len(svg.find_all("circle", "rep")) == 1
+    assert [t.text for t in svg.find_all("text", "outlet")] == ["WireWire", "PaperPaper"]  # <title> + label
+    assert "1 article(s) without a publication time" in svg.text
+    assert "No publication times" in timeline_svg([ArticleInfo("x", "W")])
+
+
+def test_find_run_dates_lists_runs_with_a_manifest(tmp_path):
+    for date, finished in (("2025-08-18", True), ("2025-08-20", True), ("2025-08-21", False)):
+        folder = tmp_path / "_runs" / f"run_date={date}"
+        folder.mkdir(parents=True)
+        if finished:
+            (folder / "manifest.json").write_text("{}")
+    assert report.find_run_dates(str(tmp_path)) == ["2025-08-18", "2025-08-20"]
+    assert report.find_run_dates(str(tmp_path / "nothing")) == []
+
+
+# --- End to end: the seeds plus a hostile article, rendered by headless Chromium ---
+
+
+def storymatch(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+def chromium_binary() -> str:
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(
+        "headless Chromium is required for the report's browser test and was not found on PATH "
+        f"(looked for {', '.join(CHROMIUM_NAMES)}). "
+        "Install it with: apt-get update && apt-get install -y chromium"
+    )
+
+
+def dump_dom(page: Path, profile: Path) -> str:
+    result = subprocess.run(
+        [
+            chromium_binary(),
+            "--headless",
+            "--no-sandbox",  # CI runs as root
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=3000",  # let any timer or onerror handler run before the dump
+            "--dump-dom",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "<html" in result.stdout, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """The five seeds as JSON Lines plus a rewrite of seed 000 whose title, outlet and text carry
+    script payloads (the reader strips tags from text only, so title and outlet keep them)."""
+    folder = tmp_path_factory.mktemp("report_e2e")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    rows = [
+        {
+            "id": path.stem,
+            "outlet": f"Outlet {chr(65 + n)}",
+            "title": f"Seed headline {n}",
+            "published_at": f"2025-08-19T{12 + n:02d}:00:00Z",
+            "text": path.read_text(encoding="utf-8"),
+        }
+        for n, path in enumerate(seeds)
+    ]
+    rows.append(
+        {
+            "id": "hostile-1",
+            "outlet": f"Evil Outlet {IMG_PAYLOAD}",
+            "title": f"{SCRIPT_PAYLOAD} Evil headline {IMG_PAYLOAD}",
+            "published_at": "2025-08-19T20:00:00Z",
+            "text": f"{rows[0]['text']}\n\n<p>{SCRIPT_PAYLOAD}{IMG_PAYLOAD}</p>\n"
+            "<p>The harbour master in Odesa counted forty grain ships waiting outside the port.</p>",
+        }
+    )
+    articles = folder / "articles.jsonl"
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output = folder / "out"
+    result = storymatch("run", "--input", str(articles), "--output", str(output), "--run-date", RUN_DATE)
+    assert result.returncode == 0, result.stderr
+    written = storymatch("report", "--output", str(output))  # the latest run, the default file
+    assert written.returncode == 0, written.stderr
+    page = output / "_runs" / f"run_date={RUN_DATE}" / "report.html"
+    assert f"report: {page}" in written.stdout
+    return folder, output, page
+
+
+def seeds_first() -> str:
+    return sorted(SEEDS.glob("*.txt"))[0].stem
+
+
+def _table(output: Path, name: str) -> str:
+    return f"read_parquet('{output}/{name}/run_date={RUN_DATE}/*.parquet')"
+
+
+def test_report_renders_the_story_in_chromium_and_runs_no_injected_script(hostile_run):
+    folder, output, page = hostile_run
+    cluster_id, representative_id, title = duckdb.execute(
+        f"select c.cluster_id, c.representative_id, r.title from {_table(output, 'clusters')} c "
+        f"join {_table(output, 'representatives')} r using (cluster_id) "
+        f"join {_table(output, 'articles')} a using (cluster_id) where a.article_id = 'hostile-1'"
+    ).fetchall()[0]
+    members = {
+        a
+        for (a,) in duckdb.execute(
+            f"select article_id from {_table(output, 'articles')} where cluster_id = ?", [cluster_id]
+        ).fetchall()
+    }
+    assert {"hostile-1", seeds_first()} <= members, "the rewrite of seed 000 joins its story"
+    unique = duckdb.execute(
+        f"select article_id, sentence_index, sentence from {_table(output, 'unique_sentences')} "
+        "where cluster_id = ?",
+        [cluster_id],
+    ).fetchall()
+    assert unique, "the seeds' outlets each add sentences of their own"
+
+    dom = parse_dom(dump_dom(page, folder / "chromium-profile"))
+
+    # Nothing ran: no script or img element exists, and the payload's title change did not happen.
+    assert dom.find_all("title")[0].text == f"storymatch report \u00b7 {RUN_DATE}"
+    assert not dom.find_all("script") and not dom.find_all("img")
+    assert all(not name.startswith("on") for element in dom.iter() for name in element.attrs)
+    # The payloads are there, as text.
+    story = by_id(dom, f"story-{cluster_id}")
+    assert SCRIPT_PAYLOAD in story.text and IMG_PAYLOAD in story.text
+    assert f"Evil Outlet {IMG_PAYLOAD}" in story.text
+    # The story: its anchor, in the contents, its representative's title and text.
+    assert f"#story-{cluster_id}" in [a.attrs.get("href") for a in by_id(dom, "contents").find_all("a")]
+    assert title in story.find_all("h2")[0].text
+    assert representative_id in story.text
+    # Every unique sentence is marked, with its article and position.
+    marked = {
+        (m.attrs["data-article"], int(m.attrs["data-index"]), m.text)
+        for m in story.find_all("mark", "unique")
+    }
+    assert set(unique) <= marked
+    assert (
+        "hostile-1",
+        "The harbour master in Odesa counted forty grain ships waiting outside the port.",
+    ) in {(a, s) for a, _, s in unique}
+    # Side by side: one view per other outlet (up to the cap), with the re-read input text.
+    views = story.find_all("details", "sbs")
+    assert len(views) == min(len(members) - 1, report.MAX_SIDE_BY_SIDE)
+    assert not story.find_all("td", "m")
+    # The timeline has a dot per article.
+    assert len(story.find_all("circle", "dot")) == len(members)
+
+
+def test_report_from_the_tables_alone(hostile_run):
+    _, output, _ = hostile_run
+    target = output / "tables-only.html"
+    result = storymatch(
+        "report", "--output", str(output), "--run-date", RUN_DATE, "--to", str(target), "--tables-only"
+    )
+    assert result.returncode == 0, result.stderr
+    dom = parse_dom(target.read_text(encoding="utf-8"))
+    assert dom.find_all("td", "m"), "shared sentences of other articles are not in the tables"
+    assert dom.find_all("mark", "unique")
+
+
+def test_report_errors_name_the_problem(tmp_path):
+    result = storymatch("report", "--output", str(tmp_path))
+    assert result.returncode == 2
+    assert "no finished run" in result.stderr
+    result = storymatch("report", "--output", str(tmp_path), "--run-date", "2025-13-01")
+    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
