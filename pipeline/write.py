@@ -10,6 +10,7 @@ through Beam's file systems, so the output folder may be local, ``gs://`` or ``s
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
@@ -21,6 +22,7 @@ from pipeline.config import OutputConfig
 from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES
 
 SCHEMAS = {**TABLES, **INTERNAL_TABLES}
+_CHUNK_ROWS = 50_000
 
 
 def shard_of(row: dict[str, Any], table: str, num_shards: int) -> int:
@@ -29,17 +31,26 @@ def shard_of(row: dict[str, Any], table: str, num_shards: int) -> int:
     return zlib.crc32(str(first_key).encode("utf-8")) % num_shards
 
 
-def sort_rows(rows: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
-    keys = SORT_KEYS[table]
-    return sorted(rows, key=lambda row: tuple((row[k] is None, row[k]) for k in keys))
+def rows_to_sorted_table(rows: Iterable[dict[str, Any]], table: str, schema: pa.Schema) -> pa.Table:
+    """Builds the table in chunks of Arrow batches (compact, unlike millions of dicts) and
+    sorts it by the table's sort key, nulls last."""
+    batches, chunk = [], []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == _CHUNK_ROWS:
+            batches.append(pa.RecordBatch.from_pylist(chunk, schema=schema))
+            chunk = []
+    if chunk or not batches:
+        batches.append(pa.RecordBatch.from_pylist(chunk, schema=schema))
+    arrow_table = pa.Table.from_batches(batches, schema=schema)
+    return arrow_table.sort_by([(key, "ascending", "at_end") for key in SORT_KEYS[table]])
 
 
 def shard_path(directory: str, table: str, shard: int, num_shards: int) -> str:
     return FileSystems.join(directory, table, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
 
 
-def write_table_file(path: str, rows: list[dict[str, Any]], schema: pa.Schema, config: OutputConfig) -> None:
-    table = pa.Table.from_pylist(rows, schema=schema)
+def write_table_file(path: str, table: pa.Table, config: OutputConfig) -> None:
     compression = None if config.compression == "none" else config.compression
     with FileSystems.create(path) as handle:
         pq.write_table(table, handle, compression=compression, row_group_size=config.row_group_size)
@@ -53,10 +64,10 @@ class _WriteShardFn(beam.DoFn):
 
     def process(self, keyed):
         shard, grouped = keyed
-        rows = sort_rows(list(grouped["rows"]), self._table)
+        arrow_table = rows_to_sorted_table(grouped["rows"], self._table, SCHEMAS[self._table])
         path = shard_path(self._directory, self._table, shard, self._config.num_shards)
-        write_table_file(path, rows, SCHEMAS[self._table], self._config)
-        yield self._table, len(rows)
+        write_table_file(path, arrow_table, self._config)
+        yield self._table, arrow_table.num_rows
 
 
 class WriteTable(beam.PTransform):
