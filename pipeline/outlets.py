@@ -1,20 +1,30 @@
 """Stage 6: per story, the representative article, sentence alignments and what each outlet added.
 
-Within a story every article's sentences are aligned with the sentences of every article
-from *another* outlet (``align``). A sentence is unique to its outlet when no other
-outlet's article has a counterpart scoring at least ``sentences.match_threshold``; its
-``novelty`` is 1 minus its best score. Several articles from one outlet (updates) are only
-compared with other outlets. Headings and sentences under ``sentences.min_words`` words are
-aligned but never reported as unique.
+Within a story every sentence of every article is aligned with the sentences of every
+article from *another* outlet (``pipeline.align``): its counterpart there is the sentence
+that covers it best, and the alignment score is that coverage (the weighted share of the
+sentence's content words, names and figures found in the counterpart). A sentence is
+*shared* with an outlet when the coverage reaches ``sentences.match_threshold``, and
+*unique* to its own outlet when no other outlet's article reaches it; its ``novelty`` is
+1 minus its best coverage. Several articles of one outlet (updates of a story) are never
+compared with each other for uniqueness: their sentences are unique only against other
+outlets. Headings and sentences under ``sentences.min_words`` words are aligned but never
+reported as unique; boilerplate never reaches this stage (``text.strip_boilerplate``).
 
 The representative is chosen by ``sentences.representative``:
 
-- ``medoid`` (default): the article that covers the others best, i.e. the largest sum over
-  the other articles of the share of their sentences that have a counterpart in it;
+- ``medoid`` (default): the article that covers the others best, the medoid of the
+  alignment graph: for each candidate, the sum over the other outlets' articles of the
+  share of their reportable sentences that have a counterpart in it;
 - ``earliest``: the first published;
-- ``longest``: the most words.
+- ``longest``: the most words after clean-up.
 
-Ties go to the earliest published (unknown times last), then the smallest id.
+Ties go to the earliest published (unknown times last), then the smallest id. An identical
+copy covers its original completely.
+
+``clusters.outlet_coverage`` gives, per outlet, the share of its reportable sentences that
+have a counterpart in the representative (1.0 for the representative's own text; other
+articles of the representative's outlet are compared with it for this figure).
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from pipeline.align import best_matches, sentence_terms
+from pipeline.align import SentenceFeatures, best_matches, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle
@@ -33,6 +43,7 @@ from pipeline.text import is_heading
 
 # A story with more articles than this compares each article with its closest ones only.
 MAX_COMPARED_ARTICLES = 25
+REPRESENTATIVE_RULES = ("medoid", "earliest", "longest")
 
 
 def outlet_key(analysed: AnalysedArticle) -> str:
@@ -46,12 +57,23 @@ def _tie_break(analysed: AnalysedArticle) -> tuple:
     return (published is None, published or 0, analysed.article.id)
 
 
+def clean_words(analysed: AnalysedArticle) -> int:
+    """Words of the article after clean-up (boilerplate removed)."""
+    return sum(len(sentence.split()) for sentence in analysed.sentences)
+
+
 def choose_representative(members: list[AnalysedArticle], coverage: dict[str, float], rule: str) -> str:
-    """Picks the representative article id by ``rule`` (see the module docstring)."""
+    """Picks the representative article id by ``rule`` (see the module docstring).
+
+    ``coverage`` maps an article id to how well it covers the other articles (``medoid``).
+    Ties go to the earliest published (unknown times last), then the smallest id.
+    """
+    if rule not in REPRESENTATIVE_RULES:
+        raise ValueError(f"unknown representative rule {rule!r}; choose one of {REPRESENTATIVE_RULES}")
     if rule == "earliest":
         return min(members, key=_tie_break).article.id
     if rule == "longest":
-        return min(members, key=lambda m: (-len(m.article.text.split()), *_tie_break(m))).article.id
+        return min(members, key=lambda m: (-clean_words(m), *_tie_break(m))).article.id
     return min(members, key=lambda m: (-round(coverage.get(m.article.id, 0.0), 9), *_tie_break(m))).article.id
 
 
@@ -59,11 +81,51 @@ def reportable(sentence: str, min_words: int) -> bool:
     return len(sentence.split()) >= min_words and not is_heading(sentence)
 
 
-def _closest(index: int, vectors: list[TermVector], candidates: list[int], limit: int) -> list[int]:
-    if len(candidates) <= limit:
-        return candidates
-    scored = sorted(candidates, key=lambda other: (-vectors[index].cosine(vectors[other]), other))
-    return sorted(scored[:limit])
+def compared_articles(
+    outlets: list[str], hashes: list[str], vectors: list[TermVector], limit: int
+) -> list[list[int]]:
+    """For each article, the articles of other outlets it is aligned with (ascending positions).
+
+    All of them, or in a story with more than ``limit`` such articles, the ``limit`` closest
+    by TF-IDF cosine (ties: the earlier position). Identical texts have identical vectors, so
+    cosines are computed once per pair of distinct texts and a story of thousands of copies
+    costs time linear in its size.
+    """
+    count = len(outlets)
+    per_outlet: dict[str, int] = defaultdict(int)
+    for outlet in outlets:
+        per_outlet[outlet] += 1
+    groups: dict[str, list[int]] = defaultdict(list)  # text -> positions, ascending
+    for position, text in enumerate(hashes):
+        groups[text].append(position)
+    cosines: dict[tuple[str, str], float] = {}
+    compared = []
+    for x in range(count):
+        if count - per_outlet[outlets[x]] <= limit:
+            compared.append([y for y in range(count) if outlets[y] != outlets[x]])
+            continue
+        mine = hashes[x]
+        for text, positions in groups.items():
+            if (mine, text) not in cosines:
+                cosines[mine, text] = 1.0 if text == mine else vectors[x].cosine(vectors[positions[0]])
+        chosen: list[int] = []
+        for text in sorted(groups, key=lambda text: (-cosines[mine, text], groups[text][0])):
+            for y in groups[text]:
+                if len(chosen) == limit:
+                    break
+                if outlets[y] != outlets[x]:
+                    chosen.append(y)
+        compared.append(sorted(chosen))
+    return compared
+
+
+def _align(
+    members: list[AnalysedArticle], features: list[list[SentenceFeatures]], x: int, y: int
+) -> list[tuple[int, float]]:
+    """Best counterpart in article y of each sentence of article x (an identical copy: itself)."""
+    if members[x].content_hash == members[y].content_hash:
+        return [(i, 1.0) for i in range(len(features[x]))]
+    return best_matches(features[x], features[y])
 
 
 def describe_story(
@@ -77,21 +139,20 @@ def describe_story(
     threshold = config.match_threshold
     count = len(members)
     outlets = [outlet_key(member) for member in members]
-    terms = [[sentence_terms(s) for s in member.sentences] for member in members]
+    features = [[sentence_features(s) for s in member.sentences] for member in members]
     eligible = [[reportable(s, config.min_words) for s in member.sentences] for member in members]
     first_copy: dict[str, str] = {}
     for member in members:
         first_copy.setdefault(member.content_hash, member.article.id)
 
-    # matches[(x, y)] = best match in article y for each sentence of article x.
+    # matches[(x, y)] = best counterpart in article y of each sentence of article x, for every
+    # y of another outlet (the closest MAX_COMPARED_ARTICLES of them in a very large story).
     matches: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    for x in range(count):
-        others = [y for y in range(count) if outlets[y] != outlets[x]]
-        for y in _closest(x, vectors, others, MAX_COMPARED_ARTICLES):
-            if members[x].content_hash == members[y].content_hash:
-                matches[(x, y)] = [(i, 1.0) for i in range(len(terms[x]))]
-            else:
-                matches[(x, y)] = best_matches(terms[x], terms[y])
+    hashes = [member.content_hash for member in members]
+    compared = compared_articles(outlets, hashes, vectors, MAX_COMPARED_ARTICLES)
+    for x, others in enumerate(compared):
+        for y in others:
+            matches[(x, y)] = _align(members, features, x, y)
 
     coverage: dict[str, float] = defaultdict(float)
     for (x, y), found in matches.items():
@@ -104,6 +165,7 @@ def describe_story(
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for x, member in enumerate(members):
         article = member.article
+        original = first_copy[member.content_hash]
         rows["articles"].append(
             {
                 "article_id": article.id,
@@ -116,16 +178,15 @@ def describe_story(
                 "source_record": article.record,
                 "num_sentences": len(member.sentences),
                 "boilerplate_lines": len(member.boilerplate),
-                "duplicate_of": None if first_copy[member.content_hash] == article.id else first_copy[member.content_hash],
+                "duplicate_of": None if original == article.id else original,
                 "is_representative": x == rep_index,
                 "similarity_to_representative": 1.0
                 if x == rep_index
                 else round(vectors[x].cosine(vectors[rep_index]), 6),
             }
         )
-        compared = [y for (a, y) in matches if a == x]
         best = [(-1.0, "", -1)] * len(member.sentences)
-        for y in sorted(compared, key=lambda y: members[y].article.id):
+        for y in compared[x]:  # ascending positions, i.e. ascending ids
             for i, (j, score) in enumerate(matches[(x, y)]):
                 rows["sentence_alignments"].append(
                     {
@@ -139,7 +200,7 @@ def describe_story(
                 )
                 if score > best[i][0]:
                     best[i] = (score, members[y].article.id, j)
-        if not compared:
+        if not compared[x]:
             continue  # a story with a single outlet: nothing to compare against
         for i, sentence in enumerate(member.sentences):
             if eligible[x][i] and best[i][0] < threshold:
@@ -156,13 +217,15 @@ def describe_story(
 
     shared_by_outlet: dict[str, list[bool]] = defaultdict(list)
     for x in range(count):
-        found = matches.get((x, rep_index))
-        for i, ok in enumerate(eligible[x]):
+        if x == rep_index:
+            found = [(i, 1.0) for i in range(len(features[x]))]
+        else:
+            # Articles of the representative's own outlet (and, in a story over the comparison
+            # limit, articles that were not aligned with it) are compared with it here only.
+            found = matches.get((x, rep_index)) or _align(members, features, x, rep_index)
+        for ok, (_, score) in zip(eligible[x], found, strict=True):
             if ok:
-                shared = x == rep_index or members[x].content_hash == members[rep_index].content_hash
-                if not shared and found is not None:
-                    shared = found[i][1] >= threshold
-                shared_by_outlet[outlets[x]].append(shared)
+                shared_by_outlet[outlets[x]].append(score >= threshold)
     published = [m.article.published_us for m in members if m.article.published_us is not None]
     rep = members[rep_index]
     rows["clusters"].append(
@@ -175,8 +238,10 @@ def describe_story(
             "first_published_at": min(published) if published else None,
             "last_published_at": max(published) if published else None,
             "outlet_coverage": [
-                {"outlet": key if not key.startswith("\x00") else None, "shared_with_representative": round(
-                    sum(flags) / len(flags), 6)}
+                {
+                    "outlet": None if key.startswith("\x00") else key,
+                    "shared_with_representative": round(sum(flags) / len(flags), 6),
+                }
                 for key, flags in sorted(shared_by_outlet.items())
                 if count > 1
             ],

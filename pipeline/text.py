@@ -105,10 +105,10 @@ def normalise(text: str) -> str:
 # --- boilerplate -------------------------------------------------------------------------
 
 _PROMPT_LINE = re.compile(
-    r"^(read more|read also|see also|related( stories| articles| coverage)?|more on this|"
-    r"recommended( reading)?|watch|listen|click here|sign up|subscribe|follow us|"
+    r"^(read more|read also|also read|see also|related( stories| articles| coverage)?|more on this|"
+    r"recommended( reading)?|watch|listen|click here|sign up|subscribe|follow us|don't miss|"
     r"download (our|the) app|advertisement|share this|share on)\b[^.!?]{0,200}$"
-    r"|^(read more|related|see also|watch|listen)\s*:",
+    r"|^(read more|also read|related|see also|watch|listen|more|trending)\s*:",
     re.IGNORECASE,
 )
 _LIST_HEADER = re.compile(
@@ -125,6 +125,21 @@ _CONTACT = re.compile(
     r"^(write to|contact|email|e-mail|reach|follow)\b.{0,120}(@|\bat\b\s+\S+\.(com|org|net))",
     re.IGNORECASE,
 )
+_FOLLOW = re.compile(
+    r"^follow\b.{0,60}\bon (twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok|youtube)\b"
+    r"[^.!?]*\.?$",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(
+    r"^\(?(reporting|additional reporting|writing|editing|compiled|produced) by\b"
+    r"|\bcontributed (reporting )?to (this|the) (report|story|article)\.?\)?$"
+    r"|^(photo|image|picture|video|graphic|illustration)s?( credit)?\s*[:|]"
+    r"|^this (story|article|report) (has been|was) (updated|corrected|originally published)\b",
+    re.IGNORECASE,
+)
+_SHARE_BUTTON = re.compile(
+    r"^(share|tweet|email|print|save|comments?|copy link)( this( article| story)?)?$", re.IGNORECASE
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _HASHTAG_LINE = re.compile(r"^(#\w+[\s,]*)+$")
 _URL_LINE = re.compile(r"^(\S+://\S+|www\.\S+)$", re.IGNORECASE)
@@ -133,7 +148,20 @@ _COPYRIGHT = re.compile(r"^(\(c\)|copyright|©|all rights reserved)\b", re.IGNOR
 
 
 def boilerplate_reason(line: str) -> str | None:
-    """Names why a single line is boilerplate, or returns None for news content."""
+    """Names why a single line is boilerplate, or returns None for news content.
+
+    Reasons: ``hashtags``, ``link``, ``prompt`` ("Read more: ...", "Follow us on X",
+    share buttons), ``contact`` (author e-mail lines), ``newsletter``, ``credit`` ("Reporting
+    by ...", "... contributed to this report", photo credits, update notes), ``copyright``.
+
+    Example:
+        >>> boilerplate_reason("Write to Nik Popli at nik.popli@time.com")
+        'contact'
+        >>> boilerplate_reason("Sign up for our free daily newsletter")
+        'prompt'
+        >>> boilerplate_reason("Trump said he would sign up to the plan.") is None
+        True
+    """
     stripped = line.strip()
     if not stripped:
         return None
@@ -145,6 +173,10 @@ def boilerplate_reason(line: str) -> str | None:
         return "prompt"
     if _CONTACT.match(stripped) or (_EMAIL.search(stripped) and len(stripped.split()) <= 12):
         return "contact"
+    if _FOLLOW.match(stripped) or _SHARE_BUTTON.match(stripped):
+        return "prompt"
+    if _CREDIT.search(stripped) and len(stripped.split()) <= 25:
+        return "credit"
     if _NEWSLETTER.search(stripped) and len(stripped.split()) <= 30:
         return "newsletter"
     if _COPYRIGHT.match(stripped):
@@ -169,7 +201,8 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             )
             if not stripped or is_list_item:
                 if stripped:
-                    removed.append(("link_list", stripped))
+                    # An author line under the list is still counted as what it is.
+                    removed.append((boilerplate_reason(stripped) or "link_list", stripped))
                 continue
             in_link_list = False
         if _LIST_HEADER.match(stripped) and len(stripped.split()) <= 8:
@@ -254,7 +287,8 @@ def _split_line(line: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Splits text into sentences; line breaks always end a sentence."""
+    """Splits text into sentences; line breaks always end a sentence. No word is lost, added
+    or reordered (a list item keeps its bullet)."""
     sentences: list[str] = []
     for line in text.split("\n"):
         line = line.strip()

@@ -43,7 +43,11 @@ def rows_to_sorted_table(rows: Iterable[dict[str, Any]], table: str, schema: pa.
     if chunk or not batches:
         batches.append(pa.RecordBatch.from_pylist(chunk, schema=schema))
     arrow_table = pa.Table.from_batches(batches, schema=schema)
-    return arrow_table.sort_by([(key, "ascending", "at_end") for key in SORT_KEYS[table]])
+    keys = SORT_KEYS[table]
+    try:
+        return arrow_table.sort_by([(key, "ascending", "at_end") for key in keys])
+    except (TypeError, ValueError):  # pyarrow < 25 takes null_placement for all keys
+        return arrow_table.sort_by([(key, "ascending") for key in keys], null_placement="at_end")
 
 
 def shard_path(directory: str, table: str, shard: int, num_shards: int) -> str:
