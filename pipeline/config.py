@@ -58,7 +58,7 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class SentenceConfig:
-    match_threshold: float = 0.5
+    match_threshold: float = 0.4
     representative: str = "medoid"
     min_words: int = 4
 

@@ -1,0 +1,163 @@
+"""How good the sentence matcher and the unique-sentence decision are: pure functions, no Beam.
+
+- ``msrp_scores``: the sentence matcher (``align.paraphrase_score``, mutual coverage) as a
+  paraphrase classifier on the Microsoft Research Paraphrase Corpus (Dolan & Brockett 2005,
+  "Automatically constructing a corpus of sentential paraphrases"): a pair is predicted
+  equivalent when its score reaches the threshold. Rows are JSON lines with ``a``, ``b``
+  and ``label`` (1 = equivalent), as in ``../shared/eval/msrp_train.jsonl``.
+- ``unique_sentence_scores``: sentence-level precision and recall of the sentences a run
+  reported as unique to their outlet, against a hand-labelled gold file (JSON lines with
+  ``article_id``, ``sentence`` and ``label``: ``unique``, ``shared``, ``heading`` or
+  ``boilerplate``; see ``tests/data/seeds_unique_gold.jsonl``). Sentences are keyed by
+  article id and text (spaces collapsed), so the gold survives changes of sentence indices.
+
+Conventions as in ``pipeline.metrics``: a precision with nothing predicted is 1.0, a
+recall with nothing to find is 1.0, an F1 whose precision and recall are both 0 is 0.0.
+
+Example:
+    >>> scores = msrp_scores("../shared/eval/msrp_train.jsonl", 0.4)  # doctest: +SKIP
+    >>> round(scores["accuracy"], 3)  # doctest: +SKIP
+    0.724
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.align import paraphrase_score
+
+GOLD_LABELS = ("unique", "shared", "heading", "boilerplate")
+
+
+def _ratio(numerator: float, denominator: float, empty: float) -> float:
+    return numerator / denominator if denominator else empty
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def read_pairs(path: str | Path) -> list[tuple[str, str, int]]:
+    """(sentence a, sentence b, label) of every row of a sentence-pair JSON lines file."""
+    pairs = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            try:
+                pairs.append((row["a"], row["b"], int(row["label"])))
+            except KeyError as missing:
+                raise ValueError(
+                    f"{path}:{number}: a pair row needs 'a', 'b' and 'label'; {missing} is missing"
+                ) from None
+    return pairs
+
+
+def classification_scores(scores: Sequence[float], labels: Sequence[int], threshold: float) -> dict[str, Any]:
+    """Accuracy, precision, recall and F1 of predicting ``score >= threshold`` as label 1."""
+    tp = fp = fn = tn = 0
+    for score, label in zip(scores, labels, strict=True):
+        predicted = score >= threshold
+        if predicted and label:
+            tp += 1
+        elif predicted:
+            fp += 1
+        elif label:
+            fn += 1
+        else:
+            tn += 1
+    precision = _ratio(tp, tp + fp, 1.0)
+    recall = _ratio(tp, tp + fn, 1.0)
+    return {
+        "threshold": threshold,
+        "accuracy": _ratio(tp + tn, len(labels), 1.0),
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+        "pairs": len(labels),
+        "positives": tp + fn,
+        "predicted_positive": tp + fp,
+    }
+
+
+def msrp_sweep(
+    path: str | Path,
+    thresholds: Iterable[float],
+    similarity: Callable[[str, str], float] = paraphrase_score,
+) -> list[dict[str, Any]]:
+    """``msrp_scores`` at several thresholds, scoring every pair once."""
+    pairs = read_pairs(path)
+    scores = [similarity(a, b) for a, b, _ in pairs]
+    labels = [label for _, _, label in pairs]
+    return [classification_scores(scores, labels, threshold) for threshold in thresholds]
+
+
+def msrp_scores(
+    path: str | Path,
+    threshold: float,
+    similarity: Callable[[str, str], float] = paraphrase_score,
+) -> dict[str, Any]:
+    """The matcher as a paraphrase classifier at ``threshold``.
+
+    Returns ``accuracy``, ``f1``, ``precision``, ``recall``, ``pairs`` (rows scored),
+    ``positives`` (rows labelled 1), ``predicted_positive`` and ``threshold``.
+    """
+    return msrp_sweep(path, [threshold], similarity)[0]
+
+
+def sentence_key(article_id: str, sentence: str) -> tuple[str, str]:
+    return article_id, " ".join(sentence.split())
+
+
+def load_unique_gold(path: str | Path) -> dict[tuple[str, str], str]:
+    """(article id, sentence) -> gold label, from a JSON lines gold file."""
+    gold: dict[tuple[str, str], str] = {}
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("label") not in GOLD_LABELS:
+                raise ValueError(
+                    f"{path}:{number}: label must be one of {GOLD_LABELS}, got {row.get('label')!r}"
+                )
+            gold[sentence_key(row["article_id"], row["sentence"])] = row["label"]
+    return gold
+
+
+def unique_sentence_scores(
+    gold: Mapping[tuple[str, str], str], predicted: Iterable[tuple[str, str]]
+) -> dict[str, Any]:
+    """Precision and recall of the reported unique sentences against the gold labels.
+
+    ``gold`` maps (article id, sentence) to a label (``load_unique_gold``); ``predicted`` is
+    the (article id, sentence) of every row of the ``unique_sentences`` table. Only articles
+    that appear in the gold are scored. A reported sentence is correct when its gold label
+    is ``unique``; reporting a ``shared`` sentence, a heading, boilerplate or a sentence the
+    gold does not know (a splitting change) is a false positive, counted by kind.
+    """
+    gold_articles = {article for article, _ in gold}
+    reported = {sentence_key(a, s) for a, s in predicted if a in gold_articles}
+    truth = {key for key, label in gold.items() if label == "unique"}
+    tp = len(reported & truth)
+    precision = _ratio(tp, len(reported), 1.0)
+    recall = _ratio(tp, len(truth), 1.0)
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+        "tp": tp,
+        "fp": len(reported) - tp,
+        "fn": len(truth) - tp,
+        "reported": len(reported),
+        "gold_unique": len(truth),
+        "reported_shared": sum(1 for key in reported if gold.get(key) == "shared"),
+        "reported_headings": sum(1 for key in reported if gold.get(key) == "heading"),
+        "reported_boilerplate": sum(1 for key in reported if gold.get(key) == "boilerplate"),
+        "reported_unlabelled": sum(1 for key in reported if key not in gold),
+        "articles": len(gold_articles),
+    }

@@ -1,0 +1,169 @@
+"""Sentence alignment: coverage and mutual similarity on hand-made paraphrases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.align import (
+    best_matches,
+    comparable_terms,
+    coverage,
+    paraphrase_score,
+    sentence_features,
+    sentence_similarity,
+)
+from pipeline.sentence_eval import msrp_scores, msrp_sweep
+
+from .conftest import SHARED_EVAL
+
+# The unique-sentence threshold this matcher was chosen for (docs/sentences.md); it must
+# equal sentences.match_threshold in configs/default.toml.
+MATCH_THRESHOLD = 0.4
+
+
+def features(text: str):
+    return sentence_features(text)
+
+
+def test_attribution_change_still_matches():
+    # "Trump said" vs "the President declared": speech verbs are dropped, the content aligns.
+    said = features("Trump said U.S. troops will not be sent to Ukraine.")
+    declared = features("No American troops will be sent to Ukraine, the President declared.")
+    assert coverage(said, declared) == pytest.approx(0.8)  # trump / presid are the only misses
+    assert sentence_similarity(said, declared) >= MATCH_THRESHOLD
+
+
+def test_speech_verbs_are_not_content():
+    assert comparable_terms("Leavitt said, told, stated and declared it.") == [("leavitt", 1.0)]
+
+
+def test_reordered_clauses_score_as_the_original():
+    first = features("After talks in Alaska, Putin agreed to security guarantees for Ukraine, Trump said.")
+    second = features("Trump said Putin agreed to security guarantees for Ukraine after their Alaska talks.")
+    assert sentence_similarity(first, second) == pytest.approx(1.0)
+
+
+def test_shortened_quote_is_covered_by_the_full_quote():
+    full = features(
+        "\"European nations are going to take a lot of the burden. We're going to help them "
+        "and we're going to make it very secure,\" he said."
+    )
+    short = features('"We\'re going to help them and make it very secure," Trump said.')
+    assert coverage(short, full) >= 0.75
+    # The full quote says more than the short one, so the reverse coverage is lower and the
+    # two are not paraphrases of each other.
+    assert coverage(full, short) < coverage(short, full)
+    # The short quote's best counterpart is the full one, not a sentence on another subject.
+    unrelated = features("The Donbas region holds coal reserves and heavy industry.")
+    assert best_matches([short], [unrelated, full]) == [(1, coverage(short, full))]
+
+
+def test_unrelated_sentences_score_low():
+    score = paraphrase_score(
+        "The Donbas region is vital for its coal reserves and industrial activities.",
+        "White House press secretary Karoline Leavitt reinforced the message on Tuesday.",
+    )
+    assert score < 0.1
+
+
+def test_synonyms_places_and_spellings_align():
+    first = features("Kyiv wants to purchase $90 billion of weapons, the Ukrainian leader said.")
+    second = features("Zelenskyy's government plans to buy 90 billion dollars in US arms for Ukraine.")
+    terms = dict(first.terms)
+    assert terms["ukrain"] == 1.0 and terms["90"] == 2.0 and "buy" in terms  # purchase -> buy
+    assert (
+        coverage(features("Zelensky met European leaders."), features("Zelenskyy met European leaders."))
+        == 1.0
+    )
+    assert coverage(first, second) >= MATCH_THRESHOLD
+
+
+def test_a_changed_figure_lowers_the_score():
+    original = "Russian forces fired 14 missiles overnight."
+    same = paraphrase_score(original, "Overnight, Russia's forces fired 14 missiles.")
+    changed = paraphrase_score(original, "Overnight, Russia's forces fired 40 missiles.")
+    assert same == 1.0
+    assert changed == pytest.approx(4 / 6)  # the figure weighs two of the six units
+
+
+def test_number_and_unit_normalisation():
+    assert comparable_terms("Prices rose 5 per cent, to $1,200.") == [
+        ("price", 1.0),
+        ("rise", 1.0),
+        ("5", 2.0),
+        ("percent", 1.0),
+        ("1200", 2.0),
+    ]
+    assert comparable_terms("The index added 3 points.") == [
+        ("index", 1.0),
+        ("rise", 1.0),
+        ("3", 2.0),
+        ("point", 1.0),
+    ]
+    # "us" the pronoun is not the country; "US", "U.S." and "United States" are.
+    assert comparable_terms("Tell us more.") == []
+    assert {t for t, _ in comparable_terms("The US, the U.S. and the United States.")} == {"us"}
+
+
+def test_a_name_counts_once_however_long():
+    terms = comparable_terms("French President Emmanuel Macron suggested Geneva.")
+    assert sum(weight for _, weight in terms[:4]) == pytest.approx(1.0)
+    assert terms[-1] == ("geneva", 1.0)
+
+
+def test_best_matches_ties_and_empty_candidates():
+    sentence = features("Troops will not be sent.")
+    twin = features("Troops will not be sent.")
+    assert best_matches([sentence], [twin, twin]) == [(0, 1.0)]  # ties go to the earlier one
+    assert best_matches([sentence], []) == [(-1, 0.0)]
+    assert best_matches([sentence], [features("Markets closed higher.")]) == [(-1, 0.0)]
+    assert best_matches([features("But you never know.")], [twin]) == [(-1, 0.0)]
+
+
+def test_empty_sentences_score_zero():
+    assert coverage(features(""), features("Troops will not be sent.")) == 0.0
+    assert sentence_similarity(features("The."), features("The.")) == 0.0
+
+
+# --- evaluation on sentence-pair corpora ------------------------------------------------------
+
+
+def test_msrp_scores_on_a_small_file(tmp_path):
+    rows = [
+        (
+            "Trump said troops will not go to Ukraine.",
+            "Troops will not go to Ukraine, the President declared.",
+            1,
+        ),
+        ("Russia fired 14 missiles.", "Russia fired 40 missiles.", 0),
+        ("Markets closed higher on Friday.", "The Donbas region holds coal.", 0),
+        ("Leavitt repeated the message.", "The message was repeated by the press secretary.", 1),
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps({"a": a, "b": b, "label": label}) for a, b, label in rows) + "\n")
+    scores = msrp_scores(path, MATCH_THRESHOLD)
+    # Scores 0.75, 0.6 (the changed figure: 3 of 5 units), 0.0 and 0.5 (min of 2/3 and 2/4):
+    # three predicted equivalent, one of them wrongly.
+    assert (scores["pairs"], scores["positives"], scores["predicted_positive"]) == (4, 2, 3)
+    assert scores["accuracy"] == pytest.approx(0.75)
+    assert scores["precision"] == pytest.approx(2 / 3) and scores["recall"] == 1.0
+    assert [s["predicted_positive"] for s in msrp_sweep(path, [0.0, 0.55, 0.9])] == [4, 2, 0]
+
+
+def test_msrp_rows_must_have_a_label(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"a": "x", "b": "y"}\n')
+    with pytest.raises(ValueError, match="label"):
+        msrp_scores(path, 0.5)
+
+
+@pytest.mark.skipif(not (SHARED_EVAL / "msrp_train.jsonl").exists(), reason="../shared/eval is not available")
+def test_msrp_train_accuracy_at_the_match_threshold():
+    scores = msrp_scores(SHARED_EVAL / "msrp_train.jsonl", MATCH_THRESHOLD)
+    print(f"\nMSRP train at {MATCH_THRESHOLD}: accuracy {scores['accuracy']:.4f} f1 {scores['f1']:.4f}")
+    assert scores["pairs"] == 4076
+    # Issue 4 asks for 0.76; this lexical matcher reaches 0.7235 here (docs/sentences.md).
+    assert scores["accuracy"] >= 0.72
+    assert scores["f1"] >= 0.82
