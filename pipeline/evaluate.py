@@ -69,7 +69,7 @@ def load_labels(files: Iterable[str]) -> dict[str, str]:
 
 
 def _json_labels(path: str) -> Iterable[tuple[Any, Any]]:
-    with FileSystems.open(path) as raw, (gzip.open(raw) if path.endswith(".gz") else raw) as handle:
+    with FileSystems.open(path) as raw, gzip.open(raw) if path.endswith(".gz") else raw as handle:
         for line in handle:
             try:
                 row = json.loads(line)
@@ -243,7 +243,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append(
         f"LSH ({pipeline['lsh']['bands']} bands x {pipeline['lsh']['rows']} rows): "
         f"{pipeline['candidates_per_article']} candidates per article; "
-        f"candidate recall of true pairs {candidate['recall']:.3f} ({candidate['found']}/{candidate['true_pairs']})"
+        f"candidate recall of true pairs {candidate['recall']:.3f} "
+        f"({candidate['found']}/{candidate['true_pairs']})"
     )
     accepted = pipeline["lsh_recall_of_accepted"]
     if isinstance(accepted, dict):
@@ -255,7 +256,8 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"LSH recall of pairs the verifier accepts: {accepted}")
     verifier = pipeline["verifier_precision"]
     lines.append(
-        f"verifier precision: {verifier['precision']:.3f} ({verifier['same_story']}/{verifier['pairs']} verified pairs)"
+        f"verifier precision: {verifier['precision']:.3f} "
+        f"({verifier['same_story']}/{verifier['pairs']} verified pairs)"
     )
     lines.append(f"pipeline wall time: {pipeline['seconds']}s")
     return "\n".join(lines)

@@ -133,7 +133,8 @@ class GenerateCandidates(beam.PTransform):
             | "BandKeys"
             >> beam.FlatMap(
                 lambda sketch: (
-                    (key, (sketch.id, sketch.prior is not None)) for key in band_keys(sketch.signature, bands, rows)
+                    (key, (sketch.id, sketch.prior is not None))
+                    for key in band_keys(sketch.signature, bands, rows)
                 )
             )
             | "CollectBuckets" >> beam.CombinePerKey(_BucketFn(self._cap))

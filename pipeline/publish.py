@@ -14,6 +14,7 @@ The output folder must be on a local or mounted file system for renames to be at
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -86,7 +87,5 @@ def recover(output: str) -> list[str]:
 
 
 def remove_empty_staging(output: str) -> None:
-    try:
+    with contextlib.suppress(OSError):  # absent, or another run is staging
         os.rmdir(os.path.join(output, STAGING))
-    except OSError:
-        pass  # absent, or another run is staging

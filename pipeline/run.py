@@ -107,14 +107,24 @@ def count_rows(directory: str, tables) -> dict[str, int]:
     counts = {}
     for table in tables:
         folder = os.path.join(directory, table)
-        files = sorted(f for f in os.listdir(folder) if f.endswith(".parquet")) if os.path.isdir(folder) else []
+        files = (
+            sorted(f for f in os.listdir(folder) if f.endswith(".parquet")) if os.path.isdir(folder) else []
+        )
         counts[table] = sum(pq.ParquetFile(os.path.join(folder, f)).metadata.num_rows for f in files)
     return counts
 
 
 def _versions() -> dict[str, str]:
     versions = {}
-    for package in ("storymatch", "apache-beam", "datasketch", "pyarrow", "numpy", "duckdb", "snowballstemmer"):
+    for package in (
+        "storymatch",
+        "apache-beam",
+        "datasketch",
+        "pyarrow",
+        "numpy",
+        "duckdb",
+        "snowballstemmer",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

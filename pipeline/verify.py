@@ -49,7 +49,8 @@ class _ScoreFn(beam.DoFn):
     def __init__(self, config: VerifyConfig) -> None:
         self._config = config
         self._counters = {
-            reason: Metrics.counter("verify", f"pairs_{reason}") for reason in (VERIFIED, LOW_SCORE, TOO_FAR_APART)
+            reason: Metrics.counter("verify", f"pairs_{reason}")
+            for reason in (VERIFIED, LOW_SCORE, TOO_FAR_APART)
         }
 
     def process(self, keyed):

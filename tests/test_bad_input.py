@@ -15,15 +15,17 @@ from tests.conftest import SEEDS
 SEED_IDS = sorted(path.stem for path in SEEDS.glob("*.txt"))
 GERMAN = (
     "Die Bundesregierung hat am Dienstag neue Hilfen für die Landwirtschaft beschlossen. "
-    "Landwirte sollen nach der langen Dürre schneller Unterstützung erhalten, sagte die Ministerin in Berlin. "
+    "Landwirte sollen nach der langen Dürre schneller Unterstützung erhalten, "
+    "sagte die Ministerin in Berlin. "
     "Die Opposition kritisierte das Paket als zu klein und zu spät."
 )
 NO_PUNCTUATION = " ".join(
-    f"farmers in the valley report {word} harvest figures while the cooperative plans new storage" for word in
-    ["record", "weak", "mixed", "late", "early", "strong", "poor", "average", "stable", "rising"]
+    f"farmers in the valley report {word} harvest figures while the cooperative plans new storage"
+    for word in ["record", "weak", "mixed", "late", "early", "strong", "poor", "average", "stable", "rising"]
 )
 HTML = (
-    "<html><body><h1>Harbour reopens</h1><p>The city harbour <b>reopened</b> on Monday after a week of repairs.</p>"
+    "<html><body><h1>Harbour reopens</h1>"
+    "<p>The city harbour <b>reopened</b> on Monday after a week of repairs.</p>"
     "<script>alert('x')</script><p>Officials said ferries would run on the normal timetable &amp; fares.</p>"
     "</body></html>"
 )
@@ -31,8 +33,12 @@ HTML = (
 
 def seed_rows():
     for index, path in enumerate(sorted(SEEDS.glob("*.txt"))):
-        yield {"id": path.stem, "outlet": f"outlet-{index}", "text": path.read_text(encoding="utf-8"),
-               "published_at": f"2025-08-19T1{index}:00:00Z"}
+        yield {
+            "id": path.stem,
+            "outlet": f"outlet-{index}",
+            "text": path.read_text(encoding="utf-8"),
+            "published_at": f"2025-08-19T1{index}:00:00Z",
+        }
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +46,24 @@ def dirty_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dirty")
     lines: list[bytes] = [json.dumps(row).encode() for row in seed_rows()]
     lines += [
-        b'{"id": "broken", "text": "unterminated',                                   # malformed_json
-        json.dumps({"text": "no id here"}).encode(),                                  # missing_id
-        json.dumps({"id": "no-text"}).encode(),                                       # missing_text
-        json.dumps({"id": "empty", "text": ""}).encode(),                             # empty_text
-        json.dumps({"id": "blank", "text": "   \n\t "}).encode(),                     # empty_text
-        json.dumps({"id": "number", "text": 42}).encode(),                            # text_not_string
-        b'{"id": "latin1", "text": "caf\xe9 au lait"}',                               # invalid_utf8
+        b'{"id": "broken", "text": "unterminated',  # malformed_json
+        json.dumps({"text": "no id here"}).encode(),  # missing_id
+        json.dumps({"id": "no-text"}).encode(),  # missing_text
+        json.dumps({"id": "empty", "text": ""}).encode(),  # empty_text
+        json.dumps({"id": "blank", "text": "   \n\t "}).encode(),  # empty_text
+        json.dumps({"id": "number", "text": 42}).encode(),  # text_not_string
+        b'{"id": "latin1", "text": "caf\xe9 au lait"}',  # invalid_utf8
         json.dumps({"id": SEED_IDS[0], "text": "a different text, same id"}).encode(),  # duplicate_id
-        json.dumps({"id": SEED_IDS[1], "text": "another copy"}).encode(),             # duplicate_id
-        json.dumps({"id": "huge", "text": "word " * 5000}).encode(),                  # too_long (max 20000)
-        b"[1, 2, 3]",                                                                 # not_an_object
-        json.dumps({"id": "bad-date", "text": "Rain is expected in the north on Friday.",
-                    "published_at": "last Tuesday-ish"}).encode(),
+        json.dumps({"id": SEED_IDS[1], "text": "another copy"}).encode(),  # duplicate_id
+        json.dumps({"id": "huge", "text": "word " * 5000}).encode(),  # too_long (max 20000)
+        b"[1, 2, 3]",  # not_an_object
+        json.dumps(
+            {
+                "id": "bad-date",
+                "text": "Rain is expected in the north on Friday.",
+                "published_at": "last Tuesday-ish",
+            }
+        ).encode(),
         json.dumps({"id": "no-punctuation", "text": NO_PUNCTUATION}).encode(),
         json.dumps({"id": "html", "text": HTML}).encode(),
         json.dumps({"id": "german", "text": GERMAN, "published_at": "2025-08-19"}).encode(),
@@ -74,9 +85,17 @@ def test_each_bad_record_is_rejected_with_its_reason(dirty_run):
     output, _ = dirty_run
     reasons = sorted(query(output, "select reason, source_record from {rejects}"))
     assert reasons == [
-        ("duplicate_id", 13), ("duplicate_id", 14), ("empty_text", 9), ("empty_text", 10),
-        ("invalid_utf8", 12), ("malformed_json", 6), ("missing_id", 7), ("missing_text", 8),
-        ("not_an_object", 16), ("text_not_string", 11), ("too_long", 15),
+        ("duplicate_id", 13),
+        ("duplicate_id", 14),
+        ("empty_text", 9),
+        ("empty_text", 10),
+        ("invalid_utf8", 12),
+        ("malformed_json", 6),
+        ("missing_id", 7),
+        ("missing_text", 8),
+        ("not_an_object", 16),
+        ("text_not_string", 11),
+        ("too_long", 15),
     ]
 
 
@@ -93,7 +112,9 @@ def test_handled_records_are_kept(dirty_run):
 
 def test_seeds_stay_one_story_that_nothing_else_joins(dirty_run):
     output, _ = dirty_run
-    stories = query(output, "select cluster_id, list(article_id order by article_id) from {articles} group by 1")
+    stories = query(
+        output, "select cluster_id, list(article_id order by article_id) from {articles} group by 1"
+    )
     groups = sorted(members for _, members in stories)
     assert SEED_IDS in groups
     assert all(len(members) == 1 for members in groups if members != SEED_IDS)
@@ -101,5 +122,10 @@ def test_seeds_stay_one_story_that_nothing_else_joins(dirty_run):
 
 def test_counts_reconcile(dirty_run):
     _, job = dirty_run
-    assert job.manifest["reconciliation"] == {"input_records": 20, "articles": 9, "rejects": 11, "balanced": True}
+    assert job.manifest["reconciliation"] == {
+        "input_records": 20,
+        "articles": 9,
+        "rejects": 11,
+        "balanced": True,
+    }
     assert job.counters["read/rejected_duplicate_id"] == 2

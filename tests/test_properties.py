@@ -12,7 +12,23 @@ from pipeline.text import normalise, split_sentences, strip_boilerplate
 ANY_TEXT = st.text(max_size=2000)
 NEWSY_TEXT = st.lists(
     st.sampled_from(
-        ["Sen.", "U.S.", "said", '"Hello."', "Trump", "troops", "\n", "\n\n", "!", "?", "...", "—", "é", "<b>", "</p>"]
+        [
+            "Sen.",
+            "U.S.",
+            "said",
+            '"Hello."',
+            "Trump",
+            "troops",
+            "\n",
+            "\n\n",
+            "!",
+            "?",
+            "...",
+            "—",
+            "é",
+            "<b>",
+            "</p>",
+        ]
     )
     | st.text(max_size=12),
     max_size=200,

@@ -52,7 +52,10 @@ def test_lsh_is_not_the_bottleneck(dev_report):
 def test_beats_the_references(dev_report):
     report, _ = dev_report
     pipeline, reference = report["pipeline"], report["tfidf_all_pairs"]
-    assert pipeline["ari"] > reference["ari"] and pipeline["pairwise"]["precision"] > reference["pairwise"]["precision"]
+    assert (
+        pipeline["ari"] > reference["ari"]
+        and pipeline["pairwise"]["precision"] > reference["pairwise"]["precision"]
+    )
     assert pipeline["ari"] > report["verbatim_minhash"]["ari"] + 0.5
 
 

@@ -16,7 +16,9 @@ FIXTURE = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
 
 
 def table_rows(output, table: str) -> list[tuple]:
-    return sorted(duckdb.sql(f"select * from read_parquet('{output}/{table}/*/*.parquet')").fetchall(), key=repr)
+    return sorted(
+        duckdb.sql(f"select * from read_parquet('{output}/{table}/*/*.parquet')").fetchall(), key=repr
+    )
 
 
 @pytest.fixture(scope="module")

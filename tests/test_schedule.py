@@ -23,12 +23,16 @@ def load_dag_module():
 def test_dag_command_line_runs_the_job(tmp_path):
     module = load_dag_module()
     options = module.storymatch_options(
-        input_pattern=str(ROOT / "seeds"), output=str(tmp_path), config=str(ROOT / "configs" / "default.toml"),
+        input_pattern=str(ROOT / "seeds"),
+        output=str(tmp_path),
+        config=str(ROOT / "configs" / "default.toml"),
         run_date="2025-08-19",
     )
     command = module.command_line(options)
     assert command[:3] == ["python3", "-m", "pipeline.cli"] and "--run_date=2025-08-19" in command
-    result = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "articles" / "run_date=2025-08-19").is_dir()
 
@@ -38,7 +42,9 @@ def test_default_options_template_the_run_date():
 
 
 def test_crontab_line_uses_the_command():
-    line = next(l for l in (ROOT / "configs" / "schedule" / "crontab").read_text().splitlines() if l[:1].isdigit())
+    line = next(
+        row for row in (ROOT / "configs" / "schedule" / "crontab").read_text().splitlines() if row[:1].isdigit()
+    )
     assert "storymatch run" in line and "--run-date" in line
 
 

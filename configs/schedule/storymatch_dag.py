@@ -29,8 +29,13 @@ def storymatch_options(
 
 def command_line(options: dict[str, str], runner: str = "FnApiRunner") -> list[str]:
     """The command the Beam operator runs, for documentation and tests."""
-    return ["python3", "-m", "pipeline.cli", *(f"--{key}={value}" for key, value in options.items()),
-            f"--runner={runner}"]
+    return [
+        "python3",
+        "-m",
+        "pipeline.cli",
+        *(f"--{key}={value}" for key, value in options.items()),
+        f"--runner={runner}",
+    ]
 
 
 try:
