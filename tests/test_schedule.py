@@ -42,9 +42,8 @@ def test_default_options_template_the_run_date():
 
 
 def test_crontab_line_uses_the_command():
-    line = next(
-        row for row in (ROOT / "configs" / "schedule" / "crontab").read_text().splitlines() if row[:1].isdigit()
-    )
+    lines = (ROOT / "configs" / "schedule" / "crontab").read_text().splitlines()
+    line = next(row for row in lines if row[:1].isdigit())
     assert "storymatch run" in line and "--run-date" in line
 
 
