@@ -42,7 +42,9 @@ from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading
 
 # A story with more articles than this compares each article with its closest ones only.
-MAX_COMPARED_ARTICLES = 25
+# Each article is aligned with at most this many other-outlet articles, the closest first:
+# alignment costs (articles x compared x sentences^2), and the closest rewrites decide anyway.
+MAX_COMPARED_ARTICLES = 10
 REPRESENTATIVE_RULES = ("medoid", "earliest", "longest")
 
 
@@ -188,6 +190,8 @@ def describe_story(
         best = [(-1.0, "", -1)] * len(member.sentences)
         for y in compared[x]:  # ascending positions, i.e. ascending ids
             for i, (j, score) in enumerate(matches[(x, y)]):
+                if j < 0:
+                    continue  # no counterpart at all: the unique_sentences table says so
                 rows["sentence_alignments"].append(
                     {
                         "cluster_id": story_id,

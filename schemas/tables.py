@@ -18,7 +18,12 @@ def _field(name: str, data_type: pa.DataType, doc: str, nullable: bool = True) -
 ARTICLES = pa.schema(
     [
         _field("article_id", pa.string(), "The article's id from the input.", nullable=False),
-        _field("cluster_id", pa.string(), "The story this article belongs to (a story of one if unmatched).", False),
+        _field(
+            "cluster_id",
+            pa.string(),
+            "The story this article belongs to (a story of one if unmatched).",
+            False,
+        ),
         _field("outlet", pa.string(), "Publishing outlet, if the input gave one."),
         _field("title", pa.string(), "Headline, if the input gave one."),
         _field("published_at", TIMESTAMP, "Publication time in UTC; null when missing or unparseable."),
@@ -26,7 +31,9 @@ ARTICLES = pa.schema(
         _field("source_file", pa.string(), "Input file the article was read from."),
         _field("source_record", pa.int64(), "1-based line (JSON Lines) or row (Parquet) in that file."),
         _field("num_sentences", pa.int32(), "Sentences after boilerplate was stripped."),
-        _field("boilerplate_lines", pa.int32(), "Lines removed as boilerplate (prompts, link lists, contacts)."),
+        _field(
+            "boilerplate_lines", pa.int32(), "Lines removed as boilerplate (prompts, link lists, contacts)."
+        ),
         _field("duplicate_of", pa.string(), "Id of the identical article this one copies, else null."),
         _field("is_representative", pa.bool_(), "True for the article chosen to represent its story.", False),
         _field(
@@ -41,7 +48,9 @@ CLUSTERS = pa.schema(
     [
         _field("cluster_id", pa.string(), "Story id, stable for the same input and config.", False),
         _field("size", pa.int32(), "Number of articles in the story.", False),
-        _field("num_outlets", pa.int32(), "Number of distinct outlets (articles without one count apart).", False),
+        _field(
+            "num_outlets", pa.int32(), "Number of distinct outlets (articles without one count apart).", False
+        ),
         _field("outlets", pa.list_(pa.string()), "Distinct named outlets, sorted."),
         _field("representative_id", pa.string(), "Article chosen to represent the story.", False),
         _field(
@@ -75,9 +84,16 @@ UNIQUE_SENTENCES = pa.schema(
         _field("cluster_id", pa.string(), "Story id.", False),
         _field("outlet", pa.string(), "Outlet that added the sentence (null if the input named none)."),
         _field("article_id", pa.string(), "Article the sentence is from.", False),
-        _field("sentence_index", pa.int32(), "0-based position of the sentence in the cleaned article.", False),
+        _field(
+            "sentence_index", pa.int32(), "0-based position of the sentence in the cleaned article.", False
+        ),
         _field("sentence", pa.string(), "The sentence.", False),
-        _field("novelty", pa.float64(), "1 - best match score against other outlets' articles (higher = newer).", False),
+        _field(
+            "novelty",
+            pa.float64(),
+            "1 - best match score against other outlets' articles (higher = newer).",
+            False,
+        ),
     ]
 )
 
@@ -87,7 +103,11 @@ SENTENCE_ALIGNMENTS = pa.schema(
         _field("article_id", pa.string(), "Article of the sentence.", False),
         _field("sentence_index", pa.int32(), "0-based sentence position in that article.", False),
         _field("matched_article_id", pa.string(), "Another outlet's article in the same story.", False),
-        _field("matched_sentence_index", pa.int32(), "Its best-matching sentence, -1 if none shares a word."),
+        _field(
+            "matched_sentence_index",
+            pa.int32(),
+            "Its best-matching sentence (rows exist only when one shares a term).",
+        ),
         _field("score", pa.float64(), "Similarity of the two sentences, 0-1.", False),
     ]
 )
@@ -98,7 +118,12 @@ PAIRS = pa.schema(
         _field("article_b", pa.string(), "Larger article id of the pair.", False),
         _field("score", pa.float64(), "TF-IDF cosine of the two articles (1.0 for exact duplicates).", False),
         _field("days_apart", pa.float64(), "Days between publication times; null if either is unknown."),
-        _field("verified", pa.bool_(), "True when the pair passed verification and links the two articles.", False),
+        _field(
+            "verified",
+            pa.bool_(),
+            "True when the pair passed verification and links the two articles.",
+            False,
+        ),
         _field("reason", pa.string(), "verified, low_score, too_far_apart or exact_duplicate.", False),
         _field(
             "found_by",
@@ -126,7 +151,9 @@ STATE = pa.schema(
         _field("first_seen_run_date", pa.date32(), "Run date the story was first published.", False),
         _field("published_at", TIMESTAMP, "Publication time, for the verifier's time gap."),
         _field("outlet", pa.string(), "Outlet."),
-        _field("signature", pa.list_(pa.uint32()), "MinHash signature of its salient terms (for LSH).", False),
+        _field(
+            "signature", pa.list_(pa.uint32()), "MinHash signature of its salient terms (for LSH).", False
+        ),
         _field("term_ids", pa.list_(pa.uint32()), "Sorted term ids of its TF-IDF vector.", False),
         _field("term_weights", pa.list_(pa.float32()), "The L2-normalised weights of those terms.", False),
     ]

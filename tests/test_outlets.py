@@ -12,6 +12,7 @@ from pipeline.analyse import analyse_article
 from pipeline.config import SentenceConfig
 from pipeline.features import FEATURE_KINDS, TermVector, term_vector, weigh_terms
 from pipeline.outlets import (
+    MAX_COMPARED_ARTICLES,
     STORY_TABLES,
     DescribeStories,
     choose_representative,
@@ -183,7 +184,9 @@ def test_thousands_of_copies_are_compared_in_linear_time():
     assert compared[0] == list(range(1, 26)) and compared[100] == list(range(25))
     members = [analysed(f"copy-{i:04d}", SHORT) for i in range(count)]
     rows = describe(members)
-    assert len(rows["sentence_alignments"]) == count * 25 and rows["unique_sentences"] == []
+    assert (
+        len(rows["sentence_alignments"]) == count * MAX_COMPARED_ARTICLES and rows["unique_sentences"] == []
+    )
     assert [r["duplicate_of"] for r in rows["articles"]][:2] == [None, "copy-0000"]
 
 
