@@ -1,0 +1,851 @@
+"""Benchmark: the full pipeline against a plain MinHash LSH baseline on synthetic corpora.
+
+For each size, on one synthetic corpus (``pipeline.synth``, labelled), in one invocation:
+
+1. **pipeline**: ``run_job`` on Beam's local runner (FnApiRunner, one process), and again
+   with ``--direct_num_workers=2 --direct_running_mode=multi_processing``;
+2. **baseline**: datasketch ``MinHash(num_perm=128).update_batch`` per article over word
+   5-shingles (lower-cased, punctuation removed: ``pipeline.baselines.word_shingles``), then
+   ``MinHashLSH(threshold=0.5)`` insert and query; reading the JSON Lines is timed, nothing
+   else is done;
+3. **stage cores**: each stage's pure core run in one process over the same corpus
+   (``analyse_article``, document frequencies, ``BatchMinHasher``, ``band_keys`` +
+   ``bucket_pairs``, ``score_pair``, ``cluster_component``, ``describe_story``). Beam does
+   not report time per stage, so these are the cores' times, without Beam's overhead.
+
+Each run is a subprocess of its own. Reported per run: wall time of the measured work
+(``run_job`` for the pipeline, read + sketch + index + query for the baseline; Python start-up
+and imports excluded), articles per second, peak resident memory of the largest process
+(``os.wait4``'s ``ru_maxrss``) and the peak of the process tree's summed RSS, sampled from
+``/proc`` every 0.2 s (they differ in multi_processing mode, where Beam starts workers).
+For the pipeline also: candidate pairs per article (verifier counters) and clustering
+quality against the labels (``pipeline.metrics.evaluate_clustering``: pairwise precision,
+recall, F1, ARI), computed after the timed run.
+
+A run that passes ``--timeout`` seconds or ``--memory-limit-gb`` of tree RSS is stopped
+(its process group is killed) and recorded as such; the pipeline is then not tried at
+larger sizes, nor at a size whose time, extrapolated linearly from the previous size, would
+pass the timeout.
+
+Command (the figures in docs/BENCHMARKS.md)::
+
+    python benchmarks/run_benchmark.py --sizes 10000 100000 --seed 1
+
+Quick check::
+
+    python benchmarks/run_benchmark.py --sizes 2000 --modes in_process --skip-stages
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+PIPELINE_MODES = {
+    "in_process": [],
+    "multi_processing": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+}
+BASELINE_NUM_PERM = 128
+BASELINE_THRESHOLD = 0.5
+BASELINE_SHINGLE = 5
+SKETCH_BATCH = 512
+TABLE_COLUMNS = (
+    "articles", "run", "status", "time (s)", "CPU (s)", "articles/s", "peak RSS (MB)", "tree RSS (MB)",
+    "candidates/article", "precision", "recall", "F1", "ARI",
+)  # fmt: skip  # the largest batch SketchArticles hands to BatchMinHasher
+
+
+# --- Workers: each runs in its own subprocess and prints one JSON line ----------------------
+
+
+def _emit(result: dict[str, Any]) -> None:
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def worker_generate(args: argparse.Namespace) -> None:
+    from pipeline.synth import write_jsonl
+
+    _emit(write_jsonl(args.corpus, args.articles, args.seed))
+
+
+def worker_baseline(args: argparse.Namespace) -> None:
+    """datasketch MinHash + MinHashLSH over word 5-shingles; the labels only after timing."""
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    from pipeline.baselines import word_shingles
+
+    started = time.perf_counter()
+    ids, texts = [], []
+    with open(args.corpus, encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            ids.append(row["id"])
+            texts.append(row["text"])
+    read_seconds = time.perf_counter() - started
+    index = MinHashLSH(threshold=BASELINE_THRESHOLD, num_perm=BASELINE_NUM_PERM)
+    sketches = []
+    with index.insertion_session() as session:
+        for article_id, text in zip(ids, texts, strict=True):
+            sketch = MinHash(num_perm=BASELINE_NUM_PERM, seed=1)
+            sketch.update_batch(
+                [shingle.encode("utf-8") for shingle in word_shingles(text, BASELINE_SHINGLE)]
+            )
+            sketch = LeanMinHash(sketch)
+            session.insert(article_id, sketch)
+            sketches.append(sketch)
+    candidates = set()
+    for article_id, sketch in zip(ids, sketches, strict=True):
+        for other in index.query(sketch):
+            if other != article_id:
+                candidates.add((article_id, other) if article_id < other else (other, article_id))
+    seconds = time.perf_counter() - started
+    result = {
+        "seconds": seconds,
+        "read_seconds": read_seconds,
+        "articles": len(ids),
+        "bands": index.b,
+        "rows": index.r,
+        "candidate_pairs": len(candidates),
+    }
+    result["quality_untimed"] = _baseline_quality(args.corpus, ids, candidates)
+    _emit(result)
+
+
+def _baseline_quality(corpus: str, ids: list[str], candidates: set[tuple[str, str]]) -> dict[str, Any]:
+    """The baseline's candidates joined by union-find, scored: context, not part of the timing."""
+    from pipeline.cluster import UnionFind
+    from pipeline.metrics import evaluate_clustering
+    from pipeline.synth import read_labels
+
+    sets = UnionFind()
+    for first, second in candidates:
+        sets.union(first, second)
+    components = sets.components()
+    predicted = {article_id: components.get(article_id, article_id) for article_id in ids}
+    return _summary(evaluate_clustering(read_labels(corpus), predicted))
+
+
+def _summary(evaluation: dict[str, Any]) -> dict[str, Any]:
+    pairwise = evaluation["pairwise"]
+    return {
+        "precision": round(pairwise["precision"], 4),
+        "recall": round(pairwise["recall"], 4),
+        "f1": round(pairwise["f1"], 4),
+        "ari": round(evaluation["ari"], 4),
+        "clusters_true": evaluation["clusters_true"],
+        "clusters_found": evaluation["clusters_found"],
+    }
+
+
+def worker_pipeline(args: argparse.Namespace) -> None:
+    import logging
+    import warnings
+
+    import pyarrow.parquet as pq
+
+    from pipeline import config as config_module
+    from pipeline.metrics import evaluate_clustering
+    from pipeline.run import run_job
+    from pipeline.synth import read_labels
+
+    logging.getLogger("apache_beam").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    config = config_module.load(args.config, args.overrides)
+    # A fresh output folder: run_job keeps state there, and a second run would be incremental.
+    shutil.rmtree(args.output, ignore_errors=True)
+    started = time.perf_counter()
+    job = run_job([args.corpus], args.output, config, PIPELINE_MODES[args.mode])
+    seconds = time.perf_counter() - started
+    table = pq.read_table(
+        os.path.join(args.output, "articles"), columns=["article_id", "cluster_id"]
+    ).to_pydict()
+    predicted = dict(zip(table["article_id"], table["cluster_id"], strict=True))
+    truth = read_labels(args.corpus)
+    scored = sum(value for name, value in job.counters.items() if name.startswith("verify/pairs_"))
+    _emit(
+        {
+            "seconds": seconds,
+            "articles": job.row_counts["articles"],
+            "bands": job.bands,
+            "rows": job.rows,
+            "candidate_pairs": scored,
+            "candidate_pairs_per_article": round(scored / max(1, job.row_counts["articles"]), 3),
+            "verified_pairs": job.counters.get("verify/pairs_verified", 0),
+            "row_counts": job.row_counts,
+            "counters": job.counters,
+            "quality": _summary(evaluate_clustering(truth, predicted)),
+        }
+    )
+
+
+def worker_stages(args: argparse.Namespace) -> None:
+    """Each stage's pure core over the corpus, in one process, in pipeline order."""
+    import numpy as np
+
+    from pipeline import config as config_module
+    from pipeline.analyse import analyse_article
+    from pipeline.cluster import cluster_component, cluster_id, connected_components
+    from pipeline.features import salient_terms, term_buckets, term_vector, weigh_terms
+    from pipeline.lsh import band_keys, band_parameters, bucket_pairs
+    from pipeline.metrics import evaluate_clustering
+    from pipeline.outlets import describe_story
+    from pipeline.read import parse_file
+    from pipeline.records import Article, ArticleSketch
+    from pipeline.signatures import BatchMinHasher
+    from pipeline.synth import read_labels
+    from pipeline.verify import score_pair
+
+    config = config_module.load(args.config, args.overrides)
+    times: dict[str, float] = {}
+    cpu_times: dict[str, float] = {}
+    counts: dict[str, Any] = {}
+    cpu_mark = [time.process_time()]
+
+    def timed(name: str, started: float) -> None:
+        times[name] = round(time.perf_counter() - started, 3)
+        cpu_times[name] = round(time.process_time() - cpu_mark[0], 3)
+        cpu_mark[0] = time.process_time()
+
+    started = time.perf_counter()
+    articles = [a for a in parse_file(args.corpus, config.input.max_chars) if isinstance(a, Article)]
+    timed("read: parse_file", started)
+
+    started = time.perf_counter()
+    analysed = [analyse_article(article, config.features.kinds) for article in articles]
+    timed("analyse: analyse_article", started)
+
+    started = time.perf_counter()
+    canonical_by_hash: dict[str, Any] = {}
+    for item in analysed:
+        kept = canonical_by_hash.get(item.content_hash)
+        if kept is None or item.article.id < kept.article.id:
+            canonical_by_hash[item.content_hash] = item
+    canonical = sorted(canonical_by_hash.values(), key=lambda item: item.article.id)
+    canonical_of = {item.article.id: canonical_by_hash[item.content_hash].article.id for item in analysed}
+    timed("dedupe: content hash", started)
+    counts["exact_duplicates"] = len(analysed) - len(canonical)
+
+    started = time.perf_counter()
+    df_table = np.zeros(config.features.df_buckets, dtype=np.uint32)
+    for item in canonical:
+        df_table[term_buckets(item.terms, config.features.df_buckets)] += 1
+    num_documents = len(canonical)
+    timed("document frequencies: term_buckets", started)
+
+    started = time.perf_counter()
+    hasher = BatchMinHasher(config.lsh.num_perm, config.lsh.seed)
+    sketches = []
+    for low in range(0, len(canonical), SKETCH_BATCH):
+        batch = canonical[low : low + SKETCH_BATCH]
+        vectors, salient = [], []
+        for item in batch:
+            terms, ids, weights = weigh_terms(item.terms, df_table, num_documents)
+            vectors.append(term_vector(ids, weights))
+            salient.append(salient_terms(terms, weights, config.features.salient_terms))
+        for item, vector, signature in zip(batch, vectors, hasher.signatures(salient), strict=True):
+            article = item.article
+            sketches.append(
+                ArticleSketch(article.id, article.outlet, article.published_us, vector, signature)
+            )
+    timed("sketch: weigh_terms + salient_terms + BatchMinHasher", started)
+
+    started = time.perf_counter()
+    bands, rows = band_parameters(config.lsh.threshold, config.lsh.num_perm)
+    buckets: dict[bytes, list[str]] = defaultdict(list)
+    for sketch in sketches:
+        for key in band_keys(sketch.signature, bands, rows):
+            buckets[key].append(sketch.id)
+    candidates: set[tuple[str, str]] = set()
+    oversized = 0
+    largest = 0
+    for members in buckets.values():
+        largest = max(largest, len(members))
+        if len(members) > config.lsh.bucket_cap:
+            oversized += 1
+        elif len(members) > 1:
+            candidates.update(_pairs_in_bucket(bucket_pairs, members))
+    timed("lsh: band_keys + bucket_pairs", started)
+    counts.update(
+        candidate_pairs=len(candidates),
+        candidate_pairs_per_article=round(len(candidates) / max(1, len(articles)), 3),
+        buckets=len(buckets),
+        largest_bucket=largest,
+        oversized_buckets=oversized,
+    )
+
+    started = time.perf_counter()
+    by_id = {sketch.id: sketch for sketch in sketches}
+    scored = [score_pair(by_id[a], by_id[b], config.verify) for a, b in sorted(candidates)]
+    timed("verify: score_pair", started)
+    counts["verified_pairs"] = sum(pair.verified for pair in scored)
+    counts["pairs_by_reason"] = dict(Counter(pair.reason for pair in scored))
+
+    started = time.perf_counter()
+    edges = [(pair.a, pair.b, pair.score) for pair in scored if pair.verified]
+    components = connected_components((a, b) for a, b, _ in edges)
+    edges_by_component: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+    for edge in edges:
+        edges_by_component[components[edge[0]]].append(edge)
+    # As ClusterStories: every pair inside a component of up to cluster.max_scored_component
+    # articles is scored too (where the config has that setting), then average linkage.
+    max_scored = getattr(config.cluster, "max_scored_component", 0)
+    story_of: dict[str, str] = {}
+    component_sizes = []
+    component_pairs = 0
+    for component_edges in edges_by_component.values():
+        members = sorted({a for a, _, _ in component_edges} | {b for _, b, _ in component_edges})
+        component_sizes.append(len(members))
+        if len(members) <= max_scored:
+            known = {(a, b) for a, b, _ in component_edges}
+            for i, first in enumerate(members):
+                for second in members[i + 1 :]:
+                    if (first, second) not in known:
+                        pair = score_pair(by_id[first], by_id[second], config.verify)
+                        component_pairs += 1
+                        if pair.verified:
+                            component_edges.append((pair.a, pair.b, pair.score))
+        for story in cluster_component(members, component_edges, config.cluster.threshold):
+            story_id = cluster_id(story)
+            for article_id in story:
+                story_of[article_id] = story_id
+    predicted = {}
+    for item in analysed:
+        canonical_id = canonical_of[item.article.id]
+        predicted[item.article.id] = story_of.get(canonical_id) or cluster_id([canonical_id])
+    timed("cluster: components + score_pair inside them + cluster_component", started)
+    counts.update(
+        components=len(component_sizes),
+        largest_component=max(component_sizes, default=0),
+        component_pairs_scored=component_pairs,
+    )
+
+    started = time.perf_counter()
+    members_of: dict[str, list[Any]] = defaultdict(list)
+    for item in analysed:
+        members_of[predicted[item.article.id]].append(item)
+    alignments = described = described_articles = 0
+    largest_story = max((len(m) for m in members_of.values()), default=0)
+    # Stories in a random (seeded) order, so that a run stopped by --stage-budget has timed a
+    # fair sample and its time can be extrapolated by articles.
+    order = sorted(members_of, key=lambda story_id: hashlib.sha1(story_id.encode()).hexdigest())
+    deadline = time.perf_counter() + args.stage_budget
+    for story_id in order:
+        if time.perf_counter() > deadline:
+            break
+        members = sorted(members_of[story_id], key=lambda item: item.article.id)
+        vectors = [term_vector(*weigh_terms(m.terms, df_table, num_documents)[1:]) for m in members]
+        rows_out = describe_story(story_id, members, vectors, config.sentences)
+        alignments += len(rows_out.get("sentence_alignments", []))
+        described += 1
+        described_articles += len(members)
+    timed("describe: describe_story", started)
+    counts.update(
+        stories=len(members_of),
+        stories_described=described,
+        largest_story=largest_story,
+        sentence_alignment_rows=alignments,
+    )
+    if described < len(members_of):
+        share = described_articles / len(analysed)
+        counts["describe_note"] = (
+            f"stopped by --stage-budget {args.stage_budget:.0f} s after {described} of "
+            f"{len(members_of)} stories ({share:.1%} of the articles, a random sample); "
+            "its time and rows are extrapolated"
+        )
+        scale = 1 / max(share, 1e-9)
+        times["describe: describe_story"] = round(times["describe: describe_story"] * scale, 3)
+        cpu_times["describe: describe_story"] = round(cpu_times["describe: describe_story"] * scale, 3)
+        counts["sentence_alignment_rows"] = round(alignments * scale)
+    _emit(
+        {
+            "seconds": round(sum(times.values()), 3),
+            "cpu_seconds": round(sum(cpu_times.values()), 3),
+            "articles": len(articles),
+            # A list, so that the stages keep the pipeline's order in the JSON file.
+            "stages": [
+                {"stage": name, "seconds": seconds, "cpu_seconds": cpu_times[name]}
+                for name, seconds in times.items()
+            ],
+            "counts": counts,
+            "quality": _summary(evaluate_clustering(read_labels(args.corpus), predicted)),
+        }
+    )
+
+
+def _pairs_in_bucket(bucket_pairs, members: list[str]) -> list[tuple[str, str]]:
+    """``lsh.bucket_pairs`` of articles of this run (none is an earlier run's anchor).
+
+    Its members are ``(id, is_prior)`` since state across runs was added, plain ids before.
+    """
+    try:
+        return list(bucket_pairs([(member, False) for member in members]))
+    except (TypeError, ValueError):
+        return list(bucket_pairs(members))
+
+
+WORKERS = {
+    "generate": worker_generate,
+    "baseline": worker_baseline,
+    "pipeline": worker_pipeline,
+    "stages": worker_stages,
+}
+
+
+# --- Measuring a subprocess ---------------------------------------------------------------
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Summed VmRSS of ``root`` and all its descendants, from /proc (0 where unreadable)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm", encoding="utf-8") as handle:
+                pages = int(handle.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children[int(fields[1])].append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(
+    kind: str, extra: list[str], timeout: float, memory_limit_kb: int, code: Path = REPO
+) -> dict[str, Any]:
+    """Runs one worker in a new process group; returns its result plus wall, memory and status.
+
+    ``code`` is the folder whose ``pipeline`` package the worker (and Beam's workers) import.
+    """
+    command = [sys.executable, str(code / "benchmarks" / "run_benchmark.py"), "_worker", kind, *extra]
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")])),
+    }
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=code,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    peak_tree = 0
+    status = "ok"
+    output: dict[str, str] = {}
+
+    def drain(name: str, stream) -> None:
+        output[name] = stream.read()
+
+    readers = [
+        threading.Thread(target=drain, args=("stdout", process.stdout), daemon=True),
+        threading.Thread(target=drain, args=("stderr", process.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    while True:
+        # wait4 rather than poll(): it also returns the finished worker's resource usage.
+        pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_tree = max(peak_tree, _tree_rss_kb(process.pid))
+        elapsed = time.perf_counter() - started
+        if status == "ok" and (elapsed > timeout or peak_tree > memory_limit_kb):
+            status = "timeout" if elapsed > timeout else "memory_limit"
+            os.killpg(process.pid, signal.SIGKILL)  # the worker's own group: it and Beam's workers
+        time.sleep(0.2)
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    for reader in readers:
+        reader.join()
+    wall = time.perf_counter() - started
+    result: dict[str, Any] = {}
+    for line in output.get("stdout", "").splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT ") :])
+    if status == "ok" and process.returncode != 0:
+        status = f"failed (exit {process.returncode})"
+    if status != "ok":
+        result["stderr_tail"] = output.get("stderr", "")[-2000:]
+    result.update(
+        status=status,
+        process_wall_seconds=round(wall, 3),
+        # CPU seconds of the worker and the processes it waited for (Beam's workers): less
+        # sensitive than wall time to other jobs on a shared machine.
+        process_cpu_seconds=round(usage.ru_utime + usage.ru_stime, 1),
+        load_average_before_after=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        peak_tree_rss_mb=round(peak_tree / 1024, 1),
+    )
+    if "seconds" in result and result.get("articles"):
+        result["articles_per_second"] = round(result["articles"] / result["seconds"], 1)
+    return result
+
+
+# --- The benchmark --------------------------------------------------------------------------
+
+
+def snapshot(workdir: Path) -> Path:
+    """Copies the code a benchmark measures, so edits made while it runs change nothing."""
+    target = workdir / "code"
+    shutil.rmtree(target, ignore_errors=True)
+    for folder in ("pipeline", "schemas", "configs", "benchmarks"):
+        shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _machine() -> dict[str, Any]:
+    memory_kb = 0
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    from importlib import metadata
+
+    versions = {}
+    for package in ("apache-beam", "datasketch", "numpy", "pyarrow"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    code = {}
+    try:
+        code["commit"] = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--short", "pipeline", "configs"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+        code["uncommitted"] = [line.strip() for line in status if line.strip()]
+    except (OSError, subprocess.CalledProcessError):
+        code["commit"] = "unknown"
+    return {
+        "code": code,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "versions": versions,
+        "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
+    }
+
+
+def _line(label: str, run: dict[str, Any]) -> str:
+    if run.get("status") != "ok":
+        return f"  {label:<28} {run.get('status')} after {run.get('process_wall_seconds', 0):.0f} s"
+    text = (
+        f"  {label:<28} {run['seconds']:9.1f} s (cpu {run['process_cpu_seconds']:.0f} s) "
+        f"{run['articles_per_second']:9.1f} art/s "
+        f"peak {run['peak_rss_mb']:8.0f} MB (tree {run['peak_tree_rss_mb']:.0f} MB)"
+    )
+    if "candidate_pairs_per_article" in run:
+        text += f"  cand/art {run['candidate_pairs_per_article']}"
+    quality = run.get("quality") or run.get("quality_untimed")
+    if quality:
+        text += (
+            f"  P {quality['precision']:.3f} R {quality['recall']:.3f}"
+            f" F1 {quality['f1']:.3f} ARI {quality['ari']:.3f}"
+        )
+    return text
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return round(numerator / denominator, 3)
+
+
+def run(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[10_000, 100_000], help="corpus sizes (articles)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed")
+    parser.add_argument(
+        "--modes",
+        nargs="*",
+        choices=sorted(PIPELINE_MODES),
+        default=list(PIPELINE_MODES),
+        help="pipeline runs (none: only the baseline and the stage cores)",
+    )
+    parser.add_argument("--skip-stages", action="store_true", help="do not time the stage cores")
+    parser.add_argument(
+        "--stage-sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="sizes at which to time the stage cores (default: all)",
+    )
+    parser.add_argument("--skip-baseline", action="store_true", help="do not run the baseline")
+    parser.add_argument(
+        "--workdir", default=None, help="folder for corpora and outputs (default: a temp folder)"
+    )
+    parser.add_argument(
+        "--results", default="benchmark-results.json", help="JSON file to write the results to"
+    )
+    parser.add_argument("--timeout", type=float, default=1500, help="seconds one run may take (default 1500)")
+    parser.add_argument(
+        "--memory-limit-gb", type=float, default=12, help="tree RSS at which a run is stopped"
+    )
+    parser.add_argument(
+        "--stage-budget",
+        type=float,
+        default=900,
+        help="seconds describe_story may take in the stage cores; the rest is extrapolated",
+    )
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="measure a copy of the code taken at the start (for a work tree others are editing)",
+    )
+    parser.add_argument(
+        "--table-from", default=None, help="print the Markdown tables of a results file and stop"
+    )
+    parser.add_argument("--config", default=None, help="pipeline config (default configs/default.toml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    args = parser.parse_args(argv)
+    if args.table_from:
+        print(markdown(json.loads(Path(args.table_from).read_text(encoding="utf-8"))))
+        return 0
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="storymatch-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    code = snapshot(workdir) if args.snapshot else REPO
+    config_flags = (["--config", args.config] if args.config else []) + [
+        flag for item in args.overrides for flag in ("--set", item)
+    ]
+    memory_limit_kb = int(args.memory_limit_gb * 1024 * 1024)
+    results: dict[str, Any] = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": _machine(),
+        "baseline": {
+            "method": "datasketch MinHash.update_batch over word 5-shingles + MinHashLSH insert/query",
+            "num_perm": BASELINE_NUM_PERM,
+            "threshold": BASELINE_THRESHOLD,
+        },
+        "sizes": {},
+    }
+    results["code_measured"] = str(code)
+    print(f"machine: {results['machine']}")
+    print(f"workdir: {workdir}")
+    given_up: dict[str, str] = {}
+    previous: dict[str, tuple[int, float]] = {}
+    for size in sorted(args.sizes):
+        corpus = workdir / f"synthetic-{size}-seed{args.seed}.jsonl"
+        entry: dict[str, Any] = {}
+        print(f"\n== {size:,} articles ==")
+        generated = measure(
+            "generate",
+            ["--corpus", str(corpus), "--articles", str(size), "--seed", str(args.seed)],
+            args.timeout,
+            memory_limit_kb,
+            code,
+        )
+        entry["corpus"] = generated
+        print(
+            f"  corpus: {generated.get('articles')} articles in {generated.get('stories')} stories, "
+            f"generated in {generated.get('seconds')} s (peak {generated['peak_rss_mb']:.0f} MB)"
+        )
+        if not args.skip_baseline:
+            entry["baseline"] = measure(
+                "baseline", ["--corpus", str(corpus)], args.timeout, memory_limit_kb, code
+            )
+            print(_line("baseline (datasketch)", entry["baseline"]))
+        for mode in args.modes:
+            name = f"pipeline_{mode}"
+            if name in given_up:
+                entry[name] = {"status": given_up[name]}
+                print(f"  {name:<28} {given_up[name]}")
+                continue
+            if name in previous:
+                last_size, last_seconds = previous[name]
+                projected = last_seconds * size / last_size
+                if projected > args.timeout:
+                    entry[name] = {"status": f"skipped: projected {projected:.0f} s > --timeout"}
+                    print(f"  {name:<28} {entry[name]['status']}")
+                    continue
+            output = workdir / f"out-{size}-{mode}"
+            entry[name] = measure(
+                "pipeline",
+                ["--corpus", str(corpus), "--output", str(output), "--mode", mode, *config_flags],
+                args.timeout,
+                memory_limit_kb,
+                code,
+            )
+            print(_line(name, entry[name]))
+            if entry[name]["status"] == "ok":
+                previous[name] = (size, entry[name]["seconds"])
+            else:
+                given_up[name] = f"skipped: {entry[name]['status']} at {size:,} articles"
+        if not args.skip_stages and (args.stage_sizes is None or size in args.stage_sizes):
+            entry["stage_cores"] = measure(
+                "stages",
+                ["--corpus", str(corpus), "--stage-budget", str(args.stage_budget), *config_flags],
+                args.timeout,
+                memory_limit_kb,
+                code,
+            )
+            stages = entry["stage_cores"]
+            print(f"  stage cores (pure functions in one process, no Beam): {stages['status']}")
+            for stage in stages.get("stages", []):
+                print(
+                    f"    {stage['stage']:<60} {stage['seconds']:9.1f} s (cpu {stage['cpu_seconds']:.1f} s)"
+                )
+            if stages.get("counts"):
+                print(f"    counts: {stages['counts']}")
+        entry["ratios"] = _size_ratios(entry)
+        print(f"  ratios: {entry['ratios']}")
+        results["sizes"][str(size)] = entry
+        Path(args.results).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+    results["scaling"] = _scaling(results["sizes"])
+    print(f"\nscaling: {results['scaling']}")
+    Path(args.results).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+    print(f"results: {args.results}")
+    return 0
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as the Markdown tables of docs/BENCHMARKS.md."""
+    lines = [
+        "| " + " | ".join(TABLE_COLUMNS) + " |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    stage_rows = []
+    for size, entry in sorted(results["sizes"].items(), key=lambda item: int(item[0])):
+        for name in ("baseline", *(f"pipeline_{mode}" for mode in PIPELINE_MODES)):
+            run_entry = entry.get(name)
+            if run_entry is None:
+                continue
+            quality = run_entry.get("quality") or run_entry.get("quality_untimed") or {}
+            ok = run_entry.get("status") == "ok"
+
+            def cell(key: str, digits: int = 1, source: dict[str, Any] = run_entry, show: bool = ok) -> str:
+                value = source.get(key)
+                return "" if value is None or not show else f"{value:,.{digits}f}"
+
+            cells = [
+                f"{int(size):,}",
+                name,
+                str(run_entry.get("status")),
+                cell("seconds"),
+                cell("process_cpu_seconds", 0),
+                cell("articles_per_second"),
+                cell("peak_rss_mb", 0),
+                cell("peak_tree_rss_mb", 0),
+                cell("candidate_pairs_per_article", 2),
+                *(cell(key, 3, quality) for key in ("precision", "recall", "f1", "ari")),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        stages = entry.get("stage_cores", {})
+        listed = stages.get("stages") or [  # results written before stages became a list
+            {
+                "stage": name,
+                "seconds": seconds,
+                "cpu_seconds": stages.get("stage_cpu_seconds", {}).get(name, 0.0),
+            }
+            for name, seconds in stages.get("stage_seconds", {}).items()
+        ]
+        for stage in listed:
+            per_article = 1000 * stage["cpu_seconds"] / max(1, stages.get("articles", 1))
+            stage_rows.append(
+                f"| {int(size):,} | {stage['stage']} | {stage['seconds']:,.1f} | {stage['cpu_seconds']:,.1f} "
+                f"| {per_article:.2f} |"
+            )
+    if stage_rows:
+        lines += [
+            "",
+            "Stage cores (pure functions in one process, without Beam):",
+            "",
+            "| articles | stage | time (s) | CPU (s) | CPU ms/article |",
+            "|---:|---|---:|---:|---:|",
+            *stage_rows,
+        ]
+    return "\n".join(lines)
+
+
+def _throughput(run: dict[str, Any] | None) -> float | None:
+    return run.get("articles_per_second") if run and run.get("status") == "ok" else None
+
+
+def _size_ratios(entry: dict[str, Any]) -> dict[str, Any]:
+    baseline = _throughput(entry.get("baseline"))
+    ratios = {}
+    for mode in PIPELINE_MODES:
+        run_entry = entry.get(f"pipeline_{mode}")
+        if run_entry is not None:
+            ratios[f"throughput_{mode}_over_baseline"] = _ratio(_throughput(run_entry), baseline)
+    return ratios
+
+
+def _scaling(sizes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """time(largest) / time(smallest) per pipeline mode, with the size ratio for reference."""
+    ordered = sorted(sizes, key=int)
+    if len(ordered) < 2:
+        return {}
+    small, large = ordered[0], ordered[-1]
+    scaling: dict[str, Any] = {"sizes": [int(small), int(large)], "size_ratio": int(large) / int(small)}
+    for name in [f"pipeline_{mode}" for mode in PIPELINE_MODES] + ["baseline"]:
+        a, b = sizes[small].get(name, {}), sizes[large].get(name, {})
+        if a.get("status") == "ok" and b.get("status") == "ok":
+            scaling[f"{name}_time_ratio"] = _ratio(b["seconds"], a["seconds"])
+            scaling[f"{name}_peak_rss_mb_at_{large}"] = b["peak_tree_rss_mb"]
+    return scaling
+
+
+def _worker_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="run_benchmark.py _worker")
+    parser.add_argument("kind", choices=sorted(WORKERS))
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--articles", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output", default=None)
+    parser.add_argument("--mode", choices=sorted(PIPELINE_MODES), default="in_process")
+    parser.add_argument("--stage-budget", type=float, default=900)
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    args = parser.parse_args(argv)
+    WORKERS[args.kind](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    if len(sys.argv) > 1 and sys.argv[1] == "_worker":
+        sys.exit(_worker_main(sys.argv[2:]))
+    sys.exit(run())
