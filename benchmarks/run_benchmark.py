@@ -759,15 +759,19 @@ def markdown(results: dict[str, Any]) -> str:
                 value = source.get(key)
                 return "" if value is None or not show else f"{value:,.{digits}f}"
 
+            status = str(run_entry.get("status"))
+            if not ok and "process_wall_seconds" in run_entry:
+                status += f" after {run_entry['process_wall_seconds']:,.0f} s"
             cells = [
                 f"{int(size):,}",
                 name,
-                str(run_entry.get("status")),
+                status,
                 cell("seconds"),
                 cell("process_cpu_seconds", 0),
                 cell("articles_per_second"),
-                cell("peak_rss_mb", 0),
-                cell("peak_tree_rss_mb", 0),
+                # A stopped run's peaks are lower bounds of what it would have needed.
+                cell("peak_rss_mb", 0, show=True),
+                cell("peak_tree_rss_mb", 0, show=True),
                 cell("candidate_pairs_per_article", 2),
                 *(cell(key, 3, quality) for key in ("precision", "recall", "f1", "ari")),
             ]

@@ -29,6 +29,7 @@ articles of the representative's outlet are compared with it for this figure).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -44,6 +45,8 @@ from pipeline.text import is_heading
 # A story with more articles than this compares each article with its closest ones only.
 # Each article is aligned with at most this many other-outlet articles, the closest first:
 # alignment costs (articles x compared x sentences^2), and the closest rewrites decide anyway.
+_LOG = logging.getLogger(__name__)
+
 MAX_COMPARED_ARTICLES = 10
 REPRESENTATIVE_RULES = ("medoid", "earliest", "longest")
 
@@ -264,18 +267,45 @@ def describe_story(
     return rows
 
 
+def minimal_article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
+    """The ``articles`` row of an article whose story could not be described."""
+    article = member.article
+    return {
+        "article_id": article.id,
+        "cluster_id": story_id,
+        "outlet": article.outlet,
+        "title": article.title,
+        "published_at": article.published_us,
+        "url": article.url,
+        "source_file": article.source,
+        "source_record": article.record,
+        "num_sentences": len(member.sentences),
+        "boilerplate_lines": len(member.boilerplate),
+        "duplicate_of": None,
+        "is_representative": False,
+        "similarity_to_representative": None,
+    }
+
+
 class _DescribeFn(beam.DoFn):
     def __init__(self, config: SentenceConfig) -> None:
         self._config = config
         self._unique = Metrics.counter("outlets", "unique_sentences")
         self._stories = Metrics.counter("outlets", "stories")
+        self._failed = Metrics.counter("outlets", "stories_failed")
 
     def process(self, keyed, frequencies):
         story_id, members = keyed
         num_documents, df_table = frequencies
         members = sorted(members, key=lambda m: m.article.id)
-        vectors = [term_vector(*weigh_terms(m.terms, df_table, num_documents)[1:]) for m in members]
-        rows = describe_story(story_id, members, vectors, self._config)
+        try:
+            vectors = [term_vector(*weigh_terms(m.terms, df_table, num_documents)[1:]) for m in members]
+            rows = describe_story(story_id, members, vectors, self._config)
+        except Exception as error:  # noqa: BLE001 - one bad story must not fail the day's run
+            # Its articles are still written (counts reconcile); only the analysis is missing.
+            self._failed.inc()
+            _LOG.error("describing story %s failed (%s: %s)", story_id, type(error).__name__, error)
+            rows = {"articles": [minimal_article_row(story_id, member) for member in members]}
         self._stories.inc()
         self._unique.inc(len(rows.get("unique_sentences", [])))
         for table, table_rows in rows.items():

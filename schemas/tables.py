@@ -91,7 +91,7 @@ UNIQUE_SENTENCES = pa.schema(
         _field(
             "novelty",
             pa.float64(),
-            "1 - best match score against other outlets' articles (higher = newer).",
+            "1 - best coverage by a sentence of another outlet (higher = newer).",
             False,
         ),
     ]
@@ -108,7 +108,13 @@ SENTENCE_ALIGNMENTS = pa.schema(
             pa.int32(),
             "Its best-matching sentence (rows exist only when one shares a term).",
         ),
-        _field("score", pa.float64(), "Similarity of the two sentences, 0-1.", False),
+        _field(
+            "score",
+            pa.float64(),
+            "Coverage of this sentence by the matched one: weighted share of its content words, names "
+            "and figures found there, 0-1 (directional; docs/sentences.md).",
+            False,
+        ),
     ]
 )
 

@@ -141,3 +141,22 @@ def test_write_table_writes_every_shard_sorted(pipeline, tmp_path):
         for f in files
         if pq.ParquetFile(f).metadata.num_rows
     )
+
+
+def test_a_story_that_cannot_be_described_still_writes_its_articles(pipeline):
+    from pipeline.config import SentenceConfig
+    from pipeline.outlets import DescribeStories
+
+    good = analyse_article(Article("good", WIRE, outlet="A"), FEATURE_KINDS)
+    poison = analyse_article(Article("poison", WIRE + " More.", outlet="B"), FEATURE_KINDS)._replace(
+        terms={"bridge": "not a count"}  # weighing these raises inside the describe step
+    )
+    table = np.zeros(1024, dtype=np.uint32)
+    with pipeline as p:
+        tables = (
+            p | "Members" >> beam.Create([good, poison]),
+            p | "Stories" >> beam.Create([("good", "s_1"), ("poison", "s_1")]),
+            p | "Frequencies" >> beam.Create([(2, table)]),
+        ) | DescribeStories(SentenceConfig())
+        ids = tables["articles"] | beam.Map(lambda row: (row["article_id"], row["cluster_id"]))
+        assert_that(ids, equal_to([("good", "s_1"), ("poison", "s_1")]))
