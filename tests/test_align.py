@@ -159,8 +159,8 @@ def test_msrp_rows_must_have_a_label(tmp_path):
         msrp_scores(path, 0.5)
 
 
-@pytest.mark.skipif(not (SHARED_EVAL / "msrp_train.jsonl").exists(), reason="../shared/eval is not available")
 def test_msrp_train_accuracy_at_the_match_threshold():
+    assert (SHARED_EVAL / "msrp_train.jsonl").exists(), "the MSRP pairs are expected in ../shared/eval"
     scores = msrp_scores(SHARED_EVAL / "msrp_train.jsonl", MATCH_THRESHOLD)
     print(f"\nMSRP train at {MATCH_THRESHOLD}: accuracy {scores['accuracy']:.4f} f1 {scores['f1']:.4f}")
     assert scores["pairs"] == 4076
