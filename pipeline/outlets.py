@@ -173,16 +173,7 @@ def describe_story(
         original = first_copy[member.content_hash]
         rows["articles"].append(
             {
-                "article_id": article.id,
-                "cluster_id": story_id,
-                "outlet": article.outlet,
-                "title": article.title,
-                "published_at": article.published_us,
-                "url": article.url,
-                "source_file": article.source,
-                "source_record": article.record,
-                "num_sentences": len(member.sentences),
-                "boilerplate_lines": len(member.boilerplate),
+                **article_row(story_id, member),
                 "duplicate_of": None if original == article.id else original,
                 "is_representative": x == rep_index,
                 "similarity_to_representative": 1.0
@@ -267,8 +258,9 @@ def describe_story(
     return rows
 
 
-def minimal_article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
-    """The ``articles`` row of an article whose story could not be described."""
+def article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
+    """An ``articles`` row from the article alone (what describing its story adds is left
+    empty); the whole row of an article whose story could not be described."""
     article = member.article
     return {
         "article_id": article.id,
@@ -305,7 +297,7 @@ class _DescribeFn(beam.DoFn):
             # Its articles are still written (counts reconcile); only the analysis is missing.
             self._failed.inc()
             _LOG.error("describing story %s failed (%s: %s)", story_id, type(error).__name__, error)
-            rows = {"articles": [minimal_article_row(story_id, member) for member in members]}
+            rows = {"articles": [article_row(story_id, member) for member in members]}
         self._stories.inc()
         self._unique.inc(len(rows.get("unique_sentences", [])))
         for table, table_rows in rows.items():
