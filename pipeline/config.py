@@ -32,21 +32,21 @@ class InputConfig:
 class FeatureConfig:
     # Word unigrams (stemmed content words), capitalised names and adjacent content-word pairs.
     kinds: tuple[str, ...] = ("word", "name", "pair")
-    salient_terms: int = 20
+    salient_terms: int = 30
     df_buckets: int = 1 << 22
 
 
 @dataclass(frozen=True)
 class LshConfig:
-    num_perm: int = 64
-    threshold: float = 0.02
+    num_perm: int = 128
+    threshold: float = 0.01
     seed: int = 1
     bucket_cap: int = 500
 
 
 @dataclass(frozen=True)
 class VerifyConfig:
-    min_score: float = 0.08
+    min_score: float = 0.12
     max_days_apart: float = 7.0
 
 

@@ -13,6 +13,11 @@ def test_default_file_loads_and_matches_dataclass_defaults_where_documented():
     assert loaded.to_dict()["features"]["kinds"] == ("word", "name", "pair")
 
 
+def test_the_default_file_and_the_dataclass_defaults_agree():
+    # A library user building Config() gets the same pipeline as the command line.
+    assert config.load() == Config()
+
+
 def test_overrides_are_typed():
     loaded = config.load(overrides=["cluster.threshold=0.3", "features.kinds=word,name", "lsh.seed=7"])
     assert loaded.cluster.threshold == 0.3
