@@ -8,28 +8,35 @@ For each size, on one synthetic corpus (``pipeline.synth``, labelled), in one in
    5-shingles (lower-cased, punctuation removed: ``pipeline.baselines.word_shingles``), then
    ``MinHashLSH(threshold=0.5)`` insert and query; reading the JSON Lines is timed, nothing
    else is done;
-3. **stage cores**: each stage's pure core run in one process over the same corpus
-   (``analyse_article``, document frequencies, ``BatchMinHasher``, ``band_keys`` +
-   ``bucket_pairs``, ``score_pair``, ``cluster_component``, ``describe_story``). Beam does
-   not report time per stage, so these are the cores' times, without Beam's overhead.
+3. **stage cores**: each stage's pure core run in one process over the same corpus, in
+   pipeline order (``parse_file``, ``analyse_article``, document frequencies, ``weigh_terms``
+   + ``salient_terms`` + ``BatchMinHasher``, ``band_keys`` + ``bucket_pairs``, ``score_pair``,
+   components + ``cluster_component``, ``describe_story``). Beam does not report time per
+   stage, so these are the cores' times, without Beam's overhead. ``describe_story`` stops
+   after ``--stage-budget`` seconds and its time is extrapolated from a random sample.
 
 Each run is a subprocess of its own. Reported per run: wall time of the measured work
 (``run_job`` for the pipeline, read + sketch + index + query for the baseline; Python start-up
-and imports excluded), articles per second, peak resident memory of the largest process
-(``os.wait4``'s ``ru_maxrss``) and the peak of the process tree's summed RSS, sampled from
-``/proc`` every 0.2 s (they differ in multi_processing mode, where Beam starts workers).
-For the pipeline also: candidate pairs per article (verifier counters) and clustering
-quality against the labels (``pipeline.metrics.evaluate_clustering``: pairwise precision,
-recall, F1, ARI), computed after the timed run.
+and imports excluded), CPU seconds of the process and of the processes it waited for (less
+sensitive than wall time to other jobs on a shared machine), articles per second, peak
+resident memory of the largest process (``os.wait4``'s ``ru_maxrss``) and the peak of the
+process tree's summed RSS, sampled from ``/proc`` every 0.2 s (they differ in
+multi_processing mode, where Beam starts workers). For the pipeline also: candidate pairs
+per article (verifier counters) and clustering quality against the labels
+(``pipeline.metrics.evaluate_clustering``: pairwise precision, recall, F1, ARI), computed
+after the timed run.
 
 A run that passes ``--timeout`` seconds or ``--memory-limit-gb`` of tree RSS is stopped
 (its process group is killed) and recorded as such; the pipeline is then not tried at
 larger sizes, nor at a size whose time, extrapolated linearly from the previous size, would
-pass the timeout.
+pass the timeout. ``--snapshot`` measures a copy of the code taken at the start, so that
+edits made in the work tree during a long run change nothing.
 
-Command (the figures in docs/BENCHMARKS.md)::
+Commands (the figures in docs/BENCHMARKS.md)::
 
-    python benchmarks/run_benchmark.py --sizes 10000 100000 --seed 1
+    python benchmarks/run_benchmark.py --sizes 2000 5000 10000 --seed 1 --snapshot \
+        --timeout 3600 --stage-sizes 2000 10000
+    python benchmarks/run_benchmark.py --table-from benchmarks/results/<file>.json
 
 Quick check::
 
@@ -617,7 +624,9 @@ def run(argv: list[str] | None = None) -> int:
         "--workdir", default=None, help="folder for corpora and outputs (default: a temp folder)"
     )
     parser.add_argument(
-        "--results", default="benchmark-results.json", help="JSON file to write the results to"
+        "--results",
+        default=None,
+        help="JSON file to write the results to (default: benchmarks/results/<UTC time>.json, git-ignored)",
     )
     parser.add_argument("--timeout", type=float, default=1500, help="seconds one run may take (default 1500)")
     parser.add_argument(
@@ -644,6 +653,11 @@ def run(argv: list[str] | None = None) -> int:
         print(markdown(json.loads(Path(args.table_from).read_text(encoding="utf-8"))))
         return 0
 
+    if args.results is None:
+        args.results = str(
+            REPO / "benchmarks" / "results" / time.strftime("%Y%m%dT%H%M%SZ.json", time.gmtime())
+        )
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="storymatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     code = snapshot(workdir) if args.snapshot else REPO
