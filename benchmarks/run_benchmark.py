@@ -10,7 +10,8 @@ For each size, on one synthetic corpus (``pipeline.synth``, labelled), in one in
    else is done;
 3. **stage cores**: each stage's pure core run in one process over the same corpus, in
    pipeline order (``parse_file``, ``analyse_article``, document frequencies, ``weigh_terms``
-   + ``salient_terms`` + ``BatchMinHasher``, ``band_keys`` + ``bucket_pairs``, ``score_pair``,
+   + ``salient_terms`` + ``BatchMinHasher``, ``window_keys`` + ``window_pairs`` (LSH per
+   publication-time window), ``score_pair``,
    components + ``cluster_component``, ``describe_story``). Beam does not report time per
    stage, so these are the cores' times, without Beam's overhead. ``describe_story`` stops
    after ``--stage-budget`` seconds and its time is extrapolated from a random sample.
@@ -207,7 +208,7 @@ def worker_stages(args: argparse.Namespace) -> None:
     from pipeline.analyse import analyse_article
     from pipeline.cluster import cluster_component, cluster_id, connected_components
     from pipeline.features import salient_terms, term_buckets, term_vector, weigh_terms
-    from pipeline.lsh import band_keys, band_parameters, bucket_pairs
+    from pipeline.lsh import BucketStats, band_parameters
     from pipeline.metrics import evaluate_clustering
     from pipeline.outlets import describe_story
     from pipeline.read import parse_file
@@ -215,6 +216,7 @@ def worker_stages(args: argparse.Namespace) -> None:
     from pipeline.signatures import BatchMinHasher
     from pipeline.synth import read_labels
     from pipeline.verify import score_pair
+    from pipeline.windows import UNDATED, window_keys, window_pairs
 
     config = config_module.load(args.config, args.overrides)
     times: dict[str, float] = {}
@@ -272,26 +274,29 @@ def worker_stages(args: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     bands, rows = band_parameters(config.lsh.threshold, config.lsh.num_perm)
-    buckets: dict[bytes, list[str]] = defaultdict(list)
+    max_days = config.verify.max_days_apart
+    windows: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     for sketch in sketches:
-        for key in band_keys(sketch.signature, bands, rows):
-            buckets[key].append(sketch.id)
+        for key, is_own in window_keys(sketch.published_us, max_days):
+            windows[key][0 if is_own else 1].append(sketch)
+    undated = windows[UNDATED][0] if UNDATED in windows else []
+    stats = BucketStats()
     candidates: set[tuple[str, str]] = set()
-    oversized = 0
-    largest = 0
-    for members in buckets.values():
-        largest = max(largest, len(members))
-        if len(members) > config.lsh.bucket_cap:
-            oversized += 1
-        elif len(members) > 1:
-            candidates.update(_pairs_in_bucket(bucket_pairs, members))
-    timed("lsh: band_keys + bucket_pairs", started)
+    for key, (own, neighbours) in windows.items():
+        extra = undated if key != UNDATED else []
+        for first, second in window_pairs(
+            own, neighbours + extra, bands, rows, config.lsh.bucket_cap, max_days, stats
+        ):
+            candidates.add((min(first.id, second.id), max(first.id, second.id)))
+    timed("lsh: window_keys + window_pairs", started)
     counts.update(
         candidate_pairs=len(candidates),
         candidate_pairs_per_article=round(len(candidates) / max(1, len(articles)), 3),
-        buckets=len(buckets),
-        largest_bucket=largest,
-        oversized_buckets=oversized,
+        windows=len(windows),
+        largest_window=max((len(own) + len(nb) for own, nb in windows.values()), default=0),
+        shared_buckets=stats.shared,
+        largest_bucket=max(stats.sizes, default=0),
+        oversized_buckets=stats.oversized,
     )
 
     started = time.perf_counter()
@@ -391,17 +396,6 @@ def worker_stages(args: argparse.Namespace) -> None:
             "quality": _summary(evaluate_clustering(read_labels(args.corpus), predicted)),
         }
     )
-
-
-def _pairs_in_bucket(bucket_pairs, members: list[str]) -> list[tuple[str, str]]:
-    """``lsh.bucket_pairs`` of articles of this run (none is an earlier run's anchor).
-
-    Its members are ``(id, is_prior)`` since state across runs was added, plain ids before.
-    """
-    try:
-        return list(bucket_pairs([(member, False) for member in members]))
-    except (TypeError, ValueError):
-        return list(bucket_pairs(members))
 
 
 WORKERS = {

@@ -11,8 +11,8 @@ The stages, in order (each its own module with a pure core):
     analyse   normalise, strip boilerplate, split sentences, count terms
     dedupe    collapse identical texts to one canonical article
     sketch    document frequencies, TF-IDF vectors, MinHash of salient terms
-    lsh       band keys -> buckets -> candidate pairs (bucket cap)
-    verify    score every candidate (TF-IDF cosine, publication gap)
+    windows   per publication-time window: LSH buckets -> candidate pairs (bucket cap)
+              -> each candidate scored (TF-IDF cosine, publication gap)
     stories   components, all pairs scored inside them, average linkage -> cluster ids
     outlets   representative, sentence alignments, unique sentences per outlet
 
@@ -31,13 +31,13 @@ from apache_beam.metrics import Metrics
 from pipeline.analyse import REJECTS, AnalyseArticles
 from pipeline.config import Config
 from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
-from pipeline.lsh import GenerateCandidates, band_parameters
+from pipeline.lsh import band_parameters
 from pipeline.outlets import DescribeStories
 from pipeline.records import Reject, ScoredPair
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.state import state_row
 from pipeline.stories import ClusterStories
-from pipeline.verify import VerifyCandidates
+from pipeline.windows import MatchInWindows
 
 _LOG = logging.getLogger(__name__)
 
@@ -155,10 +155,9 @@ class DetectStories(beam.PTransform):
                 | "MarkResent" >> beam.FlatMap(_mark_resent)
             )
             matchable = (sketches, anchors.anchors) | "WithAnchors" >> beam.Flatten()
-        candidates = matchable | "Candidates" >> GenerateCandidates(
-            self.bands, self.rows, config.lsh.bucket_cap
+        scored = matchable | "MatchInWindows" >> MatchInWindows(
+            self.bands, self.rows, config.lsh.bucket_cap, config.verify
         )
-        scored = (candidates, matchable) | "Verify" >> VerifyCandidates(config.verify)
         verified = scored | "KeepVerified" >> beam.Filter(lambda pair: pair.verified)
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
         clustered = (canonical_ids, verified, duplicates, matchable, resent) | "Cluster" >> ClusterStories(

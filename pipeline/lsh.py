@@ -1,4 +1,4 @@
-"""LSH banding: signatures -> band keys -> candidate pairs, grouped inside Beam.
+"""LSH banding: MinHash signatures of a group of articles -> candidate pairs, in memory.
 
 A signature of ``b * r`` MinHash values is cut into ``b`` bands of ``r`` rows; two articles
 become a candidate pair when all ``r`` values of at least one band agree. For a Jaccard
@@ -18,15 +18,16 @@ little (Jaccard 0.02-0.2), and every candidate is verified afterwards, so a miss
 costs more than an extra candidate. Buckets larger than ``bucket_cap`` (a term shared by a
 huge number of articles, such as a boilerplate paragraph) are skipped and counted, which
 keeps the pair count linear.
+
+The banding runs over one publication-time window at a time (``windows``), as sorted
+numpy arrays: no per-key Python objects, and no shuffle of ``bands`` keys per article.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
-import apache_beam as beam
 import numpy as np
-from apache_beam.metrics import Metrics
 from datasketch.lsh import _optimal_param
 
 
@@ -40,104 +41,57 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     return 1.0 - (1.0 - similarity**rows) ** bands
 
 
-def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[bytes]:
-    """One key per band: the band number followed by that band's hash values."""
-    values = np.ascontiguousarray(signature[: bands * rows], dtype=np.uint64).reshape(bands, rows)
-    return [band.to_bytes(2, "big") + values[band].tobytes() for band in range(bands)]
+@dataclass
+class BucketStats:
+    """What the banding saw: buckets shared by two or more articles, and the skipped ones."""
+
+    shared: int = 0
+    oversized: int = 0
+    oversized_members: int = 0
+    sizes: list[int] = field(default_factory=list)
 
 
-def bucket_pairs(members: Iterable[tuple[str, bool]]) -> Iterator[tuple[str, str]]:
-    """Every pair of distinct articles in one bucket, each as (smaller id, larger id).
+def _band_labels(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One integer per article: equal labels <=> equal values in every row of the band."""
+    values = signatures[:, band * rows : (band + 1) * rows]
+    if rows == 1:
+        return values[:, 0]
+    return np.unique(values, axis=0, return_inverse=True)[1].reshape(-1)
 
-    ``members`` are (article id, is_prior); two articles of earlier runs are never paired
-    again (their stories are published and fixed).
+
+def candidate_pairs(
+    signatures: np.ndarray, bands: int, rows: int, cap: int, stats: BucketStats | None = None
+) -> np.ndarray:
+    """Row-index pairs (i < j) of articles sharing at least one band, shape (m, 2), sorted.
+
+    ``signatures`` is an (articles x permutations) array. Buckets of more than ``cap``
+    articles contribute no pairs; they are counted in ``stats``.
     """
-    ordered = sorted(set(members))
-    for i, (first, first_prior) in enumerate(ordered):
-        for second, second_prior in ordered[i + 1 :]:
-            if first != second and not (first_prior and second_prior):
-                yield first, second
-
-
-# --- Beam stage --------------------------------------------------------------------------
-
-
-class _BucketFn(beam.CombineFn):
-    """Collects a bucket's article ids, keeping at most ``cap + 1`` so memory stays bounded.
-
-    Only the count matters once a bucket is over the cap (it is skipped whole), so the
-    ids kept past that point are irrelevant and the result stays deterministic.
-    """
-
-    def __init__(self, cap: int) -> None:
-        self._cap = cap
-
-    def create_accumulator(self):
-        return 0, []
-
-    def add_input(self, accumulator, member):
-        count, ids = accumulator
-        if len(ids) <= self._cap:
-            ids.append(member)
-        return count + 1, ids
-
-    def merge_accumulators(self, accumulators):
-        count, ids = 0, []
-        for other_count, other_ids in accumulators:
-            count += other_count
-            ids.extend(other_ids[: self._cap + 1 - len(ids)])
-        return count, ids
-
-    def extract_output(self, accumulator):
-        return accumulator
-
-
-class _PairsFromBucketFn(beam.DoFn):
-    def __init__(self, cap: int) -> None:
-        self._cap = cap
-        self._buckets = Metrics.counter("lsh", "shared_buckets")
-        self._oversized = Metrics.counter("lsh", "oversized_buckets_skipped")
-        self._skipped_members = Metrics.counter("lsh", "oversized_bucket_members")
-        self._largest = Metrics.distribution("lsh", "bucket_size")
-
-    def process(self, keyed_bucket):
-        _, (count, ids) = keyed_bucket
-        if count < 2:
-            return
-        self._buckets.inc()
-        self._largest.update(count)
-        if count > self._cap:
-            self._oversized.inc()
-            self._skipped_members.inc(count)
-            return
-        yield from bucket_pairs(ids)
-
-
-class GenerateCandidates(beam.PTransform):
-    """ArticleSketch -> distinct candidate pairs (smaller id, larger id), grouped on band keys.
-
-    No index of the whole corpus is held anywhere: each band key is a Beam key, so the
-    grouping is spread over workers like any other shuffle.
-    """
-
-    def __init__(self, bands: int, rows: int, bucket_cap: int) -> None:
-        super().__init__()
-        self._bands = bands
-        self._rows = rows
-        self._cap = bucket_cap
-
-    def expand(self, sketches):
-        bands, rows = self._bands, self._rows
-        return (
-            sketches
-            | "BandKeys"
-            >> beam.FlatMap(
-                lambda sketch: (
-                    (key, (sketch.id, sketch.prior is not None))
-                    for key in band_keys(sketch.signature, bands, rows)
-                )
-            )
-            | "CollectBuckets" >> beam.CombinePerKey(_BucketFn(self._cap))
-            | "PairsInBucket" >> beam.ParDo(_PairsFromBucketFn(self._cap))
-            | "DistinctPairs" >> beam.Distinct()
-        )
+    stats = stats if stats is not None else BucketStats()
+    count = len(signatures)
+    if count < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    codes: list[np.ndarray] = []
+    for band in range(bands):
+        labels = _band_labels(signatures, band, rows)
+        order = np.argsort(labels, kind="stable")
+        ordered = labels[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[starts, count])
+        shared = sizes >= 2
+        stats.shared += int(shared.sum())
+        stats.sizes.extend(sizes[shared].tolist())
+        # Buckets of two, by far the most common, in one vectorised step.
+        twos = starts[sizes == 2]
+        first, second = order[twos], order[twos + 1]
+        codes.append(np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second))
+        for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
+            if size > cap:
+                stats.oversized += 1
+                stats.oversized_members += size
+                continue
+            members = np.sort(order[start : start + size]).astype(np.int64)
+            upper_i, upper_j = np.triu_indices(size, 1)
+            codes.append(members[upper_i] * count + members[upper_j])
+    unique = np.unique(np.concatenate(codes))
+    return np.stack([unique // count, unique % count], axis=1)

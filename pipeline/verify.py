@@ -1,4 +1,4 @@
-"""Stage 4: score every LSH candidate pair and decide whether it is the same story.
+"""Stage 4: score an LSH candidate pair and decide whether it is the same story.
 
 The score is the cosine of the two articles' TF-IDF vectors (words, names and word pairs,
 see ``features``). A pair is verified when the score reaches ``verify.min_score`` and, when
@@ -10,13 +10,10 @@ grouping can be traced to pair scores and the verifier's precision can be measur
 
 from __future__ import annotations
 
-import apache_beam as beam
-from apache_beam.metrics import Metrics
-
 from pipeline.config import VerifyConfig
 from pipeline.records import ArticleSketch, ScoredPair
 
-_MICROSECONDS_PER_DAY = 86_400 * 1_000_000
+MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 
 VERIFIED = "verified"
 LOW_SCORE = "low_score"
@@ -27,7 +24,7 @@ EXACT_DUPLICATE = "exact_duplicate"
 def days_apart(first_us: int | None, second_us: int | None) -> float | None:
     if first_us is None or second_us is None:
         return None
-    return abs(first_us - second_us) / _MICROSECONDS_PER_DAY
+    return abs(first_us - second_us) / MICROSECONDS_PER_DAY
 
 
 def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig) -> ScoredPair:
@@ -43,58 +40,3 @@ def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig
     else:
         reason = VERIFIED
     return ScoredPair(first.id, second.id, score, gap, reason == VERIFIED, reason, first.prior, second.prior)
-
-
-class _ScoreFn(beam.DoFn):
-    def __init__(self, config: VerifyConfig) -> None:
-        self._config = config
-        self._counters = {
-            reason: Metrics.counter("verify", f"pairs_{reason}")
-            for reason in (VERIFIED, LOW_SCORE, TOO_FAR_APART)
-        }
-
-    def process(self, keyed):
-        _, grouped = keyed
-        sketches = list(grouped["sketch"])
-        if not sketches:
-            return
-        second = sketches[0]
-        for first in grouped["partner"]:
-            pair = score_pair(first, second, self._config)
-            self._counters[pair.reason].inc()
-            yield pair
-
-
-def _attach_first(keyed):
-    """(a, {pairs: [b...], sketch: [a's sketch]}) -> (b, a's sketch) for every partner b."""
-    _, grouped = keyed
-    sketches = list(grouped["sketch"])
-    if not sketches:
-        return
-    for partner in grouped["pairs"]:
-        yield partner, sketches[0]
-
-
-class VerifyCandidates(beam.PTransform):
-    """Candidate pairs + sketches -> ScoredPair for every candidate (verified or not).
-
-    Two keyed joins bring both articles' sketches to each pair without any global index.
-    """
-
-    def __init__(self, config: VerifyConfig) -> None:
-        super().__init__()
-        self._config = config
-
-    def expand(self, inputs):
-        candidates, sketches = inputs
-        sketches_by_id = sketches | "KeySketches" >> beam.Map(lambda sketch: (sketch.id, sketch))
-        with_first = (
-            {"pairs": candidates, "sketch": sketches_by_id}
-            | "JoinFirst" >> beam.CoGroupByKey()
-            | "AttachFirst" >> beam.FlatMap(_attach_first)
-        )
-        return (
-            {"partner": with_first, "sketch": sketches_by_id}
-            | "JoinSecond" >> beam.CoGroupByKey()
-            | "Score" >> beam.ParDo(_ScoreFn(self._config))
-        )

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
-from apache_beam import Create
-from apache_beam.testing.util import assert_that, equal_to
+from datasketch import MinHash, MinHashLSH
 
-from pipeline.features import TermVector
-from pipeline.lsh import GenerateCandidates, band_keys, band_parameters, bucket_pairs, candidate_probability
-from pipeline.records import ArticleSketch, Prior
+from pipeline.lsh import BucketStats, band_parameters, candidate_pairs, candidate_probability
 
 
 def test_band_parameters_pinned_to_datasketch():
@@ -24,31 +21,41 @@ def test_candidate_probability_curve():
     assert candidate_probability(0.1, 128, 1) > 0.999
 
 
-def test_band_keys_differ_by_band():
-    signature = np.arange(8, dtype=np.uint32)
-    keys = band_keys(signature, 4, 2)
-    assert len(keys) == len(set(keys)) == 4
-    assert band_keys(signature.copy(), 4, 2) == keys
+def test_candidate_pairs_share_a_band_and_skip_oversized_buckets():
+    signatures = np.array(
+        [[1, 2], [1, 9], [7, 2], [8, 8], [8, 5]] + [[100, 200 + i] for i in range(4)], dtype=np.uint64
+    )
+    stats = BucketStats()
+    pairs = candidate_pairs(signatures, bands=2, rows=1, cap=3, stats=stats)
+    assert pairs.tolist() == [[0, 1], [0, 2], [3, 4]]
+    assert (stats.shared, stats.oversized, stats.oversized_members) == (4, 1, 4)
+    assert sorted(stats.sizes) == [2, 2, 2, 4]
 
 
-def test_bucket_pairs_skip_two_prior_articles():
-    members = [("b", False), ("a", True), ("c", True)]
-    assert list(bucket_pairs(members)) == [("a", "b"), ("b", "c")]
+def test_candidate_pairs_need_every_row_of_a_band():
+    signatures = np.array([[1, 2, 3, 4], [1, 2, 0, 4], [1, 0, 3, 4], [5, 6, 3, 4]], dtype=np.uint64)
+    pairs = candidate_pairs(signatures, bands=2, rows=2, cap=10)
+    assert pairs.tolist() == [[0, 1], [0, 2], [0, 3], [2, 3]]
+    assert candidate_pairs(signatures[:1], bands=2, rows=2, cap=10).shape == (0, 2)
 
 
-def _sketch(article_id, values, prior=None):
-    vector = TermVector(np.zeros(0, np.uint32), np.zeros(0, np.float32))
-    return ArticleSketch(article_id, None, None, vector, np.array(values, dtype=np.uint32), prior)
-
-
-def test_generate_candidates_groups_on_band_keys_and_caps_buckets(pipeline):
-    sketches = [
-        _sketch("a", [1, 2]),
-        _sketch("b", [1, 9]),
-        _sketch("c", [7, 2]),
-        _sketch("d", [8, 8]),
-        _sketch("old", [8, 5], Prior("s_x", "2025-01-01")),
-    ] + [_sketch(f"z{i}", [100, 200 + i]) for i in range(4)]  # one bucket of 4 > cap 3
-    with pipeline as p:
-        pairs = p | Create(sketches) | GenerateCandidates(bands=2, rows=1, bucket_cap=3)
-        assert_that(pairs, equal_to([("a", "b"), ("a", "c"), ("d", "old")]))
+def test_candidate_pairs_equal_datasketch_lsh():
+    """The in-memory banding proposes exactly the pairs datasketch's MinHashLSH does."""
+    rng = np.random.default_rng(3)
+    vocabulary = [f"t{i}" for i in range(60)]
+    sketches = []
+    for _ in range(40):
+        minhash = MinHash(num_perm=32, seed=1)
+        minhash.update_batch([word.encode() for word in rng.choice(vocabulary, 8, replace=False)])
+        sketches.append(minhash)
+    bands, rows = band_parameters(0.3, 32)
+    lsh = MinHashLSH(num_perm=32, params=(bands, rows))
+    for index, minhash in enumerate(sketches):
+        lsh.insert(index, minhash)
+    expected = sorted(
+        {(min(i, j), max(i, j)) for i, minhash in enumerate(sketches) for j in lsh.query(minhash) if i != j}
+    )
+    signatures = np.stack([minhash.hashvalues for minhash in sketches])
+    found = candidate_pairs(signatures, bands, rows, cap=1000)
+    assert [tuple(pair) for pair in found.tolist()] == expected
+    assert expected  # the check compared something

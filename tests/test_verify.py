@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import numpy as np
-from apache_beam import Create, Map
-from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.config import VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch
-from pipeline.verify import VerifyCandidates, days_apart, score_pair
+from pipeline.verify import days_apart, score_pair
 
 DAY = 86_400 * 1_000_000
 
@@ -36,15 +34,3 @@ def test_score_pair_decisions():
     assert score_pair(A, D, config).reason == "low_score"
     near_but_late = score_pair(A, _sketch("e", [1, 1, 0.0001], 10 * DAY), config)
     assert near_but_late.reason == "too_far_apart" and not near_but_late.verified
-
-
-def test_verify_candidates_joins_both_sketches(pipeline):
-    config = VerifyConfig(min_score=0.5, max_days_apart=7)
-    with pipeline as p:
-        sketches = p | "Sketches" >> Create([A, B, C, D])
-        candidates = p | "Pairs" >> Create([("a", "b"), ("a", "c"), ("c", "d")])
-        scored = (candidates, sketches) | VerifyCandidates(config)
-        reasons = scored | "Reasons" >> Map(lambda pair: (pair.a, pair.b, pair.reason))
-        assert_that(
-            reasons, equal_to([("a", "b", "verified"), ("a", "c", "low_score"), ("c", "d", "too_far_apart")])
-        )

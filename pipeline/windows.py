@@ -1,0 +1,148 @@
+"""Stages 3-4 together: LSH candidates and their verification, one time window at a time.
+
+Two articles can only be the same story when they appeared at most
+``verify.max_days_apart`` days apart, so candidates are generated and scored inside
+windows of publication time rather than over the whole corpus:
+
+* time is cut into blocks of ``max_days_apart`` days; window ``k`` holds the articles of
+  block ``k`` (its *own* articles) and those of block ``k + 1`` (*neighbours*);
+* a window pairs own articles with each other and with neighbours, never two neighbours
+  (they are block ``k + 1``'s own), so every pair at most ``max_days_apart`` apart is
+  proposed in exactly one window, and a pair further apart in none;
+* articles without a publication time can match any article: they form one window of
+  their own and travel to every dated window as a side input (few in practice; a corpus
+  with no times at all is one window).
+
+Each window holds its sketches once, so the TF-IDF vectors never travel per pair, the work
+grows with the corpus times the articles per window (not with the corpus squared), and
+windows are spread over workers like any other key. A window holds about
+``2 * max_days_apart`` days of articles: that, not the corpus, bounds a worker's memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from pipeline.config import VerifyConfig
+from pipeline.lsh import BucketStats, candidate_pairs
+from pipeline.records import ArticleSketch
+from pipeline.verify import MICROSECONDS_PER_DAY, score_pair
+
+UNDATED = "undated"
+
+
+def window_keys(published_us: int | None, max_days_apart: float) -> list[tuple[str, bool]]:
+    """(window key, is own article) for each window an article belongs to."""
+    if published_us is None:
+        return [(UNDATED, True)]
+    block = int(published_us // (max_days_apart * MICROSECONDS_PER_DAY))
+    return [(f"block-{block}", True), (f"block-{block - 1}", False)]
+
+
+def window_pairs(
+    own: list[ArticleSketch],
+    neighbours: list[ArticleSketch],
+    bands: int,
+    rows: int,
+    cap: int,
+    max_days_apart: float,
+    stats: BucketStats | None = None,
+) -> Iterator[tuple[ArticleSketch, ArticleSketch]]:
+    """Candidate pairs of one window: LSH over all its articles, then the window's rules.
+
+    A pair needs at least one own article, is never two earlier runs' anchors (their
+    stories are published) and, when both times are known, is at most ``max_days_apart``
+    days apart.
+    """
+    members = sorted(own, key=lambda sketch: sketch.id) + sorted(neighbours, key=lambda sketch: sketch.id)
+    if len(members) < 2:
+        return
+    signatures = np.stack([sketch.signature for sketch in members])
+    limit_us = max_days_apart * MICROSECONDS_PER_DAY
+    for i, j in candidate_pairs(signatures, bands, rows, cap, stats).tolist():
+        first, second = members[i], members[j]
+        if i >= len(own) and j >= len(own):
+            continue
+        if first.prior is not None and second.prior is not None:
+            continue
+        if (
+            first.published_us is not None
+            and second.published_us is not None
+            and abs(first.published_us - second.published_us) > limit_us
+        ):
+            continue
+        yield first, second
+
+
+class _MatchWindowFn(beam.DoFn):
+    def __init__(self, bands: int, rows: int, cap: int, config: VerifyConfig) -> None:
+        self._bands, self._rows, self._cap = bands, rows, cap
+        self._config = config
+        self._windows = Metrics.counter("lsh", "windows")
+        self._window_size = Metrics.distribution("lsh", "window_size")
+        self._candidates = Metrics.counter("lsh", "candidates")
+        self._shared = Metrics.counter("lsh", "shared_buckets")
+        self._oversized = Metrics.counter("lsh", "oversized_buckets_skipped")
+        self._oversized_members = Metrics.counter("lsh", "oversized_bucket_members")
+        self._bucket_size = Metrics.distribution("lsh", "bucket_size")
+        self._verdicts = {
+            reason: Metrics.counter("verify", f"pairs_{reason}")
+            for reason in ("verified", "low_score", "too_far_apart")
+        }
+
+    def process(self, keyed, undated: Iterable[ArticleSketch]):
+        key, grouped = keyed
+        own: list[ArticleSketch] = []
+        neighbours: list[ArticleSketch] = []
+        for sketch, is_own in grouped:
+            (own if is_own else neighbours).append(sketch)
+        if key != UNDATED:
+            neighbours.extend(undated)
+        self._windows.inc()
+        self._window_size.update(len(own) + len(neighbours))
+        stats = BucketStats()
+        for first, second in window_pairs(
+            own, neighbours, self._bands, self._rows, self._cap, self._config.max_days_apart, stats
+        ):
+            self._candidates.inc()
+            pair = score_pair(first, second, self._config)
+            self._verdicts[pair.reason].inc()
+            yield pair
+        self._shared.inc(stats.shared)
+        self._oversized.inc(stats.oversized)
+        self._oversized_members.inc(stats.oversized_members)
+        if stats.sizes:
+            self._bucket_size.update(max(stats.sizes))
+
+
+class MatchInWindows(beam.PTransform):
+    """ArticleSketch -> ScoredPair for every LSH candidate (verified or not)."""
+
+    def __init__(self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig) -> None:
+        super().__init__()
+        if config.max_days_apart <= 0:
+            raise ValueError("verify.max_days_apart must be positive")
+        self._bands, self._rows, self._cap = bands, rows, bucket_cap
+        self._config = config
+
+    def expand(self, sketches):
+        max_days = self._config.max_days_apart
+        undated = sketches | "Undated" >> beam.Filter(lambda sketch: sketch.published_us is None)
+        return (
+            sketches
+            | "WindowKeys"
+            >> beam.FlatMap(
+                lambda sketch: (
+                    (key, (sketch, is_own)) for key, is_own in window_keys(sketch.published_us, max_days)
+                )
+            )
+            | "GroupWindows" >> beam.GroupByKey()
+            | "MatchWindow"
+            >> beam.ParDo(
+                _MatchWindowFn(self._bands, self._rows, self._cap, self._config), beam.pvalue.AsList(undated)
+            )
+        )

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import numpy as np
+from apache_beam import Create, Map
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.config import VerifyConfig
+from pipeline.features import TermVector
+from pipeline.records import ArticleSketch, Prior
+from pipeline.windows import UNDATED, MatchInWindows, window_keys, window_pairs
+
+DAY = 86_400 * 1_000_000
+SAME = [1, 2]  # one shared band value makes a candidate (2 bands of 1 row)
+
+
+def _sketch(article_id, signature, day=None, prior=None, weights=(1.0, 1.0)):
+    values = np.asarray(weights, dtype=np.float32)
+    vector = TermVector(np.arange(len(values), dtype=np.uint32), values / np.linalg.norm(values))
+    published = None if day is None else int(day * DAY)
+    return ArticleSketch(article_id, None, published, vector, np.array(signature, dtype=np.uint64), prior)
+
+
+def _ids(pairs):
+    return sorted((first.id, second.id) for first, second in pairs)
+
+
+def test_window_keys_own_block_and_previous_window():
+    assert window_keys(None, 7) == [(UNDATED, True)]
+    assert window_keys(int(15 * DAY), 7) == [("block-2", True), ("block-1", False)]
+    assert window_keys(int(14 * DAY), 7) == [("block-2", True), ("block-1", False)]
+
+
+def test_window_pairs_rules():
+    own = [_sketch("a", SAME, 14), _sketch("b", SAME, 20.5)]
+    neighbours = [
+        _sketch("c", SAME, 21.5),  # 7.5 days after a: too far; 1 day after b
+        _sketch("d", SAME, 27),  # neighbour-neighbour pairs belong to the next window
+        _sketch("old", SAME, 15, Prior("s_x", "2025-01-01")),
+    ]
+    assert _ids(window_pairs(own, neighbours, 2, 1, 10, 7)) == [
+        ("a", "b"),
+        ("a", "old"),
+        ("b", "c"),
+        ("b", "d"),
+        ("b", "old"),
+    ]
+
+
+def test_window_pairs_skip_two_anchors_and_need_a_shared_band():
+    prior = Prior("s_x", "2025-01-01")
+    own = [_sketch("p", SAME, 1, prior), _sketch("q", SAME, 1, prior), _sketch("r", [7, 8], 1)]
+    assert _ids(window_pairs(own, [], 2, 1, 10, 7)) == []
+
+
+def test_every_pair_within_the_limit_is_proposed_exactly_once(pipeline):
+    """Over random times, the windows propose each pair at most 7 days apart once, and no other."""
+    rng = np.random.default_rng(5)
+    days = rng.uniform(0, 60, size=40).round(3).tolist()
+    sketches = [_sketch(f"x{i:02d}", SAME, day) for i, day in enumerate(days)]
+    sketches += [_sketch("u1", SAME), _sketch("u2", SAME)]
+    expected = sorted(
+        tuple(sorted((first.id, second.id)))
+        for i, first in enumerate(sketches)
+        for second in sketches[i + 1 :]
+        if first.published_us is None
+        or second.published_us is None
+        or abs(first.published_us - second.published_us) <= 7 * DAY
+    )
+    with pipeline as p:
+        scored = (
+            p | Create(sketches) | MatchInWindows(2, 1, 1000, VerifyConfig(min_score=0.5, max_days_apart=7))
+        )
+        ids = scored | Map(lambda pair: (pair.a, pair.b))
+        assert_that(ids, equal_to(expected))
+
+
+def test_match_in_windows_scores_candidates(pipeline):
+    config = VerifyConfig(min_score=0.5, max_days_apart=7)
+    sketches = [
+        _sketch("a", SAME, 0),
+        _sketch("b", SAME, 2),
+        _sketch("c", [1, 9], 3, weights=(1.0, 0.0001)),
+        _sketch("d", [5, 6], 1),  # no shared band: never a candidate
+        _sketch("u", [4, 2]),  # undated: matched against every window
+    ]
+    with pipeline as p:
+        scored = p | Create(sketches) | MatchInWindows(2, 1, 10, config)
+        reasons = scored | Map(lambda pair: (pair.a, pair.b, pair.reason))
+        assert_that(
+            reasons,
+            equal_to(
+                [
+                    ("a", "b", "verified"),
+                    ("a", "c", "verified"),
+                    ("b", "c", "verified"),
+                    ("a", "u", "verified"),
+                    ("b", "u", "verified"),
+                ]
+            ),
+        )
