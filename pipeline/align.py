@@ -362,22 +362,35 @@ def best_matches(
     Ties go to the earlier sentence; when nothing covers any of it (or ``others`` is empty)
     the index is -1 and the score 0.
     """
-    # Only sentences sharing a term or a term's first letters can cover a sentence at all.
-    postings: dict[str, list[int]] = defaultdict(list)
+    # Coverage accumulated through postings: a sentence meets only the sentences sharing one
+    # of its terms (or a term's first letters), and each shared term is added once, in the
+    # sentence's own term order, so every score is the same float ``coverage`` returns.
+    exact: dict[str, list[int]] = defaultdict(list)
+    prefixed: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
     for index, other in enumerate(others):
-        for key in other.terms.keys() | other.by_prefix.keys():
-            postings[key].append(index)
+        for term in other.terms:
+            exact[term].append(index)
+        for prefix, lengths in other.by_prefix.items():
+            prefixed[prefix].append((index, lengths))
     matches = []
     for features in sentences:
-        candidates: set[int] = set()
-        for term in features.terms:
-            candidates.update(postings.get(term, ()))
-        for _, _, prefix, _ in features.long_terms:
-            candidates.update(postings.get(prefix, ()))
+        found: dict[int, float] = {}
+        for term, weight in features.terms.items():
+            for index in exact.get(term, ()):
+                found[index] = found.get(index, 0.0) + weight
+        for term, weight, prefix, length in features.long_terms:
+            for index, lengths in prefixed.get(prefix, ()):
+                if term in others[index].terms:
+                    continue
+                for n in lengths:
+                    if (n if n < length else length) >= PREFIX_MIN_RATIO * (length if n < length else n):
+                        found[index] = found.get(index, 0.0) + weight
+                        break
         best_index, best_score = -1, 0.0
-        for index in sorted(candidates):
-            score = coverage(features, others[index])
-            if score > best_score:
-                best_index, best_score = index, score
+        if features.total:
+            for index in sorted(found):
+                score = found[index] / features.total
+                if score > best_score:
+                    best_index, best_score = index, score
         matches.append((best_index, best_score))
     return matches

@@ -27,6 +27,7 @@ def test_analyse_article_cleans_and_counts():
     assert analysed.sentences == ("Rain fell.", "It stopped.")
     assert analysed.boilerplate == (("prompt", "Read more: other things"),)
     assert analysed.terms["rain"] == 1
+    assert analysed.article.text == ""  # the sentences carry the clean text on
 
 
 def test_analyse_turns_a_poison_record_into_a_reject(pipeline):
