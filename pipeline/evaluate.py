@@ -14,10 +14,21 @@ What is reported, overall and per source (id prefix, see ``metrics.by_source``):
   pair (computed all-pairs with the same vectors, below the size limit) that LSH proposed;
 - ``candidates_per_article`` and the verifier's precision (share of verified pairs that
   are truly the same story).
+
+And, for the sentence stage (issue 4; ``pipeline.sentence_eval``):
+
+- ``unique_sentences``: precision and recall of the run's ``unique_sentences`` table against
+  a hand-labelled gold file (``unique_gold``; the seeds' is ``tests/data/seeds_unique_gold.jsonl``).
+  With a gold file the inputs need no ``story`` column: unlabelled inputs (the seeds) get
+  this part of the report only;
+- ``msrp``: the sentence matcher as a paraphrase classifier on a sentence-pair file
+  (``msrp``, e.g. ``../shared/eval/msrp_train.jsonl``) at ``sentences.match_threshold``,
+  the threshold the unique-sentence decision uses.
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import json
 import os
@@ -37,6 +48,7 @@ from pipeline.config import Config
 from pipeline.features import term_buckets, term_vector, weigh_terms
 from pipeline.read import parse_file, resolve_inputs
 from pipeline.records import Article
+from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import days_apart
 
 DEFAULT_ALL_PAIRS_LIMIT = 3000
@@ -116,6 +128,10 @@ def _table(output: str, name: str, columns: str) -> list[tuple]:
     return duckdb.execute(f"select {columns} from read_parquet('{pattern}')").fetchall()
 
 
+def _has_rows(output: str, name: str) -> bool:
+    return bool(glob.glob(os.path.join(output, name, "**", "*.parquet"), recursive=True))
+
+
 def _round(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 4)
@@ -135,18 +151,28 @@ def evaluate(
     all_pairs_limit: int = DEFAULT_ALL_PAIRS_LIMIT,
     log: Callable[[str], None] = lambda message: None,
     output: str | None = None,
+    unique_gold: str | None = None,
+    msrp: str | None = None,
 ) -> dict[str, Any]:
     """Runs the pipeline and the reference methods on a labelled corpus; returns the report.
 
     The pipeline's tables go to a temporary folder, or to ``output`` to keep them.
+    ``unique_gold`` and ``msrp`` add the sentence measures (see the module docstring).
     """
     from pipeline.run import run_job  # imports the whole Beam graph
 
     files = resolve_inputs(inputs)
     truth_all = load_labels(files)
-    if not truth_all:
-        raise EvaluationError("no labelled records: the inputs need a 'story' column (JSON Lines or Parquet)")
+    if not truth_all and not unique_gold:
+        raise EvaluationError(
+            "no labelled records: the inputs need a 'story' column (JSON Lines or Parquet), "
+            "or pass a unique-sentence gold file to score the sentence stage only"
+        )
+    gold = load_unique_gold(unique_gold) if unique_gold else None  # a bad gold fails before the run
     report: dict[str, Any] = {"inputs": files, "config": config.to_dict()}
+    if msrp:
+        log(f"scoring the sentence matcher on {msrp} ...")
+        report["msrp"] = _round(msrp_scores(msrp, config.sentences.match_threshold))
 
     with tempfile.TemporaryDirectory(prefix="storymatch-eval-") as scratch:
         folder = output or scratch
@@ -154,6 +180,20 @@ def evaluate(
         job = run_job(files, folder, config, beam_args)
         predicted_all = dict(_table(folder, "articles", "article_id, cluster_id"))
         pair_rows = _table(folder, "pairs", "article_a, article_b, verified, found_by")
+        if gold is not None:
+            reported = (
+                _table(folder, "unique_sentences", "article_id, sentence")
+                if _has_rows(folder, "unique_sentences")
+                else []
+            )
+            report["unique_sentences"] = {
+                "gold": unique_gold,
+                "threshold": config.sentences.match_threshold,
+                **_round(unique_sentence_scores(gold, reported)),
+            }
+    if not truth_all:
+        report["pipeline"] = {"seconds": round(job.seconds, 2)}
+        return report
     ids = sorted(set(predicted_all) & set(truth_all))
     truth = {i: truth_all[i] for i in ids}
     predicted = {i: predicted_all[i] for i in ids}
@@ -225,7 +265,11 @@ def _row(name: str, result: Any) -> str:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """A plain-text table of the report, pipeline first, references beside it."""
+    """A plain-text table of the report, pipeline first, references beside it, then the
+    sentence measures."""
+    sentences = _sentence_lines(report)
+    if "ari" not in report["pipeline"]:  # unlabelled inputs: the sentence stage only
+        return "\n".join([*sentences, f"pipeline wall time: {report['pipeline']['seconds']}s"])
     header = f"{'method':<22} {'ARI':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-P':>6} {'B3-R':>6} {'clusters':>13}"
     lines = [header, "-" * len(header)]
     pipeline = report["pipeline"]
@@ -260,4 +304,27 @@ def format_report(report: dict[str, Any]) -> str:
         f"({verifier['same_story']}/{verifier['pairs']} verified pairs)"
     )
     lines.append(f"pipeline wall time: {pipeline['seconds']}s")
+    if sentences:
+        lines.extend(["", *sentences])
     return "\n".join(lines)
+
+
+def _sentence_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    unique = report.get("unique_sentences")
+    if unique:
+        lines.append(
+            f"unique sentences vs {unique['gold']} (threshold {unique['threshold']}): "
+            f"precision {unique['precision']:.3f} recall {unique['recall']:.3f} f1 {unique['f1']:.3f} "
+            f"(tp {unique['tp']}, fp {unique['fp']}, fn {unique['fn']}; reported {unique['reported']}, "
+            f"of which shared {unique['reported_shared']}, headings {unique['reported_headings']}, "
+            f"boilerplate {unique['reported_boilerplate']}, unlabelled {unique['reported_unlabelled']})"
+        )
+    msrp = report.get("msrp")
+    if msrp:
+        lines.append(
+            f"sentence matcher on MSRP (threshold {msrp['threshold']}): accuracy {msrp['accuracy']:.4f} "
+            f"F1 {msrp['f1']:.4f} precision {msrp['precision']:.3f} recall {msrp['recall']:.3f} "
+            f"({msrp['pairs']} pairs)"
+        )
+    return lines

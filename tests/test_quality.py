@@ -71,3 +71,31 @@ def test_seeds_stay_one_story(dev_report):
     # Known limitation (docs/matching.md): one undated 2014 article on US troops and Ukraine
     # may join; anything beyond that is a regression.
     assert len(set(members) - set(seed_ids)) <= 1, members
+
+
+def test_eval_reports_the_sentence_stage_on_unlabelled_seeds(tmp_path):
+    # Issue 4: wherever a gold file exists the evaluation reports unique-sentence precision
+    # and recall, and the matcher's MSRP accuracy/F1 at the unique-sentence threshold.
+    from pipeline.cli import main
+    from tests.conftest import ROOT
+
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(
+        '{"a": "Trump said U.S. troops will not go.", "b": "No American troops will go.", "label": 1}\n'
+        '{"a": "Oil prices rose 3% on Monday.", "b": "The court jailed two men for fraud.", "label": 0}\n',
+        encoding="utf-8",
+    )
+    config = config_module.load()
+    report = evaluate(
+        [str(SEEDS)],
+        config,
+        unique_gold=str(ROOT / "tests" / "data" / "seeds_unique_gold.jsonl"),
+        msrp=str(pairs),
+    )
+    unique = report["unique_sentences"]
+    assert unique["threshold"] == report["msrp"]["threshold"] == config.sentences.match_threshold
+    assert unique["gold_unique"] == 40 and unique["reported_boilerplate"] == unique["reported_headings"] == 0
+    assert unique["recall"] >= 0.8 and unique["precision"] >= 0.5  # today's floors, as in test_outlets
+    assert report["msrp"]["accuracy"] == 1.0 and report["msrp"]["pairs"] == 2
+    assert "ari" not in report["pipeline"]  # no story labels: the sentence stage only
+    assert main(["eval", "--input", str(SEEDS), "--unique-gold", unique["gold"], "--min-ari", "0.5"]) == 1
