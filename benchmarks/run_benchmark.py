@@ -207,7 +207,7 @@ def worker_stages(args: argparse.Namespace) -> None:
     from pipeline import config as config_module
     from pipeline.analyse import analyse_article
     from pipeline.cluster import cluster_component, cluster_id, connected_components
-    from pipeline.features import salient_terms, term_buckets, term_vector, weigh_terms
+    from pipeline.features import detail_ids, salient_terms, term_buckets, term_vector, weigh_terms
     from pipeline.lsh import BucketStats, band_parameters
     from pipeline.metrics import evaluate_clustering
     from pipeline.outlets import describe_story
@@ -260,15 +260,19 @@ def worker_stages(args: argparse.Namespace) -> None:
     sketches = []
     for low in range(0, len(canonical), SKETCH_BATCH):
         batch = canonical[low : low + SKETCH_BATCH]
-        vectors, salient = [], []
+        vectors, salient, details = [], [], []
         for item in batch:
             terms, ids, weights = weigh_terms(item.terms, df_table, num_documents)
             vectors.append(term_vector(ids, weights))
+            details.append(detail_ids(ids, df_table, config.features.detail_max_df))
             salient.append(salient_terms(terms, weights, config.features.salient_terms))
-        for item, vector, signature in zip(batch, vectors, hasher.signatures(salient), strict=True):
+        signatures = hasher.signatures(salient)
+        for item, vector, rare, signature in zip(batch, vectors, details, signatures, strict=True):
             article = item.article
             sketches.append(
-                ArticleSketch(article.id, article.outlet, article.published_us, vector, signature)
+                ArticleSketch(
+                    article.id, article.outlet, article.published_us, vector, signature, details=rare
+                )
             )
     timed("sketch: weigh_terms + salient_terms + BatchMinHasher", started)
 

@@ -34,6 +34,8 @@ class FeatureConfig:
     kinds: tuple[str, ...] = ("word", "name", "pair")
     salient_terms: int = 30
     df_buckets: int = 1 << 22
+    # A term in at most this many articles of the run is a *detail* (see verify.min_shared_details).
+    detail_max_df: int = 5
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,14 @@ class LshConfig:
 class VerifyConfig:
     min_score: float = 0.12
     max_days_apart: float = 7.0
+    # A pair must share this many details, unless its score reaches certain_score (near-copies).
+    min_shared_details: int = 2
+    certain_score: float = 0.3
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
-    threshold: float = 0.18
+    threshold: float = 0.16
     max_scored_component: int = 200
 
 
@@ -125,12 +130,27 @@ def validate(config: Config) -> None:
         "features.df_buckets",
         "must be a power of two of at least 1024 (e.g. 4194304)",
     )
+    _check(
+        c.features.detail_max_df >= 1,
+        "features.detail_max_df",
+        "must be at least 1 article (details are the terms found in at most this many articles)",
+    )
     _check(2 <= c.lsh.num_perm <= 1024, "lsh.num_perm", "must be between 2 and 1024")
     _check(0.0 < c.lsh.threshold < 1.0, "lsh.threshold", "must be strictly between 0 and 1")
     _check(c.lsh.seed >= 0, "lsh.seed", "must be a non-negative integer")
     _check(c.lsh.bucket_cap >= 2, "lsh.bucket_cap", "must be at least 2 (a bucket of one makes no pair)")
     _check(0.0 <= c.verify.min_score <= 1.0, "verify.min_score", "must be between 0 and 1")
     _check(c.verify.max_days_apart > 0, "verify.max_days_apart", "must be a positive number of days")
+    _check(
+        c.verify.min_shared_details >= 0,
+        "verify.min_shared_details",
+        "must be 0 (no detail check) or more shared details",
+    )
+    _check(
+        c.verify.min_score <= c.verify.certain_score <= 1.0,
+        "verify.certain_score",
+        f"must be between verify.min_score ({c.verify.min_score}) and 1 (1 checks details on every pair)",
+    )
     _check(0.0 < c.cluster.threshold <= 1.0, "cluster.threshold", "must be in (0, 1]")
     _check(c.cluster.max_scored_component >= 0, "cluster.max_scored_component", "must be 0 or more")
     _check(

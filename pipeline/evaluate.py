@@ -45,11 +45,11 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import baselines, metrics
 from pipeline.analyse import analyse_article
 from pipeline.config import Config
-from pipeline.features import term_buckets, term_vector, weigh_terms
+from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
 from pipeline.read import parse_file, resolve_inputs
-from pipeline.records import Article
+from pipeline.records import Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
-from pipeline.verify import days_apart
+from pipeline.verify import score_pair
 
 DEFAULT_ALL_PAIRS_LIMIT = 3000
 
@@ -112,14 +112,23 @@ def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, st
         if item.content_hash not in seen_hashes:
             seen_hashes.add(item.content_hash)
             df_table[term_buckets(item.terms, num_buckets)] += 1
-    vectors = [term_vector(*weigh_terms(item.terms, df_table, len(seen_hashes))[1:]) for item in analysed]
+    no_signature = np.zeros(0, dtype=np.uint32)
+    sketches = []
+    for article, item in zip(articles, analysed, strict=True):
+        _, ids, weights = weigh_terms(item.terms, df_table, len(seen_hashes))
+        details = detail_ids(ids, df_table, config.features.detail_max_df)
+        vector = term_vector(ids, weights)
+        sketches.append(
+            ArticleSketch(
+                article.id, article.outlet, article.published_us, vector, no_signature, details=details
+            )
+        )
     accepted = set()
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            score = vectors[i].cosine(vectors[j])
-            gap = days_apart(articles[i].published_us, articles[j].published_us)
-            if score >= config.verify.min_score and (gap is None or gap <= config.verify.max_days_apart):
-                accepted.add((articles[i].id, articles[j].id))
+    for i, first in enumerate(sketches):
+        for second in sketches[i + 1 :]:
+            pair = score_pair(first, second, config.verify)
+            if pair.verified:
+                accepted.add((pair.a, pair.b))
     return accepted
 
 

@@ -12,7 +12,10 @@ names and numbers, and many of the same two-word phrases ("security guarantees",
 
 Terms are weighted by sublinear TF-IDF (document frequencies from a pipeline pass) and
 compared by cosine. The few highest-weighted terms of an article (its *salient terms*)
-are the set that MinHash LSH samples to propose candidate pairs.
+are the set that MinHash LSH samples to propose candidate pairs. Its *details* are the
+terms that occur in very few articles of the run (a story's names, numbers and phrases,
+not its topic's vocabulary): rewrites of one story share several, an article on the same
+topic shares almost none, which the verifier checks (``detail_ids``).
 
 Example:
     >>> content_words("The U.S. troops won't be sent, Trump said.")
@@ -162,6 +165,29 @@ def term_vector(ids: np.ndarray, weights: np.ndarray) -> TermVector:
     np.add.at(summed, inverse, weights)
     norm = math.sqrt(float(np.dot(summed, summed))) or 1.0
     return TermVector(unique, (summed / norm).astype(np.float32))
+
+
+def detail_ids(ids: np.ndarray, df_table: np.ndarray, max_df: int) -> np.ndarray:
+    """Sorted distinct ids of the terms found in at most ``max_df`` articles of the run.
+
+    ``ids`` are an article's term ids, ``df_table`` the hashed document frequencies (as in
+    ``weigh_terms``).
+
+    Example:
+        >>> table = np.zeros(1024, np.uint32)
+        >>> ids = np.array([3, 1025, 7], np.uint32)  # 1025 falls in bucket 1
+        >>> table[[1, 3, 7]] = [2, 40, 5]
+        >>> detail_ids(ids, table, 5).tolist()
+        [7, 1025]
+    """
+    mask = np.uint32(len(df_table) - 1)
+    rare = np.asarray(ids, dtype=np.uint32)[df_table[ids & mask] <= max_df]
+    return np.unique(rare)
+
+
+def shared_details(first: np.ndarray, second: np.ndarray) -> int:
+    """How many detail ids two articles have in common (both arrays sorted and distinct)."""
+    return len(np.intersect1d(first, second, assume_unique=True))
 
 
 def salient_terms(terms: Sequence[str], weights: np.ndarray, k: int) -> list[str]:

@@ -62,6 +62,8 @@ class ArticleSketch(NamedTuple):
     """What candidate generation and verification need of an article, kept compact.
 
     ``prior`` is set for articles of earlier runs, which only serve as anchors to match.
+    ``details``: sorted ids of the article's rare terms (``features.detail_ids``); None when
+    unknown (an anchor from a state written before details existed), which skips the check.
     """
 
     id: str
@@ -70,6 +72,7 @@ class ArticleSketch(NamedTuple):
     vector: TermVector
     signature: np.ndarray
     prior: Prior | None = None
+    details: np.ndarray | None = None
 
 
 class ScoredPair(NamedTuple):

@@ -3,9 +3,10 @@
 Document frequencies are counted in one pass over the corpus into a fixed table of
 ``features.df_buckets`` counters indexed by a stable hash of each term (the hashing trick:
 a few MB whatever the vocabulary, so it travels to every worker as a side input). Each
-article then becomes an ``ArticleSketch``: its normalised TF-IDF vector (for verification)
-and the MinHash signature of its ``features.salient_terms`` highest-weighted terms (for
-LSH). Signatures are computed for batches of articles at once.
+article then becomes an ``ArticleSketch``: for verification, its normalised TF-IDF vector
+and its details (the ids of its terms found in at most ``features.detail_max_df``
+articles); for LSH, the MinHash signature of its ``features.salient_terms``
+highest-weighted terms. Signatures are computed for batches of articles at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from pipeline.config import Config
-from pipeline.features import salient_terms, term_buckets, term_vector, weigh_terms
+from pipeline.features import detail_ids, salient_terms, term_buckets, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle, ArticleSketch
 from pipeline.signatures import BatchMinHasher
 
@@ -71,11 +72,12 @@ class _SketchBatchFn(beam.DoFn):
     def process(self, batch: list[AnalysedArticle], frequencies):
         assert self._hasher is not None
         num_documents, df_table = frequencies
-        kept, vectors, salient_sets = [], [], []
+        kept, vectors, details, salient_sets = [], [], [], []
         for analysed in batch:
             try:
                 terms, ids, weights = weigh_terms(analysed.terms, df_table, num_documents)
                 vector = term_vector(ids, weights)
+                rare = detail_ids(ids, df_table, self._config.features.detail_max_df)
             except (ValueError, TypeError, OverflowError) as error:
                 # The article stays in the output as a story of one; it just cannot be matched.
                 self._failed.inc()
@@ -83,12 +85,15 @@ class _SketchBatchFn(beam.DoFn):
                 continue
             kept.append(analysed)
             vectors.append(vector)
+            details.append(rare)
             salient_sets.append(salient_terms(terms, weights, self._config.features.salient_terms))
         signatures = self._hasher.signatures(salient_sets)
-        for analysed, vector, signature in zip(kept, vectors, signatures, strict=True):
+        for analysed, vector, rare, signature in zip(kept, vectors, details, signatures, strict=True):
             self._sketched.inc()
             article = analysed.article
-            yield ArticleSketch(article.id, article.outlet, article.published_us, vector, signature)
+            yield ArticleSketch(
+                article.id, article.outlet, article.published_us, vector, signature, details=rare
+            )
 
 
 class CountDocumentFrequencies(beam.PTransform):

@@ -3,7 +3,7 @@
 Each published run leaves, under the state folder, one Parquet partition
 ``run_date=<date>/`` with a row per canonical article of that run: its story id, the date
 the story was first published, and what matching needs (MinHash signature, TF-IDF vector,
-publication time). A later run reads the partitions of the ``lookback_days`` before its
+publication time, details). A later run reads the partitions of the ``lookback_days`` before its
 run date and feeds those articles into LSH and verification as locked anchors (see
 ``stories``): a rewrite published today joins yesterday's story and keeps its id.
 
@@ -79,6 +79,7 @@ def state_row(sketch: ArticleSketch, assignment: StoryAssignment, run_date: dt.d
         "signature": np.asarray(sketch.signature, dtype=np.uint32),
         "term_ids": sketch.vector.ids,
         "term_weights": sketch.vector.weights,
+        "detail_ids": sketch.details,
     }
 
 
@@ -92,6 +93,10 @@ def read_prior_sketches(path: str):
     signatures = table.column("signature").to_pylist()
     term_ids = table.column("term_ids").to_pylist()
     term_weights = table.column("term_weights").to_pylist()
+    # A state written before details existed has no such column: its anchors skip that check.
+    details = (
+        table.column("detail_ids").to_pylist() if "detail_ids" in table.column_names else [None] * len(table)
+    )
     for i, article_id in enumerate(columns["article_id"]):
         yield ArticleSketch(
             id=article_id,
@@ -100,6 +105,7 @@ def read_prior_sketches(path: str):
             vector=TermVector(np.asarray(term_ids[i], np.uint32), np.asarray(term_weights[i], np.float32)),
             signature=np.asarray(signatures[i], np.uint32),
             prior=Prior(columns["cluster_id"][i], first_seen[i].isoformat()),
+            details=None if details[i] is None else np.asarray(details[i], np.uint32),
         )
 
 

@@ -4,13 +4,18 @@ The score is the cosine of the two articles' TF-IDF vectors (words, names and wo
 see ``features``). A pair is verified when the score reaches ``verify.min_score`` and, when
 both publication times are known, they are at most ``verify.max_days_apart`` days apart:
 rewrites of one story appear within days, while same-topic stories months apart share
-much vocabulary. Every scored candidate is kept with its decision and reason, so each
+much vocabulary. Below ``verify.certain_score`` the two articles must also share at least
+``verify.min_shared_details`` details (terms found in at most ``features.detail_max_df``
+articles of the run): a rewrite keeps some of its story's names, numbers and phrases, an
+article on the same topic and the same people but another event shares its vocabulary
+and almost none of those. Every scored candidate is kept with its decision and reason, so each
 grouping can be traced to pair scores and the verifier's precision can be measured.
 """
 
 from __future__ import annotations
 
 from pipeline.config import VerifyConfig
+from pipeline.features import shared_details
 from pipeline.records import ArticleSketch, ScoredPair
 
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
@@ -18,6 +23,7 @@ MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 VERIFIED = "verified"
 LOW_SCORE = "low_score"
 TOO_FAR_APART = "too_far_apart"
+FEW_DETAILS = "few_shared_details"
 EXACT_DUPLICATE = "exact_duplicate"
 
 
@@ -25,6 +31,12 @@ def days_apart(first_us: int | None, second_us: int | None) -> float | None:
     if first_us is None or second_us is None:
         return None
     return abs(first_us - second_us) / MICROSECONDS_PER_DAY
+
+
+def _too_few_details(first: ArticleSketch, second: ArticleSketch, score: float, config: VerifyConfig) -> bool:
+    if score >= config.certain_score or first.details is None or second.details is None:
+        return False
+    return shared_details(first.details, second.details) < config.min_shared_details
 
 
 def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig) -> ScoredPair:
@@ -37,6 +49,8 @@ def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig
         reason = LOW_SCORE
     elif gap is not None and gap > config.max_days_apart:
         reason = TOO_FAR_APART
+    elif _too_few_details(first, second, score, config):
+        reason = FEW_DETAILS
     else:
         reason = VERIFIED
     return ScoredPair(first.id, second.id, score, gap, reason == VERIFIED, reason, first.prior, second.prior)

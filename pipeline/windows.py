@@ -30,7 +30,7 @@ from apache_beam.metrics import Metrics
 from pipeline.config import VerifyConfig
 from pipeline.lsh import BucketStats, candidate_pairs
 from pipeline.records import ArticleSketch
-from pipeline.verify import MICROSECONDS_PER_DAY, score_pair
+from pipeline.verify import FEW_DETAILS, LOW_SCORE, MICROSECONDS_PER_DAY, TOO_FAR_APART, VERIFIED, score_pair
 
 UNDATED = "undated"
 
@@ -91,7 +91,7 @@ class _MatchWindowFn(beam.DoFn):
         self._bucket_size = Metrics.distribution("lsh", "bucket_size")
         self._verdicts = {
             reason: Metrics.counter("verify", f"pairs_{reason}")
-            for reason in ("verified", "low_score", "too_far_apart")
+            for reason in (VERIFIED, LOW_SCORE, TOO_FAR_APART, FEW_DETAILS)
         }
 
     def process(self, keyed, undated: Iterable[ArticleSketch]):

@@ -130,7 +130,12 @@ PAIRS = pa.schema(
             "True when the pair passed verification and links the two articles.",
             False,
         ),
-        _field("reason", pa.string(), "verified, low_score, too_far_apart or exact_duplicate.", False),
+        _field(
+            "reason",
+            pa.string(),
+            "verified, low_score, too_far_apart, few_shared_details or exact_duplicate.",
+            False,
+        ),
         _field(
             "found_by",
             pa.string(),
@@ -162,6 +167,7 @@ STATE = pa.schema(
         ),
         _field("term_ids", pa.list_(pa.uint32()), "Sorted term ids of its TF-IDF vector.", False),
         _field("term_weights", pa.list_(pa.float32()), "The L2-normalised weights of those terms.", False),
+        _field("detail_ids", pa.list_(pa.uint32()), "Sorted ids of its rare terms (its details)."),
     ]
 )
 

@@ -34,3 +34,18 @@ def test_score_pair_decisions():
     assert score_pair(A, D, config).reason == "low_score"
     near_but_late = score_pair(A, _sketch("e", [1, 1, 0.0001], 10 * DAY), config)
     assert near_but_late.reason == "too_far_apart" and not near_but_late.verified
+
+
+def test_a_pair_below_the_certain_score_needs_shared_details():
+    config = VerifyConfig(min_score=0.1, max_days_apart=7, min_shared_details=2, certain_score=0.9)
+    details = np.array([10, 11, 12], np.uint32)
+    near = _sketch("x", [1, 1, 1])._replace(details=details)
+    # Cosine 0.67 (< certain 0.9): two shared details verify it, one does not.
+    two = _sketch("y", [1, 1, 0.0001, 1])._replace(details=np.array([11, 12, 99], np.uint32))
+    one = _sketch("z", [1, 1, 0.0001, 1])._replace(details=np.array([12, 99], np.uint32))
+    assert score_pair(near, two, config).verified
+    assert score_pair(near, one, config).reason == "few_shared_details"
+    # A near-copy needs no shared details; nor does an anchor whose details are unknown.
+    assert score_pair(near, _sketch("w", [1, 1, 1])._replace(details=np.zeros(0, np.uint32)), config).verified
+    assert score_pair(near, one._replace(details=None), config).verified
+    assert score_pair(near, one, VerifyConfig(0.1, 7, min_shared_details=0, certain_score=0.9)).verified
