@@ -299,7 +299,7 @@ def worker_stages(args: argparse.Namespace) -> None:
         windows=len(windows),
         largest_window=max((len(own) + len(nb) for own, nb in windows.values()), default=0),
         shared_buckets=stats.shared,
-        largest_bucket=max(stats.sizes, default=0),
+        largest_bucket=stats.largest,
         oversized_buckets=stats.oversized,
     )
 

@@ -25,7 +25,7 @@ numpy arrays: no per-key Python objects, and no shuffle of ``bands`` keys per ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from datasketch.lsh import _optimal_param
@@ -48,7 +48,7 @@ class BucketStats:
     shared: int = 0
     oversized: int = 0
     oversized_members: int = 0
-    sizes: list[int] = field(default_factory=list)
+    largest: int = 0
 
 
 def _band_labels(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
@@ -80,7 +80,7 @@ def candidate_pairs(
         sizes = np.diff(np.r_[starts, count])
         shared = sizes >= 2
         stats.shared += int(shared.sum())
-        stats.sizes.extend(sizes[shared].tolist())
+        stats.largest = max(stats.largest, int(sizes.max()))
         # Buckets of two, by far the most common, in one vectorised step.
         twos = starts[sizes == 2]
         first, second = order[twos], order[twos + 1]

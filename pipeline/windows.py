@@ -115,8 +115,8 @@ class _MatchWindowFn(beam.DoFn):
         self._shared.inc(stats.shared)
         self._oversized.inc(stats.oversized)
         self._oversized_members.inc(stats.oversized_members)
-        if stats.sizes:
-            self._bucket_size.update(max(stats.sizes))
+        if stats.shared:
+            self._bucket_size.update(stats.largest)
 
 
 class MatchInWindows(beam.PTransform):
