@@ -30,7 +30,15 @@ from apache_beam.metrics import Metrics
 from pipeline.config import VerifyConfig
 from pipeline.lsh import BucketStats, candidate_pairs
 from pipeline.records import ArticleSketch
-from pipeline.verify import FEW_DETAILS, LOW_SCORE, MICROSECONDS_PER_DAY, TOO_FAR_APART, VERIFIED, score_pair
+from pipeline.verify import (
+    FEW_DETAILS,
+    LOW_SCORE,
+    MICROSECONDS_PER_DAY,
+    TOO_FAR_APART,
+    VERIFIED,
+    days_apart,
+    score_pair,
+)
 
 UNDATED = "undated"
 
@@ -62,18 +70,14 @@ def window_pairs(
     if len(members) < 2:
         return
     signatures = np.stack([sketch.signature for sketch in members])
-    limit_us = max_days_apart * MICROSECONDS_PER_DAY
     for i, j in candidate_pairs(signatures, bands, rows, cap, stats).tolist():
         first, second = members[i], members[j]
         if i >= len(own) and j >= len(own):
             continue
         if first.prior is not None and second.prior is not None:
             continue
-        if (
-            first.published_us is not None
-            and second.published_us is not None
-            and abs(first.published_us - second.published_us) > limit_us
-        ):
+        gap = days_apart(first.published_us, second.published_us)
+        if gap is not None and gap > max_days_apart:
             continue
         yield first, second
 
