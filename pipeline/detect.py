@@ -102,7 +102,8 @@ def _state_rows(keyed, run_date: dt.date):
 
 
 class DetectStories(beam.PTransform):
-    """PCollection[Article] -> dict of table name -> PCollection of row dicts.
+    """PCollection[Article] -> dict of table name -> PCollection of row dicts (for
+    ``sentence_alignments``, Arrow record batches, one per story: it has millions of rows).
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
     pairs, rejects (articles that failed analysis; reading rejects are the reader's) and

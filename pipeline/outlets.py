@@ -34,6 +34,7 @@ from collections import defaultdict
 from typing import Any
 
 import apache_beam as beam
+import pyarrow as pa
 from apache_beam.metrics import Metrics
 
 from pipeline.align import SentenceFeatures, best_matches, sentence_features
@@ -41,6 +42,7 @@ from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading
+from schemas.tables import TABLES
 
 # A story with more articles than this compares each article with its closest ones only.
 # Each article is aligned with at most this many other-outlet articles, the closest first:
@@ -300,6 +302,10 @@ class _DescribeFn(beam.DoFn):
             rows = {"articles": [article_row(story_id, member) for member in members]}
         self._stories.inc()
         self._unique.inc(len(rows.get("unique_sentences", [])))
+        alignments = rows.pop("sentence_alignments", [])
+        if alignments:  # millions of rows in all: one element per story, not per row
+            batch = pa.RecordBatch.from_pylist(alignments, schema=TABLES["sentence_alignments"])
+            yield beam.pvalue.TaggedOutput("sentence_alignments", batch)
         for table, table_rows in rows.items():
             for row in table_rows:
                 yield beam.pvalue.TaggedOutput(table, row)
@@ -318,7 +324,9 @@ def _join_story(keyed):
 class DescribeStories(beam.PTransform):
     """(AnalysedArticle, (article id, cluster id), document frequencies) -> story table rows.
 
-    Returns a dict of PCollections of row dicts, one per table in ``STORY_TABLES``.
+    Returns a dict of PCollections, one per table in ``STORY_TABLES``: row dicts, except
+    ``sentence_alignments``, which holds one Arrow record batch per story (its rows, in the
+    table's schema), because a story of n articles has about 30 n^2 of them.
     """
 
     def __init__(self, config: SentenceConfig) -> None:

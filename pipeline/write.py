@@ -43,11 +43,26 @@ def sorted_table(batches: list[pa.RecordBatch], table: str, schema: pa.Schema) -
         return arrow_table.sort_by([(key, "ascending") for key in keys], null_placement="at_end")
 
 
+def split_by_shard(batch: pa.RecordBatch, table: str, num_shards: int) -> list[tuple[int, pa.RecordBatch]]:
+    """(shard, rows of that shard) for a record batch, with ``shard_of``'s rule per row."""
+    if num_shards == 1:
+        return [(0, batch)]
+    first_key = SORT_KEYS[table][0]
+    shards = [shard_of({first_key: key}, table, num_shards) for key in batch.column(first_key).to_pylist()]
+    return [
+        (shard, batch.filter(pa.array([s == shard for s in shards])))
+        for shard in sorted(set(shards))
+    ]
+
+
 class _BatchByShardFn(beam.DoFn):
-    """Row dicts -> (shard, Arrow record batch): rows travel to the writer as columns.
+    """Row dicts or Arrow record batches -> (shard, record batch): rows travel to the
+    writer as columns.
 
     A dict per row costs about a kilobyte in memory and in the shuffle; the same row in a
     record batch costs tens of bytes, and the writer no longer rebuilds millions of dicts.
+    A stage that makes many rows at once (a story's sentence alignments) emits them as one
+    record batch, which passes through as it is.
     """
 
     def __init__(self, table: str, num_shards: int) -> None:
@@ -59,6 +74,12 @@ class _BatchByShardFn(beam.DoFn):
         self._chunks: dict[int, list[dict[str, Any]]] = {}
 
     def process(self, row):
+        if isinstance(row, pa.RecordBatch):
+            if not row.schema.equals(self._schema):
+                raise ValueError(f"a record batch for table {self._table} has schema {row.schema}")
+            if row.num_rows:
+                yield from split_by_shard(row, self._table, self._num_shards)
+            return
         shard = shard_of(row, self._table, self._num_shards)
         chunk = self._chunks.setdefault(shard, [])
         chunk.append(row)
@@ -99,7 +120,8 @@ class _WriteShardFn(beam.DoFn):
 
 
 class WriteTable(beam.PTransform):
-    """Row dicts of one table -> sorted Parquet shards; outputs (table, rows written) per shard."""
+    """Rows of one table (dicts, or Arrow record batches of the table's schema) -> sorted
+    Parquet shards; outputs (table, rows written) per shard."""
 
     def __init__(self, table: str, directory: str, config: OutputConfig) -> None:
         super().__init__()

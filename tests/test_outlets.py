@@ -22,6 +22,7 @@ from pipeline.outlets import (
 from pipeline.read import parse_file
 from pipeline.records import Article
 from pipeline.sentence_eval import load_unique_gold, unique_sentence_scores
+from schemas.tables import TABLES
 
 from .conftest import ROOT, SEEDS
 
@@ -202,8 +203,13 @@ def test_describe_stories_transform(pipeline):
         frequencies = p | "Frequencies" >> beam.Create([(len(members), DF_TABLE)])
         tables = (analysed_articles, assignments, frequencies) | DescribeStories(CONFIG)
         assert set(tables) == set(STORY_TABLES)
+        # A story's alignments arrive as one Arrow record batch of the table's schema.
+        alignment_rows = tables["sentence_alignments"] | "Unbatch" >> beam.FlatMap(
+            lambda batch: batch.to_pylist() if batch.schema.equals(TABLES["sentence_alignments"]) else [{"schema": str(batch.schema)}]
+        )
+        rows = {**tables, "sentence_alignments": alignment_rows}
         for table in ("unique_sentences", "sentence_alignments", "representatives"):
-            keyed = tables[table] | f"Key {table}" >> beam.Map(lambda row: tuple(sorted(row.items())))
+            keyed = rows[table] | f"Key {table}" >> beam.Map(lambda row: tuple(sorted(row.items())))
             assert_that(
                 keyed,
                 equal_to([tuple(sorted(row.items())) for row in expected[table]]),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.analyse import REJECTS, AnalyseArticles, analyse_article
@@ -15,7 +17,9 @@ from pipeline.features import FEATURE_KINDS, TermVector
 from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
-from pipeline.write import WriteTable
+from pipeline.write import SCHEMAS, WriteTable, shard_of
+
+from .conftest import beam_test_pipeline
 
 WIRE = "Officials said on Monday that the bridge over the river will reopen next week after repairs."
 
@@ -142,6 +146,34 @@ def test_write_table_writes_every_shard_sorted(pipeline, tmp_path):
         for f in files
         if pq.ParquetFile(f).metadata.num_rows
     )
+
+
+def test_write_table_takes_record_batches_and_dicts_alike(pipeline, tmp_path):
+    schema = SCHEMAS["rejects"]
+    rows = [
+        {"source_file": f"f{i % 7}", "source_record": i, "reason": "r", "detail": None, "raw": ""}
+        for i in range(40)
+    ]
+    batch = pa.RecordBatch.from_pylist(rows[:30], schema=schema)  # as a story's alignments come
+    config = OutputConfig(num_shards=3)
+    with pipeline as p:
+        written = p | beam.Create([batch, *rows[30:]]) | WriteTable("rejects", str(tmp_path), config)
+        assert_that(written | beam.CombinePerKey(sum), equal_to([("rejects", 40)]))
+    read_back = []
+    for shard in range(3):
+        table = pq.read_table(tmp_path / "rejects" / f"part-0000{shard}-of-00003.parquet").to_pylist()
+        assert all(shard_of(row, "rejects", 3) == shard for row in table)
+        keys = [(row["source_file"], row["source_record"]) for row in table]
+        assert keys == sorted(keys)
+        read_back.extend(table)
+    assert sorted(read_back, key=lambda row: row["source_record"]) == rows
+
+
+def test_write_table_refuses_a_record_batch_of_another_schema(tmp_path):
+    batch = pa.RecordBatch.from_pylist([{"x": 1}])
+    with pytest.raises(Exception, match="record batch for table rejects"):
+        with beam_test_pipeline() as p:
+            _ = p | beam.Create([batch]) | WriteTable("rejects", str(tmp_path), OutputConfig())
 
 
 def test_a_story_that_cannot_be_described_still_writes_its_articles(pipeline):
