@@ -33,25 +33,14 @@ from pipeline.config import Config
 from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
 from pipeline.lsh import band_parameters
 from pipeline.outlets import DescribeStories
-from pipeline.records import Reject, ScoredPair
+from pipeline.records import Reject
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.state import state_row
 from pipeline.stories import ClusterStories
-from pipeline.windows import MatchInWindows
+from pipeline.verify import pair_row
+from pipeline.windows import PAIR_ROWS, MatchInWindows
 
 _LOG = logging.getLogger(__name__)
-
-
-def pair_row(pair: ScoredPair, found_by: str) -> dict:
-    return {
-        "article_a": pair.a,
-        "article_b": pair.b,
-        "score": pair.score,
-        "days_apart": None if pair.days_apart is None else round(pair.days_apart, 6),
-        "verified": pair.verified,
-        "reason": pair.reason,
-        "found_by": found_by,
-    }
 
 
 def reject_row(reject: Reject) -> dict:
@@ -159,7 +148,7 @@ class DetectStories(beam.PTransform):
         scored = matchable | "MatchInWindows" >> MatchInWindows(
             self.bands, self.rows, config.lsh.bucket_cap, config.verify
         )
-        verified = scored | "KeepVerified" >> beam.Filter(lambda pair: pair.verified)
+        verified = scored.verified
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
         clustered = (canonical_ids, verified, duplicates, matchable, resent) | "Cluster" >> ClusterStories(
             config.cluster, config.verify
@@ -180,7 +169,7 @@ class DetectStories(beam.PTransform):
             | "AddFirstSeen" >> beam.FlatMap(_with_first_seen, run_date.isoformat())
         )
         tables["pairs"] = (
-            scored | "FoundByLsh" >> beam.Map(pair_row, "lsh"),
+            scored[PAIR_ROWS],
             duplicates | "FoundByDedupe" >> beam.Map(pair_row, "exact_duplicate"),
             clustered["component_pairs"] | "FoundInComponent" >> beam.Map(pair_row, "component"),
         ) | "AllPairs" >> beam.Flatten()

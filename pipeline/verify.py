@@ -54,3 +54,16 @@ def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig
     else:
         reason = VERIFIED
     return ScoredPair(first.id, second.id, score, gap, reason == VERIFIED, reason, first.prior, second.prior)
+
+
+def pair_row(pair: ScoredPair, found_by: str) -> dict:
+    """The ``pairs`` table row of a scored pair; ``found_by`` says what proposed it."""
+    return {
+        "article_a": pair.a,
+        "article_b": pair.b,
+        "score": pair.score,
+        "days_apart": None if pair.days_apart is None else round(pair.days_apart, 6),
+        "verified": pair.verified,
+        "reason": pair.reason,
+        "found_by": found_by,
+    }

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 from apache_beam.metrics import Metrics
 
 from pipeline.config import VerifyConfig
@@ -37,10 +38,13 @@ from pipeline.verify import (
     TOO_FAR_APART,
     VERIFIED,
     days_apart,
+    pair_row,
     score_pair,
 )
+from schemas.tables import TABLES
 
 UNDATED = "undated"
+PAIR_ROWS = "pair_rows"
 
 
 def window_keys(published_us: int | None, max_days_apart: float) -> list[tuple[str, bool]]:
@@ -109,13 +113,19 @@ class _MatchWindowFn(beam.DoFn):
         self._windows.inc()
         self._window_size.update(len(own) + len(neighbours))
         stats = BucketStats()
+        rows = []
         for first, second in window_pairs(
             own, neighbours, self._bands, self._rows, self._cap, self._config.max_days_apart, stats
         ):
             self._candidates.inc()
             pair = score_pair(first, second, self._config)
             self._verdicts[pair.reason].inc()
-            yield pair
+            rows.append(pair_row(pair, "lsh"))
+            if pair.verified:
+                yield pair
+        if rows:  # ~50 candidates per article, most rejected: one element per window, not per pair
+            batch = pa.RecordBatch.from_pylist(rows, schema=TABLES["pairs"])
+            yield beam.pvalue.TaggedOutput(PAIR_ROWS, batch)
         self._shared.inc(stats.shared)
         self._oversized.inc(stats.oversized)
         self._oversized_members.inc(stats.oversized_members)
@@ -124,7 +134,9 @@ class _MatchWindowFn(beam.DoFn):
 
 
 class MatchInWindows(beam.PTransform):
-    """ArticleSketch -> ScoredPair for every LSH candidate (verified or not)."""
+    """ArticleSketch -> the verified ScoredPairs (output ``verified``) and the ``pairs``
+    table rows of every LSH candidate, verified or not, as one Arrow record batch per window
+    (output ``PAIR_ROWS``)."""
 
     def __init__(self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig) -> None:
         super().__init__()
@@ -148,5 +160,5 @@ class MatchInWindows(beam.PTransform):
             | "MatchWindow"
             >> beam.ParDo(
                 _MatchWindowFn(self._bands, self._rows, self._cap, self._config), beam.pvalue.AsList(undated)
-            )
+            ).with_outputs(PAIR_ROWS, main="verified")
         )

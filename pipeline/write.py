@@ -49,10 +49,7 @@ def split_by_shard(batch: pa.RecordBatch, table: str, num_shards: int) -> list[t
         return [(0, batch)]
     first_key = SORT_KEYS[table][0]
     shards = [shard_of({first_key: key}, table, num_shards) for key in batch.column(first_key).to_pylist()]
-    return [
-        (shard, batch.filter(pa.array([s == shard for s in shards])))
-        for shard in sorted(set(shards))
-    ]
+    return [(shard, batch.filter(pa.array([s == shard for s in shards]))) for shard in sorted(set(shards))]
 
 
 class _BatchByShardFn(beam.DoFn):

@@ -204,8 +204,11 @@ def test_describe_stories_transform(pipeline):
         tables = (analysed_articles, assignments, frequencies) | DescribeStories(CONFIG)
         assert set(tables) == set(STORY_TABLES)
         # A story's alignments arrive as one Arrow record batch of the table's schema.
+        schema = TABLES["sentence_alignments"]
         alignment_rows = tables["sentence_alignments"] | "Unbatch" >> beam.FlatMap(
-            lambda batch: batch.to_pylist() if batch.schema.equals(TABLES["sentence_alignments"]) else [{"schema": str(batch.schema)}]
+            lambda batch: (
+                batch.to_pylist() if batch.schema.equals(schema) else [{"schema": str(batch.schema)}]
+            )
         )
         rows = {**tables, "sentence_alignments": alignment_rows}
         for table in ("unique_sentences", "sentence_alignments", "representatives"):

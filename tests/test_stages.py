@@ -171,9 +171,8 @@ def test_write_table_takes_record_batches_and_dicts_alike(pipeline, tmp_path):
 
 def test_write_table_refuses_a_record_batch_of_another_schema(tmp_path):
     batch = pa.RecordBatch.from_pylist([{"x": 1}])
-    with pytest.raises(Exception, match="record batch for table rejects"):
-        with beam_test_pipeline() as p:
-            _ = p | beam.Create([batch]) | WriteTable("rejects", str(tmp_path), OutputConfig())
+    with pytest.raises(Exception, match="record batch for table rejects"), beam_test_pipeline() as p:
+        _ = p | beam.Create([batch]) | WriteTable("rejects", str(tmp_path), OutputConfig())
 
 
 def test_a_story_that_cannot_be_described_still_writes_its_articles(pipeline):

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import numpy as np
-from apache_beam import Create, Map
+from apache_beam import Create, FlatMap, Map
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.config import VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior
-from pipeline.windows import UNDATED, MatchInWindows, window_keys, window_pairs
+from pipeline.windows import PAIR_ROWS, UNDATED, MatchInWindows, window_keys, window_pairs
 
 DAY = 86_400 * 1_000_000
 SAME = [1, 2]  # one shared band value makes a candidate (2 bands of 1 row)
@@ -70,7 +70,8 @@ def test_every_pair_within_the_limit_is_proposed_exactly_once(pipeline):
         scored = (
             p | Create(sketches) | MatchInWindows(2, 1, 1000, VerifyConfig(min_score=0.5, max_days_apart=7))
         )
-        ids = scored | Map(lambda pair: (pair.a, pair.b))
+        rows = scored[PAIR_ROWS] | FlatMap(lambda batch: batch.to_pylist())
+        ids = rows | Map(lambda row: (row["article_a"], row["article_b"]))
         assert_that(ids, equal_to(expected))
 
 
@@ -82,19 +83,14 @@ def test_match_in_windows_scores_candidates(pipeline):
         _sketch("c", [1, 9], 3, weights=(1.0, 0.0001)),
         _sketch("d", [5, 6], 1),  # no shared band: never a candidate
         _sketch("u", [4, 2]),  # undated: matched against every window
+        _sketch("e", [8, 9], 3, weights=(0.0001, 1.0)),  # a candidate of c's, far from it
     ]
+    verified = [("a", "b"), ("a", "c"), ("b", "c"), ("a", "u"), ("b", "u")]
     with pipeline as p:
         scored = p | Create(sketches) | MatchInWindows(2, 1, 10, config)
-        reasons = scored | Map(lambda pair: (pair.a, pair.b, pair.reason))
-        assert_that(
-            reasons,
-            equal_to(
-                [
-                    ("a", "b", "verified"),
-                    ("a", "c", "verified"),
-                    ("b", "c", "verified"),
-                    ("a", "u", "verified"),
-                    ("b", "u", "verified"),
-                ]
-            ),
-        )
+        rows = scored[PAIR_ROWS] | FlatMap(lambda batch: batch.to_pylist())
+        reasons = rows | Map(lambda row: (row["article_a"], row["article_b"], row["reason"], row["found_by"]))
+        expected_rows = [(a, b, "verified", "lsh") for a, b in verified] + [("c", "e", "low_score", "lsh")]
+        assert_that(reasons, equal_to(expected_rows), label="every candidate's row")
+        kept = scored.verified | Map(lambda pair: (pair.a, pair.b))
+        assert_that(kept, equal_to(verified), label="verified pairs")
