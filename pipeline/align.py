@@ -223,6 +223,8 @@ _TOKEN = re.compile(r"\$?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['.][^\W\d_]+)*")
 
 def _fold(text: str) -> str:
     """Drops accents, so "Carón" meets "Caron"."""
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -353,11 +355,32 @@ def paraphrase_score(first: str, second: str) -> float:
     return sentence_similarity(sentence_features(first), sentence_features(second))
 
 
+class SentenceIndex(NamedTuple):
+    """Postings of one article's sentences: term -> sentence positions, and first letters ->
+    (position, lengths of that sentence's terms starting with them)."""
+
+    sentences: Sequence[SentenceFeatures]
+    exact: dict[str, list[int]]
+    prefixed: dict[str, list[tuple[int, tuple[int, ...]]]]
+
+
+def sentence_index(sentences: Sequence[SentenceFeatures]) -> SentenceIndex:
+    """Indexes an article's sentences once, for every article aligned with it."""
+    exact: dict[str, list[int]] = defaultdict(list)
+    prefixed: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for index, other in enumerate(sentences):
+        for term in other.terms:
+            exact[term].append(index)
+        for prefix, lengths in other.by_prefix.items():
+            prefixed[prefix].append((index, lengths))
+    return SentenceIndex(sentences, dict(exact), dict(prefixed))
+
+
 def best_matches(
-    sentences: Sequence[SentenceFeatures], others: Sequence[SentenceFeatures]
+    sentences: Sequence[SentenceFeatures], others: Sequence[SentenceFeatures] | SentenceIndex
 ) -> list[tuple[int, float]]:
     """For each sentence, the index of the sentence in ``others`` that covers it best, and that
-    coverage.
+    coverage. ``others`` may be given already indexed (``sentence_index``).
 
     Ties go to the earlier sentence; when nothing covers any of it (or ``others`` is empty)
     the index is -1 and the score 0.
@@ -365,13 +388,8 @@ def best_matches(
     # Coverage accumulated through postings: a sentence meets only the sentences sharing one
     # of its terms (or a term's first letters), and each shared term is added once, in the
     # sentence's own term order, so every score is the same float ``coverage`` returns.
-    exact: dict[str, list[int]] = defaultdict(list)
-    prefixed: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
-    for index, other in enumerate(others):
-        for term in other.terms:
-            exact[term].append(index)
-        for prefix, lengths in other.by_prefix.items():
-            prefixed[prefix].append((index, lengths))
+    indexed = others if isinstance(others, SentenceIndex) else sentence_index(others)
+    others, exact, prefixed = indexed
     matches = []
     for features in sentences:
         found: dict[int, float] = {}

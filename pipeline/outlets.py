@@ -37,7 +37,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipeline.align import SentenceFeatures, best_matches, sentence_features
+from pipeline.align import SentenceFeatures, SentenceIndex, best_matches, sentence_features, sentence_index
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle
@@ -127,12 +127,19 @@ def compared_articles(
 
 
 def _align(
-    members: list[AnalysedArticle], features: list[list[SentenceFeatures]], x: int, y: int
+    members: list[AnalysedArticle],
+    features: list[list[SentenceFeatures]],
+    x: int,
+    y: int,
+    indexes: dict[int, SentenceIndex],
 ) -> list[tuple[int, float]]:
-    """Best counterpart in article y of each sentence of article x (an identical copy: itself)."""
+    """Best counterpart in article y of each sentence of article x (an identical copy: itself).
+    ``indexes`` keeps each article's sentence index, built the first time it is needed."""
     if members[x].content_hash == members[y].content_hash:
         return [(i, 1.0) for i in range(len(features[x]))]
-    return best_matches(features[x], features[y])
+    if y not in indexes:
+        indexes[y] = sentence_index(features[y])
+    return best_matches(features[x], indexes[y])
 
 
 def describe_story(
@@ -157,9 +164,10 @@ def describe_story(
     matches: dict[tuple[int, int], list[tuple[int, float]]] = {}
     hashes = [member.content_hash for member in members]
     compared = compared_articles(outlets, hashes, vectors, MAX_COMPARED_ARTICLES)
+    indexes: dict[int, SentenceIndex] = {}
     for x, others in enumerate(compared):
         for y in others:
-            matches[(x, y)] = _align(members, features, x, y)
+            matches[(x, y)] = _align(members, features, x, y, indexes)
 
     coverage: dict[str, float] = defaultdict(float)
     for (x, y), found in matches.items():
@@ -222,7 +230,7 @@ def describe_story(
         else:
             # Articles of the representative's own outlet (and, in a story over the comparison
             # limit, articles that were not aligned with it) are compared with it here only.
-            found = matches.get((x, rep_index)) or _align(members, features, x, rep_index)
+            found = matches.get((x, rep_index)) or _align(members, features, x, rep_index, indexes)
         for ok, (_, score) in zip(eligible[x], found, strict=True):
             if ok:
                 shared_by_outlet[outlets[x]].append(score >= threshold)

@@ -12,6 +12,7 @@ from pipeline.align import (
     coverage,
     paraphrase_score,
     sentence_features,
+    sentence_index,
     sentence_similarity,
 )
 from pipeline.sentence_eval import msrp_scores, msrp_sweep
@@ -182,3 +183,4 @@ def test_best_matches_equals_coverage_of_every_pair():
             best = max(range(len(scores)), key=lambda i: (scores[i], -i), default=-1)
             expected.append((best, scores[best]) if best >= 0 and scores[best] > 0 else (-1, 0.0))
         assert best_matches(mine, theirs) == expected
+        assert best_matches(mine, sentence_index(theirs)) == expected  # indexed once, reused
