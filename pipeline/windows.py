@@ -86,6 +86,15 @@ def window_pairs(
         yield first, second
 
 
+# ~50 candidates per article, most rejected: their rows leave in record batches of this
+# many, not one element per pair, and a large window never holds all its rows as dicts.
+_PAIR_BATCH_ROWS = 10_000
+
+
+def _pair_batch(rows: list[dict]) -> beam.pvalue.TaggedOutput:
+    return beam.pvalue.TaggedOutput(PAIR_ROWS, pa.RecordBatch.from_pylist(rows, schema=TABLES["pairs"]))
+
+
 class _MatchWindowFn(beam.DoFn):
     def __init__(self, bands: int, rows: int, cap: int, config: VerifyConfig) -> None:
         self._bands, self._rows, self._cap = bands, rows, cap
@@ -123,9 +132,11 @@ class _MatchWindowFn(beam.DoFn):
             rows.append(pair_row(pair, "lsh"))
             if pair.verified:
                 yield pair
-        if rows:  # ~50 candidates per article, most rejected: one element per window, not per pair
-            batch = pa.RecordBatch.from_pylist(rows, schema=TABLES["pairs"])
-            yield beam.pvalue.TaggedOutput(PAIR_ROWS, batch)
+            if len(rows) == _PAIR_BATCH_ROWS:
+                yield _pair_batch(rows)
+                rows = []
+        if rows:
+            yield _pair_batch(rows)
         self._shared.inc(stats.shared)
         self._oversized.inc(stats.oversized)
         self._oversized_members.inc(stats.oversized_members)

@@ -4,6 +4,7 @@ import numpy as np
 from apache_beam import Create, FlatMap, Map
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline import windows
 from pipeline.config import VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior
@@ -94,3 +95,18 @@ def test_match_in_windows_scores_candidates(pipeline):
         assert_that(reasons, equal_to(expected_rows), label="every candidate's row")
         kept = scored.verified | Map(lambda pair: (pair.a, pair.b))
         assert_that(kept, equal_to(verified), label="verified pairs")
+
+
+def test_pair_rows_leave_in_batches_of_bounded_size(pipeline, monkeypatch):
+    monkeypatch.setattr(windows, "_PAIR_BATCH_ROWS", 2)
+    sketches = [_sketch(f"x{i}", SAME, i * 0.1) for i in range(5)]  # 10 candidates, one window
+    with pipeline as p:
+        scored = (
+            p | Create(sketches) | MatchInWindows(2, 1, 10, VerifyConfig(min_score=0.5, max_days_apart=7))
+        )
+        sizes = scored[PAIR_ROWS] | Map(lambda batch: batch.num_rows)
+        assert_that(sizes, equal_to([2, 2, 2, 2, 2]), label="batch sizes")
+        rows = scored[PAIR_ROWS] | FlatMap(lambda batch: batch.to_pylist())
+        ids = rows | Map(lambda row: (row["article_a"], row["article_b"]))
+        expected = [(f"x{i}", f"x{j}") for i in range(5) for j in range(i + 1, 5)]
+        assert_that(ids, equal_to(expected), label="every candidate once")
