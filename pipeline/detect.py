@@ -91,8 +91,9 @@ def _state_rows(keyed, run_date: dt.date):
 
 
 class DetectStories(beam.PTransform):
-    """PCollection[Article] -> dict of table name -> PCollection of row dicts (for
-    ``sentence_alignments``, Arrow record batches, one per story: it has millions of rows).
+    """PCollection[Article] -> dict of table name -> PCollection of row dicts, or of Arrow
+    record batches of the table's schema where rows come by the million: one batch per story
+    in ``sentence_alignments``, batches of the LSH candidates' rows in ``pairs``.
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
     pairs, rejects (articles that failed analysis; reading rejects are the reader's) and

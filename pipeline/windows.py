@@ -146,8 +146,8 @@ class _MatchWindowFn(beam.DoFn):
 
 class MatchInWindows(beam.PTransform):
     """ArticleSketch -> the verified ScoredPairs (output ``verified``) and the ``pairs``
-    table rows of every LSH candidate, verified or not, as one Arrow record batch per window
-    (output ``PAIR_ROWS``)."""
+    table rows of every LSH candidate, verified or not, as Arrow record batches of up to
+    ``_PAIR_BATCH_ROWS`` rows (output ``PAIR_ROWS``)."""
 
     def __init__(self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig) -> None:
         super().__init__()
