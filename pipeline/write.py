@@ -27,10 +27,14 @@ SCHEMAS = {**TABLES, **INTERNAL_TABLES}
 _CHUNK_ROWS = 50_000
 
 
+def shard_of_key(first_key: Any, num_shards: int) -> int:
+    """A stable shard for a value of a table's first sort key."""
+    return zlib.crc32(str(first_key).encode("utf-8")) % num_shards
+
+
 def shard_of(row: dict[str, Any], table: str, num_shards: int) -> int:
     """A stable shard for a row: all rows sharing the first sort-key value go together."""
-    first_key = row[SORT_KEYS[table][0]]
-    return zlib.crc32(str(first_key).encode("utf-8")) % num_shards
+    return shard_of_key(row[SORT_KEYS[table][0]], num_shards)
 
 
 def sorted_table(batches: list[pa.RecordBatch], table: str, schema: pa.Schema) -> pa.Table:
@@ -47,8 +51,8 @@ def split_by_shard(batch: pa.RecordBatch, table: str, num_shards: int) -> list[t
     """(shard, rows of that shard) for a record batch, with ``shard_of``'s rule per row."""
     if num_shards == 1:
         return [(0, batch)]
-    first_key = SORT_KEYS[table][0]
-    shards = [shard_of({first_key: key}, table, num_shards) for key in batch.column(first_key).to_pylist()]
+    keys = batch.column(SORT_KEYS[table][0]).to_pylist()
+    shards = [shard_of_key(key, num_shards) for key in keys]
     return [(shard, batch.filter(pa.array([s == shard for s in shards]))) for shard in sorted(set(shards))]
 
 
