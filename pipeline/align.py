@@ -43,7 +43,11 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import combinations
 from typing import NamedTuple
+
+import numpy as np
+from scipy import sparse
 
 from pipeline.features import STOP_WORDS, stem
 
@@ -254,40 +258,65 @@ def comparable_terms(sentence: str) -> list[tuple[str, float]]:
     return weighted
 
 
+# Words whose term depends on their neighbours or on their case: read in context.
+_CONTEXT_WORDS = frozenset({w for pair in PLACE_PAIRS for w in pair} | {"per", "cent", "us", "added", "adds"})
+_SKIP = ("", 0.0, False)
+# word (lower-cased) -> (term, weight, can be part of a name) for every other word: a story
+# repeats most of its words, so each is classified once per worker, not once per use.
+_WORD_TERMS: dict[str, tuple[str, float, bool]] = {}
+_WORD_TERMS_LIMIT = 500_000
+
+
+def _word_term(word: str) -> tuple[str, float, bool]:
+    """The term of a word that needs no context (``_SKIP`` when it is not content)."""
+    if word[0] == "$" or word[0].isdigit():
+        return word.lstrip("$").rstrip("%").replace(",", ""), NUMBER_WEIGHT, False
+    if word in PLACE_ALIASES:
+        return stem(PLACE_ALIASES[word]), 1.0, True
+    if word in ATTRIBUTION_WORDS or len(word) < 2 or word in STOP_WORDS:
+        return _SKIP
+    if word in DAY_WORDS:
+        return DAY_KEY, DAY_WEIGHT, False
+    term = stem(word)
+    return SYNONYMS.get(term, term), 1.0, True
+
+
 def _token_terms(sentence: str) -> list[tuple[str, float, int, bool]]:
     """(term, weight, token position, is a capitalised word) for each comparable token."""
     tokens = _TOKEN.findall(_fold(sentence))
     terms: list[tuple[str, float, int, bool]] = []
+    cache = _WORD_TERMS
     for position, token in enumerate(tokens):
         word = token.lower()
         if word.endswith("'s"):
             word = word[:-2]
+        if word not in _CONTEXT_WORDS:
+            known = cache.get(word)
+            if known is None:
+                known = _word_term(word)
+                if len(cache) < _WORD_TERMS_LIMIT:
+                    cache[word] = known
+            if known[1]:
+                terms.append((known[0], known[1], position, known[2] and token[0].isupper()))
+            continue
         following = tokens[position + 1].lower() if position + 1 < len(tokens) else ""
-        capitalised = token[0].isupper()
         if (word, following) in PLACE_PAIRS:
-            terms.append((PLACE_PAIRS[word, following], 1.0, position, capitalised))
-        elif position and (tokens[position - 1].lower(), word) in PLACE_PAIRS:
-            continue
-        elif word[0] == "$" or word[0].isdigit():
-            terms.append((word.lstrip("$").rstrip("%").replace(",", ""), NUMBER_WEIGHT, position, False))
-        elif word == "per" and following == "cent":
-            continue
+            terms.append((PLACE_PAIRS[word, following], 1.0, position, token[0].isupper()))
+        elif (position and (tokens[position - 1].lower(), word) in PLACE_PAIRS) or (
+            word == "per" and following == "cent"
+        ):
+            continue  # the second word of a country's name; "per" of "per cent"
         elif word == "cent" and position and tokens[position - 1].lower() == "per":
             terms.append(("percent", 1.0, position, False))
         elif word == "us" and token != "US":
             continue  # the pronoun, not the country
-        elif word in PLACE_ALIASES:
-            terms.append((stem(PLACE_ALIASES[word]), 1.0, position, capitalised))
-        elif word in ATTRIBUTION_WORDS:
-            if word in ("added", "adds") and following[:1].isdigit():
+        elif word in ("added", "adds"):
+            if following[:1].isdigit():
                 terms.append(("rise", 1.0, position, False))  # "the index added 3 points"
-        elif len(word) < 2 or word in STOP_WORDS:
-            continue
-        elif word in DAY_WORDS:
-            terms.append((DAY_KEY, DAY_WEIGHT, position, False))
         else:
-            term = stem(word)
-            terms.append((SYNONYMS.get(term, term), 1.0, position, capitalised))
+            term, weight, can_name = _word_term(word)
+            if weight:
+                terms.append((term, weight, position, can_name and token[0].isupper()))
     return terms
 
 
@@ -355,60 +384,109 @@ def paraphrase_score(first: str, second: str) -> float:
     return sentence_similarity(sentence_features(first), sentence_features(second))
 
 
-class SentenceIndex(NamedTuple):
-    """Postings of one article's sentences: term -> sentence positions, and first letters ->
-    (position, lengths of that sentence's terms starting with them)."""
+def _term_matches(vocabulary: Sequence[str]) -> sparse.csr_matrix:
+    """Which terms of a sorted vocabulary find each other (the ``coverage`` rule), as a
+    symmetric 0/1 matrix: the same term, or long terms with the same first letters whose
+    lengths differ by at most a quarter."""
+    rows = list(range(len(vocabulary)))
+    cols = list(rows)
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    for index, term in enumerate(vocabulary):
+        if len(term) >= PREFIX_LETTERS:
+            by_prefix[term[:PREFIX_LETTERS]].append(index)
+    for group in by_prefix.values():
+        for a, b in combinations(group, 2):
+            shorter, longer = sorted((len(vocabulary[a]), len(vocabulary[b])))
+            if shorter >= PREFIX_MIN_RATIO * longer:
+                rows += (a, b)
+                cols += (b, a)
+    size = len(vocabulary)
+    return sparse.csr_matrix((np.ones(len(rows), np.float64), (rows, cols)), shape=(size, size))
 
-    sentences: Sequence[SentenceFeatures]
-    exact: dict[str, list[int]]
-    prefixed: dict[str, list[tuple[int, tuple[int, ...]]]]
 
+class StorySentences:
+    """The sentences of several articles over one vocabulary, to align them all at once.
 
-def sentence_index(sentences: Sequence[SentenceFeatures]) -> SentenceIndex:
-    """Indexes an article's sentences once, for every article aligned with it."""
-    exact: dict[str, list[int]] = defaultdict(list)
-    prefixed: dict[str, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
-    for index, other in enumerate(sentences):
-        for term in other.terms:
-            exact[term].append(index)
-        for prefix, lengths in other.by_prefix.items():
-            prefixed[prefix].append((index, lengths))
-    return SentenceIndex(sentences, dict(exact), dict(prefixed))
+    ``coverage(x, y)`` for every sentence x of one article and y of others is one sparse
+    product: x's weights times "y has a term that finds this term" (``_term_matches``).
+    It gives the scores ``coverage`` gives, rounded to 9 decimals (a float sum's last bits
+    depend on its order), at a fraction of the per-pair Python cost.
+
+    Example:
+        >>> story = StorySentences([
+        ...     [sentence_features("Troops will not be sent to Ukraine.")],
+        ...     [sentence_features("Markets closed higher."), sentence_features("No troops for Ukraine.")],
+        ... ])
+        >>> best, scores = story.best_matches(0, [1])[1]
+        >>> best.tolist(), scores.round(3).tolist()
+        ([1], [0.667])
+    """
+
+    def __init__(self, articles: Sequence[Sequence[SentenceFeatures]]) -> None:
+        sizes = [len(sentences) for sentences in articles]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        vocabulary = sorted({term for sentences in articles for s in sentences for term in s.terms})
+        position = {term: i for i, term in enumerate(vocabulary)}
+        rows, cols, weights = [], [], []
+        row = 0
+        for sentences in articles:
+            for features in sentences:
+                for term, weight in features.terms.items():
+                    rows.append(row)
+                    cols.append(position[term])
+                    weights.append(weight)
+                row += 1
+        shape = (row, len(vocabulary))
+        self._weights = sparse.csr_matrix((weights, (rows, cols)), shape=shape, dtype=np.float64)
+        present = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        findable = present @ _term_matches(vocabulary)
+        findable.data[:] = 1.0
+        self._findable = findable.tocsr()
+        self._totals = np.asarray(self._weights.sum(axis=1)).ravel()
+
+    def size(self, article: int) -> int:
+        """How many sentences ``article`` has."""
+        return int(self.offsets[article + 1] - self.offsets[article])
+
+    def _rows(self, article: int) -> slice:
+        return slice(int(self.offsets[article]), int(self.offsets[article + 1]))
+
+    def best_matches(self, article: int, others: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """For each article in ``others``: the index of its sentence that covers each sentence
+        of ``article`` best, and that coverage, as two arrays (ties: the earlier sentence; -1
+        and 0 when nothing there shares a term with it)."""
+        mine = self._rows(article)
+        blocks = [self._rows(other) for other in others]
+        size = mine.stop - mine.start
+        if size == 0 or sum(b.stop - b.start for b in blocks) == 0:
+            return {other: (np.full(size, -1), np.zeros(size)) for other in others}
+        columns = np.concatenate([np.arange(b.start, b.stop) for b in blocks])
+        found = (self._weights[mine] @ self._findable[columns].T).toarray()
+        totals = self._totals[mine]
+        scores = np.divide(found, totals[:, None], out=np.zeros_like(found), where=totals[:, None] > 0)
+        # Rounded so that equal shares are equal floats whatever the order they were summed
+        # in: ties then go to the earlier sentence, and 2/5 is at a 0.4 threshold, not under.
+        scores = scores.round(9)
+        matches = {}
+        start = 0
+        for other, block in zip(others, blocks, strict=True):
+            width = block.stop - block.start
+            if width == 0:
+                matches[other] = (np.full(size, -1), np.zeros(size))
+                continue
+            part = scores[:, start : start + width]
+            best = part.argmax(axis=1)  # the first of equal scores: the earlier sentence
+            best_scores = part[np.arange(size), best]
+            matches[other] = (np.where(best_scores > 0, best, -1), best_scores)
+            start += width
+        return matches
 
 
 def best_matches(
-    sentences: Sequence[SentenceFeatures], others: Sequence[SentenceFeatures] | SentenceIndex
+    sentences: Sequence[SentenceFeatures], others: Sequence[SentenceFeatures]
 ) -> list[tuple[int, float]]:
     """For each sentence, the index of the sentence in ``others`` that covers it best, and that
-    coverage. ``others`` may be given already indexed (``sentence_index``).
-
-    Ties go to the earlier sentence; when nothing covers any of it (or ``others`` is empty)
-    the index is -1 and the score 0.
-    """
-    # Coverage accumulated through postings: a sentence meets only the sentences sharing one
-    # of its terms (or a term's first letters), and each shared term is added once, in the
-    # sentence's own term order, so every score is the same float ``coverage`` returns.
-    indexed = others if isinstance(others, SentenceIndex) else sentence_index(others)
-    others, exact, prefixed = indexed
-    matches = []
-    for features in sentences:
-        found: dict[int, float] = {}
-        for term, weight in features.terms.items():
-            for index in exact.get(term, ()):
-                found[index] = found.get(index, 0.0) + weight
-        for term, weight, prefix, length in features.long_terms:
-            for index, lengths in prefixed.get(prefix, ()):
-                if term in others[index].terms:
-                    continue
-                for n in lengths:
-                    if (n if n < length else length) >= PREFIX_MIN_RATIO * (length if n < length else n):
-                        found[index] = found.get(index, 0.0) + weight
-                        break
-        best_index, best_score = -1, 0.0
-        if features.total:
-            for index in sorted(found):
-                score = found[index] / features.total
-                if score > best_score:
-                    best_index, best_score = index, score
-        matches.append((best_index, best_score))
-    return matches
+    coverage. Ties go to the earlier sentence; when nothing covers any of it (or ``others`` is
+    empty) the index is -1 and the score 0."""
+    best, scores = StorySentences([sentences, others]).best_matches(0, [1])[1]
+    return [(int(j), float(score)) for j, score in zip(best.tolist(), scores.tolist(), strict=True)]

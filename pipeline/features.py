@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import snowballstemmer
+from scipy import sparse
 
 from pipeline.text import split_sentences
 
@@ -90,24 +91,49 @@ def content_words(text: str) -> list[str]:
 
 def term_counts(text: str, kinds: Iterable[str] = FEATURE_KINDS) -> Counter[str]:
     """Counts the article's terms of the chosen kinds (see the module docstring)."""
+    return sentence_term_counts(split_sentences(text), kinds)
+
+
+# token -> (normal word, stem), or None for a stop word: a corpus repeats its words, so each
+# is normalised and stemmed once per worker, not once per use.
+_TOKEN_TERMS: dict[str, tuple[str, str] | None] = {}
+_TOKEN_TERMS_LIMIT = 500_000
+
+
+def _token_term(token: str) -> tuple[str, str] | None:
+    word = _normal_word(token)
+    if len(word) < 2 or word in STOP_WORDS:
+        return None
+    return word, stem(word)
+
+
+def sentence_term_counts(sentences: Iterable[str], kinds: Iterable[str] = FEATURE_KINDS) -> Counter[str]:
+    """``term_counts`` of a text already split into sentences (pairs never cross a sentence)."""
     kinds = set(kinds)
-    counts: Counter[str] = Counter()
-    for sentence in split_sentences(text):
+    words, names, pairs = "word" in kinds, "name" in kinds, "pair" in kinds
+    cache = _TOKEN_TERMS
+    found: list[str] = []
+    for sentence in sentences:
         previous: str | None = None
         for position, token in enumerate(_TOKEN.findall(sentence)):
-            word = _normal_word(token)
-            if len(word) < 2 or word in STOP_WORDS:
+            if token in cache:
+                known = cache[token]
+            else:
+                known = _token_term(token)
+                if len(cache) < _TOKEN_TERMS_LIMIT:
+                    cache[token] = known
+            if known is None:
                 previous = None
                 continue
-            term = stem(word)
-            if "word" in kinds:
-                counts[term] += 1
-            if "name" in kinds and position > 0 and token[0].isupper():
-                counts["N:" + word] += 1
-            if "pair" in kinds and previous is not None:
-                counts[previous + " " + term] += 1
+            word, term = known
+            if words:
+                found.append(term)
+            if names and position > 0 and token[0].isupper():
+                found.append("N:" + word)
+            if pairs and previous is not None:
+                found.append(previous + " " + term)
             previous = term
-    return counts
+    return Counter(found)
 
 
 def term_id(term: str) -> int:
@@ -137,7 +163,29 @@ class TermVector:
 
     def cosine(self, other: TermVector) -> float:
         _, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
-        return float(np.dot(self.weights[mine], other.weights[theirs]))
+        # Summed in float64, as ``pair_cosines`` does, so both give the same rounded score.
+        return float(np.dot(self.weights[mine].astype(np.float64), other.weights[theirs].astype(np.float64)))
+
+
+def pair_cosines(
+    vectors: Sequence[TermVector], first: np.ndarray, second: np.ndarray, chunk: int = 4096
+) -> np.ndarray:
+    """``vectors[first[k]].cosine(vectors[second[k]])`` for every k, as sparse row products
+    (a window scores tens of thousands of candidates: one call, not one per pair)."""
+    if len(first) == 0:
+        return np.zeros(0, np.float64)
+    ids = np.concatenate([vector.ids for vector in vectors])
+    columns = np.unique(ids, return_inverse=True)[1]
+    indptr = np.concatenate([[0], np.cumsum([len(vector) for vector in vectors])])
+    weights = np.concatenate([vector.weights for vector in vectors]).astype(np.float64)
+    shape = (len(vectors), int(columns.max(initial=0)) + 1)
+    matrix = sparse.csr_matrix((weights, columns, indptr), shape=shape)
+    scores = np.empty(len(first), np.float64)
+    for start in range(0, len(first), chunk):  # bounds the memory of the row gathers
+        end = start + chunk
+        products = matrix[first[start:end]].multiply(matrix[second[start:end]])
+        scores[start:end] = np.asarray(products.sum(axis=1)).ravel()
+    return scores
 
 
 def weigh_terms(

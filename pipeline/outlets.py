@@ -34,10 +34,11 @@ from collections import defaultdict
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipeline.align import SentenceFeatures, SentenceIndex, best_matches, sentence_features, sentence_index
+from pipeline.align import StorySentences, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle
@@ -126,20 +127,51 @@ def compared_articles(
     return compared
 
 
-def _align(
-    members: list[AnalysedArticle],
-    features: list[list[SentenceFeatures]],
-    x: int,
-    y: int,
-    indexes: dict[int, SentenceIndex],
-) -> list[tuple[int, float]]:
-    """Best counterpart in article y of each sentence of article x (an identical copy: itself).
-    ``indexes`` keeps each article's sentence index, built the first time it is needed."""
-    if members[x].content_hash == members[y].content_hash:
-        return [(i, 1.0) for i in range(len(features[x]))]
-    if y not in indexes:
-        indexes[y] = sentence_index(features[y])
-    return best_matches(features[x], indexes[y])
+Matches = dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
+
+
+def _align(story: StorySentences, hashes: list[str], x: int, others: list[int]) -> Matches:
+    """(x, y) -> (index of the best counterpart in article y of each sentence of article x,
+    its coverage), for every y in ``others`` (an identical copy: each sentence itself)."""
+    size = story.size(x)
+    copies = [y for y in others if hashes[y] == hashes[x]]
+    found = story.best_matches(x, [y for y in others if hashes[y] != hashes[x]])
+    found.update((y, (np.arange(size), np.ones(size))) for y in copies)
+    return {(x, y): found[y] for y in others}
+
+
+def _alignment_batch(
+    story_id: str, members: list[AnalysedArticle], compared: list[list[int]], matches: Matches
+) -> pa.RecordBatch:
+    """The ``sentence_alignments`` rows of a story, built column by column: a sentence with no
+    counterpart in an article (nothing shared) has no row for it."""
+    article_ids: list[str] = []
+    matched_ids: list[str] = []
+    sentence_index, matched_index, scores = [], [], []
+    for x, others in enumerate(compared):
+        for y in others:  # ascending positions, i.e. ascending ids
+            best, score = matches[(x, y)]
+            kept = np.flatnonzero(best >= 0)
+            article_ids += [members[x].article.id] * len(kept)
+            matched_ids += [members[y].article.id] * len(kept)
+            sentence_index.append(kept)
+            matched_index.append(best[kept])
+            scores.append(score[kept])
+
+    def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([story_id] * len(article_ids), pa.string()),
+            pa.array(article_ids, pa.string()),
+            pa.array(joined(sentence_index, np.int32)),
+            pa.array(matched_ids, pa.string()),
+            pa.array(joined(matched_index, np.int32)),
+            pa.array(np.round(joined(scores, np.float64), 6)),
+        ],
+        schema=TABLES["sentence_alignments"],
+    )
 
 
 def describe_story(
@@ -147,37 +179,35 @@ def describe_story(
     members: list[AnalysedArticle],
     vectors: list[TermVector],
     config: SentenceConfig,
-) -> dict[str, list[dict[str, Any]]]:
-    """All output rows of one story (articles, clusters, representatives, unique sentences,
-    sentence alignments). ``members`` and ``vectors`` are parallel and sorted by id."""
+) -> dict[str, Any]:
+    """All output of one story: lists of row dicts for ``articles``, ``clusters``,
+    ``representatives`` and ``unique_sentences``, and one Arrow record batch of its
+    ``sentence_alignments``. ``members`` and ``vectors`` are parallel and sorted by id."""
     threshold = config.match_threshold
     count = len(members)
     outlets = [outlet_key(member) for member in members]
-    features = [[sentence_features(s) for s in member.sentences] for member in members]
-    eligible = [[reportable(s, config.min_words) for s in member.sentences] for member in members]
+    story = StorySentences([[sentence_features(s) for s in member.sentences] for member in members])
+    eligible = [np.array([reportable(s, config.min_words) for s in m.sentences], bool) for m in members]
     first_copy: dict[str, str] = {}
     for member in members:
         first_copy.setdefault(member.content_hash, member.article.id)
 
     # matches[(x, y)] = best counterpart in article y of each sentence of article x, for every
     # y of another outlet (the closest MAX_COMPARED_ARTICLES of them in a very large story).
-    matches: dict[tuple[int, int], list[tuple[int, float]]] = {}
     hashes = [member.content_hash for member in members]
     compared = compared_articles(outlets, hashes, vectors, MAX_COMPARED_ARTICLES)
-    indexes: dict[int, SentenceIndex] = {}
+    matches: Matches = {}
     for x, others in enumerate(compared):
-        for y in others:
-            matches[(x, y)] = _align(members, features, x, y, indexes)
+        matches.update(_align(story, hashes, x, others))
 
     coverage: dict[str, float] = defaultdict(float)
-    for (x, y), found in matches.items():
-        shares = [score >= threshold for (_, score), ok in zip(found, eligible[x], strict=True) if ok]
-        if shares:
-            coverage[members[y].article.id] += sum(shares) / len(shares)
+    for (x, y), (_, scores) in matches.items():
+        if eligible[x].any():
+            coverage[members[y].article.id] += float(np.mean(scores[eligible[x]] >= threshold))
     representative = choose_representative(members, coverage, config.representative)
     rep_index = next(i for i, m in enumerate(members) if m.article.id == representative)
 
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows: dict[str, Any] = defaultdict(list)
     for x, member in enumerate(members):
         article = member.article
         original = first_copy[member.content_hash]
@@ -191,49 +221,32 @@ def describe_story(
                 else round(vectors[x].cosine(vectors[rep_index]), 6),
             }
         )
-        best = [(-1.0, "", -1)] * len(member.sentences)
-        for y in compared[x]:  # ascending positions, i.e. ascending ids
-            for i, (j, score) in enumerate(matches[(x, y)]):
-                if j < 0:
-                    continue  # no counterpart at all: the unique_sentences table says so
-                rows["sentence_alignments"].append(
-                    {
-                        "cluster_id": story_id,
-                        "article_id": article.id,
-                        "sentence_index": i,
-                        "matched_article_id": members[y].article.id,
-                        "matched_sentence_index": j,
-                        "score": round(score, 6),
-                    }
-                )
-                if score > best[i][0]:
-                    best[i] = (score, members[y].article.id, j)
         if not compared[x]:
             continue  # a story with a single outlet: nothing to compare against
-        for i, sentence in enumerate(member.sentences):
-            if eligible[x][i] and best[i][0] < threshold:
-                rows["unique_sentences"].append(
-                    {
-                        "cluster_id": story_id,
-                        "outlet": article.outlet,
-                        "article_id": article.id,
-                        "sentence_index": i,
-                        "sentence": sentence,
-                        "novelty": round(1.0 - max(best[i][0], 0.0), 6),
-                    }
-                )
+        best = np.max([matches[(x, y)][1] for y in compared[x]], axis=0)
+        for i in np.flatnonzero(eligible[x] & (best < threshold)).tolist():
+            rows["unique_sentences"].append(
+                {
+                    "cluster_id": story_id,
+                    "outlet": article.outlet,
+                    "article_id": article.id,
+                    "sentence_index": i,
+                    "sentence": member.sentences[i],
+                    "novelty": round(1.0 - float(best[i]), 6),
+                }
+            )
+    rows["sentence_alignments"] = _alignment_batch(story_id, members, compared, matches)
 
     shared_by_outlet: dict[str, list[bool]] = defaultdict(list)
     for x in range(count):
         if x == rep_index:
-            found = [(i, 1.0) for i in range(len(features[x]))]
+            shared = np.ones(story.size(x), dtype=bool)
         else:
             # Articles of the representative's own outlet (and, in a story over the comparison
             # limit, articles that were not aligned with it) are compared with it here only.
-            found = matches.get((x, rep_index)) or _align(members, features, x, rep_index, indexes)
-        for ok, (_, score) in zip(eligible[x], found, strict=True):
-            if ok:
-                shared_by_outlet[outlets[x]].append(score >= threshold)
+            found = matches.get((x, rep_index)) or _align(story, hashes, x, [rep_index])[(x, rep_index)]
+            shared = found[1] >= threshold
+        shared_by_outlet[outlets[x]].extend(shared[eligible[x]].tolist())
     published = [m.article.published_us for m in members if m.article.published_us is not None]
     rep = members[rep_index]
     rows["clusters"].append(
@@ -310,10 +323,9 @@ class _DescribeFn(beam.DoFn):
             rows = {"articles": [article_row(story_id, member) for member in members]}
         self._stories.inc()
         self._unique.inc(len(rows.get("unique_sentences", [])))
-        alignments = rows.pop("sentence_alignments", [])
-        if alignments:  # millions of rows in all: one element per story, not per row
-            batch = pa.RecordBatch.from_pylist(alignments, schema=TABLES["sentence_alignments"])
-            yield beam.pvalue.TaggedOutput("sentence_alignments", batch)
+        alignments = rows.pop("sentence_alignments", None)
+        if alignments is not None and alignments.num_rows:  # millions of rows: one batch per story
+            yield beam.pvalue.TaggedOutput("sentence_alignments", alignments)
         for table, table_rows in rows.items():
             for row in table_rows:
                 yield beam.pvalue.TaggedOutput(table, row)

@@ -14,8 +14,12 @@ grouping can be traced to pair scores and the verifier's precision can be measur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from pipeline.config import VerifyConfig
-from pipeline.features import shared_details
+from pipeline.features import pair_cosines, shared_details
 from pipeline.records import ArticleSketch, ScoredPair
 
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
@@ -41,9 +45,30 @@ def _too_few_details(first: ArticleSketch, second: ArticleSketch, score: float, 
 
 def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig) -> ScoredPair:
     """Scores a candidate pair; the result is ordered by id whatever the argument order."""
+    return decide_pair(first, second, first.vector.cosine(second.vector), config)
+
+
+def score_pairs(
+    members: Sequence[ArticleSketch], pairs: np.ndarray, config: VerifyConfig
+) -> list[ScoredPair]:
+    """``score_pair`` of every (i, j) row of ``pairs`` (positions in ``members``), with the
+    cosines computed together."""
+    if len(pairs) == 0:
+        return []
+    cosines = pair_cosines([m.vector for m in members], pairs[:, 0], pairs[:, 1])
+    return [
+        decide_pair(members[i], members[j], cosine, config)
+        for (i, j), cosine in zip(pairs.tolist(), cosines.tolist(), strict=True)
+    ]
+
+
+def decide_pair(
+    first: ArticleSketch, second: ArticleSketch, cosine: float, config: VerifyConfig
+) -> ScoredPair:
+    """The verifier's decision on a pair of cosine ``cosine``, ordered by id."""
     if second.id < first.id:
         first, second = second, first
-    score = round(first.vector.cosine(second.vector), 6)
+    score = round(cosine, 6)
     gap = days_apart(first.published_us, second.published_us)
     if score < config.min_score:
         reason = LOW_SCORE

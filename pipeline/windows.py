@@ -37,9 +37,8 @@ from pipeline.verify import (
     MICROSECONDS_PER_DAY,
     TOO_FAR_APART,
     VERIFIED,
-    days_apart,
     pair_row,
-    score_pair,
+    score_pairs,
 )
 from schemas.tables import TABLES
 
@@ -55,6 +54,37 @@ def window_keys(published_us: int | None, max_days_apart: float) -> list[tuple[s
     return [(f"block-{block}", True), (f"block-{block - 1}", False)]
 
 
+def window_candidates(
+    own: list[ArticleSketch],
+    neighbours: list[ArticleSketch],
+    bands: int,
+    rows: int,
+    cap: int,
+    max_days_apart: float,
+    stats: BucketStats | None = None,
+) -> tuple[list[ArticleSketch], np.ndarray]:
+    """Candidate pairs of one window: LSH over all its articles, then the window's rules.
+
+    Returns the window's articles (own ones first, each part sorted by id) and the (i, j)
+    positions of its candidate pairs. A pair needs at least one own article, is never two
+    earlier runs' anchors (their stories are published) and, when both times are known, is
+    at most ``max_days_apart`` days apart.
+    """
+    members = sorted(own, key=lambda sketch: sketch.id) + sorted(neighbours, key=lambda sketch: sketch.id)
+    if len(members) < 2:
+        return members, np.zeros((0, 2), dtype=np.int64)
+    pairs = candidate_pairs(np.stack([sketch.signature for sketch in members]), bands, rows, cap, stats)
+    first, second = pairs[:, 0], pairs[:, 1]
+    anchor = np.array([sketch.prior is not None for sketch in members])
+    times = np.array(
+        [np.nan if sketch.published_us is None else sketch.published_us for sketch in members], np.float64
+    )
+    with np.errstate(invalid="ignore"):  # an undated article: no gap, never too far apart
+        too_far = np.abs(times[first] - times[second]) / MICROSECONDS_PER_DAY > max_days_apart
+    keep = ((first < len(own)) | (second < len(own))) & ~(anchor[first] & anchor[second]) & ~too_far
+    return members, pairs[keep]
+
+
 def window_pairs(
     own: list[ArticleSketch],
     neighbours: list[ArticleSketch],
@@ -64,26 +94,10 @@ def window_pairs(
     max_days_apart: float,
     stats: BucketStats | None = None,
 ) -> Iterator[tuple[ArticleSketch, ArticleSketch]]:
-    """Candidate pairs of one window: LSH over all its articles, then the window's rules.
-
-    A pair needs at least one own article, is never two earlier runs' anchors (their
-    stories are published) and, when both times are known, is at most ``max_days_apart``
-    days apart.
-    """
-    members = sorted(own, key=lambda sketch: sketch.id) + sorted(neighbours, key=lambda sketch: sketch.id)
-    if len(members) < 2:
-        return
-    signatures = np.stack([sketch.signature for sketch in members])
-    for i, j in candidate_pairs(signatures, bands, rows, cap, stats).tolist():
-        first, second = members[i], members[j]
-        if i >= len(own) and j >= len(own):
-            continue
-        if first.prior is not None and second.prior is not None:
-            continue
-        gap = days_apart(first.published_us, second.published_us)
-        if gap is not None and gap > max_days_apart:
-            continue
-        yield first, second
+    """The candidate pairs of ``window_candidates`` as pairs of sketches."""
+    members, pairs = window_candidates(own, neighbours, bands, rows, cap, max_days_apart, stats)
+    for i, j in pairs.tolist():
+        yield members[i], members[j]
 
 
 # ~50 candidates per article, most rejected: their rows leave in record batches of this
@@ -122,12 +136,12 @@ class _MatchWindowFn(beam.DoFn):
         self._windows.inc()
         self._window_size.update(len(own) + len(neighbours))
         stats = BucketStats()
-        rows = []
-        for first, second in window_pairs(
+        members, pairs = window_candidates(
             own, neighbours, self._bands, self._rows, self._cap, self._config.max_days_apart, stats
-        ):
-            self._candidates.inc()
-            pair = score_pair(first, second, self._config)
+        )
+        self._candidates.inc(len(pairs))
+        rows = []
+        for pair in score_pairs(members, pairs, self._config):
             self._verdicts[pair.reason].inc()
             rows.append(pair_row(pair, "lsh"))
             if pair.verified:

@@ -40,7 +40,11 @@ def analysed(article_id: str, text: str, outlet: str | None = None, published: i
 def describe(members, config=CONFIG, story_id="s1"):
     members = sorted(members, key=lambda m: m.article.id)
     vectors = [term_vector(*weigh_terms(m.terms, DF_TABLE, len(members))[1:]) for m in members]
-    return describe_story(story_id, members, vectors, config)
+    rows = describe_story(story_id, members, vectors, config)
+    # A story's alignments come as one record batch of the table's schema; as dicts here.
+    assert rows["sentence_alignments"].schema.equals(TABLES["sentence_alignments"])
+    rows["sentence_alignments"] = rows["sentence_alignments"].to_pylist()
+    return rows
 
 
 # --- the representative rule -----------------------------------------------------------------
