@@ -321,56 +321,45 @@ def _token_terms(sentence: str) -> list[tuple[str, float, int, bool]]:
 
 
 class SentenceFeatures(NamedTuple):
-    """What alignment needs of one sentence, computed once.
-
-    ``terms``: term -> weight; ``total``: their sum; ``long_terms``: (term, weight, first
-    letters, length) of the terms long enough for a soft match; ``by_prefix``: first letters
-    -> lengths of this sentence's terms that start with them.
-    """
+    """What alignment needs of one sentence, computed once: ``terms``, term -> weight, and
+    ``total``, their sum."""
 
     terms: dict[str, float]
     total: float
-    long_terms: tuple[tuple[str, float, str, int], ...]
-    by_prefix: dict[str, tuple[int, ...]]
 
 
 def sentence_features(sentence: str) -> SentenceFeatures:
     terms: dict[str, float] = {}
     for term, weight in comparable_terms(sentence):
-        terms[term] = max(weight, terms.get(term, 0.0))
-    long_terms = tuple(
-        (term, weight, term[:PREFIX_LETTERS], len(term))
-        for term, weight in terms.items()
-        if len(term) >= PREFIX_LETTERS
-    )
-    by_prefix: dict[str, list[int]] = {}
-    for _, _, prefix, length in long_terms:
-        by_prefix.setdefault(prefix, []).append(length)
-    return SentenceFeatures(
-        terms,
-        sum(terms.values()),
-        long_terms,
-        {prefix: tuple(lengths) for prefix, lengths in by_prefix.items()},
+        if weight > terms.get(term, 0.0):
+            terms[term] = weight
+    return SentenceFeatures(terms, sum(terms.values()))
+
+
+def terms_match(term: str, other: str) -> bool:
+    """The same term, or long terms with the same first letters whose lengths differ by at
+    most a quarter ("zelensky" / "zelenskyy", "deploy" / "deploying")."""
+    if term == other:
+        return True
+    shorter, longer = sorted((len(term), len(other)))
+    return (
+        shorter >= PREFIX_LETTERS
+        and term[:PREFIX_LETTERS] == other[:PREFIX_LETTERS]
+        and shorter >= PREFIX_MIN_RATIO * longer
     )
 
 
 def coverage(sentence: SentenceFeatures, other: SentenceFeatures) -> float:
-    """Weighted share of ``sentence``'s terms found in ``other`` (0 when either has none)."""
+    """Weighted share of ``sentence``'s terms found in ``other`` (0 when either has none).
+
+    The reference definition, one pair at a time; a story is aligned with ``StorySentences``.
+    """
     if not sentence.total or not other.total:
         return 0.0
-    other_terms, other_prefixes = other.terms, other.by_prefix
-    # Summed in the sentence's own term order, so a score is the same float in every worker
-    # (a set's order changes with the process's hash seed, and so would the last bits).
-    found = sum(weight for term, weight in sentence.terms.items() if term in other_terms)
-    for term, weight, prefix, length in sentence.long_terms:
-        lengths = other_prefixes.get(prefix)
-        if lengths is None or term in other_terms:
-            continue
-        for n in lengths:
-            # Same first letters, and the shorter at least PREFIX_MIN_RATIO of the longer.
-            if (n if n < length else length) >= PREFIX_MIN_RATIO * (length if n < length else n):
-                found += weight
-                break
+    found = 0.0
+    for term, weight in sentence.terms.items():
+        if term in other.terms or any(terms_match(term, theirs) for theirs in other.terms):
+            found += weight
     return found / sentence.total
 
 
@@ -385,9 +374,7 @@ def paraphrase_score(first: str, second: str) -> float:
 
 
 def _term_matches(vocabulary: Sequence[str]) -> sparse.csr_matrix:
-    """Which terms of a sorted vocabulary find each other (the ``coverage`` rule), as a
-    symmetric 0/1 matrix: the same term, or long terms with the same first letters whose
-    lengths differ by at most a quarter."""
+    """``terms_match`` between the terms of a sorted vocabulary, as a symmetric 0/1 matrix."""
     rows = list(range(len(vocabulary)))
     cols = list(rows)
     by_prefix: dict[str, list[int]] = defaultdict(list)
@@ -396,8 +383,7 @@ def _term_matches(vocabulary: Sequence[str]) -> sparse.csr_matrix:
             by_prefix[term[:PREFIX_LETTERS]].append(index)
     for group in by_prefix.values():
         for a, b in combinations(group, 2):
-            shorter, longer = sorted((len(vocabulary[a]), len(vocabulary[b])))
-            if shorter >= PREFIX_MIN_RATIO * longer:
+            if terms_match(vocabulary[a], vocabulary[b]):
                 rows += (a, b)
                 cols += (b, a)
     size = len(vocabulary)

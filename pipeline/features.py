@@ -167,25 +167,33 @@ class TermVector:
         return float(np.dot(self.weights[mine].astype(np.float64), other.weights[theirs].astype(np.float64)))
 
 
-def pair_cosines(
-    vectors: Sequence[TermVector], first: np.ndarray, second: np.ndarray, chunk: int = 4096
+def id_matrix(ids: Sequence[np.ndarray], weights: Sequence[np.ndarray]) -> sparse.csr_matrix:
+    """One sparse row per article over the ids the articles have (each row's ids sorted)."""
+    columns = np.unique(np.concatenate([np.zeros(0, np.uint32), *ids]), return_inverse=True)[1]
+    indptr = np.concatenate([[0], np.cumsum([len(row) for row in ids])])
+    values = np.concatenate([np.zeros(0), *weights]).astype(np.float64)
+    return sparse.csr_matrix((values, columns, indptr), shape=(len(ids), int(columns.max(initial=0)) + 1))
+
+
+def row_products(
+    matrix: sparse.csr_matrix, first: np.ndarray, second: np.ndarray, chunk: int = 4096
 ) -> np.ndarray:
+    """The dot product of rows ``first[k]`` and ``second[k]`` for every k, a chunk of pairs
+    at a time (which bounds the memory of the row gathers)."""
+    products = np.zeros(len(first), np.float64)
+    for start in range(0, len(first), chunk):
+        end = start + chunk
+        rows = matrix[first[start:end]].multiply(matrix[second[start:end]])
+        products[start:end] = np.asarray(rows.sum(axis=1)).ravel()
+    return products
+
+
+def pair_cosines(vectors: Sequence[TermVector], first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """``vectors[first[k]].cosine(vectors[second[k]])`` for every k, as sparse row products
     (a window scores tens of thousands of candidates: one call, not one per pair)."""
     if len(first) == 0:
         return np.zeros(0, np.float64)
-    ids = np.concatenate([vector.ids for vector in vectors])
-    columns = np.unique(ids, return_inverse=True)[1]
-    indptr = np.concatenate([[0], np.cumsum([len(vector) for vector in vectors])])
-    weights = np.concatenate([vector.weights for vector in vectors]).astype(np.float64)
-    shape = (len(vectors), int(columns.max(initial=0)) + 1)
-    matrix = sparse.csr_matrix((weights, columns, indptr), shape=shape)
-    scores = np.empty(len(first), np.float64)
-    for start in range(0, len(first), chunk):  # bounds the memory of the row gathers
-        end = start + chunk
-        products = matrix[first[start:end]].multiply(matrix[second[start:end]])
-        scores[start:end] = np.asarray(products.sum(axis=1)).ravel()
-    return scores
+    return row_products(id_matrix([v.ids for v in vectors], [v.weights for v in vectors]), first, second)
 
 
 def weigh_terms(

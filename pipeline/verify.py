@@ -15,11 +15,12 @@ grouping can be traced to pair scores and the verifier's precision can be measur
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from pipeline.config import VerifyConfig
-from pipeline.features import pair_cosines, shared_details
+from pipeline.features import id_matrix, pair_cosines, row_products, shared_details
 from pipeline.records import ArticleSketch, ScoredPair
 
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
@@ -48,18 +49,59 @@ def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig
     return decide_pair(first, second, first.vector.cosine(second.vector), config)
 
 
-def score_pairs(
-    members: Sequence[ArticleSketch], pairs: np.ndarray, config: VerifyConfig
-) -> list[ScoredPair]:
-    """``score_pair`` of every (i, j) row of ``pairs`` (positions in ``members``), with the
-    cosines computed together."""
-    if len(pairs) == 0:
-        return []
-    cosines = pair_cosines([m.vector for m in members], pairs[:, 0], pairs[:, 1])
-    return [
-        decide_pair(members[i], members[j], cosine, config)
-        for (i, j), cosine in zip(pairs.tolist(), cosines.tolist(), strict=True)
-    ]
+class WindowScores(NamedTuple):
+    """The verifier's decisions on many candidate pairs, as parallel arrays: ``first`` and
+    ``second`` are positions in the scored articles (``first`` has the smaller id)."""
+
+    first: np.ndarray
+    second: np.ndarray
+    score: np.ndarray
+    days_apart: np.ndarray  # NaN when a time is unknown
+    reason: np.ndarray  # one of REASONS
+
+    def verified(self, members: Sequence[ArticleSketch]) -> list[ScoredPair]:
+        """The verified pairs, as ``score_pair`` returns them."""
+        pairs = []
+        for k in np.flatnonzero(self.reason == VERIFIED).tolist():
+            a, b = members[self.first[k]], members[self.second[k]]
+            gap = None if np.isnan(self.days_apart[k]) else float(self.days_apart[k])
+            pairs.append(ScoredPair(a.id, b.id, float(self.score[k]), gap, True, VERIFIED, a.prior, b.prior))
+        return pairs
+
+
+def _shared_detail_counts(
+    members: Sequence[ArticleSketch], first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """``shared_details`` of each pair, as sparse row products (an unknown side counts as
+    ``-1``: it skips the check)."""
+    known = np.array([m.details is not None for m in members])
+    details = [m.details if m.details is not None else np.zeros(0, np.uint32) for m in members]
+    counts = row_products(id_matrix(details, [np.ones(len(d)) for d in details]), first, second)
+    return np.where(known[first] & known[second], counts, -1)
+
+
+def score_pairs(members: Sequence[ArticleSketch], pairs: np.ndarray, config: VerifyConfig) -> WindowScores:
+    """``score_pair`` of every (i, j) row of ``pairs`` (positions in ``members``), computed
+    for all of them at once: a window has tens of thousands of candidates."""
+    ids = np.array([m.id for m in members], dtype=object)
+    i, j = pairs[:, 0], pairs[:, 1]
+    swap = ids[j] < ids[i]
+    first, second = np.where(swap, j, i), np.where(swap, i, j)
+    cosines = pair_cosines([m.vector for m in members], first, second)
+    scores = np.array([round(c, 6) for c in cosines.tolist()], np.float64)  # as score_pair rounds
+    times = np.array([np.nan if m.published_us is None else m.published_us for m in members], np.float64)
+    gaps = np.abs(times[first] - times[second]) / MICROSECONDS_PER_DAY
+    reason = np.full(len(pairs), VERIFIED, dtype=object)
+    low = scores < config.min_score
+    with np.errstate(invalid="ignore"):
+        far = ~low & (gaps > config.max_days_apart)
+    checked = np.flatnonzero(~low & ~far & (scores < config.certain_score))
+    few = np.zeros(len(pairs), bool)
+    if len(checked):
+        shared = _shared_detail_counts(members, first[checked], second[checked])
+        few[checked] = (shared >= 0) & (shared < config.min_shared_details)
+    reason[low], reason[far], reason[few] = LOW_SCORE, TOO_FAR_APART, FEW_DETAILS
+    return WindowScores(first, second, scores, gaps, reason)
 
 
 def decide_pair(

@@ -37,7 +37,7 @@ from pipeline.verify import (
     MICROSECONDS_PER_DAY,
     TOO_FAR_APART,
     VERIFIED,
-    pair_row,
+    WindowScores,
     score_pairs,
 )
 from schemas.tables import TABLES
@@ -105,8 +105,23 @@ def window_pairs(
 _PAIR_BATCH_ROWS = 10_000
 
 
-def _pair_batch(rows: list[dict]) -> beam.pvalue.TaggedOutput:
-    return beam.pvalue.TaggedOutput(PAIR_ROWS, pa.RecordBatch.from_pylist(rows, schema=TABLES["pairs"]))
+def _pair_batch(members: list[ArticleSketch], scores: WindowScores, part: slice) -> pa.RecordBatch:
+    """The ``pairs`` table rows of a slice of a window's scored candidates."""
+    ids = [sketch.id for sketch in members]
+    gaps = np.array([round(gap, 6) for gap in scores.days_apart[part].tolist()], np.float64)  # as pair_row
+    reasons = scores.reason[part].tolist()
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([ids[i] for i in scores.first[part].tolist()], pa.string()),
+            pa.array([ids[j] for j in scores.second[part].tolist()], pa.string()),
+            pa.array(scores.score[part], pa.float64()),
+            pa.array(gaps, pa.float64(), mask=np.isnan(gaps)),
+            pa.array([reason == VERIFIED for reason in reasons], pa.bool_()),
+            pa.array(reasons, pa.string()),
+            pa.array(["lsh"] * len(reasons), pa.string()),
+        ],
+        schema=TABLES["pairs"],
+    )
 
 
 class _MatchWindowFn(beam.DoFn):
@@ -140,17 +155,15 @@ class _MatchWindowFn(beam.DoFn):
             own, neighbours, self._bands, self._rows, self._cap, self._config.max_days_apart, stats
         )
         self._candidates.inc(len(pairs))
-        rows = []
-        for pair in score_pairs(members, pairs, self._config):
-            self._verdicts[pair.reason].inc()
-            rows.append(pair_row(pair, "lsh"))
-            if pair.verified:
-                yield pair
-            if len(rows) == _PAIR_BATCH_ROWS:
-                yield _pair_batch(rows)
-                rows = []
-        if rows:
-            yield _pair_batch(rows)
+        scores = score_pairs(members, pairs, self._config)
+        reasons, counts = np.unique(scores.reason.astype(str), return_counts=True)
+        for reason, count in zip(reasons.tolist(), counts.tolist(), strict=True):
+            self._verdicts[reason].inc(count)
+        yield from scores.verified(members)
+        for start in range(0, len(pairs), _PAIR_BATCH_ROWS):
+            yield beam.pvalue.TaggedOutput(
+                PAIR_ROWS, _pair_batch(members, scores, slice(start, start + _PAIR_BATCH_ROWS))
+            )
         self._shared.inc(stats.shared)
         self._oversized.inc(stats.oversized)
         self._oversized_members.inc(stats.oversized_members)
