@@ -309,13 +309,13 @@ class _DescribeFn(beam.DoFn):
         self._stories = Metrics.counter("outlets", "stories")
         self._failed = Metrics.counter("outlets", "stories_failed")
 
-    def process(self, keyed, frequencies):
-        story_id, members = keyed
-        num_documents, df_table = frequencies
-        members = sorted(members, key=lambda m: m.article.id)
+    def process(self, keyed):
+        story_id, grouped = keyed
+        members, vectors = zip(*sorted(grouped, key=lambda item: item[0].article.id), strict=True)
         try:
-            vectors = [term_vector(*weigh_terms(m.terms, df_table, num_documents)[1:]) for m in members]
-            rows = describe_story(story_id, members, vectors, self._config)
+            if any(vector is None for vector in vectors):
+                raise ValueError("an article of the story has no TF-IDF vector")
+            rows = describe_story(story_id, list(members), list(vectors), self._config)
         except Exception as error:  # noqa: BLE001 - one bad story must not fail the day's run
             # Its articles are still written (counts reconcile); only the analysis is missing.
             self._failed.inc()
@@ -337,8 +337,25 @@ STORY_TABLES = ("articles", "clusters", "representatives", "unique_sentences", "
 def _join_story(keyed):
     _, grouped = keyed
     stories = list(grouped["story"])
-    for analysed in grouped["article"]:
-        yield stories[0], analysed
+    for member in grouped["article"]:
+        yield stories[0], member
+
+
+def _story_member(
+    analysed: AnalysedArticle, frequencies
+) -> tuple[str, tuple[AnalysedArticle, TermVector | None]]:
+    """(id, (the article without its term counts, its TF-IDF vector)): what describing its
+    story needs, about half the size, for the join that waits for every story id. A vector
+    that cannot be computed is None: the story then fails alone, in the describe step."""
+    num_documents, df_table = frequencies
+    try:
+        vector = term_vector(*weigh_terms(analysed.terms, df_table, num_documents)[1:])
+    except Exception as error:  # noqa: BLE001 - reported, and its story's articles still written
+        _LOG.error(
+            "weighing the terms of %s failed (%s: %s)", analysed.article.id, type(error).__name__, error
+        )
+        vector = None
+    return analysed.article.id, (analysed._replace(terms={}), vector)
 
 
 class DescribeStories(beam.PTransform):
@@ -357,14 +374,13 @@ class DescribeStories(beam.PTransform):
         analysed, assignments, frequencies = inputs
         by_story = (
             {
-                "article": analysed | "KeyById" >> beam.Map(lambda item: (item.article.id, item)),
+                "article": analysed
+                | "KeyById" >> beam.Map(_story_member, beam.pvalue.AsSingleton(frequencies)),
                 "story": assignments,
             }
             | "JoinStory" >> beam.CoGroupByKey()
             | "KeyByStory" >> beam.FlatMap(_join_story)
             | "GroupStories" >> beam.GroupByKey()
         )
-        results = by_story | "Describe" >> beam.ParDo(
-            _DescribeFn(self._config), beam.pvalue.AsSingleton(frequencies)
-        ).with_outputs(*STORY_TABLES)
+        results = by_story | "Describe" >> beam.ParDo(_DescribeFn(self._config)).with_outputs(*STORY_TABLES)
         return {table: results[table] for table in STORY_TABLES}
