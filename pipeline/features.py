@@ -141,6 +141,12 @@ def term_id(term: str) -> int:
     return zlib.crc32(term.encode("utf-8"))
 
 
+def term_ids(terms: Iterable[str]) -> np.ndarray:
+    """``term_id`` of each term, as a uint32 array."""
+    crc32 = zlib.crc32
+    return np.array([crc32(term.encode("utf-8")) for term in terms], dtype=np.uint32)
+
+
 def idf(document_frequency: np.ndarray | int, num_documents: int) -> np.ndarray:
     """Smoothed inverse document frequency, ln((N + 1) / (df + 1)) + 1, as in scikit-learn."""
     return np.log((num_documents + 1) / (np.asarray(document_frequency, dtype=np.float64) + 1)) + 1.0
@@ -205,7 +211,7 @@ def weigh_terms(
     ``df_table`` holds document frequencies by ``term_id & (len(df_table) - 1)``.
     """
     terms = list(counts)
-    ids = np.fromiter((term_id(t) for t in terms), dtype=np.uint32, count=len(terms))
+    ids = term_ids(terms)
     tf = np.fromiter((counts[t] for t in terms), dtype=np.float64, count=len(terms))
     mask = np.uint32(len(df_table) - 1)
     weights = (1.0 + np.log(tf)) * idf(df_table[ids & mask], num_documents)
@@ -248,11 +254,12 @@ def shared_details(first: np.ndarray, second: np.ndarray) -> int:
 
 def salient_terms(terms: Sequence[str], weights: np.ndarray, k: int) -> list[str]:
     """The k highest-weighted terms; ties broken by the term itself, so the set is stable."""
-    order = sorted(range(len(terms)), key=lambda i: (-round(float(weights[i]), 9), terms[i]))
-    return [terms[i] for i in order[:k]]
+    if not len(terms):
+        return []
+    order = np.lexsort((np.array(terms, dtype=str), -np.round(np.asarray(weights, np.float64), 9)))
+    return [terms[i] for i in order[:k].tolist()]
 
 
 def term_buckets(counts: Iterable[str], num_buckets: int) -> np.ndarray:
     """The distinct document-frequency buckets an article's terms fall in."""
-    ids = np.fromiter((term_id(t) for t in counts), dtype=np.uint32)
-    return np.unique(ids & np.uint32(num_buckets - 1))
+    return np.unique(term_ids(counts) & np.uint32(num_buckets - 1))

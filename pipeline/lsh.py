@@ -81,17 +81,14 @@ def candidate_pairs(
         shared = sizes >= 2
         stats.shared += int(shared.sum())
         stats.largest = max(stats.largest, int(sizes.max()))
-        # Buckets of two, by far the most common, in one vectorised step.
-        twos = starts[sizes == 2]
-        first, second = order[twos], order[twos + 1]
-        codes.append(np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second))
-        for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
-            if size > cap:
-                stats.oversized += 1
-                stats.oversized_members += size
-                continue
-            members = np.sort(order[start : start + size]).astype(np.int64)
+        oversized = sizes > cap
+        stats.oversized += int(oversized.sum())
+        stats.oversized_members += int(sizes[oversized].sum())
+        # Buckets of one size at a time, as one (buckets x size) array of members.
+        for size in np.unique(sizes[shared & ~oversized]).tolist():
+            first_rows = starts[sizes == size]
+            members = np.sort(order[first_rows[:, None] + np.arange(size)], axis=1).astype(np.int64)
             upper_i, upper_j = np.triu_indices(size, 1)
-            codes.append(members[upper_i] * count + members[upper_j])
-    unique = np.unique(np.concatenate(codes))
+            codes.append((members[:, upper_i] * count + members[:, upper_j]).ravel())
+    unique = np.unique(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
     return np.stack([unique // count, unique % count], axis=1)
