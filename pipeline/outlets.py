@@ -38,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipeline.align import StorySentences, sentence_features
+from pipeline.align import SentenceFeatures, StorySentences, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle
@@ -186,7 +186,10 @@ def describe_story(
     threshold = config.match_threshold
     count = len(members)
     outlets = [outlet_key(member) for member in members]
-    story = StorySentences([[sentence_features(s) for s in member.sentences] for member in members])
+    known: dict[str, SentenceFeatures] = {}  # copies and rewrites repeat sentences verbatim
+    story = StorySentences(
+        [[known.get(s) or known.setdefault(s, sentence_features(s)) for s in m.sentences] for m in members]
+    )
     eligible = [np.array([reportable(s, config.min_words) for s in m.sentences], bool) for m in members]
     first_copy: dict[str, str] = {}
     for member in members:

@@ -57,3 +57,22 @@ def test_vectors_are_normalised_and_cosine_is_symmetric():
 def test_salient_terms_are_top_weighted_with_stable_ties():
     terms = ["b", "a", "c"]
     assert salient_terms(terms, np.array([1.0, 1.0, 3.0]), 2) == ["c", "a"]
+
+
+def test_the_c_stemmer_gives_the_pure_python_snowball_stems():
+    """PyStemmer (used when installed, for speed) must stem exactly as snowballstemmer's own
+    English stemmer does, or terms would change with the installation."""
+    import re
+
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    from .conftest import SEEDS
+
+    reference = EnglishStemmer()
+    words = {
+        word.lower()
+        for path in SEEDS.glob("*.txt")
+        for word in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8"))
+    }
+    assert len(words) > 500
+    assert {word: stem(word) for word in words} == {word: reference.stemWord(word) for word in words}
