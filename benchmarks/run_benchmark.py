@@ -10,8 +10,8 @@ For each size, on one synthetic corpus (``pipeline.synth``, labelled), in one in
    else is done;
 3. **stage cores**: each stage's pure core run in one process over the same corpus, in
    pipeline order (``parse_file``, ``analyse_article``, document frequencies, ``weigh_terms``
-   + ``salient_terms`` + ``BatchMinHasher``, ``window_keys`` + ``window_pairs`` (LSH per
-   publication-time window), ``score_pair``,
+   + ``salient_terms`` + ``BatchMinHasher``, ``window_keys`` + ``window_candidates`` (LSH per
+   publication-time window), ``score_pairs``,
    components + ``cluster_component``, ``describe_story``). Beam does not report time per
    stage, so these are the cores' times, without Beam's overhead. ``describe_story`` stops
    after ``--stage-budget`` seconds and its time is extrapolated from a random sample.
@@ -215,8 +215,8 @@ def worker_stages(args: argparse.Namespace) -> None:
     from pipeline.records import Article, ArticleSketch
     from pipeline.signatures import BatchMinHasher
     from pipeline.synth import read_labels
-    from pipeline.verify import score_pair
-    from pipeline.windows import UNDATED, window_keys, window_pairs
+    from pipeline.verify import score_pair, score_pairs
+    from pipeline.windows import UNDATED, window_candidates, window_keys
 
     config = config_module.load(args.config, args.overrides)
     times: dict[str, float] = {}
@@ -285,17 +285,17 @@ def worker_stages(args: argparse.Namespace) -> None:
             windows[key][0 if is_own else 1].append(sketch)
     undated = windows[UNDATED][0] if UNDATED in windows else []
     stats = BucketStats()
-    candidates: set[tuple[str, str]] = set()
+    window_candidates_found = []
     for key, (own, neighbours) in windows.items():
         extra = undated if key != UNDATED else []
-        for first, second in window_pairs(
-            own, neighbours + extra, bands, rows, config.lsh.bucket_cap, max_days, stats
-        ):
-            candidates.add((min(first.id, second.id), max(first.id, second.id)))
-    timed("lsh: window_keys + window_pairs", started)
+        window_candidates_found.append(
+            window_candidates(own, neighbours + extra, bands, rows, config.lsh.bucket_cap, max_days, stats)
+        )
+    timed("lsh: window_keys + window_candidates", started)
+    candidate_count = sum(len(pairs) for _, pairs in window_candidates_found)
     counts.update(
-        candidate_pairs=len(candidates),
-        candidate_pairs_per_article=round(len(candidates) / max(1, len(articles)), 3),
+        candidate_pairs=candidate_count,
+        candidate_pairs_per_article=round(candidate_count / max(1, len(articles)), 3),
         windows=len(windows),
         largest_window=max((len(own) + len(nb) for own, nb in windows.values()), default=0),
         shared_buckets=stats.shared,
@@ -304,13 +304,18 @@ def worker_stages(args: argparse.Namespace) -> None:
     )
 
     started = time.perf_counter()
-    by_id = {sketch.id: sketch for sketch in sketches}
-    scored = [score_pair(by_id[a], by_id[b], config.verify) for a, b in sorted(candidates)]
-    timed("verify: score_pair", started)
-    counts["verified_pairs"] = sum(pair.verified for pair in scored)
-    counts["pairs_by_reason"] = dict(Counter(pair.reason for pair in scored))
+    scored = []
+    reasons: Counter[str] = Counter()
+    for members, pairs in window_candidates_found:
+        decisions = score_pairs(members, pairs, config.verify)
+        reasons.update(decisions.reason.tolist())
+        scored.extend(decisions.verified(members))
+    timed("verify: score_pairs", started)
+    counts["verified_pairs"] = len(scored)
+    counts["pairs_by_reason"] = dict(reasons)
 
     started = time.perf_counter()
+    by_id = {sketch.id: sketch for sketch in sketches}
     edges = [(pair.a, pair.b, pair.score) for pair in scored if pair.verified]
     components = connected_components((a, b) for a, b, _ in edges)
     edges_by_component: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
