@@ -94,17 +94,18 @@ def term_counts(text: str, kinds: Iterable[str] = FEATURE_KINDS) -> Counter[str]
     return sentence_term_counts(split_sentences(text), kinds)
 
 
-# token -> (normal word, stem), or None for a stop word: a corpus repeats its words, so each
-# is normalised and stemmed once per worker, not once per use.
-_TOKEN_TERMS: dict[str, tuple[str, str] | None] = {}
+# token -> (stem, its name term if the token is capitalised, else None), or None for a stop
+# word: a corpus repeats its words, so each is normalised and stemmed once per worker.
+_TOKEN_TERMS: dict[str, tuple[str, str | None] | None] = {}
 _TOKEN_TERMS_LIMIT = 500_000
+_UNSEEN = ("", None)
 
 
-def _token_term(token: str) -> tuple[str, str] | None:
+def _token_term(token: str) -> tuple[str, str | None] | None:
     word = _normal_word(token)
     if len(word) < 2 or word in STOP_WORDS:
         return None
-    return word, stem(word)
+    return stem(word), "N:" + word if token[0].isupper() else None
 
 
 def sentence_term_counts(sentences: Iterable[str], kinds: Iterable[str] = FEATURE_KINDS) -> Counter[str]:
@@ -116,20 +117,19 @@ def sentence_term_counts(sentences: Iterable[str], kinds: Iterable[str] = FEATUR
     for sentence in sentences:
         previous: str | None = None
         for position, token in enumerate(_TOKEN.findall(sentence)):
-            if token in cache:
-                known = cache[token]
-            else:
+            known = cache.get(token, _UNSEEN)
+            if known is _UNSEEN:
                 known = _token_term(token)
                 if len(cache) < _TOKEN_TERMS_LIMIT:
                     cache[token] = known
             if known is None:
                 previous = None
                 continue
-            word, term = known
+            term, name = known
             if words:
                 found.append(term)
-            if names and position > 0 and token[0].isupper():
-                found.append("N:" + word)
+            if names and name is not None and position > 0:
+                found.append(name)
             if pairs and previous is not None:
                 found.append(previous + " " + term)
             previous = term

@@ -121,6 +121,7 @@ _NEWSLETTER = re.compile(
     r"\b(newsletter|sign up|subscribe)\b.{0,80}\b(inbox|email|free|today|here|now|daily|weekly)\b",
     re.IGNORECASE,
 )
+_NEWSLETTER_WORDS = ("newsletter", "sign up", "subscribe")
 _CONTACT = re.compile(
     r"^(write to|contact|email|e-mail|reach|follow)\b.{0,120}(@|\bat\b\s+\S+\.(com|org|net))",
     re.IGNORECASE,
@@ -171,13 +172,15 @@ def boilerplate_reason(line: str) -> str | None:
         return "link"
     if _PROMPT_LINE.match(stripped):
         return "prompt"
-    if _CONTACT.match(stripped) or (_EMAIL.search(stripped) and len(stripped.split()) <= 12):
+    # The unanchored patterns scan the whole line: only tried on lines with their key words.
+    lower, words = stripped.lower(), len(stripped.split())
+    if _CONTACT.match(stripped) or (words <= 12 and "@" in stripped and _EMAIL.search(stripped)):
         return "contact"
     if _FOLLOW.match(stripped) or _SHARE_BUTTON.match(stripped):
         return "prompt"
-    if _CREDIT.search(stripped) and len(stripped.split()) <= 25:
+    if words <= 25 and (_CREDIT.match(stripped) or ("contributed" in lower and _CREDIT.search(stripped))):
         return "credit"
-    if _NEWSLETTER.search(stripped) and len(stripped.split()) <= 30:
+    if words <= 30 and any(key in lower for key in _NEWSLETTER_WORDS) and _NEWSLETTER.search(stripped):
         return "newsletter"
     if _COPYRIGHT.match(stripped):
         return "copyright"
