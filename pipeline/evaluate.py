@@ -49,7 +49,7 @@ from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
 from pipeline.read import parse_file, resolve_inputs
 from pipeline.records import Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
-from pipeline.verify import score_pair
+from pipeline.verify import score_pairs
 
 DEFAULT_ALL_PAIRS_LIMIT = 3000
 
@@ -123,13 +123,8 @@ def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, st
                 article.id, article.outlet, article.published_us, vector, no_signature, details=details
             )
         )
-    accepted = set()
-    for i, first in enumerate(sketches):
-        for second in sketches[i + 1 :]:
-            pair = score_pair(first, second, config.verify)
-            if pair.verified:
-                accepted.add((pair.a, pair.b))
-    return accepted
+    every_pair = np.array(np.triu_indices(len(sketches), 1)).T
+    return {(pair.a, pair.b) for pair in score_pairs(sketches, every_pair, config.verify).verified(sketches)}
 
 
 def _table(output: str, name: str, columns: str) -> list[tuple]:

@@ -20,12 +20,13 @@ re-assigned, and two published stories are never merged.
 from __future__ import annotations
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 from pipeline.cluster import cluster_component, cluster_id, connected_components
 from pipeline.config import ClusterConfig, VerifyConfig
 from pipeline.records import StoryAssignment
-from pipeline.verify import score_pair
+from pipeline.verify import score_pairs
 
 COMPONENT_PAIRS = "component_pairs"
 
@@ -69,11 +70,14 @@ class _SplitComponentFn(beam.DoFn):
         """Verified pairs among all members of a component, LSH candidates or not."""
         known = {(edge.a, edge.b) for edge in edges}
         sketches = sorted(sketches, key=lambda sketch: sketch.id)
-        for i, first in enumerate(sketches):
-            for second in sketches[i + 1 :]:
-                if (first.id, second.id) in known or (first.prior is not None and second.prior is not None):
-                    continue
-                yield score_pair(first, second, self._verify)
+        pairs = [
+            (i, j)
+            for i, first in enumerate(sketches)
+            for j in range(i + 1, len(sketches))
+            if (first.id, sketches[j].id) not in known
+            and (first.prior is None or sketches[j].prior is None)
+        ]
+        return score_pairs(sketches, np.array(pairs, dtype=np.int64), self._verify).verified(sketches)
 
     def process(self, keyed):
         _, grouped = keyed
@@ -82,7 +86,7 @@ class _SplitComponentFn(beam.DoFn):
         if len(sketches) <= self._max_scored:
             # Unverified pairs count 0 in the linkage; only the verified ones are new facts
             # (an unverified pair may be an LSH candidate already in the pairs table).
-            extra = [pair for pair in self._score_all_pairs(edges, sketches) if pair.verified]
+            extra = self._score_all_pairs(edges, sketches)
             for pair in extra:
                 yield beam.pvalue.TaggedOutput(COMPONENT_PAIRS, pair)
             edges.extend(extra)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from pipeline.config import VerifyConfig
-from pipeline.features import id_matrix, pair_cosines, row_products, shared_details
+from pipeline.features import id_matrix, pair_cosines, row_products
 from pipeline.records import ArticleSketch, ScoredPair
 
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
@@ -38,62 +38,57 @@ def days_apart(first_us: int | None, second_us: int | None) -> float | None:
     return abs(first_us - second_us) / MICROSECONDS_PER_DAY
 
 
-def _too_few_details(first: ArticleSketch, second: ArticleSketch, score: float, config: VerifyConfig) -> bool:
-    if score >= config.certain_score or first.details is None or second.details is None:
-        return False
-    return shared_details(first.details, second.details) < config.min_shared_details
+def publication_gaps(members: Sequence[ArticleSketch], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``days_apart`` of each (first[k], second[k]) pair of positions; NaN when unknown."""
+    times = np.array([np.nan if m.published_us is None else m.published_us for m in members], np.float64)
+    return np.abs(times[first] - times[second]) / MICROSECONDS_PER_DAY
 
 
-def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig) -> ScoredPair:
-    """Scores a candidate pair; the result is ordered by id whatever the argument order."""
-    return decide_pair(first, second, first.vector.cosine(second.vector), config)
-
-
-class WindowScores(NamedTuple):
-    """The verifier's decisions on many candidate pairs, as parallel arrays: ``first`` and
-    ``second`` are positions in the scored articles (``first`` has the smaller id)."""
+class PairScores(NamedTuple):
+    """The verifier's decisions on many pairs, as parallel arrays: ``first`` and ``second``
+    are positions in the scored articles (``first`` has the smaller id)."""
 
     first: np.ndarray
     second: np.ndarray
     score: np.ndarray
     days_apart: np.ndarray  # NaN when a time is unknown
-    reason: np.ndarray  # one of REASONS
+    reason: np.ndarray
+
+    def scored_pair(self, members: Sequence[ArticleSketch], k: int) -> ScoredPair:
+        a, b = members[self.first[k]], members[self.second[k]]
+        gap = None if np.isnan(self.days_apart[k]) else float(self.days_apart[k])
+        reason = str(self.reason[k])
+        return ScoredPair(a.id, b.id, float(self.score[k]), gap, reason == VERIFIED, reason, a.prior, b.prior)
 
     def verified(self, members: Sequence[ArticleSketch]) -> list[ScoredPair]:
-        """The verified pairs, as ``score_pair`` returns them."""
-        pairs = []
-        for k in np.flatnonzero(self.reason == VERIFIED).tolist():
-            a, b = members[self.first[k]], members[self.second[k]]
-            gap = None if np.isnan(self.days_apart[k]) else float(self.days_apart[k])
-            pairs.append(ScoredPair(a.id, b.id, float(self.score[k]), gap, True, VERIFIED, a.prior, b.prior))
-        return pairs
+        return [self.scored_pair(members, k) for k in np.flatnonzero(self.reason == VERIFIED).tolist()]
 
 
 def _shared_detail_counts(
     members: Sequence[ArticleSketch], first: np.ndarray, second: np.ndarray
 ) -> np.ndarray:
-    """``shared_details`` of each pair, as sparse row products (an unknown side counts as
-    ``-1``: it skips the check)."""
+    """``shared_details`` of each pair, as sparse row products (-1 when a side's details are
+    unknown, as for an anchor from an old state: that skips the check)."""
     known = np.array([m.details is not None for m in members])
     details = [m.details if m.details is not None else np.zeros(0, np.uint32) for m in members]
     counts = row_products(id_matrix(details, [np.ones(len(d)) for d in details]), first, second)
     return np.where(known[first] & known[second], counts, -1)
 
 
-def score_pairs(members: Sequence[ArticleSketch], pairs: np.ndarray, config: VerifyConfig) -> WindowScores:
-    """``score_pair`` of every (i, j) row of ``pairs`` (positions in ``members``), computed
-    for all of them at once: a window has tens of thousands of candidates."""
+def score_pairs(members: Sequence[ArticleSketch], pairs: np.ndarray, config: VerifyConfig) -> PairScores:
+    """Scores and decides every (i, j) row of ``pairs`` (positions in ``members``) at once:
+    a window has tens of thousands of candidates."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ids = np.array([m.id for m in members], dtype=object)
     i, j = pairs[:, 0], pairs[:, 1]
     swap = ids[j] < ids[i]
     first, second = np.where(swap, j, i), np.where(swap, i, j)
     cosines = pair_cosines([m.vector for m in members], first, second)
-    scores = np.array([round(c, 6) for c in cosines.tolist()], np.float64)  # as score_pair rounds
-    times = np.array([np.nan if m.published_us is None else m.published_us for m in members], np.float64)
-    gaps = np.abs(times[first] - times[second]) / MICROSECONDS_PER_DAY
+    scores = np.array([round(c, 6) for c in cosines.tolist()], np.float64)
+    gaps = publication_gaps(members, first, second)
     reason = np.full(len(pairs), VERIFIED, dtype=object)
     low = scores < config.min_score
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # NaN: a time is unknown, never too far apart
         far = ~low & (gaps > config.max_days_apart)
     checked = np.flatnonzero(~low & ~far & (scores < config.certain_score))
     few = np.zeros(len(pairs), bool)
@@ -101,26 +96,13 @@ def score_pairs(members: Sequence[ArticleSketch], pairs: np.ndarray, config: Ver
         shared = _shared_detail_counts(members, first[checked], second[checked])
         few[checked] = (shared >= 0) & (shared < config.min_shared_details)
     reason[low], reason[far], reason[few] = LOW_SCORE, TOO_FAR_APART, FEW_DETAILS
-    return WindowScores(first, second, scores, gaps, reason)
+    return PairScores(first, second, scores, gaps, reason)
 
 
-def decide_pair(
-    first: ArticleSketch, second: ArticleSketch, cosine: float, config: VerifyConfig
-) -> ScoredPair:
-    """The verifier's decision on a pair of cosine ``cosine``, ordered by id."""
-    if second.id < first.id:
-        first, second = second, first
-    score = round(cosine, 6)
-    gap = days_apart(first.published_us, second.published_us)
-    if score < config.min_score:
-        reason = LOW_SCORE
-    elif gap is not None and gap > config.max_days_apart:
-        reason = TOO_FAR_APART
-    elif _too_few_details(first, second, score, config):
-        reason = FEW_DETAILS
-    else:
-        reason = VERIFIED
-    return ScoredPair(first.id, second.id, score, gap, reason == VERIFIED, reason, first.prior, second.prior)
+def score_pair(first: ArticleSketch, second: ArticleSketch, config: VerifyConfig) -> ScoredPair:
+    """Scores a candidate pair; the result is ordered by id whatever the argument order."""
+    members = [first, second]
+    return score_pairs(members, np.array([[0, 1]]), config).scored_pair(members, 0)
 
 
 def pair_row(pair: ScoredPair, found_by: str) -> dict:

@@ -21,7 +21,7 @@ windows are spread over workers like any other key. A window holds about
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import apache_beam as beam
 import numpy as np
@@ -37,7 +37,8 @@ from pipeline.verify import (
     MICROSECONDS_PER_DAY,
     TOO_FAR_APART,
     VERIFIED,
-    WindowScores,
+    PairScores,
+    publication_gaps,
     score_pairs,
 )
 from schemas.tables import TABLES
@@ -76,28 +77,10 @@ def window_candidates(
     pairs = candidate_pairs(np.stack([sketch.signature for sketch in members]), bands, rows, cap, stats)
     first, second = pairs[:, 0], pairs[:, 1]
     anchor = np.array([sketch.prior is not None for sketch in members])
-    times = np.array(
-        [np.nan if sketch.published_us is None else sketch.published_us for sketch in members], np.float64
-    )
     with np.errstate(invalid="ignore"):  # an undated article: no gap, never too far apart
-        too_far = np.abs(times[first] - times[second]) / MICROSECONDS_PER_DAY > max_days_apart
+        too_far = publication_gaps(members, first, second) > max_days_apart
     keep = ((first < len(own)) | (second < len(own))) & ~(anchor[first] & anchor[second]) & ~too_far
     return members, pairs[keep]
-
-
-def window_pairs(
-    own: list[ArticleSketch],
-    neighbours: list[ArticleSketch],
-    bands: int,
-    rows: int,
-    cap: int,
-    max_days_apart: float,
-    stats: BucketStats | None = None,
-) -> Iterator[tuple[ArticleSketch, ArticleSketch]]:
-    """The candidate pairs of ``window_candidates`` as pairs of sketches."""
-    members, pairs = window_candidates(own, neighbours, bands, rows, cap, max_days_apart, stats)
-    for i, j in pairs.tolist():
-        yield members[i], members[j]
 
 
 # ~50 candidates per article, most rejected: their rows leave in record batches of this
@@ -105,7 +88,7 @@ def window_pairs(
 _PAIR_BATCH_ROWS = 10_000
 
 
-def _pair_batch(members: list[ArticleSketch], scores: WindowScores, part: slice) -> pa.RecordBatch:
+def _pair_batch(members: list[ArticleSketch], scores: PairScores, part: slice) -> pa.RecordBatch:
     """The ``pairs`` table rows of a slice of a window's scored candidates."""
     ids = [sketch.id for sketch in members]
     gaps = np.array([round(gap, 6) for gap in scores.days_apart[part].tolist()], np.float64)  # as pair_row

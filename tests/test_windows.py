@@ -8,7 +8,7 @@ from pipeline import windows
 from pipeline.config import VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior
-from pipeline.windows import PAIR_ROWS, UNDATED, MatchInWindows, window_keys, window_pairs
+from pipeline.windows import PAIR_ROWS, UNDATED, MatchInWindows, window_candidates, window_keys
 
 DAY = 86_400 * 1_000_000
 SAME = [1, 2]  # one shared band value makes a candidate (2 bands of 1 row)
@@ -21,8 +21,9 @@ def _sketch(article_id, signature, day=None, prior=None, weights=(1.0, 1.0)):
     return ArticleSketch(article_id, None, published, vector, np.array(signature, dtype=np.uint64), prior)
 
 
-def _ids(pairs):
-    return sorted((first.id, second.id) for first, second in pairs)
+def _ids(own, neighbours, *rules):
+    members, pairs = window_candidates(own, neighbours, *rules)
+    return sorted((members[i].id, members[j].id) for i, j in pairs.tolist())
 
 
 def test_window_keys_own_block_and_previous_window():
@@ -31,14 +32,14 @@ def test_window_keys_own_block_and_previous_window():
     assert window_keys(int(14 * DAY), 7) == [("block-2", True), ("block-1", False)]
 
 
-def test_window_pairs_rules():
+def test_window_candidates_rules():
     own = [_sketch("a", SAME, 14), _sketch("b", SAME, 20.5)]
     neighbours = [
         _sketch("c", SAME, 21.5),  # 7.5 days after a: too far; 1 day after b
         _sketch("d", SAME, 27),  # neighbour-neighbour pairs belong to the next window
         _sketch("old", SAME, 15, Prior("s_x", "2025-01-01")),
     ]
-    assert _ids(window_pairs(own, neighbours, 2, 1, 10, 7)) == [
+    assert _ids(own, neighbours, 2, 1, 10, 7) == [
         ("a", "b"),
         ("a", "old"),
         ("b", "c"),
@@ -47,10 +48,10 @@ def test_window_pairs_rules():
     ]
 
 
-def test_window_pairs_skip_two_anchors_and_need_a_shared_band():
+def test_window_candidates_skip_two_anchors_and_need_a_shared_band():
     prior = Prior("s_x", "2025-01-01")
     own = [_sketch("p", SAME, 1, prior), _sketch("q", SAME, 1, prior), _sketch("r", [7, 8], 1)]
-    assert _ids(window_pairs(own, [], 2, 1, 10, 7)) == []
+    assert _ids(own, [], 2, 1, 10, 7) == []
 
 
 def test_every_pair_within_the_limit_is_proposed_exactly_once(pipeline):
