@@ -14,6 +14,7 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
@@ -37,14 +38,15 @@ def shard_of(row: dict[str, Any], table: str, num_shards: int) -> int:
     return shard_of_key(row[SORT_KEYS[table][0]], num_shards)
 
 
-def sorted_table(batches: list[pa.RecordBatch], table: str, schema: pa.Schema) -> pa.Table:
-    """The batches as one table sorted by the table's sort key, nulls last."""
-    arrow_table = pa.Table.from_batches(batches, schema=schema)
+def sort_order(arrow_table: pa.Table, table: str) -> pa.Array:
+    """The row order of ``arrow_table`` sorted by the table's sort key, nulls last."""
     keys = SORT_KEYS[table]
     try:
-        return arrow_table.sort_by([(key, "ascending", "at_end") for key in keys])
+        return pc.sort_indices(arrow_table, sort_keys=[(key, "ascending", "at_end") for key in keys])
     except (TypeError, ValueError):  # pyarrow < 25 takes null_placement for all keys
-        return arrow_table.sort_by([(key, "ascending") for key in keys], null_placement="at_end")
+        return pc.sort_indices(
+            arrow_table, sort_keys=[(key, "ascending") for key in keys], null_placement="at_end"
+        )
 
 
 def split_by_shard(batch: pa.RecordBatch, table: str, num_shards: int) -> list[tuple[int, pa.RecordBatch]]:
@@ -100,10 +102,18 @@ def shard_path(directory: str, table: str, shard: int, num_shards: int) -> str:
     return FileSystems.join(directory, table, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
 
 
-def write_table_file(path: str, table: pa.Table, config: OutputConfig) -> None:
+def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: OutputConfig) -> int:
+    """Writes the rows of ``batches`` to one Parquet file, sorted by the table's sort key, a
+    row group at a time: the sorted rows are never all in memory next to the unsorted ones
+    (a day's sentence alignments are tens of millions of rows). Returns the rows written."""
+    schema = SCHEMAS[table]
+    rows = pa.Table.from_batches(batches, schema=schema)
+    order = sort_order(rows, table)
     compression = None if config.compression == "none" else config.compression
-    with FileSystems.create(path) as handle:
-        pq.write_table(table, handle, compression=compression, row_group_size=config.row_group_size)
+    with FileSystems.create(path) as handle, pq.ParquetWriter(handle, schema, compression=compression) as out:
+        for start in range(0, rows.num_rows, config.row_group_size):
+            out.write_table(rows.take(order[start : start + config.row_group_size]))
+    return rows.num_rows
 
 
 class _WriteShardFn(beam.DoFn):
@@ -114,10 +124,8 @@ class _WriteShardFn(beam.DoFn):
 
     def process(self, keyed):
         shard, grouped = keyed
-        arrow_table = sorted_table(list(grouped["batches"]), self._table, SCHEMAS[self._table])
         path = shard_path(self._directory, self._table, shard, self._config.num_shards)
-        write_table_file(path, arrow_table, self._config)
-        yield self._table, arrow_table.num_rows
+        yield self._table, write_sorted(path, list(grouped["batches"]), self._table, self._config)
 
 
 class WriteTable(beam.PTransform):
