@@ -215,7 +215,7 @@ def worker_stages(args: argparse.Namespace) -> None:
     from pipeline.records import Article, ArticleSketch
     from pipeline.signatures import BatchMinHasher
     from pipeline.synth import read_labels
-    from pipeline.verify import score_pair, score_pairs
+    from pipeline.verify import score_pairs
     from pipeline.windows import UNDATED, window_candidates, window_keys
 
     config = config_module.load(args.config, args.overrides)
@@ -332,13 +332,16 @@ def worker_stages(args: argparse.Namespace) -> None:
         component_sizes.append(len(members))
         if len(members) <= max_scored:
             known = {(a, b) for a, b, _ in component_edges}
-            for i, first in enumerate(members):
-                for second in members[i + 1 :]:
-                    if (first, second) not in known:
-                        pair = score_pair(by_id[first], by_id[second], config.verify)
-                        component_pairs += 1
-                        if pair.verified:
-                            component_edges.append((pair.a, pair.b, pair.score))
+            unknown = [
+                (i, j)
+                for i in range(len(members))
+                for j in range(i + 1, len(members))
+                if (members[i], members[j]) not in known
+            ]
+            component_pairs += len(unknown)
+            sketched = [by_id[article_id] for article_id in members]
+            decisions = score_pairs(sketched, np.array(unknown, dtype=np.int64), config.verify)
+            component_edges.extend((pair.a, pair.b, pair.score) for pair in decisions.verified(sketched))
         for story in cluster_component(members, component_edges, config.cluster.threshold):
             story_id = cluster_id(story)
             for article_id in story:
@@ -347,7 +350,7 @@ def worker_stages(args: argparse.Namespace) -> None:
     for item in analysed:
         canonical_id = canonical_of[item.article.id]
         predicted[item.article.id] = story_of.get(canonical_id) or cluster_id([canonical_id])
-    timed("cluster: components + score_pair inside them + cluster_component", started)
+    timed("cluster: components + score_pairs inside them + cluster_component", started)
     counts.update(
         components=len(component_sizes),
         largest_component=max(component_sizes, default=0),
