@@ -102,18 +102,64 @@ def shard_path(directory: str, table: str, shard: int, num_shards: int) -> str:
     return FileSystems.join(directory, table, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
 
 
+def _story_batches(batches: list[pa.RecordBatch], key: str) -> list[tuple[Any, int]] | None:
+    """(key value, position) of each batch, in key order, when every batch holds one value of
+    the first sort key and no two batches share one (a story's sentence alignments);
+    otherwise None."""
+    values: list[tuple[Any, int]] = []
+    if not batches:
+        return None
+    for position, batch in enumerate(batches):
+        column = batch.column(key)
+        if batch.num_rows == 0 or column.null_count or pc.count_distinct(column).as_py() != 1:
+            return None
+        values.append((column[0].as_py(), position))
+    values.sort()
+    if any(first[0] == second[0] for first, second in zip(values, values[1:], strict=False)):
+        return None
+    return values
+
+
 def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: OutputConfig) -> int:
-    """Writes the rows of ``batches`` to one Parquet file, sorted by the table's sort key, a
-    row group at a time: the sorted rows are never all in memory next to the unsorted ones
-    (a day's sentence alignments are tens of millions of rows). Returns the rows written."""
+    """Writes the rows of ``batches`` to one Parquet file, sorted by the table's sort key, and
+    returns how many there were.
+
+    When each batch is one story's rows (a day's sentence alignments: tens of millions of
+    rows in tens of thousands of batches), the batches are sorted one at a time and written
+    in story order, a row group at a time, so the sorted rows are never all in memory next
+    to the unsorted ones; otherwise the rows are sorted together.
+    """
     schema = SCHEMAS[table]
-    rows = pa.Table.from_batches(batches, schema=schema)
-    order = sort_order(rows, table)
     compression = None if config.compression == "none" else config.compression
+    order = _story_batches(batches, SORT_KEYS[table][0])
+    if order is None:
+        rows = pa.Table.from_batches(batches, schema=schema)
+        with FileSystems.create(path) as handle:
+            pq.write_table(
+                rows.take(sort_order(rows, table)),
+                handle,
+                compression=compression,
+                row_group_size=config.row_group_size,
+            )
+        return rows.num_rows
+    written = 0
+    pending: list[pa.RecordBatch] = []
     with FileSystems.create(path) as handle, pq.ParquetWriter(handle, schema, compression=compression) as out:
-        for start in range(0, rows.num_rows, config.row_group_size):
-            out.write_table(rows.take(order[start : start + config.row_group_size]))
-    return rows.num_rows
+
+        def write_group(size: int) -> list[pa.RecordBatch]:
+            group = pa.Table.from_batches(pending, schema=schema)
+            out.write_table(group.slice(0, size).combine_chunks())
+            return group.slice(size).to_batches()
+
+        for _, position in order:
+            batch, batches[position] = batches[position], None  # the sorted copy replaces it
+            pending.append(batch.take(sort_order(batch, table)))
+            written += pending[-1].num_rows
+            while sum(b.num_rows for b in pending) >= config.row_group_size:
+                pending = write_group(config.row_group_size)
+        if pending:
+            write_group(sum(b.num_rows for b in pending))
+    return written
 
 
 class _WriteShardFn(beam.DoFn):

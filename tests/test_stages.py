@@ -17,7 +17,7 @@ from pipeline.features import FEATURE_KINDS, TermVector
 from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
-from pipeline.write import SCHEMAS, WriteTable, shard_of
+from pipeline.write import SCHEMAS, WriteTable, shard_of, write_sorted
 
 from .conftest import beam_test_pipeline
 
@@ -167,6 +167,40 @@ def test_write_table_takes_record_batches_and_dicts_alike(pipeline, tmp_path):
         assert keys == sorted(keys)
         read_back.extend(table)
     assert sorted(read_back, key=lambda row: row["source_record"]) == rows
+
+
+def test_story_batches_are_written_sorted_one_at_a_time(tmp_path):
+    """A table that arrives one story per batch (sentence alignments) is sorted batch by
+    batch and written in story order: the same file content as sorting every row at once."""
+    schema = SCHEMAS["sentence_alignments"]
+    rng = np.random.default_rng(7)
+    batches, everything = [], []
+    for story in ("s_c", "s_a", "s_b"):
+        rows = [
+            {
+                "cluster_id": story,
+                "article_id": f"{story}-{article}",
+                "sentence_index": sentence,
+                "matched_article_id": f"{story}-{1 - article}",
+                "matched_sentence_index": 0,
+                "score": 0.5,
+            }
+            for article in (0, 1)
+            for sentence in range(4)
+        ]
+        everything += rows
+        shuffled = [rows[i] for i in rng.permutation(len(rows))]
+        batches.append(pa.RecordBatch.from_pylist(shuffled, schema=schema))
+    config = OutputConfig(row_group_size=5)
+    assert write_sorted(str(tmp_path / "stories.parquet"), list(batches), "sentence_alignments", config) == 24
+    mixed = pa.RecordBatch.from_pylist(everything, schema=schema)  # several stories: sorted at once
+    assert write_sorted(str(tmp_path / "mixed.parquet"), [mixed], "sentence_alignments", config) == 24
+    expected = sorted(everything, key=lambda r: (r["cluster_id"], r["article_id"], r["sentence_index"]))
+    for name in ("stories", "mixed"):
+        written = pq.ParquetFile(tmp_path / f"{name}.parquet")
+        assert written.read().to_pylist() == expected
+        groups = [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)]
+        assert groups == [5, 5, 5, 5, 4]
 
 
 def test_write_table_refuses_a_record_batch_of_another_schema(tmp_path):
