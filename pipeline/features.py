@@ -247,11 +247,6 @@ def detail_ids(ids: np.ndarray, df_table: np.ndarray, max_df: int) -> np.ndarray
     return np.unique(rare)
 
 
-def shared_details(first: np.ndarray, second: np.ndarray) -> int:
-    """How many detail ids two articles have in common (both arrays sorted and distinct)."""
-    return len(np.intersect1d(first, second, assume_unique=True))
-
-
 def salient_terms(terms: Sequence[str], weights: np.ndarray, k: int) -> list[str]:
     """The k highest-weighted terms; ties broken by the term itself, so the set is stable."""
     if not len(terms):

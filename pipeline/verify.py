@@ -67,8 +67,8 @@ class PairScores(NamedTuple):
 def _shared_detail_counts(
     members: Sequence[ArticleSketch], first: np.ndarray, second: np.ndarray
 ) -> np.ndarray:
-    """``shared_details`` of each pair, as sparse row products (-1 when a side's details are
-    unknown, as for an anchor from an old state: that skips the check)."""
+    """How many detail ids each pair has in common, as sparse row products (-1 when a side's
+    details are unknown, as for an anchor from an old state: that skips the check)."""
     known = np.array([m.details is not None for m in members])
     details = [m.details if m.details is not None else np.zeros(0, np.uint32) for m in members]
     counts = row_products(id_matrix(details, [np.ones(len(d)) for d in details]), first, second)
