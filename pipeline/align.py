@@ -444,9 +444,7 @@ class StorySentences:
         mine = self._rows(article)
         blocks = [self._rows(other) for other in others]
         size = mine.stop - mine.start
-        if size == 0 or sum(b.stop - b.start for b in blocks) == 0:
-            return {other: (np.full(size, -1), np.zeros(size)) for other in others}
-        columns = np.concatenate([np.arange(b.start, b.stop) for b in blocks])
+        columns = np.concatenate([np.zeros(0, np.int64), *(np.arange(b.start, b.stop) for b in blocks)])
         found = (self._weights[mine] @ self._findable[columns].T).toarray()
         totals = self._totals[mine]
         scores = np.divide(found, totals[:, None], out=np.zeros_like(found), where=totals[:, None] > 0)
@@ -457,10 +455,8 @@ class StorySentences:
         start = 0
         for other, block in zip(others, blocks, strict=True):
             width = block.stop - block.start
-            if width == 0:
-                matches[other] = (np.full(size, -1), np.zeros(size))
-                continue
-            part = scores[:, start : start + width]
+            # An empty article: one column of zeros, i.e. no counterpart for any sentence.
+            part = scores[:, start : start + width] if width else np.zeros((size, 1))
             best = part.argmax(axis=1)  # the first of equal scores: the earlier sentence
             best_scores = part[np.arange(size), best]
             matches[other] = (np.where(best_scores > 0, best, -1), best_scores)

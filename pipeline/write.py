@@ -142,23 +142,20 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
                 row_group_size=config.row_group_size,
             )
         return rows.num_rows
-    written = 0
+    written = waiting = 0
     pending: list[pa.RecordBatch] = []
     with FileSystems.create(path) as handle, pq.ParquetWriter(handle, schema, compression=compression) as out:
-
-        def write_group(size: int) -> list[pa.RecordBatch]:
-            group = pa.Table.from_batches(pending, schema=schema)
-            out.write_table(group.slice(0, size).combine_chunks())
-            return group.slice(size).to_batches()
-
         for _, position in order:
             batch, batches[position] = batches[position], None  # the sorted copy replaces it
             pending.append(batch.take(sort_order(batch, table)))
-            written += pending[-1].num_rows
-            while sum(b.num_rows for b in pending) >= config.row_group_size:
-                pending = write_group(config.row_group_size)
-        if pending:
-            write_group(sum(b.num_rows for b in pending))
+            waiting += batch.num_rows
+            while waiting >= config.row_group_size or (waiting and position == order[-1][1]):
+                group = pa.Table.from_batches(pending, schema=schema)
+                size = min(waiting, config.row_group_size)
+                out.write_table(group.slice(0, size).combine_chunks())
+                pending = group.slice(size).to_batches()
+                waiting -= size
+                written += size
     return written
 
 
