@@ -2,8 +2,10 @@
 
 For each size, on one synthetic corpus (``pipeline.synth``, labelled), in one invocation:
 
-1. **pipeline**: ``run_job`` on Beam's local runner (FnApiRunner, one process), and again
-   with ``--direct_num_workers=2 --direct_running_mode=multi_processing``;
+1. **pipeline**: ``run_job`` on Beam's local runner (FnApiRunner, one process), again
+   with ``--direct_num_workers=2 --direct_running_mode=multi_processing``, and as a
+   ``backfill`` (the corpus split by publication date into runs of ``--days-per-run`` days,
+   each continuing the stories of the ones before, in process: memory bounded by a range);
 2. **baseline**: datasketch ``MinHash(num_perm=128).update_batch`` per article over word
    5-shingles (lower-cased, punctuation removed: ``pipeline.baselines.word_shingles``), then
    ``MinHashLSH(threshold=0.5)`` insert and query; reading the JSON Lines is timed, nothing
@@ -66,6 +68,8 @@ REPO = Path(__file__).resolve().parent.parent
 PIPELINE_MODES = {
     "in_process": [],
     "multi_processing": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+    # The corpus as consecutive runs of --days-per-run days (``storymatch backfill``), in process.
+    "backfill": [],
 }
 BASELINE_NUM_PERM = 128
 BASELINE_THRESHOLD = 0.5
@@ -159,6 +163,24 @@ def _summary(evaluation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _combined(jobs: list) -> Any:
+    """The row counts and counters of a backfill's runs summed, as one job."""
+    from pipeline.run import JobResult
+
+    rows: dict[str, int] = {}
+    counters: dict[str, int] = {}
+    for job in jobs:
+        for name, value in job.row_counts.items():
+            rows[name] = rows.get(name, 0) + value
+        for name, value in job.counters.items():
+            counters[name] = counters.get(name, 0) + value
+    first = jobs[0]
+    return JobResult(
+        first.output, first.run_id, first.run_date, first.input_files, rows, counters,
+        first.bands, first.rows, sum(job.seconds for job in jobs),
+    )
+
+
 def worker_pipeline(args: argparse.Namespace) -> None:
     import logging
     import warnings
@@ -176,7 +198,14 @@ def worker_pipeline(args: argparse.Namespace) -> None:
     # A fresh output folder: run_job keeps state there, and a second run would be incremental.
     shutil.rmtree(args.output, ignore_errors=True)
     started = time.perf_counter()
-    job = run_job([args.corpus], args.output, config, PIPELINE_MODES[args.mode])
+    runs = 1
+    if args.mode == "backfill":
+        from pipeline.backfill import backfill
+
+        _, jobs = backfill([args.corpus], args.output, config, [], args.days_per_run)
+        job, runs = _combined(jobs), len(jobs)
+    else:
+        job = run_job([args.corpus], args.output, config, PIPELINE_MODES[args.mode])
     seconds = time.perf_counter() - started
     table = pq.read_table(
         os.path.join(args.output, "articles"), columns=["article_id", "cluster_id"]
@@ -187,6 +216,7 @@ def worker_pipeline(args: argparse.Namespace) -> None:
     _emit(
         {
             "seconds": seconds,
+            "runs": runs,
             "articles": job.row_counts["articles"],
             "bands": job.bands,
             "rows": job.rows,
@@ -587,6 +617,8 @@ def _line(label: str, run: dict[str, Any]) -> str:
         f"{run['articles_per_second']:9.1f} art/s "
         f"peak {run['peak_rss_mb']:8.0f} MB (tree {run['peak_tree_rss_mb']:.0f} MB)"
     )
+    if run.get("runs", 1) > 1:
+        text += f"  {run['runs']} runs"
     if "candidate_pairs_per_article" in run:
         text += f"  cand/art {run['candidate_pairs_per_article']}"
     quality = run.get("quality") or run.get("quality_untimed")
@@ -643,6 +675,12 @@ def run(argv: list[str] | None = None) -> int:
         type=float,
         default=900,
         help="seconds describe_story may take in the stage cores; the rest is extrapolated",
+    )
+    parser.add_argument(
+        "--days-per-run",
+        type=int,
+        default=7,
+        help="days of articles per run in the backfill mode (default 7)",
     )
     parser.add_argument(
         "--snapshot",
@@ -723,7 +761,10 @@ def run(argv: list[str] | None = None) -> int:
             output = workdir / f"out-{size}-{mode}"
             entry[name] = measure(
                 "pipeline",
-                ["--corpus", str(corpus), "--output", str(output), "--mode", mode, *config_flags],
+                [
+                    "--corpus", str(corpus), "--output", str(output), "--mode", mode,
+                    "--days-per-run", str(args.days_per_run), *config_flags,
+                ],
                 args.timeout,
                 memory_limit_kb,
                 code,
@@ -860,6 +901,7 @@ def _worker_main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", default=None)
     parser.add_argument("--mode", choices=sorted(PIPELINE_MODES), default="in_process")
+    parser.add_argument("--days-per-run", type=int, default=7)
     parser.add_argument("--stage-budget", type=float, default=900)
     parser.add_argument("--config", default=None)
     parser.add_argument("--set", dest="overrides", action="append", default=[])

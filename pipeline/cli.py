@@ -1,6 +1,7 @@
 """The ``storymatch`` command: argument parsing and printing only.
 
     storymatch run                      # the seeds in ./seeds -> tables in ./out
+    storymatch backfill --input archive.jsonl --output out/   # one run per day of the archive
     storymatch run --input articles.jsonl --output out/ --set cluster.threshold=0.2
     storymatch run --input gs://bucket/in/*.jsonl --output gs://bucket/out \\
         --runner DataflowRunner --project P --region R --temp_location gs://bucket/tmp
@@ -54,6 +55,15 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="show Beam's own logs")
 
 
+def _add_state_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        metavar="DIR",
+        help="folder of earlier runs' anchors and document frequencies, to continue their stories "
+        "(default: <output>/_state)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storymatch",
@@ -86,12 +96,39 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the batch's date: tables go to <output>/<table>/run_date=<date>/ (default: today, UTC)",
     )
-    run.add_argument(
-        "--state",
-        metavar="DIR",
-        help="folder of earlier runs' anchors, to continue their stories (default: <output>/_state)",
-    )
+    _add_state_flag(run)
     _add_config_flags(run)
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="run an archive as the daily runs a schedule would have made, oldest first",
+        description="Split the inputs by publication date (UTC) into ranges of --days-per-run days and "
+        "run each range as the run dated its last day, oldest first, each continuing the stories of the "
+        "runs before it. Memory is bounded by the busiest range, not the archive. Records that cannot be "
+        "read and repeated ids are reported in the last run's rejects; articles without a publication "
+        "time go to the last run.",
+        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+    )
+    backfill.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="JSON Lines / Parquet file, glob, or folder of .txt/.jsonl/.parquet files (repeatable)",
+    )
+    backfill.add_argument("--output", default="out", help="output folder for the tables (default: out)")
+    backfill.add_argument(
+        "--days-per-run",
+        "--days_per_run",
+        dest="days_per_run",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="days of articles per run (default: 1, as a daily schedule); ranges are aligned to 1970-01-01",
+    )
+    _add_state_flag(backfill)
+    _add_config_flags(backfill)
 
     evaluation = commands.add_parser(
         "eval",
@@ -151,6 +188,16 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
     if not verbose:
@@ -183,6 +230,35 @@ def _run(args, beam_args: list[str]) -> int:
     config = config_module.load(args.config, args.overrides)
     job = run_job(args.inputs or ["seeds"], args.output, config, beam_args, args.run_date, args.state)
     _print_summary(job)
+    return EXIT_OK
+
+
+def _backfill(args, beam_args: list[str]) -> int:
+    from pipeline.backfill import backfill  # imports Beam: keep --help fast
+
+    config = config_module.load(args.config, args.overrides)
+
+    def report(job) -> None:
+        rows = job.row_counts
+        print(
+            f"  {job.run_date}  {rows['articles']:>7} articles  {rows['clusters']:>7} clusters  "
+            f"{rows['rejects']:>5} rejects  {job.seconds:7.1f}s",
+            flush=True,
+        )
+
+    print(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run", flush=True)
+    split, jobs = backfill(
+        args.inputs, args.output, config, beam_args, args.days_per_run, args.state, on_run=report
+    )
+    articles = sum(job.row_counts["articles"] for job in jobs)
+    rejects = sum(job.row_counts["rejects"] for job in jobs)
+    print(
+        f"storymatch: {len(jobs)} runs from {jobs[0].run_date} to {jobs[-1].run_date}: "
+        f"{split.records} records read, {articles} articles, {rejects} rejects "
+        f"({len(split.rejects)} at the split, in the last run), {split.undated} articles without a "
+        f"publication time (in the last run), {sum(job.seconds for job in jobs):.1f}s"
+    )
+    print(f"tables: {args.output}/<table>/run_date=<date>/*.parquet")
     return EXIT_OK
 
 
@@ -220,7 +296,7 @@ def _evaluate(args, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
-COMMANDS = ("run", "eval", *(name for name, _, _ in VIEWER_COMMANDS))
+COMMANDS = ("run", "backfill", "eval", *(name for name, _, _ in VIEWER_COMMANDS))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, beam_args)
+        if args.command == "backfill":
+            return _backfill(args, beam_args)
         if args.command == "eval":
             return _evaluate(args, beam_args)
         for name, module_name, _ in VIEWER_COMMANDS:

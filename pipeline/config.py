@@ -34,7 +34,8 @@ class FeatureConfig:
     kinds: tuple[str, ...] = ("word", "name", "pair")
     salient_terms: int = 30
     df_buckets: int = 1 << 22
-    # A term in at most this many articles of the run is a *detail* (see verify.min_shared_details).
+    # A term in at most this many articles (of the run and the lookback's runs) is a *detail*
+    # (see verify.min_shared_details).
     detail_max_df: int = 5
 
 

@@ -17,12 +17,14 @@ The stages, in order (each its own module with a pure core):
     outlets   representative, sentence alignments, unique sentences per outlet
 
 ``prior`` optionally brings sketches of earlier runs' articles (``state``), so that
-today's rewrites join the stories they continue.
+today's rewrites join the stories they continue; ``prior_frequencies`` brings those runs'
+document frequencies, added to this run's own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 import apache_beam as beam
@@ -34,8 +36,8 @@ from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
 from pipeline.lsh import band_parameters
 from pipeline.outlets import DescribeStories
 from pipeline.records import Reject
-from pipeline.sketch import CountDocumentFrequencies, SketchArticles
-from pipeline.state import state_row
+from pipeline.sketch import CountDocumentFrequencies, SketchArticles, add_frequencies
+from pipeline.state import frequency_row, state_row
 from pipeline.stories import ClusterStories
 from pipeline.verify import pair_row
 from pipeline.windows import PAIR_ROWS, MatchInWindows
@@ -96,15 +98,19 @@ class DetectStories(beam.PTransform):
     in ``sentence_alignments``, batches of the LSH candidates' rows in ``pairs``.
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
-    pairs, rejects (articles that failed analysis; reading rejects are the reader's) and
-    state (what a later run needs to continue today's stories).
+    pairs, rejects (articles that failed analysis; reading rejects are the reader's), and
+    what a later run needs to continue today's stories: state (a row per canonical
+    article) and state_frequencies (this run's own document frequencies, one row).
     """
 
-    def __init__(self, config: Config, run_date: dt.date | None = None, prior=None) -> None:
+    def __init__(
+        self, config: Config, run_date: dt.date | None = None, prior=None, prior_frequencies=None
+    ) -> None:
         super().__init__()
         self._config = config
         self._run_date = run_date or dt.datetime.now(dt.UTC).date()
         self._prior = prior
+        self._prior_frequencies = prior_frequencies
         self.bands, self.rows = band_parameters(config.lsh.threshold, config.lsh.num_perm)
         _LOG.info(
             "LSH: %d bands x %d rows for threshold %.3f with %d permutations",
@@ -120,9 +126,15 @@ class DetectStories(beam.PTransform):
         analysed = articles | "Analyse" >> AnalyseArticles(config.features.kinds)
         collapsed = analysed.analysed | "Dedupe" >> CollapseExactDuplicates()
         canonical, duplicates = collapsed.canonical, collapsed[DUPLICATES]
-        frequencies = canonical | "DocumentFrequencies" >> CountDocumentFrequencies(
+        own_frequencies = canonical | "DocumentFrequencies" >> CountDocumentFrequencies(
             config.features.df_buckets
         )
+        frequencies = own_frequencies
+        if self._prior_frequencies is not None:
+            frequencies = own_frequencies | "AddPriorFrequencies" >> beam.Map(
+                lambda own, priors: functools.reduce(add_frequencies, priors, own),
+                beam.pvalue.AsList(self._prior_frequencies),
+            )
         sketches = (canonical, frequencies) | "Sketch" >> SketchArticles(config)
         matchable = sketches
         resent = articles.pipeline | "NoneResent" >> beam.Create([])
@@ -180,4 +192,5 @@ class DetectStories(beam.PTransform):
             | "JoinSketchStory" >> beam.CoGroupByKey()
             | "StateRows" >> beam.FlatMap(_state_rows, run_date)
         )
+        tables["state_frequencies"] = own_frequencies | "FrequencyRow" >> beam.Map(frequency_row)
         return tables

@@ -72,6 +72,11 @@ REJECTS = "rejects"
 RAW_LIMIT = 1_000
 REQUIRED_COLUMNS = ("id", "text")
 FIELDS = ("id", "text", "outlet", "title", "published_at", "url")
+# A Parquet file whose schema metadata has this key (the inputs ``backfill`` splits an archive
+# into) gives each row's provenance in PROVENANCE_COLUMNS: the file and record it was first
+# read from, which ``Article.source`` and ``record`` keep instead of this file's own.
+PROVENANCE_KEY = b"storymatch.provenance"
+PROVENANCE_COLUMNS = ("source_file", "source_record")
 
 _SUFFIX_KINDS = {
     ".jsonl": "json_lines",
@@ -226,12 +231,18 @@ def _read_parquet(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> 
         parquet = pq.ParquetFile(handle)
         # Absent required columns are left to the per-row checks (resolve_inputs refuses them earlier).
         columns = [name for name in FIELDS if name in parquet.schema_arrow.names]
+        carried = PROVENANCE_KEY in (parquet.schema_arrow.metadata or {})
+        if carried:
+            columns += list(PROVENANCE_COLUMNS)
         number = 0
         for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=columns):
             for row in batch.to_pylist():
                 number += 1
+                source, record = (
+                    (row.pop("source_file"), row.pop("source_record")) if carried else (path, number)
+                )
                 yield _guarded(
-                    path, number, f"row {number}", row, _article, path, number, max_chars, on_bad_date
+                    source, record, f"row {record}", row, _article, source, record, max_chars, on_bad_date
                 )
 
 

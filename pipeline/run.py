@@ -31,6 +31,7 @@ from pipeline import publish, state
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
 from pipeline.read import ReadArticles, resolve_inputs
+from pipeline.records import Reject
 from pipeline.write import WriteTables
 from schemas.tables import TABLES
 
@@ -78,18 +79,25 @@ def build_pipeline(
     staging: str,
     run_date: dt.date,
     state_files: list[str],
+    frequency_files: tuple[str, ...] | list[str] = (),
+    carried_rejects: tuple[Reject, ...] | list[Reject] = (),
 ) -> DetectStories:
     """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``."""
     read = pipeline | "Read" >> ReadArticles(files, config.input.max_chars)
     prior = None
     if state_files:
         prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files)
-    detect = DetectStories(config, run_date, prior)
+    prior_frequencies = None
+    if frequency_files:
+        prior_frequencies = pipeline | "PriorFrequencies" >> state.ReadPriorFrequencies(
+            frequency_files, config.features.df_buckets
+        )
+    detect = DetectStories(config, run_date, prior, prior_frequencies)
     tables = read["articles"] | "Detect" >> detect
-    tables["rejects"] = (
-        read["rejects"] | "ReadRejectRows" >> beam.Map(reject_row),
-        tables["rejects"],
-    ) | "AllRejects" >> beam.Flatten()
+    rejects = [read["rejects"] | "ReadRejectRows" >> beam.Map(reject_row), tables["rejects"]]
+    if carried_rejects:
+        rejects.append(pipeline | "CarriedRejects" >> beam.Create([reject_row(r) for r in carried_rejects]))
+    tables["rejects"] = rejects | "AllRejects" >> beam.Flatten()
     _ = tables | "Write" >> WriteTables(staging, config.output)
     return detect
 
@@ -139,10 +147,13 @@ def run_job(
     beam_args: list[str] | None = None,
     run_date: dt.date | None = None,
     state_dir: str | None = None,
+    carried_rejects: tuple[Reject, ...] | list[Reject] = (),
 ) -> JobResult:
     """Runs one batch and publishes its partitions; raises InputError/ReconciliationError.
 
     ``run_date`` defaults to today (UTC); ``state_dir`` to ``<output>/_state``.
+    ``carried_rejects`` are input records rejected before the run (by ``backfill``'s split):
+    they are written to ``rejects`` and count as input records.
     """
     started = time.time()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -153,20 +164,24 @@ def run_job(
     for action in publish.recover(output):
         _LOG.warning("recovery: %s", action)
     state_files = state.window_files(state_dir, run_date, config.state.lookback_days)
+    frequency_files = state.frequency_files(state_dir, run_date, config.state.lookback_days)
 
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     staging = os.path.join(output, publish.STAGING, run_id)
     os.makedirs(staging, exist_ok=True)
     pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
-    detect = build_pipeline(pipeline, files, config, staging, run_date, state_files)
+    detect = build_pipeline(
+        pipeline, files, config, staging, run_date, state_files, frequency_files, carried_rejects
+    )
     result = pipeline.run()
     result.wait_until_finish()
     counters = _counters(result)
     row_counts = count_rows(staging, TABLES)
-    records = counters.get("read/records", 0)
+    records = counters.get("read/records", 0) + len(carried_rejects)
     accounted = row_counts["articles"] + row_counts["rejects"]
     reconciliation = {
         "input_records": records,
+        "rejected_before_the_run": len(carried_rejects),
         "articles": row_counts["articles"],
         "rejects": row_counts["rejects"],
         "balanced": records == accounted,
@@ -185,6 +200,7 @@ def run_job(
         "seconds": round(seconds, 3),
         "input_files": files,
         "state_files_read": state_files,
+        "state_frequency_files_read": frequency_files,
         "config": config.to_dict(),
         "lsh": {"bands": detect.bands, "rows": detect.rows},
         "row_counts": row_counts,
@@ -193,6 +209,10 @@ def run_job(
         "versions": _versions(),
         "runner": pipeline_options(beam_args or []).view_as(StandardOptions).runner,
     }
+    # The run's document frequencies travel inside its state partition.
+    os.replace(
+        os.path.join(staging, "state_frequencies"), os.path.join(staging, "state", state.FREQUENCIES_FOLDER)
+    )
     moves = [(os.path.join(staging, table), publish.partition_path(output, table, day)) for table in TABLES]
     moves.append((os.path.join(staging, "state"), os.path.join(state_dir, f"run_date={day}")))
     runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")

@@ -56,6 +56,11 @@ class DocumentFrequencyFn(beam.CombineFn):
         return count, table
 
 
+def add_frequencies(first: tuple[int, np.ndarray], second: tuple[int, np.ndarray]) -> tuple[int, np.ndarray]:
+    """The document frequencies of two sets of articles together."""
+    return first[0] + second[0], first[1] + second[1]
+
+
 class _SketchBatchFn(beam.DoFn):
     """Turns a batch of analysed articles into sketches with one MinHash matrix operation."""
 

@@ -7,6 +7,12 @@ publication time, details). A later run reads the partitions of the ``lookback_d
 run date and feeds those articles into LSH and verification as locked anchors (see
 ``stories``): a rewrite published today joins yesterday's story and keeps its id.
 
+The partition also holds the run's document frequencies (``frequencies/``, one row: the
+non-zero buckets of its hashed table). A run adds those of the same lookback days to its
+own, so its IDF weights and rare-term details come from days of news, not from one day's
+few hundred articles: counted over a small run, too many shared terms look rare and two
+stories on one topic match.
+
 Only dates strictly before the run date are read, so re-running an old date neither sees
 later days nor matches its own earlier output; its own partition is replaced when it
 publishes. Partitions older than ``lookback_days`` before the newest date are pruned.
@@ -15,9 +21,11 @@ publishes. Partitions older than ``lookback_days`` before the newest date are pr
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shutil
+from collections.abc import Iterable
 
 import apache_beam as beam
 import numpy as np
@@ -28,6 +36,7 @@ from apache_beam.metrics import Metrics
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior, StoryAssignment
 
+_LOG = logging.getLogger(__name__)
 _PARTITION = re.compile(r"^run_date=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -54,6 +63,71 @@ def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[
                 sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
             )
     return files
+
+
+FREQUENCIES_FOLDER = "frequencies"
+
+
+def frequency_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
+    """Document-frequency files of the ``lookback_days`` days before ``run_date``."""
+    first = run_date - dt.timedelta(days=lookback_days)
+    files = []
+    for day in partition_dates(state_dir):
+        folder = os.path.join(state_dir, f"run_date={day.isoformat()}", FREQUENCIES_FOLDER)
+        if first <= day < run_date and os.path.isdir(folder):
+            files.extend(
+                sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
+            )
+    return files
+
+
+def frequency_row(frequencies: tuple[int, np.ndarray]) -> dict:
+    """A run's (document count, df table) as a ``state_frequencies`` row (non-zero buckets)."""
+    num_documents, table = frequencies
+    buckets = np.flatnonzero(table).astype(np.uint32)
+    return {
+        "num_documents": num_documents,
+        "num_buckets": len(table),
+        "buckets": buckets,
+        "documents": table[buckets].astype(np.uint32),
+    }
+
+
+def read_prior_frequencies(path: str, num_buckets: int):
+    """Yields (document count, df table) per row of one frequencies file; a table of another
+    size (``features.df_buckets`` changed since) cannot be added and is skipped."""
+    with FileSystems.open(path) as handle:
+        table = pq.read_table(handle)
+    for row in table.to_pylist():
+        if row["num_buckets"] != num_buckets:
+            Metrics.counter("state", "frequency_tables_skipped").inc()
+            _LOG.warning(
+                "%s: document frequencies over %d buckets, this run uses %d: not added",
+                path,
+                row["num_buckets"],
+                num_buckets,
+            )
+            continue
+        counts = np.zeros(num_buckets, dtype=np.uint32)
+        counts[np.asarray(row["buckets"], dtype=np.int64)] = np.asarray(row["documents"], dtype=np.uint32)
+        Metrics.counter("state", "prior_documents").inc(row["num_documents"])
+        yield row["num_documents"], counts
+
+
+class ReadPriorFrequencies(beam.PTransform):
+    """Frequencies files -> (document count, df table) of each earlier run."""
+
+    def __init__(self, files: Iterable[str], num_buckets: int) -> None:
+        super().__init__()
+        self._files = list(files)
+        self._num_buckets = num_buckets
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "FrequencyFiles" >> beam.Create(self._files)
+            | "ReadFrequencies" >> beam.FlatMap(read_prior_frequencies, self._num_buckets)
+        )
 
 
 def prune(state_dir: str, lookback_days: int) -> list[dt.date]:

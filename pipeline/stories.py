@@ -14,7 +14,10 @@
 
 Articles of earlier runs (from the state) take part as locked anchors: a new article that
 joins one of their stories gets that story's published id; the anchors themselves are not
-re-assigned, and two published stories are never merged.
+re-assigned, and two published stories are never merged. When a verified pair touches one
+anchor, the whole published story (every anchor with its id) joins the component, so new
+articles join it by their average over all its members, as they would in one run, and not
+through the one anchor LSH happened to pair them with.
 """
 
 from __future__ import annotations
@@ -32,13 +35,29 @@ COMPONENT_PAIRS = "component_pairs"
 
 
 class _EdgesByComponentFn(beam.DoFn):
-    """All verified edges at once -> (component root, edge) for every edge."""
+    """All verified edges at once -> (component root, edge) for every edge.
+
+    ``anchor_stories``: published story id -> its anchors' ids; a story touched by an edge
+    joins that edge's component whole.
+    """
 
     def __init__(self) -> None:
         self._components = Metrics.counter("cluster", "components")
 
-    def process(self, edges):
-        components = connected_components((edge.a, edge.b) for edge in edges)
+    def process(self, edges, anchor_stories):
+        touched = sorted(
+            {
+                prior.cluster_id
+                for edge in edges
+                for prior in (edge.a_prior, edge.b_prior)
+                if prior is not None
+            }
+        )
+        links = [(edge.a, edge.b) for edge in edges]
+        for story in touched:
+            members = anchor_stories.get(story, ())
+            links.extend((members[0], member) for member in members[1:])
+        components = connected_components(links)
         self._components.inc(len(set(components.values())))
         for edge in edges:
             yield components[edge.a], edge
@@ -74,8 +93,7 @@ class _SplitComponentFn(beam.DoFn):
             (i, j)
             for i, first in enumerate(sketches)
             for j in range(i + 1, len(sketches))
-            if (first.id, sketches[j].id) not in known
-            and (first.prior is None or sketches[j].prior is None)
+            if (first.id, sketches[j].id) not in known and (first.prior is None or sketches[j].prior is None)
         ]
         return score_pairs(sketches, np.array(pairs, dtype=np.int64), self._verify).verified(sketches)
 
@@ -92,13 +110,8 @@ class _SplitComponentFn(beam.DoFn):
             edges.extend(extra)
         else:
             self._too_big.inc()
-        priors = {}
-        for edge in edges:
-            if edge.a_prior is not None:
-                priors[edge.a] = edge.a_prior
-            if edge.b_prior is not None:
-                priors[edge.b] = edge.b_prior
-        members = sorted({edge.a for edge in edges} | {edge.b for edge in edges})
+        priors = {sketch.id: sketch.prior for sketch in sketches if sketch.prior is not None}
+        members = sorted(sketch.id for sketch in sketches)
         self._component_size.update(len(members))
         stories = cluster_component(
             members,
@@ -155,10 +168,20 @@ class ClusterStories(beam.PTransform):
 
     def expand(self, inputs):
         canonical_ids, verified_pairs, duplicate_pairs, sketches, resent = inputs
+        anchor_stories = (
+            sketches
+            | "Anchors" >> beam.Filter(lambda sketch: sketch.prior is not None)
+            | "ByPublishedStory" >> beam.Map(lambda sketch: (sketch.prior.cluster_id, sketch.id))
+            | "GroupPublishedStory" >> beam.GroupByKey()
+            | "SortAnchors" >> beam.MapTuple(lambda story, ids: (story, sorted(ids)))
+        )
         components = (
             verified_pairs
             | "AllEdges" >> beam.combiners.ToList()
-            | "ByComponent" >> beam.ParDo(_EdgesByComponentFn()).with_outputs(MEMBERS, main="edges")
+            | "ByComponent"
+            >> beam.ParDo(_EdgesByComponentFn(), beam.pvalue.AsDict(anchor_stories)).with_outputs(
+                MEMBERS, main="edges"
+            )
         )
         component_sketches = (
             {"root": components[MEMBERS], "sketch": sketches | "KeySketch" >> beam.Map(lambda s: (s.id, s))}

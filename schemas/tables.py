@@ -181,8 +181,17 @@ TABLES: dict[str, pa.Schema] = {
     "rejects": REJECTS,
 }
 
+STATE_FREQUENCIES = pa.schema(
+    [
+        _field("num_documents", pa.int64(), "Canonical articles the run counted.", False),
+        _field("num_buckets", pa.int64(), "Size of the hashed table (features.df_buckets).", False),
+        _field("buckets", pa.list_(pa.uint32()), "The table's non-zero buckets, ascending.", False),
+        _field("documents", pa.list_(pa.uint32()), "Articles with a term in each of those buckets.", False),
+    ]
+)
+
 # Internal tables: written like the others, but into the state folder, not the output.
-INTERNAL_TABLES: dict[str, pa.Schema] = {"state": STATE}
+INTERNAL_TABLES: dict[str, pa.Schema] = {"state": STATE, "state_frequencies": STATE_FREQUENCIES}
 
 # The column each table's rows are sorted by, so queries by story read few row groups.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -194,4 +203,5 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "pairs": ("article_a", "article_b"),
     "rejects": ("source_file", "source_record", "reason"),
     "state": ("cluster_id", "article_id"),
+    "state_frequencies": ("num_documents",),
 }

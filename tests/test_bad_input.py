@@ -124,6 +124,7 @@ def test_counts_reconcile(dirty_run):
     _, job = dirty_run
     assert job.manifest["reconciliation"] == {
         "input_records": 20,
+        "rejected_before_the_run": 0,
         "articles": 9,
         "rejects": 11,
         "balanced": True,

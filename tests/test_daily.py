@@ -14,11 +14,19 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline import config as config_module
 from pipeline import publish, state
+from pipeline.analyse import analyse_article
+from pipeline.evaluate import read_articles
+from pipeline.features import term_vector, weigh_terms
+from pipeline.read import resolve_inputs
 from pipeline.run import run_job
+from schemas.tables import INTERNAL_TABLES
 from tests.conftest import ROOT, SEEDS
 
 DAY1, DAY2 = dt.date(2025, 8, 19), dt.date(2025, 8, 20)
@@ -115,6 +123,54 @@ def test_an_article_sent_again_keeps_its_story(two_days, tmp_path):
     ).fetchall()
     assert len(rows) == 2 and rows[0][1] == rows[1][1]
     assert job.counters["state/articles_read_again"] == 1
+
+
+def _frequencies(path: Path) -> tuple[int, np.ndarray]:
+    (row,) = pq.read_table(path).to_pylist()
+    table = np.zeros(row["num_buckets"], dtype=np.uint32)
+    table[row["buckets"]] = row["documents"]
+    return row["num_documents"], table
+
+
+def test_document_frequencies_carry_over_the_lookback(two_days):
+    """Day 2 weighs its terms by the frequencies of day 1's articles and its own together."""
+    output, second, config = two_days
+    day1, day2 = (
+        sorted((output / "_state" / f"run_date={day}" / state.FREQUENCIES_FOLDER).glob("*.parquet"))
+        for day in ("2025-08-19", "2025-08-20")
+    )
+    (day1_file,), (day2_file,) = day1, day2
+    count1, table1 = _frequencies(day1_file)
+    count2, table2 = _frequencies(day2_file)
+    assert (count1, count2) == (3, 2)
+    assert len(table1) == config.features.df_buckets and 1 <= table1.max() <= 3
+    manifest = json.loads((output / "_runs" / "run_date=2025-08-20" / "manifest.json").read_text())
+    assert manifest["state_frequency_files_read"] == [str(day1_file)]
+    assert manifest["counters"]["state/prior_documents"] == 3
+
+    article_id = sorted(second.glob("*.txt"))[0].stem
+    ((stored,),) = duckdb.sql(
+        f"select term_weights from read_parquet('{output}/_state/run_date=2025-08-20/*.parquet') "
+        f"where article_id = '{article_id}'"
+    ).fetchall()
+    articles = read_articles(resolve_inputs([str(second)]), config.input.max_chars)
+    analysed = analyse_article(next(a for a in articles if a.id == article_id), config.features.kinds)
+
+    def weights(num_documents, table):
+        return term_vector(*weigh_terms(analysed.terms, table, num_documents)[1:]).weights
+
+    assert np.allclose(stored, weights(count1 + count2, table1 + table2), atol=1e-6)
+    assert not np.allclose(stored, weights(count2, table2), atol=1e-3)
+
+
+def test_frequencies_of_another_table_size_are_not_added(tmp_path):
+    path = tmp_path / "frequencies.parquet"
+    row = state.frequency_row((4, np.array([0, 2, 0, 1], dtype=np.uint32)))
+    assert row["buckets"].tolist() == [1, 3] and row["documents"].tolist() == [2, 1]
+    pq.write_table(pa.Table.from_pylist([row], schema=INTERNAL_TABLES["state_frequencies"]), path)
+    count, table = next(state.read_prior_frequencies(str(path), 4))
+    assert count == 4 and table.tolist() == [0, 2, 0, 1]
+    assert list(state.read_prior_frequencies(str(path), 8)) == []
 
 
 def test_state_window_and_pruning(tmp_path):

@@ -65,7 +65,13 @@ def test_the_five_seeds_are_one_story(seeds_output):
 def test_manifest_reconciles(seeds_output):
     output, _ = seeds_output
     manifest = json.loads((output / "_runs" / f"run_date={RUN_DATE}" / "manifest.json").read_text())
-    assert manifest["reconciliation"] == {"input_records": 5, "articles": 5, "rejects": 0, "balanced": True}
+    assert manifest["reconciliation"] == {
+        "input_records": 5,
+        "rejected_before_the_run": 0,
+        "articles": 5,
+        "rejects": 0,
+        "balanced": True,
+    }
     assert manifest["lsh"] == {"bands": 128, "rows": 1}
     assert manifest["config"]["lsh"]["num_perm"] == 128
     assert (output / "_runs" / f"run_date={RUN_DATE}" / "_SUCCESS").exists()

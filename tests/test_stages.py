@@ -127,6 +127,61 @@ def test_cluster_stories_assigns_every_article(pipeline):
         assert_that(found, equal_to([("a", "c", True)]), label="component pairs")
 
 
+def test_a_new_article_joins_a_published_story_by_its_average_over_the_whole_story(pipeline):
+    """LSH paired "new" with one anchor of a three-article published story, and with no
+    anchor of another. Only the first story's other anchors come into the component: "new"
+    shares little with them, so its average over that story stays under the threshold and
+    it stands alone, as it would in one run over all the days."""
+    story, other = Prior("s_story", "2025-08-18"), Prior("s_other", "2025-08-18")
+    sketches = [
+        _sketch("new", [1, 1, 0, 0, 0]),
+        _sketch("old1", [1, 1, 0.1, 0, 0], story),
+        _sketch("old2", [0, 0.1, 1, 0, 0], story),
+        _sketch("old3", [0, 0.1, 0, 1, 0], story),
+        _sketch("far", [0, 0, 0, 0, 1], other),
+    ]
+    verified = [ScoredPair("new", "old1", 0.99, None, True, "verified", None, story)]
+    with pipeline as p:
+        stories = (
+            p | "Ids" >> beam.Create(["new"]),
+            p | "Verified" >> beam.Create(verified),
+            p | "Duplicates" >> beam.Create([]),
+            p | "Sketches" >> beam.Create(sketches),
+            p | "Resent" >> beam.Create([]),
+        ) | ClusterStories(ClusterConfig(threshold=0.5), VerifyConfig(min_score=0.5))
+        assert_that(
+            stories["assignments"], equal_to([("new", StoryAssignment(cluster_id(["new"])))]), label="alone"
+        )
+        scored = stories["component_pairs"] | beam.Map(lambda pair: (pair.a, pair.b))
+        assert_that(scored, equal_to([]), label="no other anchor verified")
+
+
+def test_a_new_article_close_to_most_of_a_published_story_joins_it(pipeline):
+    story = Prior("s_story", "2025-08-18")
+    sketches = [
+        _sketch("new", [1, 1, 0]),
+        _sketch("old1", [1, 1, 0.1], story),
+        _sketch("old2", [1, 0.9, 0.2], story),
+        _sketch("old3", [0, 0, 1], story),
+    ]
+    verified = [ScoredPair("new", "old1", 0.99, None, True, "verified", None, story)]
+    with pipeline as p:
+        stories = (
+            p | "Ids" >> beam.Create(["new"]),
+            p | "Verified" >> beam.Create(verified),
+            p | "Duplicates" >> beam.Create([]),
+            p | "Sketches" >> beam.Create(sketches),
+            p | "Resent" >> beam.Create([]),
+        ) | ClusterStories(ClusterConfig(threshold=0.5), VerifyConfig(min_score=0.5))
+        assert_that(
+            stories["assignments"],
+            equal_to([("new", StoryAssignment("s_story", "2025-08-18"))]),
+            label="joins",
+        )
+        scored = stories["component_pairs"] | beam.Map(lambda pair: (pair.a, pair.b))
+        assert_that(scored, equal_to([("new", "old2")]), label="the story's other anchor scored")
+
+
 def test_write_table_writes_every_shard_sorted(pipeline, tmp_path):
     rows = [
         {"source_file": "b", "source_record": 2, "reason": "x", "detail": None, "raw": ""},

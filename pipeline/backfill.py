@@ -1,0 +1,239 @@
+"""Backfill: an archive run as the daily runs a schedule would have made, oldest first.
+
+A schedule runs ``storymatch run`` once a day on that day's articles, and the state carries
+stories from one run to the next (``state``). ``backfill`` does the same for an archive in
+one command: it splits the inputs by publication date (UTC) into ranges of
+``days_per_run`` days and runs each range, oldest first, as the run dated its last day.
+A run holds one range's articles (and the lookback's anchors), not the archive's, so
+memory is bounded by the busiest range whatever the archive's length.
+
+Ranges are aligned to 1970-01-01 (with 7 days a run, a range always starts on a
+Thursday), so a day falls in the same range whatever else the archive holds.
+
+Every record is accounted for, with its provenance:
+
+- a range is a folder of Parquet files whose rows carry the file and record each article
+  was read from (``read.PROVENANCE_KEY``), so ``articles`` and ``rejects`` name the
+  original inputs;
+- records that cannot be read, and every record after the first with the same id (by
+  file, then record: ``duplicate_id``, as in one run), are rejected by the split and
+  reported in the last run's ``rejects``;
+- articles without a usable publication time are read by the last run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import publish, state
+from pipeline.config import Config
+from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, parse_file, resolve_inputs
+from pipeline.records import Article, Reject
+
+_LOG = logging.getLogger(__name__)
+
+SPLIT_FOLDER = "_backfill"
+_EPOCH_DAY = dt.date(1970, 1, 1)
+_DAY_US = 86_400_000_000
+# Rows buffered over all ranges before the largest range is written out: bounds the split's
+# memory when the inputs are not in date order.
+_BUFFERED_ROWS = 5_000
+
+SPLIT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.string()),
+        ("outlet", pa.string()),
+        ("title", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("url", pa.string()),
+        (PROVENANCE_COLUMNS[0], pa.string()),
+        (PROVENANCE_COLUMNS[1], pa.int64()),
+    ],
+    metadata={PROVENANCE_KEY: b"source_file,source_record"},
+)
+
+
+class BackfillError(ValueError):
+    """The output folder already holds runs the backfill would have to come before."""
+
+
+@dataclass
+class Split:
+    """The archive split into ranges: (run date, folder of its articles), oldest first."""
+
+    ranges: list[tuple[dt.date, str]]
+    rejects: list[Reject]
+    records: int = 0
+    undated: int = 0
+    unparseable_dates: int = 0
+    articles_per_range: dict[dt.date, int] = field(default_factory=dict)
+
+
+def range_end(published_us: int, days_per_run: int) -> dt.date:
+    """The last day of the range of ``days_per_run`` days (aligned to 1970-01-01) that holds
+    a publication time."""
+    day = published_us // _DAY_US
+    return _EPOCH_DAY + dt.timedelta(days=day - day % days_per_run + days_per_run - 1)
+
+
+def _row(article: Article) -> dict:
+    return {
+        "id": article.id,
+        "text": article.text,
+        "outlet": article.outlet,
+        "title": article.title,
+        "published_at": article.published_us,
+        "url": article.url,
+        "source_file": article.source,
+        "source_record": article.record,
+    }
+
+
+class _RangeWriter:
+    """Buffers rows per range and writes them as numbered Parquet parts of its folder."""
+
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+        self._buffers: dict[dt.date | None, list[dict]] = {}
+        self._parts: dict[dt.date | None, int] = {}
+        self._buffered = 0
+        self.counts: dict[dt.date | None, int] = {}
+
+    def add(self, key: dt.date | None, row: dict) -> None:
+        self._buffers.setdefault(key, []).append(row)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self._buffered += 1
+        if self._buffered >= _BUFFERED_ROWS:
+            largest = max(self._buffers, key=lambda k: (len(self._buffers[k]), k is None, k or _EPOCH_DAY))
+            self._write(largest)
+
+    def _write(self, key: dt.date | None) -> None:
+        rows = self._buffers.pop(key, [])
+        if not rows:
+            return
+        part = self._parts.get(key, 0)
+        self._parts[key] = part + 1
+        folder = os.path.join(self._folder, "undated" if key is None else f"run_date={key.isoformat()}")
+        os.makedirs(folder, exist_ok=True)
+        table = pa.Table.from_pylist(rows, schema=SPLIT_SCHEMA)
+        pq.write_table(table, os.path.join(folder, f"part-{part:05d}.parquet"), compression="zstd")
+        self._buffered -= len(rows)
+
+    def close(self) -> None:
+        for key in sorted(self._buffers, key=lambda k: (k is None, k or _EPOCH_DAY)):
+            self._write(key)
+
+
+def split_by_date(files: Iterable[str], max_chars: int, days_per_run: int, folder: str) -> Split:
+    """Reads every input record once and writes each article into its range's folder."""
+    if days_per_run < 1:
+        raise ValueError(f"days_per_run must be at least 1, got {days_per_run}")
+    writer = _RangeWriter(folder)
+    first_read: dict[str, tuple[str, int]] = {}
+    rejects: list[Reject] = []
+    records = unparseable = 0
+
+    def count_unparseable() -> None:
+        nonlocal unparseable
+        unparseable += 1
+
+    # resolve_inputs sorts the files and parse_file keeps file order, so the first record
+    # read with an id is the first by (file, record), the one a single run keeps.
+    for path in files:
+        for item in parse_file(path, max_chars, count_unparseable):
+            records += 1
+            if isinstance(item, Reject):
+                rejects.append(item)
+                continue
+            earlier = first_read.setdefault(item.id, (item.source, item.record))
+            if earlier != (item.source, item.record):
+                detail = f"id {item.id!r} was already read from {earlier[0]}:{earlier[1]}"
+                rejects.append(
+                    Reject(item.source, item.record, "duplicate_id", detail, item.text[:RAW_LIMIT])
+                )
+                continue
+            key = None if item.published_us is None else range_end(item.published_us, days_per_run)
+            writer.add(key, _row(item))
+    writer.close()
+    dated = sorted(key for key in writer.counts if key is not None)
+    undated = writer.counts.get(None, 0)
+    last = dated[-1] if dated else dt.datetime.now(dt.UTC).date()
+    if undated:
+        target = os.path.join(folder, f"run_date={last.isoformat()}")
+        os.makedirs(target, exist_ok=True)
+        for name in sorted(os.listdir(os.path.join(folder, "undated"))):
+            os.replace(os.path.join(folder, "undated", name), os.path.join(target, f"undated-{name}"))
+        os.rmdir(os.path.join(folder, "undated"))
+    run_dates = sorted(set(dated) | ({last} if undated or rejects or not dated else set()))
+    ranges = [(day, os.path.join(folder, f"run_date={day.isoformat()}")) for day in run_dates]
+    for _, range_folder in ranges:
+        if not os.path.isdir(range_folder):  # only rejects to report: a run of no articles
+            os.makedirs(range_folder)
+            pq.write_table(SPLIT_SCHEMA.empty_table(), os.path.join(range_folder, "part-00000.parquet"))
+    per_range = {day: writer.counts.get(day, 0) + (undated if day == last else 0) for day in run_dates}
+    return Split(ranges, rejects, records, undated, unparseable, per_range)
+
+
+def _check_no_later_runs(state_dir: str, first: dt.date) -> None:
+    later = [day for day in state.partition_dates(state_dir) if day >= first]
+    if later:
+        raise BackfillError(
+            f"{state_dir} already holds runs from {later[0]} to {later[-1]}, on or after the "
+            f"backfill's first run date {first}: a backfill must come before every run it "
+            "continues into. Backfill into a new output folder (or remove those runs) and run again."
+        )
+
+
+def backfill(
+    inputs: list[str],
+    output: str,
+    config: Config,
+    beam_args: list[str] | None = None,
+    days_per_run: int = 1,
+    state_dir: str | None = None,
+    on_run=None,
+):
+    """Splits ``inputs`` by publication date and runs each range with ``run_job``, oldest
+    first; returns (Split, [JobResult]). ``on_run(job)`` is called after each run."""
+    from pipeline.run import STATE_FOLDER, run_job  # imports Beam
+
+    files = resolve_inputs(inputs)
+    state_dir = state_dir or os.path.join(output, STATE_FOLDER)
+    for action in publish.recover(output):
+        _LOG.warning("recovery: %s", action)
+    folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
+    os.makedirs(folder)
+    try:
+        split = split_by_date(files, config.input.max_chars, days_per_run, folder)
+        _check_no_later_runs(state_dir, split.ranges[0][0])
+        jobs = []
+        for position, (run_date, range_folder) in enumerate(split.ranges):
+            last = position == len(split.ranges) - 1
+            job = run_job(
+                [range_folder],
+                output,
+                config,
+                beam_args,
+                run_date,
+                state_dir,
+                carried_rejects=split.rejects if last else (),
+            )
+            jobs.append(job)
+            if on_run is not None:
+                on_run(job)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.join(output, SPLIT_FOLDER))
+    return split, jobs

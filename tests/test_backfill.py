@@ -1,0 +1,139 @@
+"""Backfill: an archive split by publication date and run as consecutive daily runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import cli
+from pipeline import config as config_module
+from pipeline.backfill import BackfillError, backfill, range_end
+from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
+from tests.conftest import SEEDS
+
+DAYS = ("2025-08-19", "2025-08-19", "2025-08-20", "2025-08-21", "2025-08-21")
+UNRELATED = (
+    "The city council approved a new budget for public libraries on Tuesday, adding funds for "
+    "longer opening hours and a mobile library that will visit rural schools twice a month."
+)
+
+
+def write_archive(path: Path) -> dict[str, int]:
+    """The five seeds over three days, an undated article, a malformed line and a repeated
+    id, as one JSON Lines file; returns each seed id's line number."""
+    seeds = [a for f in sorted(SEEDS.glob("*.txt")) for a in parse_file(str(f), 1_000_000)]
+    lines, numbers = [], {}
+    for article, day in zip(seeds, DAYS, strict=True):
+        record = {"id": article.id, "outlet": article.outlet, "title": article.title, "text": article.text}
+        lines.append(json.dumps({**record, "published_at": f"{day}T09:00:00Z"}))
+        numbers[article.id] = len(lines)
+    lines.append(json.dumps({"id": "undated", "outlet": "Gazette", "text": UNRELATED}))
+    lines.append('{"id": "broken", "text": ')
+    lines.append(
+        json.dumps({"id": seeds[0].id, "text": "A later copy with the same id.", "published_at": DAYS[0]})
+    )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return numbers
+
+
+@pytest.fixture(scope="module")
+def backfilled(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("backfill")
+    archive = tmp / "archive.jsonl"
+    numbers = write_archive(archive)
+    output = tmp / "out"
+    split, jobs = backfill([str(archive)], str(output), config_module.load(), days_per_run=1)
+    return archive, numbers, output, split, jobs
+
+
+def test_one_run_per_day_oldest_first(backfilled):
+    _, _, output, split, jobs = backfilled
+    assert [job.run_date for job in jobs] == ["2025-08-19", "2025-08-20", "2025-08-21"]
+    assert [job.row_counts["articles"] for job in jobs] == [2, 1, 3]  # the undated one runs last
+    assert (split.records, split.undated) == (8, 1)
+    assert not (output / "_backfill").exists(), "the split is removed after the runs"
+
+
+def test_every_record_is_accounted_for_with_its_provenance(backfilled):
+    archive, numbers, output, _, jobs = backfilled
+    articles = duckdb.sql(
+        f"select article_id, source_file, source_record from read_parquet('{output}/articles/*/*.parquet')"
+    ).fetchall()
+    assert sorted(articles) == sorted(
+        [(i, str(archive), n) for i, n in numbers.items()] + [("undated", str(archive), 6)]
+    )
+    rejects = duckdb.sql(
+        f"select run_date, source_file, source_record, reason from "
+        f"read_parquet('{output}/rejects/*/*.parquet', hive_partitioning=true) order by source_record"
+    ).fetchall()
+    assert [(str(d), f, n, r) for d, f, n, r in rejects] == [
+        ("2025-08-21", str(archive), 7, "malformed_json"),
+        ("2025-08-21", str(archive), 8, "duplicate_id"),
+    ]
+    reconciliation = jobs[-1].manifest["reconciliation"]
+    assert reconciliation == {
+        "input_records": 5,
+        "rejected_before_the_run": 2,
+        "articles": 3,
+        "rejects": 2,
+        "balanced": True,
+    }
+
+
+def test_the_story_continues_across_the_runs(backfilled):
+    _, numbers, output, _, _ = backfilled
+    stories = duckdb.sql(
+        f"select distinct cluster_id from read_parquet('{output}/articles/*/*.parquet') "
+        f"where article_id in ({', '.join(repr(i) for i in numbers)})"
+    ).fetchall()
+    assert len(stories) == 1
+
+
+def test_a_backfill_must_come_before_the_runs_it_continues_into(tmp_path):
+    archive = tmp_path / "archive.jsonl"
+    write_archive(archive)
+    (tmp_path / "out" / "_state" / "run_date=2025-08-20").mkdir(parents=True)
+    with pytest.raises(BackfillError, match="already holds runs from 2025-08-20"):
+        backfill([str(archive)], str(tmp_path / "out"), config_module.load())
+    assert not (tmp_path / "out" / "articles").exists()
+    assert not (tmp_path / "out" / "_backfill").exists()
+
+
+def test_ranges_are_aligned_to_the_epoch():
+    def end(day: str, days: int) -> str:
+        return range_end(parse_published(day + "T23:59:59Z"), days).isoformat()
+
+    assert end("2025-08-19", 1) == "2025-08-19"
+    # 1970-01-01 was a Thursday: seven-day ranges run Thursday to Wednesday.
+    assert [end(day, 7) for day in ("2025-08-13", "2025-08-14", "2025-08-20", "2025-08-21")] == [
+        "2025-08-13",
+        "2025-08-20",
+        "2025-08-20",
+        "2025-08-27",
+    ]
+    assert dt.date(2025, 8, 14).weekday() == 3
+
+
+def test_provenance_columns_count_only_with_the_marker(tmp_path):
+    rows = [{"id": "a", "text": "Some text.", "source_file": "elsewhere.jsonl", "source_record": 41}]
+    plain, marked = tmp_path / "plain.parquet", tmp_path / "marked.parquet"
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table, plain)
+    pq.write_table(table.replace_schema_metadata({PROVENANCE_KEY: b"source_file,source_record"}), marked)
+    (from_plain,) = parse_file(str(plain), 1000)
+    (from_marked,) = parse_file(str(marked), 1000)
+    assert (from_plain.source, from_plain.record) == (str(plain), 1)
+    assert (from_marked.source, from_marked.record) == ("elsewhere.jsonl", 41)
+
+
+def test_command_line_refuses_a_bad_days_per_run(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["backfill", "--input", str(SEEDS), "--days-per-run", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a whole number of at least 1" in capsys.readouterr().err
