@@ -220,6 +220,15 @@ def backfill(
         jobs = []
         for position, (run_date, range_folder) in enumerate(split.ranges):
             last = position == len(split.ranges) - 1
+            described = {
+                "inputs": files,
+                "days_per_run": days_per_run,
+                "run": position + 1,
+                "runs": len(split.ranges),
+                "range_articles": split.articles_per_range[run_date],
+                "records_rejected_by_the_split": len(split.rejects) if last else 0,
+                "undated_articles": split.undated if last else 0,
+            }
             job = run_job(
                 [range_folder],
                 output,
@@ -228,6 +237,7 @@ def backfill(
                 run_date,
                 state_dir,
                 carried_rejects=split.rejects if last else (),
+                backfill=described,
             )
             jobs.append(job)
             if on_run is not None:

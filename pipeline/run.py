@@ -148,12 +148,14 @@ def run_job(
     run_date: dt.date | None = None,
     state_dir: str | None = None,
     carried_rejects: tuple[Reject, ...] | list[Reject] = (),
+    backfill: dict[str, Any] | None = None,
 ) -> JobResult:
     """Runs one batch and publishes its partitions; raises InputError/ReconciliationError.
 
     ``run_date`` defaults to today (UTC); ``state_dir`` to ``<output>/_state``.
     ``carried_rejects`` are input records rejected before the run (by ``backfill``'s split):
-    they are written to ``rejects`` and count as input records.
+    they are written to ``rejects`` and count as input records. ``backfill`` describes the
+    backfill the run is part of, for the manifest (its inputs are the split's, removed after).
     """
     started = time.time()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -209,6 +211,8 @@ def run_job(
         "versions": _versions(),
         "runner": pipeline_options(beam_args or []).view_as(StandardOptions).runner,
     }
+    if backfill is not None:
+        manifest["backfill"] = backfill
     # The run's document frequencies travel inside its state partition.
     os.replace(
         os.path.join(staging, "state_frequencies"), os.path.join(staging, "state", state.FREQUENCIES_FOLDER)

@@ -76,6 +76,16 @@ def test_every_record_is_accounted_for_with_its_provenance(backfilled):
         ("2025-08-21", str(archive), 7, "malformed_json"),
         ("2025-08-21", str(archive), 8, "duplicate_id"),
     ]
+    assert jobs[-1].manifest["backfill"] == {
+        "inputs": [str(archive)],
+        "days_per_run": 1,
+        "run": 3,
+        "runs": 3,
+        "range_articles": 3,
+        "records_rejected_by_the_split": 2,
+        "undated_articles": 1,
+    }
+    assert "backfill" in jobs[0].manifest and jobs[0].manifest["backfill"]["undated_articles"] == 0
     reconciliation = jobs[-1].manifest["reconciliation"]
     assert reconciliation == {
         "input_records": 5,
