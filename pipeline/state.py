@@ -52,33 +52,41 @@ def partition_dates(state_dir: str) -> list[dt.date]:
     return sorted(dates)
 
 
-def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
-    """State files of the ``lookback_days`` days before ``run_date`` (not including it)."""
-    first = run_date - dt.timedelta(days=lookback_days)
-    files = []
-    for day in partition_dates(state_dir):
-        if first <= day < run_date:
-            folder = os.path.join(state_dir, f"run_date={day.isoformat()}")
-            files.extend(
-                sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
-            )
-    return files
-
-
 FREQUENCIES_FOLDER = "frequencies"
 
 
-def frequency_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
-    """Document-frequency files of the ``lookback_days`` days before ``run_date``."""
+def _lookback_folders(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
+    """Partitions of the ``lookback_days`` days before ``run_date`` (not including it)."""
     first = run_date - dt.timedelta(days=lookback_days)
-    files = []
-    for day in partition_dates(state_dir):
-        folder = os.path.join(state_dir, f"run_date={day.isoformat()}", FREQUENCIES_FOLDER)
-        if first <= day < run_date and os.path.isdir(folder):
-            files.extend(
-                sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
-            )
-    return files
+    return [
+        os.path.join(state_dir, f"run_date={day.isoformat()}")
+        for day in partition_dates(state_dir)
+        if first <= day < run_date
+    ]
+
+
+def _parquet_files(folder: str) -> list[str]:
+    if not os.path.isdir(folder):
+        return []
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".parquet"))
+
+
+def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
+    """State files of the ``lookback_days`` days before ``run_date`` (not including it)."""
+    return [
+        path
+        for folder in _lookback_folders(state_dir, run_date, lookback_days)
+        for path in _parquet_files(folder)
+    ]
+
+
+def frequency_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
+    """Document-frequency files of the same days."""
+    return [
+        path
+        for folder in _lookback_folders(state_dir, run_date, lookback_days)
+        for path in _parquet_files(os.path.join(folder, FREQUENCIES_FOLDER))
+    ]
 
 
 def frequency_row(frequencies: tuple[int, np.ndarray]) -> dict:

@@ -127,6 +127,17 @@ def test_cluster_stories_assigns_every_article(pipeline):
         assert_that(found, equal_to([("a", "c", True)]), label="component pairs")
 
 
+def _new_article_beside_anchors(p, sketches, verified):
+    """ClusterStories over one new article ("new") and anchors of published stories."""
+    return (
+        p | "Ids" >> beam.Create(["new"]),
+        p | "Verified" >> beam.Create(verified),
+        p | "Duplicates" >> beam.Create([]),
+        p | "Sketches" >> beam.Create(sketches),
+        p | "Resent" >> beam.Create([]),
+    ) | ClusterStories(ClusterConfig(threshold=0.5), VerifyConfig(min_score=0.5))
+
+
 def test_a_new_article_joins_a_published_story_by_its_average_over_the_whole_story(pipeline):
     """LSH paired "new" with one anchor of a three-article published story, and with no
     anchor of another. Only the first story's other anchors come into the component: "new"
@@ -142,13 +153,7 @@ def test_a_new_article_joins_a_published_story_by_its_average_over_the_whole_sto
     ]
     verified = [ScoredPair("new", "old1", 0.99, None, True, "verified", None, story)]
     with pipeline as p:
-        stories = (
-            p | "Ids" >> beam.Create(["new"]),
-            p | "Verified" >> beam.Create(verified),
-            p | "Duplicates" >> beam.Create([]),
-            p | "Sketches" >> beam.Create(sketches),
-            p | "Resent" >> beam.Create([]),
-        ) | ClusterStories(ClusterConfig(threshold=0.5), VerifyConfig(min_score=0.5))
+        stories = _new_article_beside_anchors(p, sketches, verified)
         assert_that(
             stories["assignments"], equal_to([("new", StoryAssignment(cluster_id(["new"])))]), label="alone"
         )
@@ -166,13 +171,7 @@ def test_a_new_article_close_to_most_of_a_published_story_joins_it(pipeline):
     ]
     verified = [ScoredPair("new", "old1", 0.99, None, True, "verified", None, story)]
     with pipeline as p:
-        stories = (
-            p | "Ids" >> beam.Create(["new"]),
-            p | "Verified" >> beam.Create(verified),
-            p | "Duplicates" >> beam.Create([]),
-            p | "Sketches" >> beam.Create(sketches),
-            p | "Resent" >> beam.Create([]),
-        ) | ClusterStories(ClusterConfig(threshold=0.5), VerifyConfig(min_score=0.5))
+        stories = _new_article_beside_anchors(p, sketches, verified)
         assert_that(
             stories["assignments"],
             equal_to([("new", StoryAssignment("s_story", "2025-08-18"))]),
