@@ -19,12 +19,20 @@ Every record is accounted for, with its provenance:
   file, then record: ``duplicate_id``, as in one run), are rejected by the split and
   reported in the last run's ``rejects``;
 - articles without a usable publication time are read by the last run.
+
+A backfill that stops part way (a failed run, a killed process) leaves its earlier runs
+published. ``resume`` (``--resume``) goes on from the first range not yet published by a
+backfill of the same inputs (paths, sizes, modification times), days a run and config;
+without it, or with other inputs, an output folder that already holds runs on or after
+the first range is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -34,6 +42,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 
 from pipeline import publish, state
 from pipeline.config import Config
@@ -185,13 +194,49 @@ def split_by_date(files: Iterable[str], max_chars: int, days_per_run: int, folde
     return Split(ranges, rejects, records, undated, unparseable, per_range)
 
 
-def _check_no_later_runs(state_dir: str, first: dt.date) -> None:
-    later = [day for day in state.partition_dates(state_dir) if day >= first]
+def fingerprint(files: list[str], days_per_run: int, config: Config) -> str:
+    """What makes two backfills the same: the input files (path, size, modification time),
+    the days a run and the config."""
+    described = [days_per_run, config.to_dict()]
+    for result in FileSystems.match(files):
+        for metadata in result.metadata_list:
+            described.append([metadata.path, metadata.size_in_bytes, metadata.last_updated_in_seconds])
+    return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _published_backfill_runs(output: str, ranges: list[tuple[dt.date, str]], identity: str) -> int:
+    """How many of the first ranges were published by a backfill with this fingerprint."""
+    from pipeline.run import RUNS_FOLDER
+
+    done = 0
+    for run_date, _ in ranges:
+        runs = os.path.join(output, RUNS_FOLDER, f"run_date={run_date.isoformat()}")
+        try:
+            with open(os.path.join(runs, "manifest.json"), encoding="utf-8") as handle:
+                described = json.load(handle).get("backfill") or {}
+        except (OSError, ValueError):
+            break
+        if not os.path.exists(os.path.join(runs, "_SUCCESS")) or described.get("fingerprint") != identity:
+            break
+        done += 1
+    return done
+
+
+def _check_no_later_runs(state_dir: str, after: dt.date, published: int, runs: int) -> None:
+    """Refuses state partitions after ``after``; ``published`` of the backfill's ``runs``
+    are already published by a backfill of the same inputs (0: none, or resuming)."""
+    later = [day for day in state.partition_dates(state_dir) if day > after]
     if later:
+        hint = (
+            f" They come from a backfill of the same inputs ({published} of its {runs} runs "
+            "published): pass --resume to go on."
+            if published
+            else " Backfill into a new output folder (or remove those runs) and run again."
+        )
         raise BackfillError(
-            f"{state_dir} already holds runs from {later[0]} to {later[-1]}, on or after the "
-            f"backfill's first run date {first}: a backfill must come before every run it "
-            "continues into. Backfill into a new output folder (or remove those runs) and run again."
+            f"{state_dir} already holds runs from {later[0]} to {later[-1]}, after the day before "
+            f"the backfill's next run ({after + dt.timedelta(days=1)}): a backfill must come before "
+            f"every run it continues into.{hint}"
         )
 
 
@@ -203,9 +248,12 @@ def backfill(
     days_per_run: int = 1,
     state_dir: str | None = None,
     on_run=None,
+    resume: bool = False,
 ):
     """Splits ``inputs`` by publication date and runs each range with ``run_job``, oldest
-    first; returns (Split, [JobResult]). ``on_run(job)`` is called after each run."""
+    first; returns (Split, [JobResult] of the runs made). ``on_run(job)`` is called after
+    each run. ``resume`` skips the first ranges already published by a backfill of the same
+    inputs, days a run and config (one that was interrupted), and goes on from there."""
     from pipeline.run import STATE_FOLDER, run_job  # imports Beam
 
     files = resolve_inputs(inputs)
@@ -216,11 +264,18 @@ def backfill(
     os.makedirs(folder)
     try:
         split = split_by_date(files, config.input.max_chars, days_per_run, folder)
-        _check_no_later_runs(state_dir, split.ranges[0][0])
+        identity = fingerprint(files, days_per_run, config)
+        done = _published_backfill_runs(output, split.ranges, identity)
+        after = split.ranges[done - 1][0] if resume and done else split.ranges[0][0] - dt.timedelta(days=1)
+        _check_no_later_runs(state_dir, after, 0 if resume else done, len(split.ranges))
+        skipped = done if resume else 0
         jobs = []
         for position, (run_date, range_folder) in enumerate(split.ranges):
+            if position < skipped:
+                continue
             last = position == len(split.ranges) - 1
             described = {
+                "fingerprint": identity,
                 "inputs": files,
                 "days_per_run": days_per_run,
                 "run": position + 1,

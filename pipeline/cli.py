@@ -127,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="days of articles per run (default: 1, as a daily schedule); ranges are aligned to 1970-01-01",
     )
+    backfill.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an interrupted backfill of the same inputs: skip the runs it already published",
+    )
     _add_state_flag(backfill)
     _add_config_flags(backfill)
 
@@ -248,8 +253,23 @@ def _backfill(args, beam_args: list[str]) -> int:
 
     print(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run", flush=True)
     split, jobs = backfill(
-        args.inputs, args.output, config, beam_args, args.days_per_run, args.state, on_run=report
+        args.inputs,
+        args.output,
+        config,
+        beam_args,
+        args.days_per_run,
+        args.state,
+        on_run=report,
+        resume=args.resume,
     )
+    if not jobs:
+        print(
+            f"storymatch: nothing to do: all {len(split.ranges)} runs of this backfill are already published"
+        )
+        return EXIT_OK
+    skipped = len(split.ranges) - len(jobs)
+    if skipped:
+        print(f"storymatch: resumed: {skipped} runs already published were skipped")
     articles = sum(job.row_counts["articles"] for job in jobs)
     rejects = sum(job.row_counts["rejects"] for job in jobs)
     print(

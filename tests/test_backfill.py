@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -76,7 +78,9 @@ def test_every_record_is_accounted_for_with_its_provenance(backfilled):
         ("2025-08-21", str(archive), 7, "malformed_json"),
         ("2025-08-21", str(archive), 8, "duplicate_id"),
     ]
-    assert jobs[-1].manifest["backfill"] == {
+    described = dict(jobs[-1].manifest["backfill"])
+    assert len(described.pop("fingerprint")) == 16
+    assert described == {
         "inputs": [str(archive)],
         "days_per_run": 1,
         "run": 3,
@@ -105,11 +109,50 @@ def test_the_story_continues_across_the_runs(backfilled):
     assert len(stories) == 1
 
 
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*.parquet")
+    }
+
+
+def test_an_interrupted_backfill_resumes_where_it_stopped(backfilled, tmp_path):
+    archive, _, output, _, _ = backfilled
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    last = "run_date=2025-08-21"
+    tables = [p.name for p in copy.iterdir() if p.name[0] != "_"]
+    published = {name: _snapshot(copy / name / last) for name in tables}
+    # The last run never published: none of its partitions, state or manifest is there.
+    for folder in [*(copy / name / last for name in tables), copy / "_state" / last, copy / "_runs" / last]:
+        shutil.rmtree(folder)
+    config = config_module.load()
+    with pytest.raises(BackfillError, match="pass --resume"):
+        backfill([str(archive)], str(copy), config)
+    _, resumed = backfill([str(archive)], str(copy), config, resume=True)
+    assert [job.run_date for job in resumed] == ["2025-08-21"]
+    assert {name: _snapshot(copy / name / last) for name in tables} == published, (
+        "the same rows, byte for byte"
+    )
+    _, again = backfill([str(archive)], str(copy), config, resume=True)
+    assert again == []
+
+
+def test_resume_refuses_runs_of_other_inputs(backfilled, tmp_path):
+    archive, _, output, _, _ = backfilled
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    changed = tmp_path / "archive.jsonl"
+    changed.write_text(archive.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(BackfillError, match="new output folder"):
+        backfill([str(changed)], str(copy), config_module.load(), resume=True)
+
+
 def test_a_backfill_must_come_before_the_runs_it_continues_into(tmp_path):
     archive = tmp_path / "archive.jsonl"
     write_archive(archive)
     (tmp_path / "out" / "_state" / "run_date=2025-08-20").mkdir(parents=True)
-    with pytest.raises(BackfillError, match="already holds runs from 2025-08-20"):
+    with pytest.raises(BackfillError, match="already holds runs from 2025-08-20 to 2025-08-20"):
         backfill([str(archive)], str(tmp_path / "out"), config_module.load())
     assert not (tmp_path / "out" / "articles").exists()
     assert not (tmp_path / "out" / "_backfill").exists()
