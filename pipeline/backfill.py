@@ -206,17 +206,18 @@ def fingerprint(files: list[str], days_per_run: int, config: Config) -> str:
 
 def _published_backfill_runs(output: str, ranges: list[tuple[dt.date, str]], identity: str) -> int:
     """How many of the first ranges were published by a backfill with this fingerprint."""
-    from pipeline.run import RUNS_FOLDER
+    from pipeline.run import RUNS_FOLDER, manifest_of
 
     done = 0
     for run_date, _ in ranges:
-        runs = os.path.join(output, RUNS_FOLDER, f"run_date={run_date.isoformat()}")
+        day = run_date.isoformat()
+        if not os.path.exists(os.path.join(output, RUNS_FOLDER, f"run_date={day}", "_SUCCESS")):
+            break
         try:
-            with open(os.path.join(runs, "manifest.json"), encoding="utf-8") as handle:
-                described = json.load(handle).get("backfill") or {}
+            described = manifest_of(output, day).get("backfill") or {}
         except (OSError, ValueError):
             break
-        if not os.path.exists(os.path.join(runs, "_SUCCESS")) or described.get("fingerprint") != identity:
+        if described.get("fingerprint") != identity:
             break
         done += 1
     return done
