@@ -34,8 +34,8 @@ class FeatureConfig:
     kinds: tuple[str, ...] = ("word", "name", "pair")
     salient_terms: int = 30
     df_buckets: int = 1 << 22
-    # A term in at most this many articles (of the run and the lookback's runs) is a *detail*
-    # (see verify.min_shared_details).
+    # A term in at most this many articles (of the run and the runs of state.frequency_days
+    # before it) is a *detail* (see verify.min_shared_details).
     detail_max_df: int = 5
 
 
@@ -71,7 +71,15 @@ class SentenceConfig:
 
 @dataclass(frozen=True)
 class StateConfig:
+    # Days of earlier runs whose stories a run's articles can continue (their anchors).
     lookback_days: int = 7
+    # Days of earlier runs whose document frequencies a run adds to its own (never fewer
+    # than lookback_days): IDF weights and details as over months of news, not one day's.
+    frequency_days: int = 90
+
+    @property
+    def frequency_horizon(self) -> int:
+        return max(self.lookback_days, self.frequency_days)
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,7 @@ def validate(config: Config) -> None:
     )
     _check(c.sentences.min_words >= 1, "sentences.min_words", "must be at least 1")
     _check(0 <= c.state.lookback_days <= 3650, "state.lookback_days", "must be between 0 and 3650 days")
+    _check(0 <= c.state.frequency_days <= 3650, "state.frequency_days", "must be between 0 and 3650 days")
     _check(
         c.output.compression in _COMPRESSIONS,
         "output.compression",

@@ -17,8 +17,9 @@ The stages, in order (each its own module with a pure core):
     outlets   representative, sentence alignments, unique sentences per outlet
 
 ``prior`` optionally brings sketches of earlier runs' articles (``state``), so that
-today's rewrites join the stories they continue; ``prior_frequencies`` brings those runs'
-document frequencies, added to this run's own.
+today's rewrites join the stories they continue; ``prior_frequencies`` brings the earlier
+runs' document frequencies (``state.frequency_days`` of them, summed into one element),
+added to this run's own.
 """
 
 from __future__ import annotations

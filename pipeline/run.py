@@ -166,7 +166,7 @@ def run_job(
     for action in publish.recover(output):
         _LOG.warning("recovery: %s", action)
     state_files = state.window_files(state_dir, run_date, config.state.lookback_days)
-    frequency_files = state.frequency_files(state_dir, run_date, config.state.lookback_days)
+    frequency_files = state.frequency_files(state_dir, run_date, config.state.frequency_horizon)
 
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     staging = os.path.join(output, publish.STAGING, run_id)
@@ -229,7 +229,7 @@ def run_job(
         ],
     )
     publish.remove_empty_staging(output)
-    state.prune(state_dir, config.state.lookback_days)
+    state.prune(state_dir, config.state.lookback_days, config.state.frequency_horizon)
     tables = {table: publish.partition_path(output, table, day) for table in TABLES}
     return JobResult(
         output, run_id, day, files, row_counts, counters, detect.bands, detect.rows, seconds, tables, manifest

@@ -8,14 +8,15 @@ run date and feeds those articles into LSH and verification as locked anchors (s
 ``stories``): a rewrite published today joins yesterday's story and keeps its id.
 
 The partition also holds the run's document frequencies (``frequencies/``, one row: the
-non-zero buckets of its hashed table). A run adds those of the same lookback days to its
-own, so its IDF weights and rare-term details come from days of news, not from one day's
-few hundred articles: counted over a small run, too many shared terms look rare and two
-stories on one topic match.
+non-zero buckets of its hashed table). A run adds those of the ``frequency_days`` before
+it to its own, so its IDF weights and rare-term details come from months of news, as in
+one run over the same days, not from one day's few hundred articles: counted over a small
+run, too many shared terms look rare and two stories on one topic match.
 
 Only dates strictly before the run date are read, so re-running an old date neither sees
 later days nor matches its own earlier output; its own partition is replaced when it
-publishes. Partitions older than ``lookback_days`` before the newest date are pruned.
+publishes. Anchors older than ``lookback_days`` before the newest date are pruned, and
+whole partitions (frequencies too) older than ``frequency_days``.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ def partition_dates(state_dir: str) -> list[dt.date]:
 FREQUENCIES_FOLDER = "frequencies"
 
 
-def _lookback_folders(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
-    """Partitions of the ``lookback_days`` days before ``run_date`` (not including it)."""
-    first = run_date - dt.timedelta(days=lookback_days)
+def _folders_before(state_dir: str, run_date: dt.date, days: int) -> list[str]:
+    """Partitions of the ``days`` days before ``run_date`` (not including it)."""
+    first = run_date - dt.timedelta(days=days)
     return [
         os.path.join(state_dir, f"run_date={day.isoformat()}")
         for day in partition_dates(state_dir)
@@ -75,16 +76,16 @@ def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[
     """State files of the ``lookback_days`` days before ``run_date`` (not including it)."""
     return [
         path
-        for folder in _lookback_folders(state_dir, run_date, lookback_days)
+        for folder in _folders_before(state_dir, run_date, lookback_days)
         for path in _parquet_files(folder)
     ]
 
 
-def frequency_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
-    """Document-frequency files of the same days."""
+def frequency_files(state_dir: str, run_date: dt.date, frequency_days: int) -> list[str]:
+    """Document-frequency files of the ``frequency_days`` days before ``run_date``."""
     return [
         path
-        for folder in _lookback_folders(state_dir, run_date, lookback_days)
+        for folder in _folders_before(state_dir, run_date, frequency_days)
         for path in _parquet_files(os.path.join(folder, FREQUENCIES_FOLDER))
     ]
 
@@ -102,28 +103,56 @@ def frequency_row(frequencies: tuple[int, np.ndarray]) -> dict:
 
 
 def read_prior_frequencies(path: str, num_buckets: int):
-    """Yields (document count, df table) per row of one frequencies file; a table of another
-    size (``features.df_buckets`` changed since) cannot be added and is skipped."""
+    """Yields (document count, bucket ids, counts) per row of one frequencies file: a run's
+    non-zero buckets. A table of another size (``features.df_buckets`` changed since) cannot
+    be added and is skipped."""
     with FileSystems.open(path) as handle:
         table = pq.read_table(handle)
-    for row in table.to_pylist():
-        if row["num_buckets"] != num_buckets:
+    documents = table.column("num_documents").to_pylist()
+    sizes = table.column("num_buckets").to_pylist()
+    buckets = table.column("buckets").combine_chunks()
+    counts = table.column("documents").combine_chunks()
+    for row, size in enumerate(sizes):
+        if size != num_buckets:
             Metrics.counter("state", "frequency_tables_skipped").inc()
             _LOG.warning(
                 "%s: document frequencies over %d buckets, this run uses %d: not added",
                 path,
-                row["num_buckets"],
+                size,
                 num_buckets,
             )
             continue
-        counts = np.zeros(num_buckets, dtype=np.uint32)
-        counts[np.asarray(row["buckets"], dtype=np.int64)] = np.asarray(row["documents"], dtype=np.uint32)
-        Metrics.counter("state", "prior_documents").inc(row["num_documents"])
-        yield row["num_documents"], counts
+        # Straight from Arrow to numpy: a day's table has ~10^5 buckets, one Python int each
+        # through to_pylist; 90 days of tables are read at every run.
+        yield (
+            documents[row],
+            buckets[row].values.to_numpy(zero_copy_only=False).astype(np.int64),
+            counts[row].values.to_numpy(zero_copy_only=False).astype(np.uint32),
+        )
+
+
+def sum_prior_frequencies(paths: Iterable[str], num_buckets: int):
+    """Yields one (document count, df table): the earlier runs' frequencies added together,
+    or nothing when no file holds a table of this size.
+
+    The tables are added one file at a time into a single dense table, so 90 days of daily
+    runs cost one table in memory, not one per run.
+    """
+    count, total = 0, None
+    for path in paths:
+        for documents, buckets, counts in read_prior_frequencies(path, num_buckets):
+            if total is None:
+                total = np.zeros(num_buckets, dtype=np.uint32)
+            total[buckets] += counts
+            count += documents
+            Metrics.counter("state", "prior_documents").inc(documents)
+            Metrics.counter("state", "frequency_tables_added").inc()
+    if total is not None:
+        yield count, total
 
 
 class ReadPriorFrequencies(beam.PTransform):
-    """Frequencies files -> (document count, df table) of each earlier run."""
+    """Frequencies files -> at most one (document count, df table): the earlier runs' together."""
 
     def __init__(self, files: Iterable[str], num_buckets: int) -> None:
         super().__init__()
@@ -133,20 +162,30 @@ class ReadPriorFrequencies(beam.PTransform):
     def expand(self, pbegin):
         return (
             pbegin
-            | "FrequencyFiles" >> beam.Create(self._files)
-            | "ReadFrequencies" >> beam.FlatMap(read_prior_frequencies, self._num_buckets)
+            | "FrequencyFiles" >> beam.Create([self._files])
+            | "SumFrequencies" >> beam.FlatMap(sum_prior_frequencies, self._num_buckets)
         )
 
 
-def prune(state_dir: str, lookback_days: int) -> list[dt.date]:
-    """Removes partitions older than the lookback before the newest partition."""
+def prune(state_dir: str, lookback_days: int, frequency_days: int | None = None) -> list[dt.date]:
+    """Drops what no later run reads, counting back from the newest partition: the anchors of
+    partitions older than ``lookback_days``, and whole partitions older than
+    ``frequency_days`` (default: ``lookback_days``). Returns the dates of removed partitions."""
+    frequency_days = lookback_days if frequency_days is None else max(frequency_days, lookback_days)
     dates = partition_dates(state_dir)
     if not dates:
         return []
-    oldest_kept = dates[-1] - dt.timedelta(days=lookback_days)
-    removed = [day for day in dates if day < oldest_kept]
-    for day in removed:
-        shutil.rmtree(os.path.join(state_dir, f"run_date={day.isoformat()}"), ignore_errors=True)
+    oldest_anchors = dates[-1] - dt.timedelta(days=lookback_days)
+    oldest_kept = dates[-1] - dt.timedelta(days=frequency_days)
+    removed = []
+    for day in dates:
+        folder = os.path.join(state_dir, f"run_date={day.isoformat()}")
+        if day < oldest_kept:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(day)
+        elif day < oldest_anchors:
+            for path in _parquet_files(folder):
+                os.remove(path)
     return removed
 
 

@@ -168,9 +168,23 @@ def test_frequencies_of_another_table_size_are_not_added(tmp_path):
     row = state.frequency_row((4, np.array([0, 2, 0, 1], dtype=np.uint32)))
     assert row["buckets"].tolist() == [1, 3] and row["documents"].tolist() == [2, 1]
     pq.write_table(pa.Table.from_pylist([row], schema=INTERNAL_TABLES["state_frequencies"]), path)
-    count, table = next(state.read_prior_frequencies(str(path), 4))
+    ((count, table),) = state.sum_prior_frequencies([str(path)], 4)
     assert count == 4 and table.tolist() == [0, 2, 0, 1]
-    assert list(state.read_prior_frequencies(str(path), 8)) == []
+    assert list(state.sum_prior_frequencies([str(path)], 8)) == []
+
+
+def test_prior_frequencies_are_summed_into_one_table(tmp_path):
+    paths = []
+    for name, counts in (("a", [0, 2, 0, 1]), ("b", [3, 1, 0, 0]), ("c", [0, 0, 0, 0, 5, 5, 5, 5])):
+        table = np.array(counts, dtype=np.uint32)
+        row = state.frequency_row((int(table.max()), table))
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pylist([row], schema=INTERNAL_TABLES["state_frequencies"]), path)
+        paths.append(str(path))
+    # Two tables of four buckets add up; the one of eight is skipped, not added.
+    ((count, table),) = state.sum_prior_frequencies(paths, 4)
+    assert count == 2 + 3 and table.tolist() == [3, 3, 0, 1]
+    assert list(state.sum_prior_frequencies([], 4)) == []
 
 
 def test_state_window_and_pruning(tmp_path):
@@ -182,6 +196,52 @@ def test_state_window_and_pruning(tmp_path):
     assert [Path(f).parent.name for f in window] == ["run_date=2025-08-10"]
     assert state.prune(str(tmp_path), lookback_days=7) == [dt.date(2025, 8, 1)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run_date=2025-08-10", "run_date=2025-08-12"]
+
+
+def test_pruning_keeps_frequencies_past_the_anchors(tmp_path):
+    for day in ("2025-05-01", "2025-08-01", "2025-08-10", "2025-08-12"):
+        folder = tmp_path / f"run_date={day}"
+        (folder / state.FREQUENCIES_FOLDER).mkdir(parents=True)
+        (folder / "part-00000-of-00001.parquet").write_bytes(b"")
+        (folder / state.FREQUENCIES_FOLDER / "part-00000-of-00001.parquet").write_bytes(b"")
+    assert state.prune(str(tmp_path), lookback_days=7, frequency_days=60) == [dt.date(2025, 5, 1)]
+    # 2025-08-01 is past the anchors' 7 days but within the frequencies' 60: only its
+    # frequencies stay, so no later run takes its articles for anchors.
+    run_date = dt.date(2025, 8, 13)
+    assert [Path(f).parent.name for f in state.window_files(str(tmp_path), run_date, 30)] == [
+        "run_date=2025-08-10",
+        "run_date=2025-08-12",
+    ]
+    assert [Path(f).parent.parent.name for f in state.frequency_files(str(tmp_path), run_date, 60)] == [
+        "run_date=2025-08-01",
+        "run_date=2025-08-10",
+        "run_date=2025-08-12",
+    ]
+
+
+def test_a_run_adds_frequencies_older_than_its_lookback(tmp_path):
+    """Anchors come from the lookback's days; frequencies from state.frequency_days."""
+    first, second = split_seeds(tmp_path)
+    output = tmp_path / "out"
+    run_job([str(first)], str(output), config_module.load(), run_date=DAY1)
+    later = DAY1 + dt.timedelta(days=20)
+    day1_frequencies = sorted((output / "_state" / f"run_date={DAY1}" / state.FREQUENCIES_FOLDER).glob("*"))
+    job = run_job([str(second)], str(output), config_module.load(), run_date=later)
+    assert job.manifest["state_files_read"] == []
+    assert job.manifest["state_frequency_files_read"] == [str(p) for p in day1_frequencies]
+    assert job.counters["state/prior_documents"] == 3
+    assert job.counters["state/frequency_tables_added"] == 1
+    # The day 1 partition keeps its frequencies but no longer its anchors.
+    day1 = output / "_state" / f"run_date={DAY1}"
+    assert sorted(p.name for p in day1.iterdir()) == [state.FREQUENCIES_FOLDER]
+
+    short = config_module.load(overrides=["state.frequency_days=0"])
+    job = run_job([str(second)], str(output), short, run_date=later + dt.timedelta(days=1))
+    assert job.manifest["state_frequency_files_read"] == [
+        str(p) for p in sorted((output / "_state" / f"run_date={later}" / state.FREQUENCIES_FOLDER).glob("*"))
+    ]
+    # With a horizon of the lookback's 7 days, day 1's partition is pruned altogether.
+    assert not day1.exists()
 
 
 def test_sigkill_mid_run_leaves_published_output_and_state_untouched(two_days, tmp_path):
