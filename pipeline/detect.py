@@ -95,8 +95,10 @@ def _state_rows(keyed, run_date: dt.date):
 
 class DetectStories(beam.PTransform):
     """PCollection[Article] -> dict of table name -> PCollection of row dicts, or of Arrow
-    record batches of the table's schema where rows come by the million: one batch per story
-    in ``sentence_alignments``, batches of the LSH candidates' rows in ``pairs``.
+    record batches where rows come by the million: one batch per story in
+    ``sentence_alignments`` (the table's schema with its ids dictionary-encoded,
+    ``schemas.tables.compact_schema``; ``write.with_table_schema`` decodes it), batches of
+    the LSH candidates' rows in ``pairs`` (the table's schema).
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
     pairs, rejects (articles that failed analysis; reading rejects are the reader's), and

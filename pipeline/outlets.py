@@ -43,7 +43,7 @@ from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, term_vector, weigh_terms
 from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading
-from schemas.tables import TABLES
+from schemas.tables import TABLES, compact_schema
 
 # A story with more articles than this compares each article with its closest ones only.
 # Each article is aligned with at most this many other-outlet articles, the closest first:
@@ -140,20 +140,22 @@ def _align(story: StorySentences, hashes: list[str], x: int, others: list[int]) 
     return {(x, y): found[y] for y in others}
 
 
+ALIGNMENT_SCHEMA = compact_schema(TABLES["sentence_alignments"])
+
+
 def _alignment_batch(
     story_id: str, members: list[AnalysedArticle], compared: list[list[int]], matches: Matches
 ) -> pa.RecordBatch:
-    """The ``sentence_alignments`` rows of a story, built column by column: a sentence with no
-    counterpart in an article (nothing shared) has no row for it."""
-    article_ids: list[str] = []
-    matched_ids: list[str] = []
-    sentence_index, matched_index, scores = [], [], []
+    """The ``sentence_alignments`` rows of a story, built column by column, its ids
+    dictionary-encoded (``ALIGNMENT_SCHEMA``): a sentence with no counterpart in an article
+    (nothing shared) has no row for it."""
+    articles, matched, sentence_index, matched_index, scores = [], [], [], [], []
     for x, others in enumerate(compared):
         for y in others:  # ascending positions, i.e. ascending ids
             best, score = matches[(x, y)]
             kept = np.flatnonzero(best >= 0)
-            article_ids += [members[x].article.id] * len(kept)
-            matched_ids += [members[y].article.id] * len(kept)
+            articles.append(np.full(len(kept), x))
+            matched.append(np.full(len(kept), y))
             sentence_index.append(kept)
             matched_index.append(best[kept])
             scores.append(score[kept])
@@ -161,16 +163,18 @@ def _alignment_batch(
     def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
+    ids = pa.array([member.article.id for member in members], pa.string())
+    positions = joined(articles, np.int32)
     return pa.RecordBatch.from_arrays(
         [
-            pa.array([story_id] * len(article_ids), pa.string()),
-            pa.array(article_ids, pa.string()),
+            pa.DictionaryArray.from_arrays(np.zeros(len(positions), np.int32), pa.array([story_id])),
+            pa.DictionaryArray.from_arrays(positions, ids),
             pa.array(joined(sentence_index, np.int32)),
-            pa.array(matched_ids, pa.string()),
+            pa.DictionaryArray.from_arrays(joined(matched, np.int32), ids),
             pa.array(joined(matched_index, np.int32)),
             pa.array(np.round(joined(scores, np.float64), 6)),
         ],
-        schema=TABLES["sentence_alignments"],
+        schema=ALIGNMENT_SCHEMA,
     )
 
 
@@ -182,7 +186,8 @@ def describe_story(
 ) -> dict[str, Any]:
     """All output of one story: lists of row dicts for ``articles``, ``clusters``,
     ``representatives`` and ``unique_sentences``, and one Arrow record batch of its
-    ``sentence_alignments``. ``members`` and ``vectors`` are parallel and sorted by id."""
+    ``sentence_alignments`` (ids dictionary-encoded). ``members`` and ``vectors`` are
+    parallel and sorted by id."""
     threshold = config.match_threshold
     count = len(members)
     outlets = [outlet_key(member) for member in members]
@@ -366,7 +371,8 @@ class DescribeStories(beam.PTransform):
 
     Returns a dict of PCollections, one per table in ``STORY_TABLES``: row dicts, except
     ``sentence_alignments``, which holds one Arrow record batch per story (its rows, in the
-    table's schema), because a story of n articles has about 30 n^2 of them.
+    table's schema with ids dictionary-encoded: ``ALIGNMENT_SCHEMA``), because a story of n
+    articles has about 30 n^2 of them.
     """
 
     def __init__(self, config: SentenceConfig) -> None:

@@ -22,10 +22,19 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.config import OutputConfig
-from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES
+from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES, compact_schema
 
 SCHEMAS = {**TABLES, **INTERNAL_TABLES}
 _CHUNK_ROWS = 50_000
+
+
+def with_table_schema(batch: pa.RecordBatch, table: str) -> pa.RecordBatch:
+    """A record batch of the table's schema or of its ``compact_schema`` -> the table's schema."""
+    schema = SCHEMAS[table]
+    if batch.schema.equals(schema):
+        return batch
+    columns = [column.cast(field.type) for column, field in zip(batch.columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def shard_of_key(first_key: Any, num_shards: int) -> int:
@@ -72,13 +81,14 @@ class _BatchByShardFn(beam.DoFn):
         self._table = table
         self._num_shards = num_shards
         self._schema = SCHEMAS[table]
+        self._compact = compact_schema(self._schema)
 
     def start_bundle(self):
         self._chunks: dict[int, list[dict[str, Any]]] = {}
 
     def process(self, row):
         if isinstance(row, pa.RecordBatch):
-            if not row.schema.equals(self._schema):
+            if not (row.schema.equals(self._schema) or row.schema.equals(self._compact)):
                 raise ValueError(f"a record batch for table {self._table} has schema {row.schema}")
             if row.num_rows:
                 yield from split_by_shard(row, self._table, self._num_shards)
@@ -111,6 +121,8 @@ def _story_batches(batches: list[pa.RecordBatch], key: str) -> list[tuple[Any, i
         return None
     for position, batch in enumerate(batches):
         column = batch.column(key)
+        if isinstance(column, pa.DictionaryArray):
+            column = column.dictionary_decode()
         if batch.num_rows == 0 or column.null_count or pc.count_distinct(column).as_py() != 1:
             return None
         values.append((column[0].as_py(), position))
@@ -127,13 +139,14 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
     When each batch is one story's rows (a day's sentence alignments: tens of millions of
     rows in tens of thousands of batches), the batches are sorted one at a time and written
     in story order, a row group at a time, so the sorted rows are never all in memory next
-    to the unsorted ones; otherwise the rows are sorted together.
+    to the unsorted ones; otherwise the rows are sorted together. Batches may come in the
+    table's ``schemas.tables.compact_schema``; the file has the table's schema.
     """
     schema = SCHEMAS[table]
     compression = None if config.compression == "none" else config.compression
     order = _story_batches(batches, SORT_KEYS[table][0])
     if order is None:
-        rows = pa.Table.from_batches(batches, schema=schema)
+        rows = pa.Table.from_batches([with_table_schema(batch, table) for batch in batches], schema=schema)
         with FileSystems.create(path) as handle:
             pq.write_table(
                 rows.take(sort_order(rows, table)),
@@ -146,7 +159,8 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
     pending: list[pa.RecordBatch] = []
     with FileSystems.create(path) as handle, pq.ParquetWriter(handle, schema, compression=compression) as out:
         for _, position in order:
-            batch, batches[position] = batches[position], None  # the sorted copy replaces it
+            # The sorted copy replaces the batch.
+            batch, batches[position] = with_table_schema(batches[position], table), None
             pending.append(batch.take(sort_order(batch, table)))
             waiting += batch.num_rows
             while waiting >= config.row_group_size or (waiting and position == order[-1][1]):

@@ -22,7 +22,7 @@ from pipeline.outlets import (
 from pipeline.read import parse_file
 from pipeline.records import Article
 from pipeline.sentence_eval import load_unique_gold, unique_sentence_scores
-from schemas.tables import TABLES
+from schemas.tables import TABLES, compact_schema
 
 from .conftest import ROOT, SEEDS
 
@@ -41,8 +41,8 @@ def describe(members, config=CONFIG, story_id="s1"):
     members = sorted(members, key=lambda m: m.article.id)
     vectors = [term_vector(*weigh_terms(m.terms, DF_TABLE, len(members))[1:]) for m in members]
     rows = describe_story(story_id, members, vectors, config)
-    # A story's alignments come as one record batch of the table's schema; as dicts here.
-    assert rows["sentence_alignments"].schema.equals(TABLES["sentence_alignments"])
+    # A story's alignments come as one record batch, ids dictionary-encoded; as dicts here.
+    assert rows["sentence_alignments"].schema.equals(compact_schema(TABLES["sentence_alignments"]))
     rows["sentence_alignments"] = rows["sentence_alignments"].to_pylist()
     return rows
 
@@ -207,8 +207,8 @@ def test_describe_stories_transform(pipeline):
         frequencies = p | "Frequencies" >> beam.Create([(len(members), DF_TABLE)])
         tables = (analysed_articles, assignments, frequencies) | DescribeStories(CONFIG)
         assert set(tables) == set(STORY_TABLES)
-        # A story's alignments arrive as one Arrow record batch of the table's schema.
-        schema = TABLES["sentence_alignments"]
+        # A story's alignments arrive as one Arrow record batch, ids dictionary-encoded.
+        schema = compact_schema(TABLES["sentence_alignments"])
         alignment_rows = tables["sentence_alignments"] | "Unbatch" >> beam.FlatMap(
             lambda batch: (
                 batch.to_pylist() if batch.schema.equals(schema) else [{"schema": str(batch.schema)}]

@@ -17,7 +17,8 @@ from pipeline.features import FEATURE_KINDS, TermVector
 from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
-from pipeline.write import SCHEMAS, WriteTable, shard_of, write_sorted
+from pipeline.write import SCHEMAS, WriteTable, shard_of, with_table_schema, write_sorted
+from schemas.tables import compact_schema
 
 from .conftest import beam_test_pipeline
 
@@ -255,6 +256,59 @@ def test_story_batches_are_written_sorted_one_at_a_time(tmp_path):
         assert written.read().to_pylist() == expected
         groups = [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)]
         assert groups == [5, 5, 5, 5, 4]
+
+
+def test_dictionary_encoded_batches_are_written_in_the_table_schema(tmp_path):
+    """Alignments travel with their ids dictionary-encoded; the file is as from plain batches."""
+    schema = SCHEMAS["sentence_alignments"]
+    compact = compact_schema(schema)
+    assert [field.type for field in compact] == [
+        pa.dictionary(pa.int32(), pa.string()),
+        pa.dictionary(pa.int32(), pa.string()),
+        pa.int32(),
+        pa.dictionary(pa.int32(), pa.string()),
+        pa.int32(),
+        pa.float64(),
+    ]
+    rows = [
+        {
+            "cluster_id": story,
+            "article_id": f"{story}-{3 - sentence % 3}",
+            "sentence_index": sentence,
+            "matched_article_id": f"{story}-9",
+            "matched_sentence_index": None if sentence == 2 else 1,
+            "score": sentence / 10,
+        }
+        for story in ("s_b", "s_a")
+        for sentence in range(5)
+    ]
+    config = OutputConfig(row_group_size=4)
+    for name, batches in (
+        (
+            "plain",
+            [
+                pa.RecordBatch.from_pylist(rows[:5], schema=schema),
+                pa.RecordBatch.from_pylist(rows[5:], schema=schema),
+            ],
+        ),
+        (
+            "compact",
+            [
+                pa.RecordBatch.from_pylist(rows[:5], schema=compact),
+                pa.RecordBatch.from_pylist(rows[5:], schema=compact),
+            ],
+        ),
+        ("mixed", [pa.RecordBatch.from_pylist(rows, schema=compact)]),
+    ):
+        assert write_sorted(str(tmp_path / f"{name}.parquet"), batches, "sentence_alignments", config) == 10
+        written = pq.read_table(tmp_path / f"{name}.parquet")
+        assert written.schema.equals(schema)
+        assert written.to_pylist() == sorted(
+            rows, key=lambda r: (r["cluster_id"], r["article_id"], r["sentence_index"])
+        )
+    assert with_table_schema(pa.RecordBatch.from_pylist(rows, schema=compact), "sentence_alignments").equals(
+        pa.RecordBatch.from_pylist(rows, schema=schema)
+    )
 
 
 def test_write_table_refuses_a_record_batch_of_another_schema(tmp_path):
