@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline import publish, state
+from pipeline.allocator import return_large_buffers
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
 from pipeline.read import ReadArticles, resolve_inputs
@@ -171,6 +172,8 @@ def run_job(
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     staging = os.path.join(output, publish.STAGING, run_id)
     os.makedirs(staging, exist_ok=True)
+    # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
+    return_large_buffers()
     pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
     detect = build_pipeline(
         pipeline, files, config, staging, run_date, state_files, frequency_files, carried_rejects
