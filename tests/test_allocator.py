@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pyarrow as pa
 import pytest
 
 from pipeline import allocator
@@ -42,6 +43,16 @@ def _released_mb(mode: str) -> int:
 def test_freed_large_buffers_go_back_to_the_system():
     assert _released_mb("set") >= 250
     assert _released_mb("default") < 100  # glibc's default keeps them in the heap
+
+
+def test_arrow_allocates_through_the_c_library():
+    probe = (
+        "import pyarrow as pa; from pipeline.allocator import return_large_buffers; "
+        "return_large_buffers(); print(pa.default_memory_pool().backend_name)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    expected = "system" if allocator.available() else pa.default_memory_pool().backend_name
+    assert done.stdout.strip() == expected
 
 
 def test_the_environment_setting_wins(monkeypatch):
