@@ -10,7 +10,7 @@ alignments and pairs) are allocated by the same C library then, not by Arrow's b
 mimalloc, which keeps freed memory for reuse.
 
 Measured on the 10,000-article synthetic corpus (one run, this 2-core machine): peak RSS
-1.62 GB -> 1.31 GB with the threshold, 1.21 GB with Arrow's buffers too, and no more time
+1.62 GB -> 1.31 GB with the threshold, 1.23 GB with Arrow's buffers too, and no more time
 than the run-to-run noise (about 5%). ``MALLOC_MMAP_THRESHOLD_`` and
 ``ARROW_DEFAULT_MEMORY_POOL`` in the environment override each.
 """
