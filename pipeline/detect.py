@@ -127,7 +127,13 @@ class DetectStories(beam.PTransform):
         config = self._config
         run_date = self._run_date
         analysed = articles | "Analyse" >> AnalyseArticles(config.features.kinds)
-        collapsed = analysed.analysed | "Dedupe" >> CollapseExactDuplicates()
+        # Matching needs each article's term counts, not its sentences (only describing does):
+        # without them, each article waits in the dedupe and sketch shuffles as ~5 KB, not ~9.
+        collapsed = (
+            analysed.analysed
+            | "WithoutSentences" >> beam.Map(lambda item: item._replace(sentences=(), boilerplate=()))
+            | "Dedupe" >> CollapseExactDuplicates()
+        )
         canonical, duplicates = collapsed.canonical, collapsed[DUPLICATES]
         own_frequencies = canonical | "DocumentFrequencies" >> CountDocumentFrequencies(
             config.features.df_buckets
@@ -138,8 +144,8 @@ class DetectStories(beam.PTransform):
                 lambda own, priors: functools.reduce(add_frequencies, priors, own),
                 beam.pvalue.AsList(self._prior_frequencies),
             )
-        sketches = (canonical, frequencies) | "Sketch" >> SketchArticles(config)
-        matchable = sketches
+        own_sketches = (canonical, frequencies) | "Sketch" >> SketchArticles(config)
+        sketches = matchable = own_sketches
         resent = articles.pipeline | "NoneResent" >> beam.Create([])
         if self._prior is not None:
             anchors = (
@@ -171,7 +177,8 @@ class DetectStories(beam.PTransform):
         )
         assignments = clustered["assignments"]
         story_ids = assignments | "StoryIds" >> beam.Map(lambda item: (item[0], item[1].cluster_id))
-        tables = (analysed.analysed, story_ids, frequencies) | "Describe" >> DescribeStories(config.sentences)
+        vectors = own_sketches | "Vectors" >> beam.Map(lambda sketch: (sketch.id, sketch.vector))
+        tables = (analysed.analysed, story_ids, vectors) | "Describe" >> DescribeStories(config.sentences)
 
         first_seen = assignments | "FirstSeen" >> beam.Map(
             lambda item: (item[1].cluster_id, item[1].first_seen_run_date or run_date.isoformat())

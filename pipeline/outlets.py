@@ -40,7 +40,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.align import SentenceFeatures, StorySentences, sentence_features
 from pipeline.config import SentenceConfig
-from pipeline.features import TermVector, term_vector, weigh_terms
+from pipeline.features import TermVector
 from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading
 from schemas.tables import TABLES, compact_schema
@@ -192,8 +192,10 @@ def describe_story(
     count = len(members)
     outlets = [outlet_key(member) for member in members]
     known: dict[str, SentenceFeatures] = {}  # copies and rewrites repeat sentences verbatim
+    # A story of one article (a fifth of all articles in a day's news) aligns nothing.
+    aligned = members if count > 1 else []
     story = StorySentences(
-        [[known.get(s) or known.setdefault(s, sentence_features(s)) for s in m.sentences] for m in members]
+        [[known.get(s) or known.setdefault(s, sentence_features(s)) for s in m.sentences] for m in aligned]
     )
     eligible = [np.array([reportable(s, config.min_words) for s in m.sentences], bool) for m in members]
     first_copy: dict[str, str] = {}
@@ -206,7 +208,8 @@ def describe_story(
     compared = compared_articles(outlets, hashes, vectors, MAX_COMPARED_ARTICLES)
     matches: Matches = {}
     for x, others in enumerate(compared):
-        matches.update(_align(story, hashes, x, others))
+        if others:
+            matches.update(_align(story, hashes, x, others))
 
     coverage: dict[str, float] = defaultdict(float)
     for (x, y), (_, scores) in matches.items():
@@ -248,7 +251,7 @@ def describe_story(
     shared_by_outlet: dict[str, list[bool]] = defaultdict(list)
     for x in range(count):
         if x == rep_index:
-            shared = np.ones(story.size(x), dtype=bool)
+            shared = np.ones(len(members[x].sentences), dtype=bool)
         else:
             # Articles of the representative's own outlet (and, in a story over the comparison
             # limit, articles that were not aligned with it) are compared with it here only.
@@ -310,6 +313,21 @@ def article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
     }
 
 
+def _with_copies_vectors(
+    members: list[AnalysedArticle], vectors: list[TermVector | None]
+) -> list[TermVector]:
+    """Each article's TF-IDF vector: an exact copy has none of its own (only the canonical
+    copy is sketched) and takes that of its identical text in the story."""
+    by_text = {m.content_hash: v for m, v in zip(members, vectors, strict=True) if v is not None}
+    filled = []
+    for member, vector in zip(members, vectors, strict=True):
+        vector = vector if vector is not None else by_text.get(member.content_hash)
+        if vector is None:
+            raise ValueError(f"no TF-IDF vector for {member.article.id!r} (it could not be sketched)")
+        filled.append(vector)
+    return filled
+
+
 class _DescribeFn(beam.DoFn):
     def __init__(self, config: SentenceConfig) -> None:
         self._config = config
@@ -321,9 +339,9 @@ class _DescribeFn(beam.DoFn):
         story_id, grouped = keyed
         members, vectors = zip(*sorted(grouped, key=lambda item: item[0].article.id), strict=True)
         try:
-            if any(vector is None for vector in vectors):
-                raise ValueError("an article of the story has no TF-IDF vector")
-            rows = describe_story(story_id, list(members), list(vectors), self._config)
+            rows = describe_story(
+                story_id, list(members), _with_copies_vectors(list(members), list(vectors)), self._config
+            )
         except Exception as error:  # noqa: BLE001 - one bad story must not fail the day's run
             # Its articles are still written (counts reconcile); only the analysis is missing.
             self._failed.inc()
@@ -345,29 +363,25 @@ STORY_TABLES = ("articles", "clusters", "representatives", "unique_sentences", "
 def _join_story(keyed):
     _, grouped = keyed
     stories = list(grouped["story"])
+    vector = next(iter(grouped["vector"]), None)
     for member in grouped["article"]:
-        yield stories[0], member
+        yield stories[0], (member, vector)
 
 
-def _story_member(
-    analysed: AnalysedArticle, frequencies
-) -> tuple[str, tuple[AnalysedArticle, TermVector | None]]:
-    """(id, (the article without its term counts, its TF-IDF vector)): what describing its
-    story needs, about half the size, for the join that waits for every story id. A vector
-    that cannot be computed is None: the story then fails alone, in the describe step."""
-    num_documents, df_table = frequencies
-    try:
-        vector = term_vector(*weigh_terms(analysed.terms, df_table, num_documents)[1:])
-    except Exception as error:  # noqa: BLE001 - reported, and its story's articles still written
-        _LOG.error(
-            "weighing the terms of %s failed (%s: %s)", analysed.article.id, type(error).__name__, error
-        )
-        vector = None
-    return analysed.article.id, (analysed._replace(terms={}), vector)
+def _story_member(analysed: AnalysedArticle) -> tuple[str, AnalysedArticle]:
+    """(id, the article without its term counts): what describing its story needs of it,
+    about 4 KB instead of 9, for the join that waits for every story id."""
+    return analysed.article.id, analysed._replace(terms={})
 
 
 class DescribeStories(beam.PTransform):
-    """(AnalysedArticle, (article id, cluster id), document frequencies) -> story table rows.
+    """(AnalysedArticle, (article id, cluster id), (article id, TF-IDF vector)) -> story
+    table rows.
+
+    The vectors are the sketches' (``ArticleSketch.vector``): an exact copy, which is not
+    sketched, takes its canonical copy's, in the same story. An article left without one
+    (it could not be sketched) fails its story alone: the story's articles are written
+    without the analysis, and ``outlets/stories_failed`` counts it.
 
     Returns a dict of PCollections, one per table in ``STORY_TABLES``: row dicts, except
     ``sentence_alignments``, which holds one Arrow record batch per story (its rows, in the
@@ -380,11 +394,11 @@ class DescribeStories(beam.PTransform):
         self._config = config
 
     def expand(self, inputs):
-        analysed, assignments, frequencies = inputs
+        analysed, assignments, vectors = inputs
         by_story = (
             {
-                "article": analysed
-                | "KeyById" >> beam.Map(_story_member, beam.pvalue.AsSingleton(frequencies)),
+                "article": analysed | "KeyById" >> beam.Map(_story_member),
+                "vector": vectors,
                 "story": assignments,
             }
             | "JoinStory" >> beam.CoGroupByKey()

@@ -37,9 +37,13 @@ def analysed(article_id: str, text: str, outlet: str | None = None, published: i
     return analyse_article(Article(article_id, text, outlet=outlet, published_us=published), FEATURE_KINDS)
 
 
+def vector_of(member, num_documents: int) -> TermVector:
+    return term_vector(*weigh_terms(member.terms, DF_TABLE, num_documents)[1:])
+
+
 def describe(members, config=CONFIG, story_id="s1"):
     members = sorted(members, key=lambda m: m.article.id)
-    vectors = [term_vector(*weigh_terms(m.terms, DF_TABLE, len(members))[1:]) for m in members]
+    vectors = [vector_of(m, len(members)) for m in members]
     rows = describe_story(story_id, members, vectors, config)
     # A story's alignments come as one record batch, ids dictionary-encoded; as dicts here.
     assert rows["sentence_alignments"].schema.equals(compact_schema(TABLES["sentence_alignments"]))
@@ -159,6 +163,17 @@ def test_a_story_from_one_outlet_reports_nothing_unique():
     assert rows["unique_sentences"] == [] and rows["sentence_alignments"] == []
 
 
+def test_a_story_of_one_article_is_its_own_representative_without_alignment():
+    rows = describe([analysed("w2", WIRE_UPDATE, outlet="Wire", published=20)])
+    assert rows["unique_sentences"] == [] and rows["sentence_alignments"] == []
+    (article,) = rows["articles"]
+    assert article["is_representative"] and article["similarity_to_representative"] == 1.0
+    assert article["num_sentences"] == 3
+    (cluster,) = rows["clusters"]
+    assert cluster["representative_id"] == "w2"
+    assert cluster["size"] == 1 and cluster["outlet_coverage"] == []  # nothing to compare with
+
+
 def vector(*weights: float) -> TermVector:
     values = np.array(weights, dtype=np.float64)
     return TermVector(
@@ -199,13 +214,15 @@ def test_thousands_of_copies_are_compared_in_linear_time():
 
 
 def test_describe_stories_transform(pipeline):
-    members = two_outlets()
+    # p2 is an exact copy of p1: only p1 was sketched, and p2 takes its vector.
+    members = [*two_outlets(), analysed("p2", PAPER, outlet="Paper copy", published=16)]
     expected = describe(members)
     with pipeline as p:
         analysed_articles = p | "Articles" >> beam.Create(members)
         assignments = p | "Stories" >> beam.Create([(m.article.id, "s1") for m in members])
-        frequencies = p | "Frequencies" >> beam.Create([(len(members), DF_TABLE)])
-        tables = (analysed_articles, assignments, frequencies) | DescribeStories(CONFIG)
+        sketched = [(m.article.id, vector_of(m, len(members))) for m in members if m.article.id != "p2"]
+        vectors = p | "Vectors" >> beam.Create(sketched)
+        tables = (analysed_articles, assignments, vectors) | DescribeStories(CONFIG)
         assert set(tables) == set(STORY_TABLES)
         # A story's alignments arrive as one Arrow record batch, ids dictionary-encoded.
         schema = compact_schema(TABLES["sentence_alignments"])

@@ -13,7 +13,7 @@ from pipeline.analyse import REJECTS, AnalyseArticles, analyse_article
 from pipeline.cluster import cluster_id
 from pipeline.config import ClusterConfig, Config, OutputConfig, VerifyConfig
 from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
-from pipeline.features import FEATURE_KINDS, TermVector
+from pipeline.features import FEATURE_KINDS, TermVector, term_vector, weigh_terms
 from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
@@ -322,15 +322,14 @@ def test_a_story_that_cannot_be_described_still_writes_its_articles(pipeline):
     from pipeline.outlets import DescribeStories
 
     good = analyse_article(Article("good", WIRE, outlet="A"), FEATURE_KINDS)
-    poison = analyse_article(Article("poison", WIRE + " More.", outlet="B"), FEATURE_KINDS)._replace(
-        terms={"bridge": "not a count"}  # weighing these raises inside the describe step
-    )
-    table = np.zeros(1024, dtype=np.uint32)
+    # An article the sketch step could not weigh has no vector: its story cannot be described.
+    unsketched = analyse_article(Article("unsketched", WIRE + " More.", outlet="B"), FEATURE_KINDS)
+    vector = term_vector(*weigh_terms(good.terms, np.zeros(1024, dtype=np.uint32), 2)[1:])
     with pipeline as p:
         tables = (
-            p | "Members" >> beam.Create([good, poison]),
-            p | "Stories" >> beam.Create([("good", "s_1"), ("poison", "s_1")]),
-            p | "Frequencies" >> beam.Create([(2, table)]),
+            p | "Members" >> beam.Create([good, unsketched]),
+            p | "Stories" >> beam.Create([("good", "s_1"), ("unsketched", "s_1")]),
+            p | "Vectors" >> beam.Create([("good", vector)]),
         ) | DescribeStories(SentenceConfig())
         ids = tables["articles"] | beam.Map(lambda row: (row["article_id"], row["cluster_id"]))
-        assert_that(ids, equal_to([("good", "s_1"), ("poison", "s_1")]))
+        assert_that(ids, equal_to([("good", "s_1"), ("unsketched", "s_1")]))
