@@ -176,8 +176,15 @@ def _combined(jobs: list) -> Any:
             counters[name] = counters.get(name, 0) + value
     first = jobs[0]
     return JobResult(
-        first.output, first.run_id, first.run_date, first.input_files, rows, counters,
-        first.bands, first.rows, sum(job.seconds for job in jobs),
+        first.output,
+        first.run_id,
+        first.run_date,
+        first.input_files,
+        rows,
+        counters,
+        first.bands,
+        first.rows,
+        sum(job.seconds for job in jobs),
     )
 
 
@@ -762,8 +769,15 @@ def run(argv: list[str] | None = None) -> int:
             entry[name] = measure(
                 "pipeline",
                 [
-                    "--corpus", str(corpus), "--output", str(output), "--mode", mode,
-                    "--days-per-run", str(args.days_per_run), *config_flags,
+                    "--corpus",
+                    str(corpus),
+                    "--output",
+                    str(output),
+                    "--mode",
+                    mode,
+                    "--days-per-run",
+                    str(args.days_per_run),
+                    *config_flags,
                 ],
                 args.timeout,
                 memory_limit_kb,

@@ -25,8 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-score", type=float, nargs="+", default=[0.08, 0.12])
     args = parser.parse_args(argv)
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
-    print("| verify.min_score | cluster.threshold | ARI | pairwise P | pairwise R | F1 | BASIL recall "
-          "| multinews P | candidates/article |")
+    print(
+        "| verify.min_score | cluster.threshold | ARI | pairwise P | pairwise R | F1 | BASIL recall "
+        "| multinews P | candidates/article |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for min_score, threshold in itertools.product(args.min_score, args.cluster):
         if threshold < min_score:
