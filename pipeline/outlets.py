@@ -40,7 +40,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.align import SentenceFeatures, StorySentences, sentence_features
 from pipeline.config import SentenceConfig
-from pipeline.features import TermVector
+from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading
 from schemas.tables import TABLES, compact_schema
@@ -95,9 +95,9 @@ def compared_articles(
     """For each article, the articles of other outlets it is aligned with (ascending positions).
 
     All of them, or in a story with more than ``limit`` such articles, the ``limit`` closest
-    by TF-IDF cosine (ties: the earlier position). Identical texts have identical vectors, so
-    cosines are computed once per pair of distinct texts and a story of thousands of copies
-    costs time linear in its size.
+    by TF-IDF cosine (rounded to 9 decimals; ties: the earlier position). Identical texts
+    have identical vectors, so cosines are computed once per pair of distinct texts, as
+    sparse row products, and a story of thousands of copies costs time linear in its size.
     """
     count = len(outlets)
     per_outlet: dict[str, int] = defaultdict(int)
@@ -106,25 +106,48 @@ def compared_articles(
     groups: dict[str, list[int]] = defaultdict(list)  # text -> positions, ascending
     for position, text in enumerate(hashes):
         groups[text].append(position)
-    cosines: dict[tuple[str, str], float] = {}
+    texts = list(groups)
+    ranked = [x for x in range(count) if count - per_outlet[outlets[x]] > limit]
+    cosines = _text_cosines([vectors[groups[text][0]] for text in texts], [hashes[x] for x in ranked], texts)
     compared = []
     for x in range(count):
         if count - per_outlet[outlets[x]] <= limit:
             compared.append([y for y in range(count) if outlets[y] != outlets[x]])
             continue
-        mine = hashes[x]
-        for text, positions in groups.items():
-            if (mine, text) not in cosines:
-                cosines[mine, text] = 1.0 if text == mine else vectors[x].cosine(vectors[positions[0]])
+        similarity = cosines[hashes[x]]
         chosen: list[int] = []
-        for text in sorted(groups, key=lambda text: (-cosines[mine, text], groups[text][0])):
-            for y in groups[text]:
+        for i in sorted(range(len(texts)), key=lambda i: (-similarity[i], groups[texts[i]][0])):
+            for y in groups[texts[i]]:
                 if len(chosen) == limit:
                     break
                 if outlets[y] != outlets[x]:
                     chosen.append(y)
         compared.append(sorted(chosen))
     return compared
+
+
+# Rows of the text-by-text cosine matrix computed at once: bounds its memory in a story of
+# thousands of distinct texts.
+_COSINE_ROWS = 256
+
+
+def _text_cosines(vectors: list[TermVector], needed: list[str], texts: list[str]) -> dict[str, np.ndarray]:
+    """text -> its cosine with every text (in the order of ``texts``; 1.0 with itself), for
+    the ``needed`` texts; ``vectors`` has one vector per text."""
+    position = {text: i for i, text in enumerate(texts)}
+    rows = sorted({position[text] for text in needed})
+    if not rows:
+        return {}
+    matrix = id_matrix([v.ids for v in vectors], [v.weights for v in vectors])
+    transposed = matrix.T.tocsr()
+    cosines: dict[str, np.ndarray] = {}
+    for start in range(0, len(rows), _COSINE_ROWS):
+        block = rows[start : start + _COSINE_ROWS]
+        products = np.round((matrix[block] @ transposed).toarray(), 9)
+        for k, i in enumerate(block):
+            products[k, i] = 1.0
+            cosines[texts[i]] = products[k]
+    return cosines
 
 
 Matches = dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]

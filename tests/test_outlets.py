@@ -197,6 +197,35 @@ def test_a_large_story_compares_each_article_with_its_closest_other_outlets():
     assert compared_articles(outlets, hashes, vectors, limit=4)[0] == [2, 3, 4]
 
 
+def test_closest_articles_agree_with_pairwise_cosines():
+    # The cosines come from one sparse product per block of texts; pair by pair they are
+    # TermVector.cosine. 60 articles of 6 outlets, a third of them copies of another.
+    rng = np.random.default_rng(7)
+    texts = [
+        TermVector(
+            np.sort(rng.choice(400, size=n, replace=False)).astype(np.uint32),
+            (lambda w: (w / np.linalg.norm(w)).astype(np.float32))(rng.random(n)),
+        )
+        for n in rng.integers(5, 60, size=40)
+    ]
+    picks = [int(i) for i in rng.integers(0, len(texts), size=60)]
+    outlets = [f"o{i % 6}" for i in range(60)]
+    hashes = [f"t{i}" for i in picks]
+    vectors = [texts[i] for i in picks]
+    expected = []
+    for x in range(60):
+        others = [y for y in range(60) if outlets[y] != outlets[x]]
+        similarity = {
+            y: 1.0 if hashes[y] == hashes[x] else round(vectors[x].cosine(vectors[y]), 9) for y in others
+        }
+        first = {}
+        for y in others:
+            first.setdefault(hashes[y], min(p for p in range(60) if hashes[p] == hashes[y]))
+        ranked = sorted(others, key=lambda y: (-similarity[y], first[hashes[y]], y))
+        expected.append(sorted(ranked[:MAX_COMPARED_ARTICLES]))
+    assert compared_articles(outlets, hashes, vectors, MAX_COMPARED_ARTICLES) == expected
+
+
 def test_thousands_of_copies_are_compared_in_linear_time():
     count = 3000
     copy = vector(1, 2, 3)
