@@ -10,6 +10,9 @@
   ``article_id``, ``sentence`` and ``label``: ``unique``, ``shared``, ``heading`` or
   ``boilerplate``; see ``tests/data/seeds_unique_gold.jsonl``). Sentences are keyed by
   article id and text (spaces collapsed), so the gold survives changes of sentence indices.
+  A gold for articles that may not be copied into the repository (``../shared/eval``) gives
+  ``sentence_sha1``, the SHA-1 of that text, instead of the text
+  (``tests/data/eval_unique_gold.jsonl``).
 
 Conventions as in ``pipeline.metrics``: a precision with nothing predicted is 1.0, a
 recall with nothing to find is 1.0, an F1 whose precision and recall are both 0 is 0.0.
@@ -22,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -109,12 +113,17 @@ def msrp_scores(
     return msrp_sweep(path, [threshold], similarity)[0]
 
 
+def sentence_sha1(sentence: str) -> str:
+    """The key of a sentence's text in a gold file: SHA-1 of the text, spaces collapsed."""
+    return hashlib.sha1(" ".join(sentence.split()).encode("utf-8")).hexdigest()
+
+
 def sentence_key(article_id: str, sentence: str) -> tuple[str, str]:
-    return article_id, " ".join(sentence.split())
+    return article_id, sentence_sha1(sentence)
 
 
 def load_unique_gold(path: str | Path) -> dict[tuple[str, str], str]:
-    """(article id, sentence) -> gold label, from a JSON lines gold file."""
+    """``sentence_key`` -> gold label, from a JSON lines gold file."""
     gold: dict[tuple[str, str], str] = {}
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
@@ -125,7 +134,12 @@ def load_unique_gold(path: str | Path) -> dict[tuple[str, str], str]:
                 raise ValueError(
                     f"{path}:{number}: label must be one of {GOLD_LABELS}, got {row.get('label')!r}"
                 )
-            gold[sentence_key(row["article_id"], row["sentence"])] = row["label"]
+            if "sentence_sha1" in row:
+                gold[(row["article_id"], row["sentence_sha1"])] = row["label"]
+            elif "sentence" in row:
+                gold[sentence_key(row["article_id"], row["sentence"])] = row["label"]
+            else:
+                raise ValueError(f"{path}:{number}: a gold row needs 'sentence' or 'sentence_sha1'")
     return gold
 
 
@@ -134,7 +148,7 @@ def unique_sentence_scores(
 ) -> dict[str, Any]:
     """Precision and recall of the reported unique sentences against the gold labels.
 
-    ``gold`` maps (article id, sentence) to a label (``load_unique_gold``); ``predicted`` is
+    ``gold`` maps ``sentence_key`` to a label (``load_unique_gold``); ``predicted`` is
     the (article id, sentence) of every row of the ``unique_sentences`` table. Only articles
     that appear in the gold are scored. A reported sentence is correct when its gold label
     is ``unique``; reporting a ``shared`` sentence, a heading, boilerplate or a sentence the

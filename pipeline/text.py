@@ -2,8 +2,8 @@
 
 ``normalise`` makes text comparable across outlets (Unicode form, quotes, dashes, spaces,
 HTML markup). ``strip_boilerplate`` removes lines that are not news content (``Read more:``
-prompts, trailing link lists, author contact lines, hashtag lines, newsletter prompts) and
-returns what it removed so callers can count it. ``split_sentences`` is a rule-based
+prompts, trailing link lists, author contact lines, hashtag lines, newsletter prompts, share
+rows, photo credits and captions) and returns what it removed so callers can count it. ``split_sentences`` is a rule-based
 segmenter that knows news abbreviations ("U.S.", "Sen.", "Jan.") and closing quotes.
 
 Example:
@@ -127,7 +127,7 @@ _CONTACT = re.compile(
     re.IGNORECASE,
 )
 _FOLLOW = re.compile(
-    r"^follow\b.{0,60}\bon (twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok|youtube)\b"
+    r"^follow\s.{0,60}\bon (twitter|x|facebook|instagram|threads|bluesky|linkedin|tiktok|youtube)\b"
     r"[^.!?]*\.?$",
     re.IGNORECASE,
 )
@@ -146,14 +146,113 @@ _HASHTAG_LINE = re.compile(r"^(#\w+[\s,]*)+$")
 _URL_LINE = re.compile(r"^(\S+://\S+|www\.\S+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*([-*+>]|\d{1,2}[.)])\s+")
 _COPYRIGHT = re.compile(r"^(\(c\)|copyright|©|all rights reserved)\b", re.IGNORECASE)
+# Site furniture of scraped news pages beyond the patterns above, as (reason, most words,
+# pattern) rows tried as one regex: most lines are prose and fail them all at their first
+# characters. Measured on a labelled sample of ../shared/eval (docs/sentences.md,
+# "Boilerplate"). Case matters where it says so: "By Sarah Fitzmaurice" is a byline but
+# "By the end of 2019" is not; "Related talks will continue" is news.
+_SOCIAL_NAMES = (
+    r"facebook|twitter|x|instagram|threads|bluesky|linkedin|tiktok|youtube|pinterest|reddit|whatsapp|"
+    r"snapchat|tumblr|google\+?"
+)
+_FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
+    # "Twitter: @handle", "503-294-5135 @ReadOregonian"
+    ("contact", 4, r"(?i:(twitter:?\s*)?(\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\s+)?@\w+)$"),
+    ("contact", 30, r"(?i:(call|contact|reach|text)\s.{0,80}\bat \(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4})"),
+    # share-button rows: "share tweet pin email", "Play Facebook", "Follow"
+    (
+        "prompt",
+        8,
+        (
+            rf"(?i:((share|tweet|pin|email|e-mail|print|save|comments?|play|follow|like|{_SOCIAL_NAMES})"
+            r"(\s+(on|us|this))?[\s|,/-]*)+)$"
+        ),
+    ),
+    ("credit", 8, r"(?i:-?\s*(reuters|afp|ap|the associated press|associated press|upi)\.?)$"),
+    (
+        "prompt",
+        25,
+        (
+            r"(?i:(stay (up[- ]to[- ]date|connected|informed)\W+)?"
+            r"(follow|join|(find|friend|like) us|connect with)\s"
+            rf".{{0,60}}\b(on|at|via)\s+(the \S+ )?(https?://)?(www\.)?({_SOCIAL_NAMES})(\.com\S*)?\b"
+            rf"|(join the (conversation|discussion)|like us)\b|follow\s.{{0,40}}:\s*({_SOCIAL_NAMES})\b)"
+        ),
+    ),
+    (
+        "prompt",
+        25,
+        (
+            r"(?i:please enable javascript\b|media playback is unsupported\b|your browser does not support\b"
+            r"|(i?toggle caption|enlarge (this )?image)\b"
+            r"|stay with \S+( \S+)? for (the latest|more|updates)\b"
+            r"|read or share this (story|article)\b|click (here )?to (email|share|print)\b"
+            r"|download (the|our)\b.{0,60}\bapps?\b|test your knowledge\b|take (our|the) quiz\b"
+            r"|warning:\s*(the|this) (following )?video\b)"
+        ),
+    ),
+    (
+        "prompt",
+        40,
+        (
+            r"(?i:[\[(]\s*(related|photos?|video|watch|read( more)?|also (on|read)|more|listen|see)\b"
+            r"[^:\])]{0,40}:.*[\])])$"
+        ),
+    ),
+    (
+        "prompt",
+        8,
+        (
+            r"(?i:(story continue(s|d) below|continue reading( below| the main story)?|text size"
+            r"|from wikipedia, the free encyclopedia|skip to (main )?content)\W*)$"
+        ),
+    ),
+    (
+        "credit",
+        30,
+        r"(?i:\[\s*((featured )?(image|photo|pic|picture|video)s?\b|h/t\b|hat tip\b|via\b)[^\]]*\])$",
+    ),
+    (
+        "credit",
+        30,
+        (
+            r"(?i:(image|media|video) (copyright|caption|credit|courtesy)"
+            r"|photograph(s|ed)? by|photo illustration by"
+            r"|source:\s*(getty|ap|reuters|afp)\b)"
+        ),
+    ),
+    ("credit", 12, r"(?i:by|written by)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3}$"),
+    ("credit", 12, r"(?i:(last )?updated):?\s+(?i:at |on )?\d"),
+    ("link_list", 60, r"(Related|RELATED)\s+[\"'A-Z0-9]"),  # "Related Prodigy: 10 Essential Tracks ..."
+)
+_FURNITURE = re.compile("|".join(f"(?P<row{i}>{row[2]})" for i, row in enumerate(_FURNITURE_ROWS)))
+# Tried only on lines with a "|" or a link in them: they would scan every line of prose.
+_MENU_ROW = re.compile(r"^[^.!?|]{1,30}(\s\|\s[^.!?|]{1,30}){2,}$")  # "FREE APPS | NOW | FACEBOOK | TWITTER"
+_LABELLED_LINK = re.compile(
+    r"^[^.!?]{0,120}(:|\s-)\s*(https?://|www\.)\S+$", re.IGNORECASE
+)  # "More info: http://..."
+_TRAILING_PROMPT = re.compile(r"(\(opens in (a )?new window\)|\bclick here\.?\)?)$", re.IGNORECASE)
+# A caption ends with its photo credit: "(Photo: Ralph Wilson, AP)", "(Joe Raedle/Getty Images)",
+# "REUTERS/Eric Gaillard", "Photo: Tom Wall via AP". The end-anchored patterns are searched
+# in a line's last characters only, not tried at every position of a paragraph.
+_CAPTION_CREDIT = re.compile(
+    r"((?i:\((photo|image|picture|credit|video)s?( by)?\s*:[^()]*\))"
+    r"|\([^()]*((?i:getty images|ap photo|ap images|file photo)|/(AP|AFP|EPA|Getty|Reuters)\b)[^()]*\)"
+    r"|\b(REUTERS|AFP|EPA)/[A-Z][\w.' -]+"
+    r"|\b(?i:photo|image|credit|photograph( by)?):\s*[A-Z][^.!?]*)\.?$"
+)
+_TAIL_CHARS = 120
+_LEADING_MARKS = re.compile(r"^[^\w\"'(\[@#]+")  # "► Related: ..." is a "Related: ..." prompt
 
 
 def boilerplate_reason(line: str) -> str | None:
     """Names why a single line is boilerplate, or returns None for news content.
 
     Reasons: ``hashtags``, ``link``, ``prompt`` ("Read more: ...", "Follow us on X",
-    share buttons), ``contact`` (author e-mail lines), ``newsletter``, ``credit`` ("Reporting
-    by ...", "... contributed to this report", photo credits, update notes), ``copyright``.
+    share buttons, video-player notices), ``contact`` (author e-mail, handle and phone
+    lines), ``newsletter``, ``credit`` ("Reporting by ...", "... contributed to this
+    report", photo credits, bylines, update notes), ``link_list`` ("Related <title>"),
+    ``caption`` (a line ending with its photo credit), ``copyright``.
 
     Example:
         >>> boilerplate_reason("Write to Nik Popli at nik.popli@time.com")
@@ -184,6 +283,31 @@ def boilerplate_reason(line: str) -> str | None:
         return "newsletter"
     if _COPYRIGHT.match(stripped):
         return "copyright"
+    return _site_furniture_reason(stripped, words)
+
+
+def _site_furniture_reason(stripped: str, words: int) -> str | None:
+    """The rarer kinds of boilerplate: social prompts, share rows, players, bylines, captions."""
+    if words > 60:
+        return None  # a paragraph of prose
+    unmarked = _LEADING_MARKS.sub("", stripped)
+    if unmarked != stripped and (_PROMPT_LINE.match(unmarked) or _LIST_HEADER.match(unmarked)):
+        return "prompt"
+    found = _FURNITURE.match(stripped)
+    if found:
+        reason, most_words, _ = _FURNITURE_ROWS[int(str(found.lastgroup)[3:])]
+        if words <= most_words:
+            return reason
+    if words <= 12 and "|" in stripped and _MENU_ROW.match(stripped):
+        return "prompt"
+    if words <= 20 and ("://" in stripped or "www." in stripped) and _LABELLED_LINK.match(stripped):
+        return "link"
+    ending = stripped[-20:].lower()
+    if words <= 25 and ("here" in ending or "window" in ending) and _TRAILING_PROMPT.search(ending):
+        return "prompt"
+    tail = stripped[-_TAIL_CHARS:]
+    if ("(" in tail or "/" in tail or ":" in tail) and _CAPTION_CREDIT.search(tail):
+        return "caption"
     return None
 
 
