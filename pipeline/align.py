@@ -368,9 +368,16 @@ def sentence_similarity(first: SentenceFeatures, second: SentenceFeatures) -> fl
     return min(coverage(first, second), coverage(second, first))
 
 
-def paraphrase_score(first: str, second: str) -> float:
-    """``sentence_similarity`` of two raw sentences (for evaluation on sentence-pair corpora)."""
-    return sentence_similarity(sentence_features(first), sentence_features(second))
+def paraphrase_score(first: str, second: str, story_weights: bool = True) -> float:
+    """Mutual coverage of two raw sentences, as the pipeline scores them in a story of these
+    two (for evaluation on sentence-pair corpora): with ``story_weights`` (the default, as
+    ``sentences.story_weights``), a term the two share weighs less than one only one has;
+    without, this is ``sentence_similarity``."""
+    features = [sentence_features(first), sentence_features(second)]
+    if not story_weights:
+        return sentence_similarity(*features)
+    story = StorySentences([[features[0]], [features[1]]], story_weights=True)
+    return min(float(story.best_matches(0, [1])[1][1][0]), float(story.best_matches(1, [0])[0][1][0]))
 
 
 def _term_matches(vocabulary: Sequence[str]) -> sparse.csr_matrix:
@@ -398,6 +405,18 @@ class StorySentences:
     It gives the scores ``coverage`` gives, rounded to 9 decimals (a float sum's last bits
     depend on its order), at a fraction of the per-pair Python cost.
 
+    Two options make it a story's matcher rather than a pair's (docs/sentences.md):
+
+    - ``story_weights``: each term's weight is multiplied by ``ln(1 + texts / texts with
+      the term)`` over the story's distinct texts (``texts`` gives each article's text key,
+      e.g. its content hash; by default every article is a text of its own). What every
+      outlet says (the story's topic words) then counts less than the facts only some
+      report, and a sentence is shared by what it shares that is particular.
+    - ``window``: a sentence of y counts together with the ``window`` sentences before and
+      after it in its article, so a sentence that a rewrite split in two, or merged with
+      its neighbour, is still covered. The counterpart reported is the sentence of the best
+      window that covers the most on its own.
+
     Example:
         >>> story = StorySentences([
         ...     [sentence_features("Troops will not be sent to Ukraine.")],
@@ -408,9 +427,19 @@ class StorySentences:
         ([1], [0.667])
     """
 
-    def __init__(self, articles: Sequence[Sequence[SentenceFeatures]]) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Sequence[SentenceFeatures]],
+        *,
+        texts: Sequence[str] | None = None,
+        story_weights: bool = False,
+        window: int = 0,
+    ) -> None:
+        if window < 0:
+            raise ValueError("window must be 0 or more")
         sizes = [len(sentences) for sentences in articles]
         self.offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self.window = window
         vocabulary = sorted({term for sentences in articles for s in sentences for term in s.terms})
         position = {term: i for i, term in enumerate(vocabulary)}
         rows, cols, weights = [], [], []
@@ -423,12 +452,55 @@ class StorySentences:
                     weights.append(weight)
                 row += 1
         shape = (row, len(vocabulary))
-        self._weights = sparse.csr_matrix((weights, (rows, cols)), shape=shape, dtype=np.float64)
-        present = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        entries = (np.asarray(rows, np.int64), np.asarray(cols, np.int64))
+        values = np.asarray(weights, np.float64)
+        if story_weights and row:
+            values *= self._story_weights(sizes, *entries, texts)
+        self._weights = sparse.csr_matrix((values, entries), shape=shape)
+        present = sparse.csr_matrix((np.ones(len(rows)), entries), shape=shape)
         findable = present @ _term_matches(vocabulary)
         findable.data[:] = 1.0
         self._findable = findable.tocsr()
+        if window:
+            # Each sentence's row, "found in this sentence or a neighbour" (same article), stacked
+            # over the rows of "found in this sentence": one product gives both coverages.
+            windowed = self._neighbours(sizes, window) @ self._findable
+            windowed.data[:] = 1.0
+            self._findable = sparse.vstack([windowed, self._findable]).tocsr()
         self._totals = np.asarray(self._weights.sum(axis=1)).ravel()
+
+    @staticmethod
+    def _story_weights(
+        sizes: list[int], rows: np.ndarray, cols: np.ndarray, texts: Sequence[str] | None
+    ) -> np.ndarray:
+        """``ln(1 + texts / texts with the term)`` for each (row, column) entry's term."""
+        keys = list(texts) if texts is not None else list(range(len(sizes)))
+        if len(keys) != len(sizes):
+            raise ValueError("texts must give one key per article")
+        text_of_article = np.unique(keys, return_inverse=True)[1]
+        num_texts = int(text_of_article.max()) + 1
+        text_of_entry = np.repeat(text_of_article, sizes)[rows]
+        num_terms = int(cols.max()) + 1
+        in_text = np.unique(text_of_entry * num_terms + cols) % num_terms  # (text, term) pairs
+        texts_with_term = np.bincount(in_text, minlength=num_terms)
+        return np.log1p(num_texts / texts_with_term)[cols]
+
+    @staticmethod
+    def _neighbours(sizes: list[int], window: int) -> sparse.csr_matrix:
+        """Sentence-by-sentence 0/1 matrix: each sentence and its neighbours within ``window``
+        in the same article."""
+        article = np.repeat(np.arange(len(sizes)), sizes)
+        count = len(article)
+        here = np.arange(count)
+        rows, cols = [], []
+        for shift in range(-window, window + 1):
+            there = here + shift
+            inside = (there >= 0) & (there < count)
+            inside[inside] &= article[there[inside]] == article[here[inside]]
+            rows.append(here[inside])
+            cols.append(there[inside])
+        ones = np.ones(sum(len(r) for r in rows))
+        return sparse.csr_matrix((ones, (np.concatenate(rows), np.concatenate(cols))), shape=(count, count))
 
     def size(self, article: int) -> int:
         """How many sentences ``article`` has."""
@@ -437,20 +509,27 @@ class StorySentences:
     def _rows(self, article: int) -> slice:
         return slice(int(self.offsets[article]), int(self.offsets[article + 1]))
 
-    def best_matches(self, article: int, others: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """For each article in ``others``: the index of its sentence that covers each sentence
-        of ``article`` best, and that coverage, as two arrays (ties: the earlier sentence; -1
-        and 0 when nothing there shares a term with it)."""
-        mine = self._rows(article)
-        blocks = [self._rows(other) for other in others]
-        size = mine.stop - mine.start
-        columns = np.concatenate([np.zeros(0, np.int64), *(np.arange(b.start, b.stop) for b in blocks)])
+    def _coverage(self, mine: slice, columns: np.ndarray) -> np.ndarray:
         found = (self._weights[mine] @ self._findable[columns].T).toarray()
         totals = self._totals[mine]
         scores = np.divide(found, totals[:, None], out=np.zeros_like(found), where=totals[:, None] > 0)
         # Rounded so that equal shares are equal floats whatever the order they were summed
         # in: ties then go to the earlier sentence, and 2/5 is at a 0.4 threshold, not under.
-        scores = scores.round(9)
+        return scores.round(9)
+
+    def best_matches(self, article: int, others: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """For each article in ``others``: the index of its sentence that covers each sentence
+        of ``article`` best (with its window), and that coverage, as two arrays (ties: the
+        earlier sentence; -1 and 0 when nothing there shares a term with it)."""
+        mine = self._rows(article)
+        blocks = [self._rows(other) for other in others]
+        size = mine.stop - mine.start
+        columns = np.concatenate([np.zeros(0, np.int64), *(np.arange(b.start, b.stop) for b in blocks)])
+        if self.window:
+            both = self._coverage(mine, np.concatenate([columns, columns + self.offsets[-1]]))
+            scores, alone = both[:, : len(columns)], both[:, len(columns) :]
+        else:
+            scores = alone = self._coverage(mine, columns)
         matches = {}
         start = 0
         for other, block in zip(others, blocks, strict=True):
@@ -459,6 +538,11 @@ class StorySentences:
             part = scores[:, start : start + width] if width else np.zeros((size, 1))
             best = part.argmax(axis=1)  # the first of equal scores: the earlier sentence
             best_scores = part[np.arange(size), best]
+            if self.window and width:
+                # The sentence of the best window that covers the most on its own.
+                spread = np.clip(best[:, None] + np.arange(-self.window, self.window + 1), 0, width - 1)
+                own = alone[:, start : start + width][np.arange(size)[:, None], spread]
+                best = spread[np.arange(size), own.argmax(axis=1)]
             matches[other] = (np.where(best_scores > 0, best, -1), best_scores)
             start += width
         return matches

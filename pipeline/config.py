@@ -67,6 +67,10 @@ class SentenceConfig:
     match_threshold: float = 0.4
     representative: str = "medoid"
     min_words: int = 4
+    # Weigh a sentence's terms by how few of the story's texts have them (docs/sentences.md).
+    story_weights: bool = True
+    # Sentences before and after a counterpart that count with it (split or merged sentences).
+    context_window: int = 1
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,11 @@ def validate(config: Config) -> None:
         f"must be one of {sorted(_REPRESENTATIVE_RULES)}",
     )
     _check(c.sentences.min_words >= 1, "sentences.min_words", "must be at least 1")
+    _check(
+        0 <= c.sentences.context_window <= 5,
+        "sentences.context_window",
+        "must be 0 (the counterpart alone) to 5 sentences",
+    )
     _check(0 <= c.state.lookback_days <= 3650, "state.lookback_days", "must be between 0 and 3650 days")
     _check(0 <= c.state.frequency_days <= 3650, "state.frequency_days", "must be between 0 and 3650 days")
     _check(

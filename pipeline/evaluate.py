@@ -28,6 +28,7 @@ And, for the sentence stage (issue 4; ``pipeline.sentence_eval``):
 
 from __future__ import annotations
 
+import functools
 import glob
 import gzip
 import json
@@ -43,6 +44,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import baselines, metrics
+from pipeline.align import paraphrase_score
 from pipeline.analyse import analyse_article
 from pipeline.config import Config
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
@@ -176,7 +178,8 @@ def evaluate(
     report: dict[str, Any] = {"inputs": files, "config": config.to_dict()}
     if msrp:
         log(f"scoring the sentence matcher on {msrp} ...")
-        report["msrp"] = _round(msrp_scores(msrp, config.sentences.match_threshold))
+        similarity = functools.partial(paraphrase_score, story_weights=config.sentences.story_weights)
+        report["msrp"] = _round(msrp_scores(msrp, config.sentences.match_threshold, similarity))
 
     with tempfile.TemporaryDirectory(prefix="storymatch-eval-") as scratch:
         folder = output or scratch

@@ -218,7 +218,10 @@ def describe_story(
     # A story of one article (a fifth of all articles in a day's news) aligns nothing.
     aligned = members if count > 1 else []
     story = StorySentences(
-        [[known.get(s) or known.setdefault(s, sentence_features(s)) for s in m.sentences] for m in aligned]
+        [[known.get(s) or known.setdefault(s, sentence_features(s)) for s in m.sentences] for m in aligned],
+        texts=[m.content_hash for m in aligned],  # an exact copy does not make a term commoner
+        story_weights=config.story_weights,
+        window=config.context_window,
     )
     eligible = [np.array([reportable(s, config.min_words) for s in m.sentences], bool) for m in members]
     first_copy: dict[str, str] = {}

@@ -3,8 +3,9 @@
 ``normalise`` makes text comparable across outlets (Unicode form, quotes, dashes, spaces,
 HTML markup). ``strip_boilerplate`` removes lines that are not news content (``Read more:``
 prompts, trailing link lists, author contact lines, hashtag lines, newsletter prompts, share
-rows, photo credits and captions) and returns what it removed so callers can count it. ``split_sentences`` is a rule-based
-segmenter that knows news abbreviations ("U.S.", "Sen.", "Jan.") and closing quotes.
+rows, photo credits and captions) and returns what it removed so callers can count it.
+``split_sentences`` is a rule-based segmenter that knows news abbreviations ("U.S.", "Sen.",
+"Jan.") and closing quotes.
 
 Example:
     >>> split_sentences('Sen. Smith met U.S. officials. "We agreed," he said. It ended.')
@@ -224,6 +225,10 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
     ("credit", 12, r"(?i:by|written by)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3}$"),
     ("credit", 12, r"(?i:(last )?updated):?\s+(?i:at |on )?\d"),
     ("link_list", 60, r"(Related|RELATED)\s+[\"'A-Z0-9]"),  # "Related Prodigy: 10 Essential Tracks ..."
+    # "For more news on L.A. homicides, follow @nicolesantacruz."
+    ("prompt", 15, r"(?i:(for more\b.{0,80}?,\s*)?follow\s+@\w+\.?)$"),
+    # The AP's caption: "FILE - In this July 12, 2018 file photo, FBI Deputy ..."
+    ("caption", 60, r"(FILE\s*-\s*)?In this [A-Z][a-z]{2,8}\.? \d{1,2}, \d{4},? (file )?(photo|image)\b"),
 )
 _FURNITURE = re.compile("|".join(f"(?P<row{i}>{row[2]})" for i, row in enumerate(_FURNITURE_ROWS)))
 # Tried only on lines with a "|" or a link in them: they would scan every line of prose.

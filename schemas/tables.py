@@ -111,8 +111,8 @@ SENTENCE_ALIGNMENTS = pa.schema(
         _field(
             "score",
             pa.float64(),
-            "Coverage of this sentence by the matched one: weighted share of its content words, names "
-            "and figures found there, 0-1 (directional; docs/sentences.md).",
+            "Coverage of this sentence by the matched one and the sentences beside it: weighted share "
+            "of its content words, names and figures found there, 0-1 (directional; docs/sentences.md).",
             False,
         ),
     ]

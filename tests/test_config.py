@@ -19,7 +19,16 @@ def test_the_default_file_and_the_dataclass_defaults_agree():
 
 
 def test_overrides_are_typed():
-    loaded = config.load(overrides=["cluster.threshold=0.3", "features.kinds=word,name", "lsh.seed=7"])
+    loaded = config.load(
+        overrides=[
+            "cluster.threshold=0.3",
+            "features.kinds=word,name",
+            "lsh.seed=7",
+            "sentences.story_weights=false",
+            "sentences.context_window=0",
+        ]
+    )
+    assert loaded.sentences.story_weights is False and loaded.sentences.context_window == 0
     assert loaded.cluster.threshold == 0.3
     assert loaded.features.kinds == ("word", "name")
     assert loaded.lsh.seed == 7
@@ -33,6 +42,9 @@ def test_overrides_are_typed():
         ("features.kinds=word,emoji", "unknown kind"),
         ("features.df_buckets=1000", "power of two"),
         ("sentences.representative=random", "sentences.representative"),
+        ("sentences.context_window=-1", "sentences.context_window"),
+        ("sentences.context_window=9", "sentences.context_window"),
+        ("sentences.story_weights=maybe", "sentences.story_weights"),
         ("cluster.threshold=0.01", "at least verify.min_score"),
         ("lsh.num_perm=many", "expected int"),
         ("nosuch.key=1", "unknown section"),
