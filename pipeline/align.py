@@ -437,6 +437,8 @@ class StorySentences:
     ) -> None:
         if window < 0:
             raise ValueError("window must be 0 or more")
+        if texts is not None and len(texts) != len(articles):
+            raise ValueError("texts must give one key per article")
         sizes = [len(sentences) for sentences in articles]
         self.offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         self.window = window
@@ -475,8 +477,6 @@ class StorySentences:
     ) -> np.ndarray:
         """``ln(1 + texts / texts with the term)`` for each (row, column) entry's term."""
         keys = list(texts) if texts is not None else list(range(len(sizes)))
-        if len(keys) != len(sizes):
-            raise ValueError("texts must give one key per article")
         text_of_article = np.unique(keys, return_inverse=True)[1]
         num_texts = int(text_of_article.max()) + 1
         text_of_entry = np.repeat(text_of_article, sizes)[rows]
@@ -529,7 +529,7 @@ class StorySentences:
             both = self._coverage(mine, np.concatenate([columns, columns + self.offsets[-1]]))
             scores, alone = both[:, : len(columns)], both[:, len(columns) :]
         else:
-            scores = alone = self._coverage(mine, columns)
+            scores = self._coverage(mine, columns)
         matches = {}
         start = 0
         for other, block in zip(others, blocks, strict=True):
