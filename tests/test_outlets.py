@@ -371,10 +371,10 @@ def test_unique_sentences_on_held_out_eval_stories_against_blind_gold():
         f"held-out stories, pooled: precision {precision:.3f} recall {recall:.3f} "
         f"(tp {tp}, reported {reported}, gold unique {unique})"
     )
-    # Floors under today's figures (precision 0.609, recall 0.824 over seven stories), as for
+    # Floors under today's figures (precision 0.647, recall 0.847 over eleven stories), as for
     # the seeds: these stories were labelled after the matcher was built, so they measure how
     # it generalises.
-    assert precision >= 0.55 and recall >= 0.78
+    assert precision >= 0.6 and recall >= 0.8
 
 
 def test_unique_sentence_scores_counts_kinds_of_mistakes():
