@@ -49,6 +49,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
+from pipeline.config import SentenceConfig
 from pipeline.features import STOP_WORDS, stem
 
 # --- the hand-written news vocabulary ------------------------------------------------------
@@ -368,9 +369,9 @@ def sentence_similarity(first: SentenceFeatures, second: SentenceFeatures) -> fl
     return min(coverage(first, second), coverage(second, first))
 
 
-def paraphrase_score(first: str, second: str, story_weights: bool = True) -> float:
+def paraphrase_score(first: str, second: str, story_weights: bool = SentenceConfig.story_weights) -> float:
     """Mutual coverage of two raw sentences, as the pipeline scores them in a story of these
-    two (for evaluation on sentence-pair corpora): with ``story_weights`` (the default, as
+    two (for evaluation on sentence-pair corpora): with ``story_weights`` (by default as
     ``sentences.story_weights``), a term the two share weighs less than one only one has;
     without, this is ``sentence_similarity``."""
     features = [sentence_features(first), sentence_features(second)]
