@@ -457,7 +457,7 @@ class StorySentences:
         shape = (row, len(vocabulary))
         entries = (np.asarray(rows, np.int64), np.asarray(cols, np.int64))
         values = np.asarray(weights, np.float64)
-        if story_weights and row:
+        if story_weights and weights:  # sentences of symbols only have no terms
             values *= self._story_weights(sizes, *entries, texts)
         self._weights = sparse.csr_matrix((values, entries), shape=shape)
         present = sparse.csr_matrix((np.ones(len(rows)), entries), shape=shape)

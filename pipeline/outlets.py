@@ -15,7 +15,8 @@ The representative is chosen by ``sentences.representative``:
 
 - ``medoid`` (default): the article that covers the others best, the medoid of the
   alignment graph: for each candidate, the sum over the other outlets' articles of the
-  share of their reportable sentences that have a counterpart in it;
+  share of their reportable sentences that have a counterpart in it; an article with no
+  reportable sentence (a headline-only alert) only when no article has one;
 - ``earliest``: the first published;
 - ``longest``: the most words after clean-up.
 
@@ -24,13 +25,15 @@ copy covers its original completely.
 
 ``clusters.outlet_coverage`` gives, per outlet, the share of its reportable sentences that
 have a counterpart in the representative (1.0 for the representative's own text; other
-articles of the representative's outlet are compared with it for this figure).
+articles of the representative's outlet are compared with it for this figure; null for an
+outlet whose articles have no reportable sentence).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 import apache_beam as beam
@@ -70,11 +73,19 @@ def clean_words(analysed: AnalysedArticle) -> int:
     return sum(len(sentence.split()) for sentence in analysed.sentences)
 
 
-def choose_representative(members: list[AnalysedArticle], coverage: dict[str, float], rule: str) -> str:
+def choose_representative(
+    members: list[AnalysedArticle],
+    coverage: dict[str, float],
+    rule: str,
+    with_content: Collection[str] | None = None,
+) -> str:
     """Picks the representative article id by ``rule`` (see the module docstring).
 
     ``coverage`` maps an article id to how well it covers the other articles (``medoid``).
-    Ties go to the earliest published (unknown times last), then the smallest id.
+    ``with_content``: the ids of articles with a reportable sentence; ``medoid`` prefers them,
+    since an article with nothing to be found in it (a headline-only alert) covers others
+    without being covered. Ties go to the earliest published (unknown times last), then the
+    smallest id.
     """
     if rule not in REPRESENTATIVE_RULES:
         raise ValueError(f"unknown representative rule {rule!r}; choose one of {REPRESENTATIVE_RULES}")
@@ -82,7 +93,12 @@ def choose_representative(members: list[AnalysedArticle], coverage: dict[str, fl
         return min(members, key=_tie_break).article.id
     if rule == "longest":
         return min(members, key=lambda m: (-clean_words(m), *_tie_break(m))).article.id
-    return min(members, key=lambda m: (-round(coverage.get(m.article.id, 0.0), 9), *_tie_break(m))).article.id
+
+    def medoid_key(member: AnalysedArticle) -> tuple:
+        empty = with_content is not None and member.article.id not in with_content
+        return (empty, -round(coverage.get(member.article.id, 0.0), 9), *_tie_break(member))
+
+    return min(members, key=medoid_key).article.id
 
 
 def reportable(sentence: str, min_words: int) -> bool:
@@ -241,7 +257,8 @@ def describe_story(
     for (x, y), (_, scores) in matches.items():
         if eligible[x].any():
             coverage[members[y].article.id] += float(np.mean(scores[eligible[x]] >= threshold))
-    representative = choose_representative(members, coverage, config.representative)
+    with_content = {m.article.id for m, flags in zip(members, eligible, strict=True) if flags.any()}
+    representative = choose_representative(members, coverage, config.representative, with_content)
     rep_index = next(i for i, m in enumerate(members) if m.article.id == representative)
 
     rows: dict[str, Any] = defaultdict(list)
@@ -284,38 +301,61 @@ def describe_story(
             found = matches.get((x, rep_index)) or _align(story, hashes, x, [rep_index])[(x, rep_index)]
             shared = found[1] >= threshold
         shared_by_outlet[outlets[x]].extend(shared[eligible[x]].tolist())
-    published = [m.article.published_us for m in members if m.article.published_us is not None]
-    rep = members[rep_index]
-    rows["clusters"].append(
+    coverage_rows = [
         {
-            "cluster_id": story_id,
-            "size": count,
-            "num_outlets": len(set(outlets)),
-            "outlets": sorted({m.article.outlet for m in members if m.article.outlet}),
-            "representative_id": representative,
-            "first_published_at": min(published) if published else None,
-            "last_published_at": max(published) if published else None,
-            "outlet_coverage": [
-                {
-                    "outlet": None if key.startswith("\x00") else key,
-                    "shared_with_representative": round(sum(flags) / len(flags), 6),
-                }
-                for key, flags in sorted(shared_by_outlet.items())
-                if count > 1
-            ],
+            "outlet": None if key.startswith("\x00") else key,
+            # null: the outlet has no sentence to compare (a headline-only alert)
+            "shared_with_representative": round(sum(flags) / len(flags), 6) if flags else None,
         }
-    )
-    rows["representatives"].append(
-        {
-            "cluster_id": story_id,
-            "article_id": rep.article.id,
-            "outlet": rep.article.outlet,
-            "title": rep.article.title,
-            "published_at": rep.article.published_us,
-            "text": "\n".join(rep.sentences),
-        }
-    )
+        for key, flags in sorted(shared_by_outlet.items())
+        if count > 1
+    ]
+    rows["clusters"].append(cluster_row(story_id, members, members[rep_index], coverage_rows))
+    rows["representatives"].append(representative_row(story_id, members[rep_index]))
     return rows
+
+
+def cluster_row(
+    story_id: str, members: list[AnalysedArticle], rep: AnalysedArticle, coverage: list[dict[str, Any]]
+) -> dict[str, Any]:
+    published = [m.article.published_us for m in members if m.article.published_us is not None]
+    return {
+        "cluster_id": story_id,
+        "size": len(members),
+        "num_outlets": len({outlet_key(m) for m in members}),
+        "outlets": sorted({m.article.outlet for m in members if m.article.outlet}),
+        "representative_id": rep.article.id,
+        "first_published_at": min(published) if published else None,
+        "last_published_at": max(published) if published else None,
+        "outlet_coverage": coverage,
+    }
+
+
+def representative_row(story_id: str, rep: AnalysedArticle) -> dict[str, Any]:
+    return {
+        "cluster_id": story_id,
+        "article_id": rep.article.id,
+        "outlet": rep.article.outlet,
+        "title": rep.article.title,
+        "published_at": rep.article.published_us,
+        "text": "\n".join(rep.sentences),
+    }
+
+
+def undescribed_story(story_id: str, members: list[AnalysedArticle]) -> dict[str, Any]:
+    """The rows of a story whose description failed: every article, and the story's
+    ``clusters`` and ``representatives`` rows with the earliest article as representative
+    and no coverage, so that no article points to a missing story."""
+    earliest = choose_representative(members, {}, "earliest")
+    rep = next(member for member in members if member.article.id == earliest)
+    articles = [article_row(story_id, member) for member in members]
+    for row in articles:
+        row["is_representative"] = row["article_id"] == rep.article.id
+    return {
+        "articles": articles,
+        "clusters": [cluster_row(story_id, members, rep, [])],
+        "representatives": [representative_row(story_id, rep)],
+    }
 
 
 def article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
@@ -369,10 +409,11 @@ class _DescribeFn(beam.DoFn):
                 story_id, list(members), _with_copies_vectors(list(members), list(vectors)), self._config
             )
         except Exception as error:  # noqa: BLE001 - one bad story must not fail the day's run
-            # Its articles are still written (counts reconcile); only the analysis is missing.
+            # Its articles and story are still written (counts reconcile, no article points to
+            # a missing story); only the alignment and what each outlet added are missing.
             self._failed.inc()
             _LOG.error("describing story %s failed (%s: %s)", story_id, type(error).__name__, error)
-            rows = {"articles": [article_row(story_id, member) for member in members]}
+            rows = undescribed_story(story_id, list(members))
         self._stories.inc()
         self._unique.inc(len(rows.get("unique_sentences", [])))
         alignments = rows.pop("sentence_alignments", None)
@@ -406,8 +447,9 @@ class DescribeStories(beam.PTransform):
 
     The vectors are the sketches' (``ArticleSketch.vector``): an exact copy, which is not
     sketched, takes its canonical copy's, in the same story. An article left without one
-    (it could not be sketched) fails its story alone: the story's articles are written
-    without the analysis, and ``outlets/stories_failed`` counts it.
+    (it could not be sketched) fails its story alone: the story's articles, its ``clusters``
+    row and its earliest article as representative are written without the analysis
+    (``undescribed_story``), and ``outlets/stories_failed`` counts it.
 
     Returns a dict of PCollections, one per table in ``STORY_TABLES``: row dicts, except
     ``sentence_alignments``, which holds one Arrow record batch per story (its rows, in the

@@ -63,7 +63,8 @@ CLUSTERS = pa.schema(
         _field(
             "outlet_coverage",
             pa.list_(pa.struct([("outlet", pa.string()), ("shared_with_representative", pa.float64())])),
-            "Per outlet: share of its sentences that have a counterpart in the representative.",
+            "Per outlet: share of its sentences that have a counterpart in the representative "
+            "(null when the outlet's articles have no reportable sentence).",
         ),
     ]
 )

@@ -162,6 +162,19 @@ def test_outlet_coverage_compares_the_representatives_own_outlet_with_it():
     assert coverage == {"Wire": pytest.approx(0.8), "Paper": pytest.approx(0.5)}
 
 
+def test_an_outlet_without_reportable_sentences_still_gets_its_story_described():
+    # A headline-only alert (lines under min_words) and a symbols-only copy: nothing to align,
+    # yet the story keeps its cluster and representative rows.
+    wire = "Apple recalled 40,000 toasters in Ohio on Monday after fires. Regulators opened an inquiry."
+    alert = "Apple recalls 40,000 toasters\nOhio fires prompt recall"
+    rows = describe([analysed("a1", wire, outlet="Wire"), analysed("a2", alert, outlet="Blog")])
+    (cluster,) = rows["clusters"]
+    coverage = {item["outlet"]: item["shared_with_representative"] for item in cluster["outlet_coverage"]}
+    assert coverage == {"Blog": None, "Wire": 1.0} and cluster["representative_id"] == "a1"
+    symbols = describe([analysed("e1", "🔥🔥 !!!", outlet="A"), analysed("e2", "🔥🔥 !!!", outlet="B")])
+    assert [c["size"] for c in symbols["clusters"]] == [2] and symbols["unique_sentences"] == []
+
+
 def test_a_story_from_one_outlet_reports_nothing_unique():
     rows = describe([analysed("w1", WIRE_FIRST, outlet="Wire"), analysed("w2", WIRE_UPDATE, outlet="Wire")])
     assert rows["unique_sentences"] == [] and rows["sentence_alignments"] == []
@@ -274,6 +287,31 @@ def test_describe_stories_transform(pipeline):
             )
         representative = tables["clusters"] | beam.Map(lambda row: row["representative_id"])
         assert_that(representative, equal_to(["p1"]), label="Check representative")
+
+
+def test_a_story_that_cannot_be_described_keeps_its_story_rows(pipeline):
+    # w2 has no vector (it could not be sketched): the story fails alone, yet every article
+    # points to a clusters row, with the earliest article as representative.
+    members = two_outlets()
+    with pipeline as p:
+        analysed_articles = p | "Articles" >> beam.Create(members)
+        assignments = p | "Stories" >> beam.Create([(m.article.id, "s1") for m in members])
+        sketched = [(m.article.id, vector_of(m, len(members))) for m in members if m.article.id != "w2"]
+        vectors = p | "Vectors" >> beam.Create(sketched)
+        tables = (analysed_articles, assignments, vectors) | DescribeStories(CONFIG)
+        clusters = tables["clusters"] | "Cluster" >> beam.Map(
+            lambda row: (row["cluster_id"], row["size"], row["representative_id"], row["outlet_coverage"])
+        )
+        earliest = min(members, key=lambda m: m.article.published_us).article.id
+        assert_that(clusters, equal_to([("s1", len(members), earliest, [])]), label="Check clusters")
+        articles = tables["articles"] | "Article" >> beam.Map(
+            lambda row: (row["article_id"], row["cluster_id"], row["is_representative"])
+        )
+        expected = [(m.article.id, "s1", m.article.id == earliest) for m in members]
+        assert_that(articles, equal_to(expected), label="Check articles")
+        representatives = tables["representatives"] | "Rep" >> beam.Map(lambda row: row["article_id"])
+        assert_that(representatives, equal_to([earliest]), label="Check representatives")
+        assert_that(tables["unique_sentences"], equal_to([]), label="Check unique")
 
 
 # --- the seeds, against the hand-labelled gold -----------------------------------------------
