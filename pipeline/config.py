@@ -80,6 +80,9 @@ class StateConfig:
     # Days of earlier runs whose document frequencies a run adds to its own (never fewer
     # than lookback_days): IDF weights and details as over months of news, not one day's.
     frequency_days: int = 90
+    # Days before the newest run that can be run again with the same result (same story ids):
+    # the state they read is kept that much longer before it is pruned.
+    rerun_days: int = 7
 
     @property
     def frequency_horizon(self) -> int:
@@ -189,6 +192,7 @@ def validate(config: Config) -> None:
     )
     _check(0 <= c.state.lookback_days <= 3650, "state.lookback_days", "must be between 0 and 3650 days")
     _check(0 <= c.state.frequency_days <= 3650, "state.frequency_days", "must be between 0 and 3650 days")
+    _check(0 <= c.state.rerun_days <= 3650, "state.rerun_days", "must be between 0 and 3650 days")
     _check(
         c.output.compression in _COMPRESSIONS,
         "output.compression",

@@ -3,3 +3,7 @@
 
 class InputError(ValueError):
     """The inputs as a whole cannot be read: nothing matches, or a file lacks required columns."""
+
+
+class StateError(ValueError):
+    """The state a run needs was pruned: running it would publish different story ids."""

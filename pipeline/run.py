@@ -166,6 +166,7 @@ def run_job(
     files = resolve_inputs(inputs)
     for action in publish.recover(output):
         _LOG.warning("recovery: %s", action)
+    state.check_not_pruned(state_dir, run_date, config.state.lookback_days, config.state.frequency_horizon)
     state_files = state.window_files(state_dir, run_date, config.state.lookback_days)
     frequency_files = state.frequency_files(state_dir, run_date, config.state.frequency_horizon)
 
@@ -232,7 +233,8 @@ def run_job(
         ],
     )
     publish.remove_empty_staging(output)
-    state.prune(state_dir, config.state.lookback_days, config.state.frequency_horizon)
+    kept = config.state
+    state.prune(state_dir, kept.lookback_days, kept.frequency_horizon, kept.rerun_days)
     tables = {table: publish.partition_path(output, table, day) for table in TABLES}
     return JobResult(
         output, run_id, day, files, row_counts, counters, detect.bands, detect.rows, seconds, tables, manifest

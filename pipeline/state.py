@@ -15,13 +15,17 @@ run, too many shared terms look rare and two stories on one topic match.
 
 Only dates strictly before the run date are read, so re-running an old date neither sees
 later days nor matches its own earlier output; its own partition is replaced when it
-publishes. Anchors older than ``lookback_days`` before the newest date are pruned, and
-whole partitions (frequencies too) older than ``frequency_days``.
+publishes. Pruning counts back from ``rerun_days`` before the newest date: anchors older
+than ``lookback_days`` before that are dropped, and whole partitions (frequencies too)
+older than ``frequency_days``, so every date of the last ``rerun_days`` can be run again
+and reads exactly what it read the first time. A run that would read pruned state fails
+before it starts (``check_not_pruned``): it would publish different story ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -34,6 +38,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.errors import StateError
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior, StoryAssignment
 
@@ -167,16 +172,33 @@ class ReadPriorFrequencies(beam.PTransform):
         )
 
 
-def prune(state_dir: str, lookback_days: int, frequency_days: int | None = None) -> list[dt.date]:
-    """Drops what no later run reads, counting back from the newest partition: the anchors of
-    partitions older than ``lookback_days``, and whole partitions older than
-    ``frequency_days`` (default: ``lookback_days``). Returns the dates of removed partitions."""
+# What pruning removed, so that a later run that needs it fails instead of quietly reading less.
+PRUNED_FILE = "_pruned.json"
+
+
+def _pruned(state_dir: str) -> dict[str, str]:
+    try:
+        with open(os.path.join(state_dir, PRUNED_FILE), encoding="utf-8") as file:
+            return json.load(file)
+    except FileNotFoundError:
+        return {}
+
+
+def prune(
+    state_dir: str, lookback_days: int, frequency_days: int | None = None, rerun_days: int = 0
+) -> list[dt.date]:
+    """Drops what no later run, nor a re-run of the last ``rerun_days``, reads: counting back
+    from ``rerun_days`` before the newest partition, the anchors of partitions older than
+    ``lookback_days``, and whole partitions older than ``frequency_days`` (default:
+    ``lookback_days``). Records the limits in ``PRUNED_FILE``; returns the dates of removed
+    partitions."""
     frequency_days = lookback_days if frequency_days is None else max(frequency_days, lookback_days)
     dates = partition_dates(state_dir)
     if not dates:
         return []
-    oldest_anchors = dates[-1] - dt.timedelta(days=lookback_days)
-    oldest_kept = dates[-1] - dt.timedelta(days=frequency_days)
+    end = dates[-1] - dt.timedelta(days=rerun_days)
+    oldest_anchors = end - dt.timedelta(days=lookback_days)
+    oldest_kept = end - dt.timedelta(days=frequency_days)
     removed = []
     for day in dates:
         folder = os.path.join(state_dir, f"run_date={day.isoformat()}")
@@ -186,7 +208,33 @@ def prune(state_dir: str, lookback_days: int, frequency_days: int | None = None)
         elif day < oldest_anchors:
             for path in _parquet_files(folder):
                 os.remove(path)
+    if dates[0] < oldest_anchors:
+        limits = _pruned(state_dir)
+        limits["anchors_before"] = max(limits.get("anchors_before", ""), oldest_anchors.isoformat())
+        if dates[0] < oldest_kept:
+            limits["partitions_before"] = max(limits.get("partitions_before", ""), oldest_kept.isoformat())
+        with open(os.path.join(state_dir, PRUNED_FILE), "w", encoding="utf-8") as file:
+            json.dump(limits, file)
     return removed
+
+
+def check_not_pruned(state_dir: str, run_date: dt.date, lookback_days: int, frequency_days: int) -> None:
+    """Raises StateError when a run of ``run_date`` would read state that pruning removed
+    (a re-run of a date older than ``state.rerun_days`` before the newest run)."""
+    limits = _pruned(state_dir)
+    needs = {
+        "anchors_before": (run_date - dt.timedelta(days=lookback_days)).isoformat(),
+        "partitions_before": (run_date - dt.timedelta(days=frequency_days)).isoformat(),
+    }
+    for key, first_needed in needs.items():
+        if key in limits and first_needed < limits[key]:
+            what = "anchors" if key == "anchors_before" else "document frequencies"
+            raise StateError(
+                f"a run dated {run_date.isoformat()} reads the {what} of the runs from {first_needed}, "
+                f"but those before {limits[key]} were pruned from {state_dir} after later runs: it "
+                "would publish different story ids. Dates can be run again while they are within "
+                "state.rerun_days of the newest run; keep more with a larger state.rerun_days."
+            )
 
 
 def state_row(sketch: ArticleSketch, assignment: StoryAssignment, run_date: dt.date) -> dict:

@@ -195,7 +195,17 @@ def test_state_window_and_pruning(tmp_path):
     window = state.window_files(str(tmp_path), dt.date(2025, 8, 12), lookback_days=7)
     assert [Path(f).parent.name for f in window] == ["run_date=2025-08-10"]
     assert state.prune(str(tmp_path), lookback_days=7) == [dt.date(2025, 8, 1)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run_date=2025-08-10", "run_date=2025-08-12"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        state.PRUNED_FILE,
+        "run_date=2025-08-10",
+        "run_date=2025-08-12",
+    ]
+    # What was pruned is recorded: a run that needs it is refused instead of reading less.
+    pruned = {"anchors_before": "2025-08-05", "partitions_before": "2025-08-05"}
+    assert json.loads((tmp_path / state.PRUNED_FILE).read_text()) == pruned
+    with pytest.raises(state.StateError):
+        state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 11), lookback_days=7, frequency_days=7)
+    state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 12), lookback_days=7, frequency_days=7)
 
 
 def test_pruning_keeps_frequencies_past_the_anchors(tmp_path):
@@ -242,6 +252,39 @@ def test_a_run_adds_frequencies_older_than_its_lookback(tmp_path):
     ]
     # With a horizon of the lookback's 7 days, day 1's partition is pruned altogether.
     assert not day1.exists()
+
+
+def test_a_date_within_rerun_days_runs_again_with_the_same_ids_and_an_older_one_is_refused(tmp_path):
+    first, second = split_seeds(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    unrelated = {"id": "z1", "outlet": "Z", "text": "The city council approved a new budget for its parks."}
+    (other / "a.jsonl").write_text(json.dumps(unrelated) + "\n")
+    output, config = tmp_path / "out", config_module.load()
+    day_b, day_c = DAY1 + dt.timedelta(days=6), DAY1 + dt.timedelta(days=8)
+
+    def stories(day):
+        return duckdb.sql(
+            f"SELECT article_id, cluster_id FROM read_parquet('{output}/articles/run_date={day}/*.parquet') "
+            "ORDER BY article_id"
+        ).fetchall()
+
+    run_job([str(first)], str(output), config, run_date=DAY1)
+    run_job([str(second)], str(output), config, run_date=day_b)  # continues day 1's story
+    published = stories(day_b)
+    assert {cluster for _, cluster in published} == {cluster for _, cluster in stories(DAY1)}
+    # A later run prunes counting back from state.rerun_days (7) before it: day B, which reads
+    # day 1's anchors, can still run again and publishes the same ids.
+    run_job([str(other)], str(output), config, run_date=day_c)
+    run_job([str(second)], str(output), config, run_date=day_b)
+    assert stories(day_b) == published
+    # Without re-run days, the next run prunes day 1's anchors: re-running day B would now
+    # publish new ids, so it is refused before it starts.
+    no_reruns = config_module.load(overrides=["state.rerun_days=0"])
+    run_job([str(other)], str(output), no_reruns, run_date=day_c + dt.timedelta(days=1))
+    with pytest.raises(state.StateError, match="state.rerun_days"):
+        run_job([str(second)], str(output), config, run_date=day_b)
+    assert stories(day_b) == published
 
 
 def test_sigkill_mid_run_leaves_published_output_and_state_untouched(two_days, tmp_path):
