@@ -259,16 +259,21 @@ def test_thousands_of_copies_are_compared_in_linear_time():
 # --- the DescribeStories transform ----------------------------------------------------------
 
 
+def describe_in_beam(p, members, unsketched: str):
+    """DescribeStories over one story "s1" of ``members``, all sketched but ``unsketched``."""
+    analysed_articles = p | "Articles" >> beam.Create(members)
+    assignments = p | "Stories" >> beam.Create([(m.article.id, "s1") for m in members])
+    sketched = [(m.article.id, vector_of(m, len(members))) for m in members if m.article.id != unsketched]
+    vectors = p | "Vectors" >> beam.Create(sketched)
+    return (analysed_articles, assignments, vectors) | DescribeStories(CONFIG)
+
+
 def test_describe_stories_transform(pipeline):
     # p2 is an exact copy of p1: only p1 was sketched, and p2 takes its vector.
     members = [*two_outlets(), analysed("p2", PAPER, outlet="Paper copy", published=16)]
     expected = describe(members)
     with pipeline as p:
-        analysed_articles = p | "Articles" >> beam.Create(members)
-        assignments = p | "Stories" >> beam.Create([(m.article.id, "s1") for m in members])
-        sketched = [(m.article.id, vector_of(m, len(members))) for m in members if m.article.id != "p2"]
-        vectors = p | "Vectors" >> beam.Create(sketched)
-        tables = (analysed_articles, assignments, vectors) | DescribeStories(CONFIG)
+        tables = describe_in_beam(p, members, unsketched="p2")
         assert set(tables) == set(STORY_TABLES)
         # A story's alignments arrive as one Arrow record batch, ids dictionary-encoded.
         schema = compact_schema(TABLES["sentence_alignments"])
@@ -294,11 +299,7 @@ def test_a_story_that_cannot_be_described_keeps_its_story_rows(pipeline):
     # points to a clusters row, with the earliest article as representative.
     members = two_outlets()
     with pipeline as p:
-        analysed_articles = p | "Articles" >> beam.Create(members)
-        assignments = p | "Stories" >> beam.Create([(m.article.id, "s1") for m in members])
-        sketched = [(m.article.id, vector_of(m, len(members))) for m in members if m.article.id != "w2"]
-        vectors = p | "Vectors" >> beam.Create(sketched)
-        tables = (analysed_articles, assignments, vectors) | DescribeStories(CONFIG)
+        tables = describe_in_beam(p, members, unsketched="w2")
         clusters = tables["clusters"] | "Cluster" >> beam.Map(
             lambda row: (row["cluster_id"], row["size"], row["representative_id"], row["outlet_coverage"])
         )
