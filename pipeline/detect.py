@@ -132,7 +132,7 @@ class DetectStories(beam.PTransform):
         collapsed = (
             analysed.analysed
             | "WithoutSentences" >> beam.Map(lambda item: item._replace(sentences=(), boilerplate=()))
-            | "Dedupe" >> CollapseExactDuplicates()
+            | "Dedupe" >> CollapseExactDuplicates(config.verify.max_days_apart)
         )
         canonical, duplicates = collapsed.canonical, collapsed[DUPLICATES]
         own_frequencies = canonical | "DocumentFrequencies" >> CountDocumentFrequencies(

@@ -17,6 +17,7 @@ from pipeline.features import FEATURE_KINDS, TermVector, term_vector, weigh_term
 from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
+from pipeline.verify import MICROSECONDS_PER_DAY
 from pipeline.write import SCHEMAS, WriteTable, shard_of, with_table_schema, write_sorted
 from schemas.tables import compact_schema
 
@@ -50,13 +51,28 @@ def test_exact_duplicates_collapse_to_the_smallest_id(pipeline):
     articles = [analyse_article(Article(i, WIRE), FEATURE_KINDS) for i in ("c", "a", "b")]
     other = analyse_article(Article("z", "Something else entirely happened today."), FEATURE_KINDS)
     with pipeline as p:
-        collapsed = p | beam.Create([*articles, other]) | CollapseExactDuplicates()
+        collapsed = p | beam.Create([*articles, other]) | CollapseExactDuplicates(max_days_apart=7)
         canonical = collapsed.canonical | "Ids" >> beam.Map(lambda a: a.article.id)
         assert_that(canonical, equal_to(["a", "z"]), label="canonical")
         pairs = collapsed[DUPLICATES] | "Pairs" >> beam.Map(lambda pair: (pair.a, pair.b, pair.reason))
         assert_that(
             pairs, equal_to([("a", "b", "exact_duplicate"), ("a", "c", "exact_duplicate")]), label="dups"
         )
+
+
+def test_exact_duplicates_further_apart_than_a_story_are_not_collapsed(pipeline):
+    day = MICROSECONDS_PER_DAY
+    copies = [
+        analyse_article(Article(article_id, WIRE, published_us=published), FEATURE_KINDS)
+        for article_id, published in (("a", 40 * day), ("b", None), ("c", 0), ("d", 3 * day), ("e", 42 * day))
+    ]
+    with pipeline as p:
+        collapsed = p | beam.Create(copies) | CollapseExactDuplicates(max_days_apart=7)
+        canonical = collapsed.canonical | "Ids" >> beam.Map(lambda a: a.article.id)
+        # Days 0 and 3 (and the undated copy) are one run, days 40 and 42 another.
+        assert_that(canonical, equal_to(["a", "b"]), label="canonical")
+        pairs = collapsed[DUPLICATES] | "Pairs" >> beam.Map(lambda pair: (pair.a, pair.b, pair.days_apart))
+        assert_that(pairs, equal_to([("b", "c", None), ("b", "d", None), ("a", "e", 2.0)]), label="dups")
 
 
 def test_sketches_carry_vectors_and_signatures(pipeline):
