@@ -345,6 +345,23 @@ def test_unique_sentences_on_the_seeds_against_gold(seed_rows):
     assert scores["precision"] >= 0.55
 
 
+def test_novelty_is_one_minus_the_best_score_in_the_alignments_table(seed_rows):
+    # Multi-News 73 has a best score whose own rounding to 6 decimals decides novelty's.
+    with open(SHARED_EVAL / "multinews_dev.jsonl", encoding="utf-8") as lines:
+        rows = [row for row in map(json.loads, lines) if row["story"] == "mn-validation-73"]
+    story = describe([analysed(row["id"], row["text"]) for row in rows], story_id="mn-73")
+    for described in (seed_rows, story):
+        best: dict[tuple[str, int], float] = {}
+        for row in described["sentence_alignments"]:
+            key = (row["article_id"], row["sentence_index"])
+            best[key] = max(best.get(key, 0.0), row["score"])
+        unique = described["unique_sentences"]
+        assert unique and all(
+            row["novelty"] == round(1.0 - best.get((row["article_id"], row["sentence_index"]), 0.0), 6)
+            for row in unique
+        )
+
+
 def test_the_issues_examples_on_the_seeds(seed_rows):
     unique = seed_rows["unique_sentences"]
     swiss = [r for r in unique if "Ignazio Cassis" in r["sentence"]]
