@@ -11,8 +11,9 @@ folder stands for the input files directly inside it (not its subfolders): ``*.j
   Metadata comes from an optional sidecar ``<stem>.json`` object in the same folder (which is
   not an input itself); without one, outlet and title are the stem.
 - ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
-  or a number of seconds since the epoch. Anything else is counted and read as unknown
-  (``published_us = None``); the article is kept.
+  a number of seconds since the epoch, or a Parquet timestamp (any unit, nanoseconds
+  included) or date. Anything else, and any time before 1900-01-01 or from 9999-01-01 on
+  (UTC), is counted and read as unknown (``published_us = None``); the article is kept.
 
 Every record that cannot be used becomes a ``Reject`` with one of these reasons, and a
 counter ``read/rejected_<reason>``:
@@ -26,8 +27,10 @@ counter ``read/rejected_<reason>``:
     empty_text        text is empty or whitespace only
     too_long          text has more than ``input.max_chars`` characters
     duplicate_id      an earlier record (by source, then record number) has the same id
-    unreadable_file   the file could not be read (I/O error, corrupt gzip or Parquet)
-    error_<Type>      parsing the record raised <Type>: a bug, kept rather than fatal
+    unreadable_file   the file could not be read (I/O error, corrupt gzip or Parquet);
+                      record 0, after the records read before the error
+    error_<Type>      parsing the record raised <Type>: a bug (record 0 if it happened outside
+                      any one record), or a Parquet value Python cannot hold; kept, not fatal
 
 Problems with the inputs as a whole (nothing matches, an unsupported file type, a Parquet
 file without ``id`` or ``text``) raise ``InputError`` from ``resolve_inputs`` before the
@@ -55,9 +58,11 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
@@ -93,8 +98,20 @@ _FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
 # Rows per Parquet batch: bounds memory per file whatever the row-group size.
 _PARQUET_BATCH_ROWS = 1_024
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Beyond 9999-12-31 a datetime cannot represent the value, so it cannot be a publication date.
-_MAX_EPOCH_SECONDS = 253_402_300_799
+# Publication times outside [1900-01-01, 9999-01-01) UTC count as unparseable: such values are
+# placeholders (0001-01-01 is Go's and .NET's zero time, 9999-12-31 a common "never"), and
+# later steps need room around a time inside Python's datetime range (the report's time zone
+# conversions, backfill's ranges of up to a year ending after the article's day).
+_EARLIEST_US = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+_END_US = (datetime(9999, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+# Microseconds per tick of the numpy datetime64 units Parquet dates and timestamps read as.
+_MICROSECONDS_PER_TICK = {
+    "D": Fraction(86_400_000_000),
+    "s": Fraction(1_000_000),
+    "ms": Fraction(1_000),
+    "us": Fraction(1),
+    "ns": Fraction(1, 1_000),
+}
 _COUNTER_NAMESPACE = "read"
 
 
@@ -174,18 +191,30 @@ def parse_file(
     """Yields one Article or Reject per record of ``path``, in file order.
 
     ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
-    could not be parsed (the pipeline counts them). A file that cannot be read yields one
-    ``unreadable_file`` reject (after whatever records were read before the error).
+    could not be parsed (the pipeline counts them). A file that cannot be read yields the
+    records read before the error, then one ``unreadable_file`` reject with record 0 for the
+    rest; any other exception outside a record does the same with reason ``error_<Type>``,
+    so every caller gets a reject to count, never a traceback.
     """
     readers = {"json_lines": _read_json_lines, "parquet": _read_parquet, "text": _read_text_file}
     kind = _kind(path)
     if kind is None:
         raise _unsupported(path)
     on_bad_date = on_unparseable_date or (lambda: None)
+    read = 0
     try:
-        yield from readers[kind](path, max_chars, on_bad_date)
+        for item in readers[kind](path, max_chars, on_bad_date):
+            read += 1
+            yield item
     except _FILE_ERRORS as error:
-        yield Reject(path, 0, "unreadable_file", f"cannot read {path}: {error}", "")
+        yield Reject(path, 0, "unreadable_file", f"cannot read {path}{_after(read)}: {error}", "")
+    except Exception as error:  # a bug at file level costs the rest of that file, not the run
+        reason = f"error_{type(error).__name__}"
+        yield Reject(path, 0, reason, f"while reading {path}{_after(read)}: {error}", "")
+
+
+def _after(records: int) -> str:
+    return f" after its first {records:,} record(s)" if records else ""
 
 
 class _Rejected(Exception):
@@ -236,14 +265,52 @@ def _read_parquet(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> 
             columns += list(PROVENANCE_COLUMNS)
         number = 0
         for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=columns):
-            for row in batch.to_pylist():
+            for row in _python_rows(batch):
                 number += 1
                 source, record = (
                     (row.pop("source_file"), row.pop("source_record")) if carried else (path, number)
                 )
                 yield _guarded(
-                    source, record, f"row {record}", row, _article, source, record, max_chars, on_bad_date
+                    source, record, f"row {record}", row, _row_article, source, record, max_chars, on_bad_date
                 )
+
+
+def _python_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    columns = {name: _python_values(batch.column(name)) for name in batch.schema.names}
+    return [{name: values[index] for name, values in columns.items()} for index in range(batch.num_rows)]
+
+
+def _python_values(column: pa.Array) -> list[Any]:
+    """A column's values as Python objects; a value that has none is the exception it raised.
+
+    Dates and timestamps become numpy datetime64 (the column's own ticks and unit): a Python
+    datetime holds neither nanoseconds (pandas writes them by default) nor years past 9999.
+    """
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        moments = column.to_numpy(zero_copy_only=False)
+        nulls = column.is_null().to_pylist()
+        return [None if null else moment for moment, null in zip(moments, nulls, strict=True)]
+    try:
+        return column.to_pylist()
+    except (ValueError, OverflowError, pa.ArrowException):
+        # One value no Python object holds (a nanosecond duration, say) costs only its row.
+        return [_python_value(column, index) for index in range(len(column))]
+
+
+def _python_value(column: pa.Array, index: int) -> Any:
+    try:
+        return column[index].as_py()
+    except (ValueError, OverflowError, pa.ArrowException) as error:
+        return error
+
+
+def _row_article(
+    row: Mapping[str, Any], source: str, record: int, max_chars: int, on_bad_date: Callable[[], Any]
+) -> Article:
+    for name, value in row.items():
+        if isinstance(value, Exception):
+            raise _Rejected(f"error_{type(value).__name__}", f"{name}: {value}")
+    return _article(row, source, record, max_chars, on_bad_date)
 
 
 def _read_text_file(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
@@ -386,18 +453,35 @@ def parse_published(value: Any) -> int | None:
     """Microseconds since the Unix epoch (UTC) of a publication date, or None if unparseable.
 
     Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, numbers (seconds
-    since the epoch) and the date/datetime objects Parquet timestamp columns read as.
+    since the epoch), dates and datetimes, and the numpy datetime64 values Parquet timestamp
+    and date columns read as. A time before 1900-01-01 or from 9999-01-01 on (UTC) is a
+    placeholder, not a publication date: None.
 
     Example:
         >>> parse_published("2010-07-02"), parse_published("2025-08-19T10:00:00+02:00")
         (1278028800000000, 1755590400000000)
+        >>> parse_published("0001-01-01T00:00:00Z") is None
+        True
     """
+    microseconds = _microseconds(value)
+    if microseconds is None or not _EARLIEST_US <= microseconds < _END_US:
+        return None
+    return microseconds
+
+
+def _microseconds(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        if not math.isfinite(value) or abs(value) > _MAX_EPOCH_SECONDS:
+        # Checked before scaling: a float past 1.8e302 would become infinite.
+        if not math.isfinite(value) or abs(value) > _END_US / 1_000_000:
             return None
         return round(value * 1_000_000)
+    if isinstance(value, np.datetime64):
+        unit, count = np.datetime_data(value.dtype)
+        if np.isnat(value) or unit not in _MICROSECONDS_PER_TICK:
+            return None
+        return math.floor(int(value.astype(np.int64)) * count * _MICROSECONDS_PER_TICK[unit])
     if isinstance(value, datetime):
         moment: datetime | None = value
     elif isinstance(value, date):
@@ -454,6 +538,7 @@ class _ParseFileFn(beam.DoFn):
                     yield item
         except Exception as error:  # a bug at file level costs that file, not the job
             reason = f"error_{type(error).__name__}"
+            self._records.inc()  # the reject stands for the file's unread records: count it as one
             _count_reject(reason)
             yield beam.pvalue.TaggedOutput(
                 REJECTS, Reject(path, 0, reason, f"while reading {path}: {error}", "")

@@ -149,7 +149,12 @@ PAIRS = pa.schema(
 REJECTS = pa.schema(
     [
         _field("source_file", pa.string(), "Input file of the record.", False),
-        _field("source_record", pa.int64(), "1-based line or row number in that file.", False),
+        _field(
+            "source_record",
+            pa.int64(),
+            "1-based line or row number in that file; 0 for the rest of a file that could not be read.",
+            False,
+        ),
         _field("reason", pa.string(), "Reason code, e.g. malformed_json, missing_id, duplicate_id.", False),
         _field("detail", pa.string(), "What exactly was wrong, for a person."),
         _field("raw", pa.string(), "The raw record, first 1,000 characters."),

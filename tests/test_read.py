@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -26,6 +27,7 @@ from pipeline.records import Article, Reject
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 MAX_CHARS = 100
 AUG_19_10H_UTC = 1_755_597_600_000_000  # 2025-08-19T10:00:00Z in microseconds
+JAN_1_1900_UTC = -2_208_988_800_000_000  # the earliest publication time read
 
 
 def write_lines(path: Path, *lines: str | bytes) -> str:
@@ -60,6 +62,12 @@ def outcomes(items: list[Article | Reject]) -> list[tuple[int, str]]:
         (0, 0),
         (datetime(2025, 8, 19, 10, tzinfo=UTC), AUG_19_10H_UTC),
         (date(2010, 7, 2), 1_278_028_800_000_000),
+        (np.datetime64(1_755_597_600_123_456_789, "ns"), AUG_19_10H_UTC + 123_456),
+        (np.datetime64(1_755_597_600, "s"), AUG_19_10H_UTC),
+        (np.datetime64("2010-07-02"), 1_278_028_800_000_000),
+        ("1900-01-01T00:00:00Z", JAN_1_1900_UTC),
+        (-2_208_988_800, JAN_1_1900_UTC),
+        ("9998-12-31T23:59:59.999999Z", 253_370_764_799_999_999),
     ],
 )
 def test_parse_published_accepts(value, expected):
@@ -67,7 +75,21 @@ def test_parse_published_accepts(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", [None, "", "   ", "yesterday", "2025-13-01", "19/08/2025", True, float("nan"), 1e300, [2025], {}]
+    "value",
+    [
+        *(None, "", "   ", "yesterday", "2025-13-01", "19/08/2025", True, float("nan"), 1e300, [2025], {}),
+        # Outside [1900-01-01, 9999-01-01) UTC: placeholders that later steps cannot handle.
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59-01:00",  # year 10000 in UTC
+        "Fri, 31 Dec 9999 23:59:59 -0100",
+        "1899-12-31T23:59:59Z",
+        "9999-01-01",
+        -2_208_988_801,
+        253_402_300_799,
+        1e303,
+        np.datetime64(2**62, "s"),
+        np.datetime64("NaT", "ns"),
+    ],
 )
 def test_parse_published_rejects(value):
     assert parse_published(value) is None
@@ -162,6 +184,23 @@ def test_unparseable_date_keeps_the_article_and_is_reported(tmp_path):
     assert len(unparseable) == 1  # a blank date is absent, not unparseable
 
 
+def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
+    path = write_lines(
+        tmp_path / "dates.jsonl",
+        '{"id": "zero", "text": "x", "published_at": "0001-01-01T00:00:00Z"}',
+        '{"id": "never", "text": "x", "published_at": "9999-12-31T23:59:59-01:00"}',
+        '{"id": "old", "text": "x", "published_at": -4000000000}',
+    )
+    unparseable = []
+    articles = list(parse_file(path, MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
+    assert [(article.id, article.published_us) for article in articles] == [
+        ("zero", None),
+        ("never", None),
+        ("old", None),
+    ]
+    assert len(unparseable) == 3
+
+
 def test_exception_in_one_record_rejects_only_that_record(tmp_path, monkeypatch):
     def explode(value):
         raise RuntimeError(f"cannot handle {value}")
@@ -220,6 +259,55 @@ def test_parquet_rows_are_checked_and_numbered(tmp_path):
         id="p1", text="text", outlet="Wire", published_us=AUG_19_10H_UTC, source=str(path), record=1
     )
     assert json.loads(items[1].raw)["text"] == "text"
+
+
+def write_parquet(path: Path, published_at: pa.Array, **columns: pa.Array) -> Path:
+    count = len(published_at)
+    ids = [f"p{number}" for number in range(1, count + 1)]
+    pq.write_table(
+        pa.table({"id": ids, "text": ["text"] * count, "published_at": published_at, **columns}), path
+    )
+    return path
+
+
+def test_parquet_nanosecond_timestamps_are_read(tmp_path):
+    # What pandas writes by default: nanoseconds, which a Python datetime cannot hold.
+    nanoseconds = pa.array([1_755_597_600_123_456_789, None], pa.timestamp("ns", tz="UTC"))
+    path = write_parquet(tmp_path / "pandas.parquet", nanoseconds)
+    assert [(item.id, item.published_us) for item in parse(path)] == [
+        ("p1", AUG_19_10H_UTC + 123_456),
+        ("p2", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        pa.array([2**40, -(2**40), 1_755_597_600], pa.timestamp("s")),  # years 36812 and -32873
+        pa.array([2**31 - 1, -(2**31), 20_319], pa.date32()),
+        pa.array([-(2**62), -(2**62), 1_755_597_600_000_000_000], pa.timestamp("ns", tz="UTC")),  # 1823
+    ],
+)
+def test_parquet_times_out_of_range_are_unparseable(tmp_path, published_at):
+    path = write_parquet(tmp_path / "far.parquet", published_at)
+    unparseable = []
+    articles = list(parse_file(str(path), MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
+    assert [(article.record, article.published_us is None) for article in articles] == [
+        (1, True),
+        (2, True),
+        (3, False),
+    ]
+    assert len(unparseable) == 2
+
+
+def test_parquet_value_python_cannot_hold_costs_only_its_row(tmp_path):
+    times = pa.array([AUG_19_10H_UTC] * 3, pa.timestamp("us"))
+    path = write_parquet(
+        tmp_path / "odd.parquet", times, title=pa.array([0, 1_500, 2_000], pa.duration("ns"))
+    )
+    items = parse(path)
+    assert outcomes(items) == [(1, "ok"), (2, "error_ValueError"), (3, "ok")]
+    assert items[1].detail.startswith("row 2: title: Nanosecond duration 1500 is not safely convertible")
 
 
 def test_parquet_integer_ids_become_strings(tmp_path):
@@ -375,6 +463,38 @@ def test_read_articles_keeps_the_first_of_duplicate_ids(tmp_path):
     assert counter("rejected_malformed_json") == 1
     assert counter("rejected_duplicate_id") == 2
     assert counter("unparseable_published_at") == 1
+
+
+def test_errors_outside_any_record_are_counted_rejects(tmp_path):
+    # A Parquet file that claims backfill provenance without its columns breaks the reader
+    # outside any one record; a file of no known type is refused by parse_file itself.
+    foreign = tmp_path / "foreign.parquet"
+    table = pa.table({"id": ["a"], "text": ["x"]})
+    pq.write_table(table.replace_schema_metadata({read.PROVENANCE_KEY: b"yes"}), foreign)
+    (reject,) = parse(foreign)
+    assert (reject.record, reject.reason) == (0, "error_KeyError")
+    assert reject.detail == f"while reading {foreign}: 'source_file'"
+
+    files = [
+        write_lines(tmp_path / "a.jsonl", '{"id": "x", "text": "x"}'),
+        str(foreign),
+        str(tmp_path / "notes.md"),
+    ]
+    pipeline = test_pipeline.TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    output = pipeline | "Read" >> ReadArticles(files, max_chars=MAX_CHARS)
+    rejects = output["rejects"] | "RejectKeys" >> beam.Map(
+        lambda r: (r.reason, Path(r.source).name, r.record)
+    )
+    assert_that(
+        rejects,
+        equal_to([("error_KeyError", "foreign.parquet", 0), ("error_InputError", "notes.md", 0)]),
+        label="CheckRejects",
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+    records = MetricsFilter().with_namespace("read").with_name("records")
+    (counter,) = result.metrics().query(records)["counters"]
+    assert counter.committed == 3  # = 1 article + 2 rejects: the run reconciles
 
 
 def test_duplicate_reject_names_the_winner():
