@@ -18,7 +18,8 @@ folder stands for the input files directly inside it (not its subfolders): ``*.j
 Every record that cannot be used becomes a ``Reject`` with one of these reasons, and a
 counter ``read/rejected_<reason>``:
 
-    invalid_utf8      the line or file is not valid UTF-8
+    invalid_utf8      the line or file is not valid UTF-8, or id, text, outlet, title or url
+                      holds a lone surrogate (JSON ``"\\ud800"``), which UTF-8 cannot encode
     malformed_json    the line (or a .txt file's sidecar) is not valid JSON
     not_an_object     the line (or sidecar) is JSON, but not an object
     missing_id        id is absent, null, empty or not a string or an integer
@@ -27,8 +28,8 @@ counter ``read/rejected_<reason>``:
     empty_text        text is empty or whitespace only
     too_long          text has more than ``input.max_chars`` characters
     duplicate_id      an earlier record (by source, then record number) has the same id
-    unreadable_file   the file could not be read (I/O error, corrupt gzip or Parquet);
-                      record 0, after the records read before the error
+    unreadable_file   the file could not be read (I/O error, corrupt or truncated gzip,
+                      corrupt Parquet); record 0, after the records read before the error
     error_<Type>      parsing the record raised <Type>: a bug (record 0 if it happened outside
                       any one record), or a Parquet value Python cannot hold; kept, not fatal
 
@@ -51,7 +52,9 @@ In a pipeline::
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import gzip
 import json
 import math
 import os
@@ -59,7 +62,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, BinaryIO
 
 import apache_beam as beam
 import numpy as np
@@ -112,6 +115,8 @@ _MICROSECONDS_PER_TICK = {
     "us": Fraction(1),
     "ns": Fraction(1, 1_000),
 }
+# Fields kept as text, which must be writable as UTF-8.
+_TEXT_FIELDS = ("id", "text", "outlet", "title", "url")
 _COUNTER_NAMESPACE = "read"
 
 
@@ -191,10 +196,10 @@ def parse_file(
     """Yields one Article or Reject per record of ``path``, in file order.
 
     ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
-    could not be parsed (the pipeline counts them). A file that cannot be read yields the
-    records read before the error, then one ``unreadable_file`` reject with record 0 for the
-    rest; any other exception outside a record does the same with reason ``error_<Type>``,
-    so every caller gets a reject to count, never a traceback.
+    could not be parsed (the pipeline counts them). A file that cannot be read (or a gzip
+    stream cut short) yields the records read before the error, then one ``unreadable_file``
+    reject with record 0 for the rest; any other exception outside a record does the same
+    with reason ``error_<Type>``, so every caller gets a reject to count, never a traceback.
     """
     readers = {"json_lines": _read_json_lines, "parquet": _read_parquet, "text": _read_text_file}
     kind = _kind(path)
@@ -227,10 +232,15 @@ class _Rejected(Exception):
 
 
 def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
-    compression = CompressionTypes.GZIP if path.lower().endswith(".gz") else CompressionTypes.UNCOMPRESSED
-    with FileSystems.open(path, compression_type=compression) as handle:
-        # readline rather than iteration: Beam's gzip reader is not iterable. Splitting on b"\n"
-        # alone means a stray "\r" or U+2028 inside a record never splits it.
+    with contextlib.ExitStack() as stack:
+        handle: BinaryIO | gzip.GzipFile = stack.enter_context(
+            FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        )
+        if path.lower().endswith(".gz"):
+            # Python's gzip, not Beam's: Beam reads a stream cut short as if it were complete,
+            # Python's raises EOFError at the cut.
+            handle = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
+        # Splitting on b"\n" alone means a stray "\r" or U+2028 inside a record never splits it.
         for number, line_with_end in enumerate(iter(handle.readline, b""), start=1):
             line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
             if line.strip():
@@ -370,6 +380,15 @@ def _article(
     fields: Mapping[str, Any], source: str, record: int, max_chars: int, on_bad_date: Callable[[], Any]
 ) -> Article:
     """Checks one record's fields in the order of the reason codes and builds its Article."""
+    for name in _TEXT_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")  # a lone surrogate, legal in a JSON string ("\ud800"), fails
+            except UnicodeEncodeError as error:
+                code = f"U+{ord(value[error.start]):04X}"
+                message = f"{name} has a lone surrogate {code} at character {error.start}"
+                raise _Rejected("invalid_utf8", message) from None
     article_id = fields.get("id")
     if article_id is None or isinstance(article_id, bool):
         raise _Rejected("missing_id", "no id" if article_id is None else "id is a boolean")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from pipeline import cli
 from pipeline import config as config_module
+from pipeline.backfill import backfill
 from pipeline.run import run_job
 from tests.conftest import SEEDS
 
@@ -130,3 +135,66 @@ def test_counts_reconcile(dirty_run):
         "balanced": True,
     }
     assert job.counters["read/rejected_duplicate_id"] == 2
+
+
+UNRELATED = (
+    "The city council approved a new budget for public libraries on Tuesday, adding funds for "
+    "longer opening hours and a mobile library that will visit rural schools twice a month."
+)
+
+
+@pytest.fixture(scope="module")
+def odd_files(tmp_path_factory):
+    """Whole-file and single-value problems: a pandas-style Parquet file (nanosecond times),
+    a gzip stream cut short, a lone surrogate and placeholder dates."""
+    folder = tmp_path_factory.mktemp("odd")
+    nanoseconds = pa.array(
+        [1_755_597_600_123_456_789, 1_755_597_600_000_000_000], pa.timestamp("ns", tz="UTC")
+    )
+    pq.write_table(
+        pa.table({"id": ["n1", "n2"], "text": [GERMAN, HTML], "published_at": nanoseconds}),
+        folder / "pandas.parquet",
+    )
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip, flushed but never finished
+    line = json.dumps({"id": "a1", "text": UNRELATED, "published_at": "2025-08-19"}).encode() + b"\n"
+    (folder / "cut.jsonl.gz").write_bytes(compressor.compress(line) + compressor.flush(zlib.Z_FULL_FLUSH))
+    lines = [
+        b'{"id": "s1", "text": "Lone surrogate \\ud800 here."}',
+        json.dumps({"id": "zero", "text": NO_PUNCTUATION, "published_at": "0001-01-01T00:00:00Z"}).encode(),
+        json.dumps(
+            {"id": "never", "text": "Snow is due.", "published_at": "9999-12-31T23:59:59-01:00"}
+        ).encode(),
+    ]
+    (folder / "odd.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    return folder
+
+
+def test_file_and_value_problems_are_rejects_that_reconcile(odd_files, tmp_path):
+    config = config_module.load()
+    job = run_job([str(odd_files)], str(tmp_path / "out"), config, run_date=dt.date(2025, 8, 20))
+    assert job.manifest["reconciliation"]["balanced"]
+    assert job.counters["read/records"] == 7
+    assert job.counters["read/unparseable_published_at"] == 2
+    output = tmp_path / "out"
+    assert sorted(query(output, "select reason, source_record from {rejects}")) == [
+        ("invalid_utf8", 1),
+        ("unreadable_file", 0),
+    ]
+    published = query(output, "select article_id, epoch_us(published_at) from {articles} order by 1")
+    assert published == [
+        ("a1", 1_755_561_600_000_000),
+        ("n1", 1_755_597_600_123_456),
+        ("n2", 1_755_597_600_000_000),
+        ("never", None),
+        ("zero", None),
+    ]
+    assert cli.main(["report", "--output", str(output)]) == 0
+
+
+def test_backfill_of_problem_files_runs_and_reports(odd_files, tmp_path):
+    config = config_module.load()
+    split, jobs = backfill([str(odd_files)], str(tmp_path / "out"), config)
+    assert (split.records, len(split.rejects), split.undated, split.unparseable_dates) == (7, 2, 2, 2)
+    assert [str(job.run_date) for job in jobs] == ["2025-08-19"]
+    assert jobs[-1].manifest["reconciliation"]["balanced"]
+    assert cli.main(["report", "--output", str(tmp_path / "out")]) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -201,6 +202,20 @@ def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
     assert len(unparseable) == 3
 
 
+@pytest.mark.parametrize("field", ["id", "text", "outlet", "title", "url"])
+def test_lone_surrogate_is_invalid_utf8(tmp_path, field):
+    record = {"id": "s1", "text": "Lone surrogate here.", field: "Lone \ud800 surrogate"}
+    path = write_lines(
+        tmp_path / "surrogate.jsonl",
+        json.dumps(record, ensure_ascii=True),  # valid JSON: "\ud800" escaped
+        json.dumps({"id": "pair", "text": "An emoji \U0001f600 is a valid surrogate pair."}),
+    )
+    items = parse(path)
+    assert outcomes(items) == [(1, "invalid_utf8"), (2, "ok")]
+    assert items[0].detail == f"line 1: {field} has a lone surrogate U+D800 at character 5"
+    assert items[0].raw.encode("utf-8")  # the reject itself can be written
+
+
 def test_exception_in_one_record_rejects_only_that_record(tmp_path, monkeypatch):
     def explode(value):
         raise RuntimeError(f"cannot handle {value}")
@@ -221,6 +236,20 @@ def test_gzip_json_lines(tmp_path):
     path = tmp_path / "wire.jsonl.gz"
     path.write_bytes(gzip.compress(b'{"id": "a", "text": "x"}\n\n{"id": "b", "text": "y"}\n'))
     assert [(article.id, article.record) for article in parse(path)] == [("a", 1), ("b", 3)]
+
+
+def test_gzip_cut_short_keeps_the_records_before_the_cut(tmp_path):
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    data = b'{"id": "a", "text": "first"}\n{"id": "b", "text": "sec'
+    flushed = compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)  # no end of stream
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(flushed)
+    items = parse(path)
+    assert outcomes(items) == [(1, "ok"), (0, "unreadable_file")]
+    assert items[1].detail == (
+        f"cannot read {path} after its first 1 record(s): "
+        "Compressed file ended before the end-of-stream marker was reached"
+    )
 
 
 def test_unreadable_file_is_one_reject(tmp_path):
