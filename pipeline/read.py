@@ -8,12 +8,15 @@ folder stands for the input files directly inside it (not its subfolders): ``*.j
   ``outlet``, ``title``, ``published_at``, ``url`` (optional). ``Article.record`` is the
   1-based line or row number.
 - A ``.txt`` file is one article: its id is the file's stem, its text the file's contents.
-  Metadata comes from an optional sidecar ``<stem>.json`` object in the same folder (which is
-  not an input itself); without one, outlet and title are the stem.
+  Metadata comes from an optional sidecar ``<stem>.json`` (or ``<stem>.JSON``: suffixes are
+  matched ignoring case, the one in the case of the ``.txt`` suffix first) object in the
+  same folder, which is not an input itself; without one, outlet and title are the stem.
 - ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
   a number of seconds since the epoch, or a Parquet timestamp (any unit, nanoseconds
   included) or date. Anything else, and any time before 1900-01-01 or from 9999-01-01 on
   (UTC), is counted and read as unknown (``published_us = None``); the article is kept.
+- A file named more than once (by several arguments, or as ``in/a.jsonl``, ``./in/a.jsonl``,
+  its absolute path or a symbolic link to it) is read once.
 
 Every record that cannot be used becomes a ``Reject`` with one of these reasons, and a
 counter ``read/rejected_<reason>``:
@@ -58,8 +61,9 @@ import gzip
 import json
 import math
 import os
+import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any, BinaryIO
@@ -126,20 +130,29 @@ _COUNTER_NAMESPACE = "read"
 def resolve_inputs(patterns: list[str]) -> list[str]:
     """Expands files, globs and folders to a sorted list of input files.
 
+    A file matched under several spellings (``in/a.jsonl``, ``./in/a.jsonl``, its absolute
+    path, a symbolic link) is listed once, under its shortest spelling.
+
     Raises InputError when an argument matches nothing, a file's type is not supported, or a
     Parquet file lacks the ``id`` or ``text`` column (only its schema is read).
     """
-    files: set[str] = set()
+    spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     for pattern in patterns:
         matched = _expand(pattern)
         if not matched:
             raise InputError(f"input {pattern!r} matches no files")
-        files.update(matched)
-    for path in files:
+        for path in matched:
+            identity = _identity(path)
+            spellings[identity] = min(spellings.get(identity, path), path, key=lambda p: (len(p), p))
+    for path in spellings.values():
         if _kind(path) is None:
             raise _unsupported(path)
-    sidecars = {_sidecar_path(path) for path in files if _kind(path) == "text"}
-    inputs = sorted(files - sidecars)
+    sidecars = {
+        _identity(sidecar)
+        for path in spellings.values()
+        if _kind(path) == "text" and (sidecar := _listed_sidecar(path, spellings)) is not None
+    }
+    inputs = sorted(path for identity, path in spellings.items() if identity not in sidecars)
     for path in inputs:
         if _kind(path) == "parquet":
             _check_parquet_columns(path)
@@ -156,11 +169,22 @@ def _expand(pattern: str) -> list[str]:
 
 
 def _match(pattern: str) -> list[str]:
+    # Beam lists the folder in front of the first wildcard, and for a relative pattern with a
+    # wildcard in its first component ("*.jsonl", "in*/a.jsonl") that folder is "", which
+    # lists nothing: match "./<pattern>" and give the paths back as the pattern spells them.
+    head = re.split(r"[*?[]", pattern, maxsplit=1)[0]
+    from_here = head != pattern and "/" not in head and FileSystems.get_scheme(pattern) is None
     try:
-        (result,) = FileSystems.match([pattern])
+        (result,) = FileSystems.match([f"./{pattern}" if from_here else pattern])
     except (OSError, ValueError) as error:  # unknown scheme, missing credentials, bad pattern
         raise InputError(f"input {pattern!r} cannot be listed: {error}") from None
-    return [metadata.path for metadata in result.metadata_list]
+    paths = [metadata.path for metadata in result.metadata_list]
+    return [path.removeprefix("./") for path in paths] if from_here else paths
+
+
+def _identity(path: str) -> str:
+    """What names one file whatever its spelling: a local file's real path, a URL as given."""
+    return path if FileSystems.get_scheme(path) else os.path.realpath(path)
 
 
 def _check_parquet_columns(path: str) -> None:
@@ -183,8 +207,31 @@ def _unsupported(path: str) -> InputError:
     return InputError(f"{path}: unsupported file type; expected one of {', '.join(_SUFFIX_KINDS)}")
 
 
-def _sidecar_path(text_path: str) -> str:
-    return text_path[: -len(".txt")] + ".json"
+def _sidecar_paths(text_path: str) -> tuple[str, str]:
+    """Where a .txt file's sidecar may be, in the order looked for: ``.json`` in the case of the
+    ``.txt`` suffix (``.JSON`` beside ``.TXT``) first, then in the other case."""
+    stem, suffix = text_path[: -len(".txt")], text_path[-len(".txt") :]
+    upper, lower = stem + ".JSON", stem + ".json"
+    return (upper, lower) if suffix.isupper() else (lower, upper)
+
+
+def _sidecar(text_path: str) -> str | None:
+    """The sidecar ``parse_file`` reads for a .txt file, or None."""
+    return next((path for path in _sidecar_paths(text_path) if FileSystems.exists(path)), None)
+
+
+def _listed_sidecar(text_path: str, identities: Collection[str]) -> str | None:
+    """The sidecar ``parse_file`` reads for a .txt file if it is one of the listed files.
+
+    Only the listed files are looked at, not the file system, except in the rare case where
+    the second name is listed: then the first name must not exist.
+    """
+    first, second = _sidecar_paths(text_path)
+    if _identity(first) in identities:
+        return first
+    if _identity(second) in identities and not FileSystems.exists(first):
+        return second
+    return None
 
 
 # --- Parsing one file (pure apart from reading it) ---
@@ -327,11 +374,11 @@ def _read_text_file(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -
     stem = FileSystems.split(path)[1][: -len(".txt")]
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         contents = handle.read()
-    sidecar_path = _sidecar_path(path)
+    sidecar_path = _sidecar(path)
     sidecar = None
-    if FileSystems.exists(sidecar_path):
+    if sidecar_path is not None:
         with FileSystems.open(sidecar_path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            sidecar = handle.read()
+            sidecar = (sidecar_path, handle.read())
     yield _guarded(
         path, 1, "text file", contents, _text_file_article, stem, sidecar, path, max_chars, on_bad_date
     )
@@ -340,21 +387,23 @@ def _read_text_file(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -
 def _text_file_article(
     contents: bytes,
     stem: str,
-    sidecar: bytes | None,
+    sidecar: tuple[str, bytes] | None,
     source: str,
     max_chars: int,
     on_bad_date: Callable[[], Any],
 ) -> Article:
+    """``sidecar``: the sidecar's path and contents."""
     try:
         text = contents.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _Rejected("invalid_utf8", f"not valid UTF-8 at byte {error.start}") from None
     fields: dict[str, Any] = {"outlet": stem, "title": stem}
     if sidecar is not None:
+        sidecar_path, sidecar_contents = sidecar
         try:
-            metadata = _json_object(sidecar, "utf-8-sig")
+            metadata = _json_object(sidecar_contents, "utf-8-sig")
         except _Rejected as rejected:
-            raise _Rejected(rejected.reason, f"sidecar {_sidecar_path(source)}: {rejected.message}") from None
+            raise _Rejected(rejected.reason, f"sidecar {sidecar_path}: {rejected.message}") from None
         fields.update(
             {name: metadata[name] for name in ("outlet", "title", "published_at", "url") if name in metadata}
         )

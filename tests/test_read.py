@@ -382,6 +382,26 @@ def test_text_file_with_sidecar(tmp_path):
     assert article.published_us == 1_278_028_800_000_000
 
 
+def test_text_file_sidecar_suffix_ignores_case(tmp_path):
+    (tmp_path / "UPPER.TXT").write_text("Body.", encoding="utf-8")
+    (tmp_path / "UPPER.JSON").write_text(
+        '{"outlet": "Daily", "published_at": "0001-01-01"}', encoding="utf-8"
+    )
+    (tmp_path / "mixed.txt").write_text("Body.", encoding="utf-8")
+    (tmp_path / "mixed.JSON").write_text('{"outlet": "Weekly"}', encoding="utf-8")
+    inputs = resolve_inputs([str(tmp_path)])
+    assert inputs == [str(tmp_path / "UPPER.TXT"), str(tmp_path / "mixed.txt")]  # sidecars are not inputs
+    unparseable = []
+    articles = [
+        item for path in inputs for item in parse_file(path, MAX_CHARS, lambda: unparseable.append(1))
+    ]
+    assert [(article.id, article.outlet, article.published_us) for article in articles] == [
+        ("UPPER", "Daily", None),
+        ("mixed", "Weekly", None),
+    ]
+    assert len(unparseable) == 1  # a sidecar's date out of range is unparseable too
+
+
 def test_text_file_rejects(tmp_path):
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
     (tmp_path / "blank.txt").write_text(" \n", encoding="utf-8")
@@ -435,6 +455,25 @@ def test_no_match_is_an_error(tmp_path):
     for pattern in (str(tmp_path / "*.jsonl"), str(tmp_path / "missing.jsonl"), str(tmp_path / "empty")):
         with pytest.raises(InputError, match=re.escape(f"input '{pattern}' matches no files")):
             resolve_inputs([pattern])
+
+
+def test_relative_globs_match_from_the_working_folder(input_folder, monkeypatch):
+    monkeypatch.chdir(input_folder)
+    assert resolve_inputs(["*.jsonl"]) == ["a.jsonl"]
+    assert resolve_inputs(["[ab].*"]) == ["a.jsonl", "b.ndjson"]
+    assert resolve_inputs(["s*/f.jsonl"]) == ["sub/f.jsonl"]
+    assert resolve_inputs(["./*.jsonl", "sub/*.jsonl"]) == ["./a.jsonl", "sub/f.jsonl"]
+
+
+def test_a_file_spelled_several_ways_is_read_once(input_folder, monkeypatch):
+    monkeypatch.chdir(input_folder)
+    (input_folder / "link.jsonl").symlink_to(input_folder / "a.jsonl")
+    spellings = ["./a.jsonl", str(input_folder / "a.jsonl"), "sub/../a.jsonl", "link.jsonl", "a.jsonl"]
+    assert resolve_inputs(spellings) == ["a.jsonl"]
+    # A sidecar named another way is still a sidecar.
+    assert resolve_inputs(["c.txt", str(input_folder / "c.json")]) == ["c.txt"]
+    # Of several spellings, the shortest is kept.
+    assert resolve_inputs([str(input_folder / "d.jsonl.gz"), "./d.jsonl.gz"]) == ["./d.jsonl.gz"]
 
 
 def test_unsupported_file_type_is_an_error(input_folder):
