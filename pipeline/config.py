@@ -10,6 +10,7 @@ what to change.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,14 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "defa
 
 
 class ConfigError(ValueError):
-    """A configuration value is missing, unknown or out of range."""
+    """A configuration value is missing, unknown or out of range.
+
+    ``key`` is the setting (``section.key``) or section the message is about, if any.
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -117,11 +125,12 @@ class Config:
 _FEATURE_KINDS = {"word", "name", "pair"}
 _REPRESENTATIVE_RULES = {"medoid", "earliest", "longest"}
 _COMPRESSIONS = {"zstd", "snappy", "gzip", "none"}
+_MAX_SEED = 2**32 - 1  # datasketch draws its permutations from numpy.random.RandomState(seed)
 
 
 def _check(condition: bool, key: str, message: str) -> None:
     if not condition:
-        raise ConfigError(f"{key}: {message}")
+        raise ConfigError(f"{key}: {message}", key)
 
 
 def validate(config: Config) -> None:
@@ -142,9 +151,9 @@ def validate(config: Config) -> None:
         "must be between 1 and 10000",
     )
     _check(
-        c.features.df_buckets >= 1024 and c.features.df_buckets & (c.features.df_buckets - 1) == 0,
+        1024 <= c.features.df_buckets <= 1 << 32 and c.features.df_buckets & (c.features.df_buckets - 1) == 0,
         "features.df_buckets",
-        "must be a power of two of at least 1024 (e.g. 4194304)",
+        "must be a power of two from 1024 to 4294967296, the 32-bit term hashes (e.g. 4194304)",
     )
     _check(
         c.features.detail_max_df >= 1,
@@ -153,10 +162,14 @@ def validate(config: Config) -> None:
     )
     _check(2 <= c.lsh.num_perm <= 1024, "lsh.num_perm", "must be between 2 and 1024")
     _check(0.0 < c.lsh.threshold < 1.0, "lsh.threshold", "must be strictly between 0 and 1")
-    _check(c.lsh.seed >= 0, "lsh.seed", "must be a non-negative integer")
+    _check(0 <= c.lsh.seed <= _MAX_SEED, "lsh.seed", f"must be between 0 and {_MAX_SEED} (a 32-bit seed)")
     _check(c.lsh.bucket_cap >= 2, "lsh.bucket_cap", "must be at least 2 (a bucket of one makes no pair)")
     _check(0.0 <= c.verify.min_score <= 1.0, "verify.min_score", "must be between 0 and 1")
-    _check(c.verify.max_days_apart > 0, "verify.max_days_apart", "must be a positive number of days")
+    _check(
+        0 < c.verify.max_days_apart < math.inf,
+        "verify.max_days_apart",
+        "must be a positive, finite number of days",
+    )
     _check(
         c.verify.min_shared_details >= 0,
         "verify.min_shared_details",
@@ -198,8 +211,16 @@ def validate(config: Config) -> None:
         "output.compression",
         f"must be one of {sorted(_COMPRESSIONS)}",
     )
-    _check(c.output.row_group_size >= 1, "output.row_group_size", "must be at least 1")
-    _check(c.output.num_shards >= 1, "output.num_shards", "must be at least 1")
+    _check(
+        1 <= c.output.row_group_size < 2**63,
+        "output.row_group_size",
+        "must be between 1 and 2**63 - 1 (Parquet's 64-bit row counts)",
+    )
+    _check(
+        1 <= c.output.num_shards <= 99_999,
+        "output.num_shards",
+        "must be between 1 and 99999 (files are numbered part-SSSSS-of-NNNNN)",
+    )
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Config)}
@@ -225,22 +246,23 @@ def _coerce(key: str, default: Any, value: Any) -> Any:
         text = value.strip()
         if expected is bool:
             if text.lower() not in {"true", "false"}:
-                raise ConfigError(f"{key}: expected true or false, got {value!r}")
+                raise ConfigError(f"{key}: expected true or false, got {value!r}", key)
             return text.lower() == "true"
         if expected is tuple:
             return tuple(part.strip() for part in text.split(",") if part.strip())
         try:
             return expected(text)
         except ValueError:
-            raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}") from None
+            raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}", key) from None
     if expected is tuple:
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        # The only list setting (features.kinds) is a list of names.
+        if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{key}: expected a list of strings, got {value!r}", key)
         return tuple(value)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}")
+        raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}", key)
     return value
 
 
@@ -249,44 +271,79 @@ def from_dict(data: dict[str, Any]) -> Config:
     sections = {}
     for name, values in data.items():
         if name not in _SECTIONS:
-            raise ConfigError(f"{name}: unknown section; known sections are {sorted(_SECTIONS)}")
+            raise ConfigError(f"{name}: unknown section; known sections are {sorted(_SECTIONS)}", name)
         if not isinstance(values, dict):
-            raise ConfigError(f"{name}: expected a table of settings")
+            raise ConfigError(f"{name}: expected a table of settings ([{name}]), got {values!r}", name)
         cls = _section_class(name)
         defaults = cls()
         known = {f.name for f in dataclasses.fields(cls)}
         kwargs = {}
         for key, value in values.items():
             if key not in known:
-                raise ConfigError(f"{name}.{key}: unknown setting; known settings are {sorted(known)}")
+                raise ConfigError(
+                    f"{name}.{key}: unknown setting; known settings are {sorted(known)}", f"{name}.{key}"
+                )
             kwargs[key] = _coerce(f"{name}.{key}", getattr(defaults, key), value)
         sections[name] = cls(**kwargs)
     return Config(**sections)
 
 
+def _parse_override(item: str) -> tuple[str, str, str]:
+    path, sep, value = item.partition("=")
+    section, dot, key = path.strip().partition(".")
+    if not sep or not dot or not key:
+        raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. cluster.threshold=0.2")
+    return section, key, value
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Applies ``section.key=value`` strings on top of nested config dicts."""
-    merged = {name: dict(values) for name, values in data.items()}
+    merged = {name: dict(values) if isinstance(values, dict) else values for name, values in data.items()}
     for item in overrides:
-        path, sep, value = item.partition("=")
-        section, dot, key = path.strip().partition(".")
-        if not sep or not dot or not key:
-            raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. cluster.threshold=0.2")
-        merged.setdefault(section, {})[key] = value
+        section, key, value = _parse_override(item)
+        values = merged.setdefault(section, {})
+        if isinstance(values, dict):  # otherwise from_dict reports the file's section that is no table
+            values[key] = value
     return merged
 
 
+def _caused_by_overrides(error: ConfigError, data: dict[str, Any], overrides: list[str]) -> bool:
+    """Whether a config fails because of its ``--set`` values rather than its file."""
+    if not overrides:
+        return False
+    targets = {f"{section}.{key}" for section, key, _ in map(_parse_override, overrides)}
+    if error.key in targets or (error.key in {t.split(".")[0] for t in targets} and error.key not in data):
+        return True
+    try:  # e.g. a cross-check between a file value and an overridden one
+        from_dict(data)
+    except ConfigError:
+        return False
+    return True
+
+
 def load(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Loads, overrides and validates a config; raises ConfigError with the file name on failure."""
+    """Loads, overrides and validates a config; raises ConfigError naming the file, or ``--set``,
+    that holds the bad value."""
     config_path = Path(path) if path else DEFAULT_CONFIG_PATH
+    overrides = overrides or []
     try:
-        with open(config_path, "rb") as handle:
-            data = tomllib.load(handle)
+        raw = config_path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {config_path}") from None
+    except OSError as error:  # a folder, no permission
+        raise ConfigError(f"cannot read config file {config_path}: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{config_path}: line {line}: not valid UTF-8 (TOML files are UTF-8 text)"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: not valid TOML ({error})") from None
+    merged = apply_overrides(data, overrides)
     try:
-        return from_dict(apply_overrides(data, overrides or []))
+        return from_dict(merged)
     except ConfigError as error:
-        raise ConfigError(f"{config_path}: {error}") from None
+        source = "--set" if _caused_by_overrides(error, data, overrides) else str(config_path)
+        raise ConfigError(f"{source}: {error}", error.key) from None

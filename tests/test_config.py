@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline import config
@@ -47,6 +49,14 @@ def test_overrides_are_typed():
         ("sentences.story_weights=maybe", "sentences.story_weights"),
         ("cluster.threshold=0.01", "at least verify.min_score"),
         ("lsh.num_perm=many", "expected int"),
+        # Out of range for what uses them, not only for the meaning.
+        ("lsh.seed=4294967296", "lsh.seed: must be between 0 and 4294967295"),
+        ("lsh.seed=-1", "lsh.seed"),
+        ("features.df_buckets=8589934592", "features.df_buckets"),
+        ("verify.max_days_apart=inf", "verify.max_days_apart"),
+        ("verify.max_days_apart=nan", "verify.max_days_apart"),
+        ("output.row_group_size=9223372036854775808", "output.row_group_size"),
+        ("output.num_shards=100000", "output.num_shards"),
         ("nosuch.key=1", "unknown section"),
         ("lsh.nosuch=1", "unknown setting"),
         ("justakey", "section.key=value"),
@@ -55,6 +65,52 @@ def test_overrides_are_typed():
 def test_invalid_values_name_the_setting(override, message):
     with pytest.raises(ConfigError, match=message):
         config.load(overrides=[override])
+
+
+def test_the_largest_seed_is_valid():
+    assert config.load(overrides=["lsh.seed=4294967295"]).lsh.seed == 2**32 - 1
+
+
+def test_set_errors_name_set_and_file_errors_name_the_file(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        config.load(overrides=["lsh.seed=-1"])
+    assert str(error.value).startswith("--set: lsh.seed:")
+    assert str(config.DEFAULT_CONFIG_PATH) not in str(error.value)
+    with pytest.raises(ConfigError, match=r"^--set: cluster.threshold: must be at least verify.min_score"):
+        config.load(overrides=["verify.min_score=0.2"])  # a cross-check the override broke
+    with pytest.raises(ConfigError, match=r"^--set 'justakey': expected section.key=value"):
+        config.load(overrides=["justakey"])
+    with pytest.raises(ConfigError, match=r"^--set: nosuch: unknown section"):
+        config.load(overrides=["nosuch.key=1"])
+    bad_file = tmp_path / "bad.toml"
+    bad_file.write_text("[lsh]\nseed = -1\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(bad_file))}: lsh.seed:"):
+        config.load(bad_file, overrides=["cluster.threshold=0.2"])
+    with pytest.raises(ConfigError, match=r"^--set: features.kinds"):
+        config.load(bad_file, overrides=["features.kinds=emoji"])
+    assert config.load(bad_file, overrides=["lsh.seed=3"]).lsh.seed == 3  # --set can mend a file
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"lsh = 5\n", "lsh: expected a table of settings"),
+        (b'[features]\nkinds = [["word"]]\n', "features.kinds: expected a list of strings"),
+        (b"[features]\nkinds = [1, 2]\n", "features.kinds: expected a list of strings"),
+        (b'[sentences]\nrepresentative = "m\xe9doid"\n', "line 2: not valid UTF-8"),
+    ],
+    ids=["scalar-section", "nested-list", "list-of-numbers", "latin-1"],
+)
+def test_bad_files_are_config_errors_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: {message}"):
+        config.load(path, overrides=["lsh.seed=2"])
+
+
+def test_a_folder_is_no_config_file(tmp_path):
+    with pytest.raises(ConfigError, match=rf"^cannot read config file {re.escape(str(tmp_path))}: "):
+        config.load(tmp_path)
 
 
 def test_missing_and_malformed_files(tmp_path):
