@@ -2,7 +2,9 @@
 
 The pure core is ``analyse_article``; ``AnalyseArticles`` runs it in Beam and turns any
 exception on one article into a reject row (reason ``error_<ExceptionType>``) instead of a
-failed job, so one poison record cannot stop a day's run.
+failed job, so one poison record cannot stop a day's run. An article whose text as read has
+fewer words (whitespace-separated) than ``input.min_words`` is a reject too (reason
+``too_short``), beside the reader's ``too_long``.
 """
 
 from __future__ import annotations
@@ -32,9 +34,25 @@ def analyse_article(article: Article, kinds: tuple[str, ...]) -> AnalysedArticle
     return AnalysedArticle(article._replace(text=""), sentences, tuple(removed), terms, content_hash)
 
 
+def too_short(article: Article, min_words: int) -> Reject | None:
+    """The reject of an article with fewer than ``min_words`` words, else None."""
+    words = len(article.text.split())
+    if words >= min_words:
+        return None
+    return Reject(
+        source=article.source,
+        record=article.record,
+        reason="too_short",
+        detail=f"text has {words:,} words, fewer than input.min_words={min_words:,}",
+        raw=article.text[:1000],
+    )
+
+
 class _AnalyseFn(beam.DoFn):
-    def __init__(self, kinds: tuple[str, ...]) -> None:
+    def __init__(self, kinds: tuple[str, ...], min_words: int) -> None:
         self._kinds = kinds
+        self._min_words = min_words
+        self._too_short = Metrics.counter("analyse", "rejected_too_short")
         self._analysed = Metrics.counter("analyse", "articles")
         self._boilerplate = Metrics.counter("analyse", "boilerplate_lines_stripped")
         self._failed = Metrics.counter("analyse", "failed")
@@ -56,6 +74,12 @@ class _AnalyseFn(beam.DoFn):
                 ),
             )
             return
+        # After analysis, so that a text analysis cannot take is reported as error_<Type>.
+        reject = too_short(article, self._min_words)
+        if reject is not None:
+            self._too_short.inc()
+            yield pvalue.TaggedOutput(REJECTS, reject)
+            return
         self._analysed.inc()
         self._boilerplate.inc(len(analysed.boilerplate))
         if not analysed.terms:
@@ -66,11 +90,12 @@ class _AnalyseFn(beam.DoFn):
 class AnalyseArticles(beam.PTransform):
     """Articles -> AnalysedArticle (main output) and Reject (output ``rejects``)."""
 
-    def __init__(self, kinds: tuple[str, ...]) -> None:
+    def __init__(self, kinds: tuple[str, ...], min_words: int = 1) -> None:
         super().__init__()
         self._kinds = kinds
+        self._min_words = min_words
 
     def expand(self, articles):
-        return articles | "Analyse" >> beam.ParDo(_AnalyseFn(self._kinds)).with_outputs(
+        return articles | "Analyse" >> beam.ParDo(_AnalyseFn(self._kinds, self._min_words)).with_outputs(
             REJECTS, main="analysed"
         )

@@ -101,7 +101,8 @@ class DetectStories(beam.PTransform):
     the LSH candidates' rows in ``pairs`` (the table's schema).
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
-    pairs, rejects (articles that failed analysis; reading rejects are the reader's), and
+    pairs, rejects (articles under ``input.min_words`` words or that failed analysis; reading
+    rejects are the reader's), and
     what a later run needs to continue today's stories: state (a row per canonical
     article) and state_frequencies (this run's own document frequencies, one row).
     """
@@ -126,7 +127,7 @@ class DetectStories(beam.PTransform):
     def expand(self, articles):
         config = self._config
         run_date = self._run_date
-        analysed = articles | "Analyse" >> AnalyseArticles(config.features.kinds)
+        analysed = articles | "Analyse" >> AnalyseArticles(config.features.kinds, config.input.min_words)
         # Matching needs each article's term counts, not its sentences (only describing does):
         # without them, each article waits in the dedupe and sketch shuffles as ~5 KB, not ~9.
         collapsed = (

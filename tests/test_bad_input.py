@@ -198,3 +198,16 @@ def test_backfill_of_problem_files_runs_and_reports(odd_files, tmp_path):
     assert [str(job.run_date) for job in jobs] == ["2025-08-19"]
     assert jobs[-1].manifest["reconciliation"]["balanced"]
     assert cli.main(["report", "--output", str(tmp_path / "out")]) == 0
+
+
+def test_articles_under_input_min_words_are_rejected_and_counted(tmp_path):
+    rows = [*seed_rows(), {"id": "stub", "text": "Developing story: more soon."}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    config = config_module.load(overrides=["input.min_words=10"])
+    job = run_job([str(tmp_path / "in.jsonl")], str(tmp_path / "out"), config, run_date=dt.date(2025, 8, 19))
+    assert query(tmp_path / "out", "select source_record, reason, detail from {rejects}") == [
+        (6, "too_short", "text has 4 words, fewer than input.min_words=10")
+    ]
+    assert (job.row_counts["articles"], job.row_counts["rejects"]) == (5, 1)
+    assert job.manifest["reconciliation"]["balanced"]
+    assert job.counters["analyse/rejected_too_short"] == 1

@@ -47,6 +47,18 @@ def test_analyse_turns_a_poison_record_into_a_reject(pipeline):
         assert_that(reasons, equal_to([("in.jsonl", 3, "error_TypeError")]), label="rejected")
 
 
+def test_analyse_rejects_articles_under_min_words(pipeline):
+    short = Article("short", "Bridge  reopens\nMonday.", source="in.jsonl", record=2)
+    with pipeline as p:
+        results = p | beam.Create([Article("ok", WIRE), short]) | AnalyseArticles(FEATURE_KINDS, min_words=4)
+        assert_that(
+            results.analysed | "Ids" >> beam.Map(lambda a: a.article.id), equal_to(["ok"]), label="kept"
+        )
+        rejects = results[REJECTS] | "Rows" >> beam.Map(lambda r: (r.source, r.record, r.reason, r.detail))
+        expected = ("in.jsonl", 2, "too_short", "text has 3 words, fewer than input.min_words=4")
+        assert_that(rejects, equal_to([expected]), label="rejected")
+
+
 def test_exact_duplicates_collapse_to_the_smallest_id(pipeline):
     articles = [analyse_article(Article(i, WIRE), FEATURE_KINDS) for i in ("c", "a", "b")]
     other = analyse_article(Article("z", "Something else entirely happened today."), FEATURE_KINDS)
