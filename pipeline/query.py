@@ -170,6 +170,11 @@ def execute(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyR
             raise QueryError("no SQL statement given")
         for statement in statements[:-1]:
             connection.execute(statement.query)
+            # DuckDB 2 keeps a SELECT's result open until it is read, and refuses the next
+            # statement meanwhile: run it to its end, unread (only the last one is shown).
+            complete = getattr(connection, "complete", None)
+            if complete is not None:
+                complete()
         return connection.sql(statements[-1].query)
     except duckdb.Error as error:
         raise QueryError(_one_line(error)) from None

@@ -407,6 +407,16 @@ def test_command_reports_bad_sql_in_one_line(known_output):
     assert result.stderr.startswith('storymatch: error: Binder Error: Referenced column "nope" not found')
 
 
+def test_command_shows_the_last_statement_after_earlier_selects(capsys, known_output):
+    status, out, err = query_known(capsys, known_output, "SELECT 1; SELECT 2 AS answer")
+    assert (status, err) == (0, "")
+    assert out.splitlines() == ["answer", "------", "     2", "1 row"]
+    # Every statement runs, in order; only the last one's result is shown.
+    sql = "CREATE TABLE kept AS SELECT 7 AS v; SELECT count(*) FROM articles; SELECT v FROM kept"
+    status, out, err = query_known(capsys, known_output, "--format", "csv", sql)
+    assert (status, out, err) == (0, "v\n7\n", "")
+
+
 def test_command_lists_views_and_columns(capsys, known_output):
     status, out, _ = query_known(capsys, known_output)
     assert status == 0
