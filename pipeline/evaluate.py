@@ -28,6 +28,7 @@ And, for the sentence stage (issue 4; ``pipeline.sentence_eval``):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import gzip
@@ -35,7 +36,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import duckdb
@@ -150,6 +151,15 @@ def _clustering_report(truth: dict[str, str], predicted: dict[str, str], ids: li
     return _round(metrics.evaluate_clustering(metrics.subset(truth, ids), metrics.subset(predicted, ids)))
 
 
+@contextlib.contextmanager
+def _reading(path: str, what: str) -> Iterator[None]:
+    """A file that cannot be opened (absent, a folder) is the user's to fix: EvaluationError."""
+    try:
+        yield
+    except OSError as error:
+        raise EvaluationError(f"cannot read the {what} {path}: {error.strerror or error}") from None
+
+
 def evaluate(
     inputs: list[str],
     config: Config,
@@ -174,12 +184,16 @@ def evaluate(
             "no labelled records: the inputs need a 'story' column (JSON Lines or Parquet), "
             "or pass a unique-sentence gold file to score the sentence stage only"
         )
-    gold = load_unique_gold(unique_gold) if unique_gold else None  # a bad gold fails before the run
+    gold = None
+    if unique_gold:  # a bad gold fails before the run
+        with _reading(unique_gold, "unique-sentence gold file"):
+            gold = load_unique_gold(unique_gold)
     report: dict[str, Any] = {"inputs": files, "config": config.to_dict()}
     if msrp:
         log(f"scoring the sentence matcher on {msrp} ...")
         similarity = functools.partial(paraphrase_score, story_weights=config.sentences.story_weights)
-        report["msrp"] = _round(msrp_scores(msrp, config.sentences.match_threshold, similarity))
+        with _reading(msrp, "sentence-pair file"):
+            report["msrp"] = _round(msrp_scores(msrp, config.sentences.match_threshold, similarity))
 
     with tempfile.TemporaryDirectory(prefix="storymatch-eval-") as scratch:
         folder = output or scratch

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline import cli
+from tests.conftest import ROOT, SEEDS
+
+SEEDS_GOLD = ROOT / "tests" / "data" / "seeds_unique_gold.jsonl"
 
 
 def storymatch_in_process(capsys, *args: str) -> tuple[int, str, str]:
@@ -16,6 +19,24 @@ def storymatch_in_process(capsys, *args: str) -> tuple[int, str, str]:
         status = error.code
     out, err = capsys.readouterr()
     return status, out, err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--unique-gold", "missing.jsonl"],
+            "cannot read the unique-sentence gold file missing.jsonl: No such",
+        ),
+        (["--unique-gold", str(SEEDS)], f"cannot read the unique-sentence gold file {SEEDS}: Is a directory"),
+        (["--unique-gold", str(SEEDS_GOLD), "--msrp", "missing.jsonl"], "cannot read the sentence-pair file"),
+    ],
+    ids=["gold-missing", "gold-folder", "msrp-missing"],
+)
+def test_eval_files_that_cannot_be_read_are_usage_errors(capsys, flags, message):
+    status, _, err = storymatch_in_process(capsys, "eval", "--input", str(SEEDS), *flags)
+    assert status == 2
+    assert err.splitlines()[-1].startswith(f"storymatch: error: {message}")
 
 
 @pytest.mark.parametrize(
