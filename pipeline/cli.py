@@ -7,7 +7,8 @@
         --runner DataflowRunner --project P --region R --temp_location gs://bucket/tmp
 
 Flags the command does not know are passed to Beam unchanged (``--runner``,
-``--direct_num_workers``, Dataflow/Flink/Spark options), as in Beam's own examples.
+``--direct_num_workers``, Dataflow/Flink/Spark options), as in Beam's own examples; a flag
+that Beam does not know either (a mistyped ``--inputs``) is an error, not silently dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from pipeline.errors import InputError
 VIEWER_COMMANDS = (
     ("query", "pipeline.query", "query the output tables with DuckDB"),
     ("report", "pipeline.report", "write a self-contained HTML report of a run"),
+)
+
+BEAM_FLAGS = (
+    "Other flags are passed to Apache Beam (e.g. --runner, --direct_num_workers); "
+    "a flag that neither knows is an error."
 )
 
 EXIT_OK = 0
@@ -68,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storymatch",
         description="Find news articles that rewrite the same story, and what each outlet changed.",
-        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+        epilog=BEAM_FLAGS,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -77,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="detect stories in articles and write Parquet tables",
         description="Read articles, group rewrites of the same story, write Parquet tables.",
-        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+        epilog=BEAM_FLAGS,
     )
     run.add_argument(
         "--input",
@@ -107,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "runs before it. Memory is bounded by the busiest range, not the archive. Records that cannot be "
         "read and repeated ids are reported in the last run's rejects; articles without a publication "
         "time go to the last run.",
-        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+        epilog=BEAM_FLAGS,
     )
     backfill.add_argument(
         "--input",
@@ -140,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="score the pipeline against a labelled corpus (a 'story' column)",
         description="Run the pipeline on labelled articles and print precision, recall, ARI, B-cubed and "
         "LSH figures beside two reference methods (verbatim MinHash, all-pairs TF-IDF).",
-        epilog="Unknown flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+        epilog=BEAM_FLAGS,
     )
     evaluation.add_argument(
         "--input",
@@ -210,23 +216,36 @@ def _configure_logging(verbose: bool) -> None:
         warnings.filterwarnings("ignore")
 
 
+def _say(*lines: str) -> None:
+    """Prints to stdout. A reader that went away (`storymatch run | head`) is no error and
+    does not stop the work: the rest of the output goes nowhere, as with any Unix tool."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _print_summary(job) -> None:
     files = sorted(glob.glob(os.path.join(job.tables["clusters"], "*.parquet")))
     sizes = pa.chunked_array([pq.read_table(f, columns=["size"]).column("size") for f in files], pa.int32())
     multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0)
     largest = int(pc.max(sizes).as_py() or 0)
     rows = job.row_counts
-    print(f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s")
-    print(f"  articles read      {job.counters.get('read/records', 0)}")
-    print(f"  articles kept      {rows['articles']}")
-    print(f"  rejected           {rows['rejects']}")
-    print(f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})")
-    print(f"  candidate pairs    {rows['pairs']} (LSH {job.bands} bands x {job.rows} rows)")
-    print(f"  unique sentences   {rows['unique_sentences']}")
-    print("tables:")
-    for table, path in sorted(job.tables.items()):
-        print(f"  {table:<20} {path}/*.parquet ({rows[table]} rows)")
-    print(f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json")
+    _say(
+        f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
+        f"  articles read      {job.counters.get('read/records', 0)}",
+        f"  articles kept      {rows['articles']}",
+        f"  rejected           {rows['rejects']}",
+        f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",
+        f"  candidate pairs    {rows['pairs']} (LSH {job.bands} bands x {job.rows} rows)",
+        f"  unique sentences   {rows['unique_sentences']}",
+        "tables:",
+        *(
+            f"  {table:<20} {path}/*.parquet ({rows[table]} rows)"
+            for table, path in sorted(job.tables.items())
+        ),
+        f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json",
+    )
 
 
 def _run(args, beam_args: list[str]) -> int:
@@ -245,13 +264,12 @@ def _backfill(args, beam_args: list[str]) -> int:
 
     def report(job) -> None:
         rows = job.row_counts
-        print(
+        _say(
             f"  {job.run_date}  {rows['articles']:>7} articles  {rows['clusters']:>7} clusters  "
-            f"{rows['rejects']:>5} rejects  {job.seconds:7.1f}s",
-            flush=True,
+            f"{rows['rejects']:>5} rejects  {job.seconds:7.1f}s"
         )
 
-    print(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run", flush=True)
+    _say(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run")
     split, jobs = backfill(
         args.inputs,
         args.output,
@@ -263,22 +281,22 @@ def _backfill(args, beam_args: list[str]) -> int:
         resume=args.resume,
     )
     if not jobs:
-        print(
+        _say(
             f"storymatch: nothing to do: all {len(split.ranges)} runs of this backfill are already published"
         )
         return EXIT_OK
     skipped = len(split.ranges) - len(jobs)
     if skipped:
-        print(f"storymatch: resumed: {skipped} runs already published were skipped")
+        _say(f"storymatch: resumed: {skipped} runs already published were skipped")
     articles = sum(job.row_counts["articles"] for job in jobs)
     rejects = sum(job.row_counts["rejects"] for job in jobs)
-    print(
+    _say(
         f"storymatch: {len(jobs)} runs from {jobs[0].run_date} to {jobs[-1].run_date}: "
         f"{split.records} records read, {articles} articles, {rejects} rejects "
         f"({len(split.rejects)} at the split, in the last run), {split.undated} articles without a "
-        f"publication time (in the last run), {sum(job.seconds for job in jobs):.1f}s"
+        f"publication time (in the last run), {sum(job.seconds for job in jobs):.1f}s",
+        f"tables: {args.output}/<table>/run_date=<date>/*.parquet",
     )
-    print(f"tables: {args.output}/<table>/run_date=<date>/*.parquet")
     return EXIT_OK
 
 
@@ -297,11 +315,11 @@ def _evaluate(args, beam_args: list[str]) -> int:
         unique_gold=args.unique_gold,
         msrp=args.msrp,
     )
-    print(format_report(report))
+    _say(format_report(report))
     if args.json_path:
         with open(args.json_path, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2, sort_keys=True)
-        print(f"report: {args.json_path}")
+        _say(f"report: {args.json_path}")
     failures = []
     pipeline = report["pipeline"]
     if (args.min_precision is not None or args.min_ari is not None) and "ari" not in pipeline:
@@ -329,6 +347,15 @@ def main(argv: list[str] | None = None) -> int:
     args, beam_args = parser.parse_known_args(argv)
     _configure_logging(getattr(args, "verbose", False))
     try:
+        if args.command in ("run", "backfill", "eval") and beam_args:
+            from pipeline.run import unknown_beam_args  # imports Beam: keep --help fast
+
+            unknown = unknown_beam_args(beam_args)
+            if unknown:
+                parser.error(
+                    f"unrecognized arguments: {' '.join(unknown)} (neither storymatch {args.command} "
+                    f"nor Apache Beam knows them; see storymatch {args.command} --help)"
+                )
         if args.command == "run":
             return _run(args, beam_args)
         if args.command == "backfill":

@@ -13,6 +13,7 @@ across days (``state``).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import logging
@@ -26,6 +27,7 @@ from typing import Any
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners import create_runner
 
 from pipeline import publish, state
 from pipeline.allocator import return_large_buffers
@@ -71,6 +73,27 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     if not standard.runner:
         standard.runner = DEFAULT_RUNNER
     return options
+
+
+def unknown_beam_args(beam_args: list[str]) -> list[str]:
+    """The pass-through flags that no Beam option takes (a mistyped ``--inputs``), which
+    Beam itself would drop with nothing but a log line ("Discarding unparseable args").
+
+    The test is Beam's own: the parser that ``PipelineOptions.get_all_options`` builds from
+    every options class, once the runner's module (which may add options of its own) is
+    imported, as ``beam.Pipeline`` would.
+    """
+    options = PipelineOptions(beam_args)
+    runner = options.view_as(StandardOptions).runner
+    if runner:
+        try:
+            create_runner(runner)
+        except ImportError as error:
+            raise ValueError(f"--runner {runner}: {error}") from None
+    parsers: list[argparse.ArgumentParser] = []
+    options.get_all_options(add_extra_args_fn=parsers.append)
+    _, unknown = parsers[0].parse_known_args(beam_args)
+    return unknown
 
 
 def build_pipeline(

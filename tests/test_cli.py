@@ -3,11 +3,16 @@ status 2, no traceback; and a reader that goes away early (``| head``) is no err
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from pipeline import cli
+from pipeline.run import unknown_beam_args
 from tests.conftest import ROOT, SEEDS
 
+RUN_DATE = "2025-08-19"
 SEEDS_GOLD = ROOT / "tests" / "data" / "seeds_unique_gold.jsonl"
 
 
@@ -19,6 +24,53 @@ def storymatch_in_process(capsys, *args: str) -> tuple[int, str, str]:
         status = error.code
     out, err = capsys.readouterr()
     return status, out, err
+
+
+@pytest.mark.parametrize(
+    ("args", "unknown"),
+    [
+        (["run", "--inputs", "x.jsonl"], "--inputs x.jsonl"),
+        (["run", "--run-data", RUN_DATE], f"--run-data {RUN_DATE}"),
+        (["--input", str(SEEDS), "--outptu", "elsewhere"], "--outptu elsewhere"),  # `run` implied
+        (["backfill", "--input", str(SEEDS), "--days-per-rn", "7"], "--days-per-rn 7"),
+        (["run", "--direct_num_worker=2"], "--direct_num_worker=2"),  # Beam's flags are not abbreviated
+    ],
+)
+def test_a_flag_neither_storymatch_nor_beam_knows_is_an_error(capsys, tmp_path, args, unknown):
+    output = tmp_path / "out"
+    status, out, err = storymatch_in_process(capsys, *args, "--output", str(output))
+    assert status == 2 and out == ""
+    assert f"storymatch: error: unrecognized arguments: {unknown} (neither storymatch" in err
+    assert not output.exists(), "nothing ran"
+
+
+def test_eval_refuses_unknown_flags_too(capsys):
+    status, _, err = storymatch_in_process(capsys, "eval", "--input", str(SEEDS), "--min-precison", "0.9")
+    assert status == 2 and "unrecognized arguments: --min-precison 0.9" in err
+
+
+@pytest.mark.parametrize(
+    "beam_args",
+    [
+        ["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+        ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"],
+        ["--runner=DataflowRunner", "--project=P", "--region=europe-west1", "--temp_location=gs://B/tmp"]
+        + ["--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
+        ["--runner=FlinkRunner", "--flink_master=flink-host:8081", "--environment_type=DOCKER"],
+        ["--runner", "SparkRunner", "--spark_master_url", "spark://spark-host:7077"],
+    ],
+    ids=["direct", "portable", "dataflow", "flink", "spark"],
+)
+def test_beams_own_flags_are_known(beam_args):
+    assert unknown_beam_args(beam_args) == []
+
+
+def test_beams_flags_still_reach_beam(capsys, tmp_path):
+    output = tmp_path / "out"
+    args = ["run", "--output", str(output), "--run-date", RUN_DATE, "--direct_num_workers=2"]
+    status, out, err = storymatch_in_process(capsys, *args, "--direct_running_mode=multi_threading")
+    assert (status, err) == (0, "")
+    assert "articles kept      5" in out
 
 
 @pytest.mark.parametrize(
@@ -57,3 +109,18 @@ def test_config_files_that_cannot_be_used_are_usage_errors(capsys, tmp_path, con
         capsys, "run", "--config", str(path), "--output", str(tmp_path / "o")
     )
     assert status == 2 and err.startswith("storymatch: error: ") and message in err
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path):
+    output = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run", "--output", str(output), "--run-date", RUN_DATE],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # `storymatch run | head -0`
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 0 and errors == ""
+    assert (output / "_runs" / f"run_date={RUN_DATE}" / "_SUCCESS").exists()
