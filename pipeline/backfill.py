@@ -257,49 +257,55 @@ def backfill(
     inputs, days a run and config (one that was interrupted), and goes on from there."""
     from pipeline.run import STATE_FOLDER, run_job  # imports Beam
 
-    files = resolve_inputs(inputs)
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
-    for action in publish.recover(output):
-        _LOG.warning("recovery: %s", action)
-    folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
-    os.makedirs(folder)
-    try:
-        split = split_by_date(files, config.input.max_chars, days_per_run, folder)
-        identity = fingerprint(files, days_per_run, config)
-        done = _published_backfill_runs(output, split.ranges, identity)
-        after = split.ranges[done - 1][0] if resume and done else split.ranges[0][0] - dt.timedelta(days=1)
-        _check_no_later_runs(state_dir, after, 0 if resume else done, len(split.ranges))
-        skipped = done if resume else 0
-        jobs = []
-        for position, (run_date, range_folder) in enumerate(split.ranges):
-            if position < skipped:
-                continue
-            last = position == len(split.ranges) - 1
-            described = {
-                "fingerprint": identity,
-                "inputs": files,
-                "days_per_run": days_per_run,
-                "run": position + 1,
-                "runs": len(split.ranges),
-                "range_articles": split.articles_per_range[run_date],
-                "records_rejected_by_the_split": len(split.rejects) if last else 0,
-                "undated_articles": split.undated if last else 0,
-            }
-            job = run_job(
-                [range_folder],
-                output,
-                config,
-                beam_args,
-                run_date,
-                state_dir,
-                carried_rejects=split.rejects if last else (),
-                backfill=described,
+    publish.check_folder(output, "output")
+    publish.check_folder(state_dir, "state")
+    files = resolve_inputs(inputs)
+    # Held over all its runs (each run_job takes it again): no other run comes in between.
+    with publish.lock_output(output):
+        for action in publish.recover(output):
+            _LOG.warning("recovery: %s", action)
+        folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
+        os.makedirs(folder)
+        try:
+            split = split_by_date(files, config.input.max_chars, days_per_run, folder)
+            identity = fingerprint(files, days_per_run, config)
+            done = _published_backfill_runs(output, split.ranges, identity)
+            after = (
+                split.ranges[done - 1][0] if resume and done else split.ranges[0][0] - dt.timedelta(days=1)
             )
-            jobs.append(job)
-            if on_run is not None:
-                on_run(job)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            os.rmdir(os.path.join(output, SPLIT_FOLDER))
+            _check_no_later_runs(state_dir, after, 0 if resume else done, len(split.ranges))
+            skipped = done if resume else 0
+            jobs = []
+            for position, (run_date, range_folder) in enumerate(split.ranges):
+                if position < skipped:
+                    continue
+                last = position == len(split.ranges) - 1
+                described = {
+                    "fingerprint": identity,
+                    "inputs": files,
+                    "days_per_run": days_per_run,
+                    "run": position + 1,
+                    "runs": len(split.ranges),
+                    "range_articles": split.articles_per_range[run_date],
+                    "records_rejected_by_the_split": len(split.rejects) if last else 0,
+                    "undated_articles": split.undated if last else 0,
+                }
+                job = run_job(
+                    [range_folder],
+                    output,
+                    config,
+                    beam_args,
+                    run_date,
+                    state_dir,
+                    carried_rejects=split.rejects if last else (),
+                    backfill=described,
+                )
+                jobs.append(job)
+                if on_run is not None:
+                    on_run(job)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(output, SPLIT_FOLDER))
     return split, jobs

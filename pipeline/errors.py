@@ -7,3 +7,7 @@ class InputError(ValueError):
 
 class StateError(ValueError):
     """The state a run needs was pruned: running it would publish different story ids."""
+
+
+class OutputError(ValueError):
+    """The output or state folder cannot be used: it is a file, or cannot be written."""

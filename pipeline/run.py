@@ -6,6 +6,7 @@ command call it directly. Layout of an output folder::
     <output>/<table>/run_date=<date>/part-00000-of-00001.parquet   the tables (Hive partitions)
     <output>/_runs/run_date=<date>/manifest.json, _SUCCESS         what each run did
     <output>/_state/run_date=<date>/part-....parquet                anchors for later runs
+    <output>/_lock                                                  held by the run writing into it
 
 Tables are staged and published atomically (``publish``); the state lets stories continue
 across days (``state``).
@@ -186,78 +187,86 @@ def run_job(
     run_date = run_date or dt.datetime.now(dt.UTC).date()
     day = run_date.isoformat()
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
+    publish.check_folder(output, "output")
+    publish.check_folder(state_dir, "state")
     files = resolve_inputs(inputs)
-    for action in publish.recover(output):
-        _LOG.warning("recovery: %s", action)
-    state.check_not_pruned(state_dir, run_date, config.state.lookback_days, config.state.frequency_horizon)
-    state_files = state.window_files(state_dir, run_date, config.state.lookback_days)
-    frequency_files = state.frequency_files(state_dir, run_date, config.state.frequency_horizon)
+    # Held until the run has published: a second run into the folder fails at once, rather
+    # than its recovery taking this run's staging folder for an abandoned one.
+    with publish.lock_output(output):
+        for action in publish.recover(output):
+            _LOG.warning("recovery: %s", action)
+        lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
+        state.check_not_pruned(state_dir, run_date, lookback, horizon)
+        state_files = state.window_files(state_dir, run_date, lookback)
+        frequency_files = state.frequency_files(state_dir, run_date, horizon)
 
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    staging = os.path.join(output, publish.STAGING, run_id)
-    os.makedirs(staging, exist_ok=True)
-    # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
-    return_large_buffers()
-    pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
-    detect = build_pipeline(
-        pipeline, files, config, staging, run_date, state_files, frequency_files, carried_rejects
-    )
-    result = pipeline.run()
-    result.wait_until_finish()
-    counters = _counters(result)
-    row_counts = count_rows(staging, TABLES)
-    records = counters.get("read/records", 0) + len(carried_rejects)
-    accounted = row_counts["articles"] + row_counts["rejects"]
-    reconciliation = {
-        "input_records": records,
-        "rejected_before_the_run": len(carried_rejects),
-        "articles": row_counts["articles"],
-        "rejects": row_counts["rejects"],
-        "balanced": records == accounted,
-    }
-    if records != accounted:
-        raise ReconciliationError(
-            f"input records ({records}) != articles ({row_counts['articles']}) + rejects "
-            f"({row_counts['rejects']}); the run was not published (staging kept in {staging})"
+        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        staging = os.path.join(output, publish.STAGING, run_id)
+        os.makedirs(staging, exist_ok=True)
+        # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
+        return_large_buffers()
+        pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
+        detect = build_pipeline(
+            pipeline, files, config, staging, run_date, state_files, frequency_files, carried_rejects
         )
-    seconds = time.time() - started
-    manifest = {
-        "run_id": run_id,
-        "run_date": day,
-        "started_at": started_at,
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-        "input_files": files,
-        "state_files_read": state_files,
-        "state_frequency_files_read": frequency_files,
-        "config": config.to_dict(),
-        "lsh": {"bands": detect.bands, "rows": detect.rows},
-        "row_counts": row_counts,
-        "reconciliation": reconciliation,
-        "counters": counters,
-        "versions": _versions(),
-        "runner": pipeline_options(beam_args or []).view_as(StandardOptions).runner,
-    }
-    if backfill is not None:
-        manifest["backfill"] = backfill
-    # The run's document frequencies travel inside its state partition.
-    os.replace(
-        os.path.join(staging, "state_frequencies"), os.path.join(staging, "state", state.FREQUENCIES_FOLDER)
-    )
-    moves = [(os.path.join(staging, table), publish.partition_path(output, table, day)) for table in TABLES]
-    moves.append((os.path.join(staging, "state"), os.path.join(state_dir, f"run_date={day}")))
-    runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")
-    publish.commit(
-        staging,
-        moves,
-        markers=[
-            (os.path.join(runs, "manifest.json"), json.dumps(manifest, indent=2, sort_keys=True)),
-            (os.path.join(runs, "_SUCCESS"), ""),
-        ],
-    )
-    publish.remove_empty_staging(output)
-    kept = config.state
-    state.prune(state_dir, kept.lookback_days, kept.frequency_horizon, kept.rerun_days)
+        result = pipeline.run()
+        result.wait_until_finish()
+        counters = _counters(result)
+        row_counts = count_rows(staging, TABLES)
+        records = counters.get("read/records", 0) + len(carried_rejects)
+        accounted = row_counts["articles"] + row_counts["rejects"]
+        reconciliation = {
+            "input_records": records,
+            "rejected_before_the_run": len(carried_rejects),
+            "articles": row_counts["articles"],
+            "rejects": row_counts["rejects"],
+            "balanced": records == accounted,
+        }
+        if records != accounted:
+            raise ReconciliationError(
+                f"input records ({records}) != articles ({row_counts['articles']}) + rejects "
+                f"({row_counts['rejects']}); the run was not published (staging kept in {staging})"
+            )
+        seconds = time.time() - started
+        manifest = {
+            "run_id": run_id,
+            "run_date": day,
+            "started_at": started_at,
+            "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "seconds": round(seconds, 3),
+            "input_files": files,
+            "state_files_read": state_files,
+            "state_frequency_files_read": frequency_files,
+            "config": config.to_dict(),
+            "lsh": {"bands": detect.bands, "rows": detect.rows},
+            "row_counts": row_counts,
+            "reconciliation": reconciliation,
+            "counters": counters,
+            "versions": _versions(),
+            "runner": pipeline_options(beam_args or []).view_as(StandardOptions).runner,
+        }
+        if backfill is not None:
+            manifest["backfill"] = backfill
+        # The run's document frequencies travel inside its state partition.
+        os.replace(
+            os.path.join(staging, "state_frequencies"),
+            os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
+        )
+        moves = [
+            (os.path.join(staging, table), publish.partition_path(output, table, day)) for table in TABLES
+        ]
+        moves.append((os.path.join(staging, "state"), os.path.join(state_dir, f"run_date={day}")))
+        runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")
+        publish.commit(
+            staging,
+            moves,
+            markers=[
+                (os.path.join(runs, "manifest.json"), json.dumps(manifest, indent=2, sort_keys=True)),
+                (os.path.join(runs, "_SUCCESS"), ""),
+            ],
+        )
+        publish.remove_empty_staging(output)
+        state.prune(state_dir, lookback, horizon, config.state.rerun_days)
     tables = {table: publish.partition_path(output, table, day) for table in TABLES}
     return JobResult(
         output, run_id, day, files, row_counts, counters, detect.bands, detect.rows, seconds, tables, manifest

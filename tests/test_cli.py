@@ -3,12 +3,13 @@ status 2, no traceback; and a reader that goes away early (``| head``) is no err
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
 
-from pipeline import cli
+from pipeline import cli, publish
 from pipeline.run import unknown_beam_args
 from tests.conftest import ROOT, SEEDS
 
@@ -71,6 +72,35 @@ def test_beams_flags_still_reach_beam(capsys, tmp_path):
     status, out, err = storymatch_in_process(capsys, *args, "--direct_running_mode=multi_threading")
     assert (status, err) == (0, "")
     assert "articles kept      5" in out
+
+
+def test_an_output_or_state_folder_that_is_a_file_fails_before_the_run(capsys, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    status, _, err = storymatch_in_process(capsys, "run", "--output", str(a_file))
+    assert (status, err) == (2, f"storymatch: error: the output folder {a_file} is a file, not a folder\n")
+    status, _, err = storymatch_in_process(capsys, "run", "--output", str(a_file / "out"))
+    assert status == 2 and f"cannot be made: {a_file} is a file" in err
+    output = tmp_path / "out"
+    for command in ("run", "backfill"):
+        args = [command, "--input", str(SEEDS), "--output", str(output), "--state", str(a_file)]
+        status, _, err = storymatch_in_process(capsys, *args)
+        assert (status, err) == (2, f"storymatch: error: the state folder {a_file} is a file, not a folder\n")
+        assert not output.exists(), "nothing staged, nothing published"
+
+
+def test_a_publish_that_cannot_be_finished_is_a_one_line_failure(capsys, tmp_path):
+    output = tmp_path / "out"
+    staging = output / publish.STAGING / "run1"
+    (staging / "state").mkdir(parents=True)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    moves = [[str(staging / "state"), str(a_file / f"run_date={RUN_DATE}")]]
+    (staging / publish.JOURNAL).write_text(json.dumps({"moves": moves, "markers": []}))
+    status, out, err = storymatch_in_process(capsys, "run", "--output", str(output), "--run-date", RUN_DATE)
+    assert status == 1 and out == ""
+    assert err.startswith("storymatch: failed: cannot finish publishing run run1: ") and err.count("\n") == 1
+    assert not (output / "articles").exists(), "the run did not start"
 
 
 @pytest.mark.parametrize(

@@ -332,3 +332,49 @@ def test_interrupted_commit_is_replayed(tmp_path):
     assert publish.recover(str(tmp_path)) == ["completed the publish of run run1"]
     assert (target / "part.parquet").read_text() == "new"
     assert not (tmp_path / publish.STAGING).exists()
+
+
+def test_a_second_run_into_the_folder_leaves_a_running_run_alone(tmp_path):
+    output = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "run",
+        "--output",
+        str(output),
+        "--run-date",
+        "2025-08-19",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not any((output / publish.STAGING).glob("*/")) and time.time() < deadline:
+        time.sleep(0.05)
+    staged = list((output / publish.STAGING).glob("*/"))
+    assert staged, "the first run is staging"
+    with pytest.raises(RuntimeError, match="another storymatch process is writing into"):
+        publish.recover(str(output))
+    with pytest.raises(RuntimeError, match="another storymatch process"):
+        run_job([str(SEEDS)], str(output), config_module.load(), run_date=DAY2)
+    assert all(path.is_dir() for path in staged), "nothing of the running run was removed"
+    _, errors = process.communicate(timeout=300)
+    assert process.returncode == 0, errors
+    assert (output / "_runs" / "run_date=2025-08-19" / "_SUCCESS").exists()
+    assert not (output / "_runs" / f"run_date={DAY2}").exists()
+
+
+def test_a_committed_run_that_cannot_be_finished_fails_clearly_and_stays(tmp_path):
+    staging = tmp_path / publish.STAGING / "run1"
+    (staging / "state").mkdir(parents=True)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # where an older version was told to move the state to
+    target = blocker / "run_date=2025-08-19"
+    (staging / publish.JOURNAL).write_text(
+        json.dumps({"moves": [[str(staging / "state"), str(target)]], "markers": []})
+    )
+    with pytest.raises(RuntimeError, match=r"cannot finish publishing run run1: .*File exists"):
+        publish.recover(str(tmp_path))
+    assert (staging / publish.JOURNAL).exists(), "kept for the run that can finish it"
+    blocker.unlink()
+    assert publish.recover(str(tmp_path)) == ["completed the publish of run run1"]
+    assert target.is_dir()
