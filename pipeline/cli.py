@@ -231,6 +231,7 @@ def _print_summary(job) -> None:
     multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0)
     largest = int(pc.max(sizes).as_py() or 0)
     rows = job.row_counts
+    failed = job.counters.get("outlets/stories_failed", 0)
     _say(
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
         f"  articles read      {job.counters.get('read/records', 0)}",
@@ -239,6 +240,11 @@ def _print_summary(job) -> None:
         f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",
         f"  candidate pairs    {rows['pairs']} (LSH {job.bands} bands x {job.rows} rows)",
         f"  unique sentences   {rows['unique_sentences']}",
+        *(
+            [f"  NOT DESCRIBED      {failed} stories (errors in the log; no alignment or unique sentences)"]
+            if failed
+            else []
+        ),
         "tables:",
         *(
             f"  {table:<20} {path}/*.parquet ({rows[table]} rows)"
