@@ -146,8 +146,8 @@ class _RangeWriter:
 
 def split_by_date(files: Iterable[str], max_chars: int, days_per_run: int, folder: str) -> Split:
     """Reads every input record once and writes each article into its range's folder."""
-    if days_per_run < 1:
-        raise ValueError(f"days_per_run must be at least 1, got {days_per_run}")
+    if not 1 <= days_per_run <= 366:
+        raise ValueError(f"days_per_run must be from 1 to 366, got {days_per_run}")
     writer = _RangeWriter(folder)
     first_read: dict[str, tuple[str, int]] = {}
     rejects: list[Reject] = []

@@ -128,10 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--days-per-run",
         "--days_per_run",
         dest="days_per_run",
-        type=_positive_int,
+        type=_days_per_run,
         default=1,
         metavar="N",
-        help="days of articles per run (default: 1, as a daily schedule); ranges are aligned to 1970-01-01",
+        help="days of articles per run, 1 to 366 (default: 1, as a daily schedule); ranges are aligned to "
+        "1970-01-01",
     )
     backfill.add_argument(
         "--resume",
@@ -199,13 +200,14 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
-def _positive_int(text: str) -> int:
+def _days_per_run(text: str) -> int:
+    # Up to a year: a range's last day must stay a date whatever the articles' dates.
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    if not 1 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to 366, got {text!r}")
     return value
 
 

@@ -44,6 +44,17 @@ def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+def _json_row(path: str | Path, number: int, line: str) -> dict[str, Any]:
+    """One line of a JSON lines file as an object, or a ValueError naming the file and line."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}:{number}: not valid JSON ({error})") from None
+    if not isinstance(row, dict):
+        raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+    return row
+
+
 def read_pairs(path: str | Path) -> list[tuple[str, str, int]]:
     """(sentence a, sentence b, label) of every row of a sentence-pair JSON lines file."""
     pairs = []
@@ -51,7 +62,7 @@ def read_pairs(path: str | Path) -> list[tuple[str, str, int]]:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            row = json.loads(line)
+            row = _json_row(path, number, line)
             try:
                 pairs.append((row["a"], row["b"], int(row["label"])))
             except KeyError as missing:
@@ -129,7 +140,7 @@ def load_unique_gold(path: str | Path) -> dict[tuple[str, str], str]:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            row = json.loads(line)
+            row = _json_row(path, number, line)
             if row.get("label") not in GOLD_LABELS:
                 raise ValueError(
                     f"{path}:{number}: label must be one of {GOLD_LABELS}, got {row.get('label')!r}"

@@ -185,8 +185,9 @@ def test_provenance_columns_count_only_with_the_marker(tmp_path):
     assert (from_marked.source, from_marked.record) == ("elsewhere.jsonl", 41)
 
 
-def test_command_line_refuses_a_bad_days_per_run(capsys):
+@pytest.mark.parametrize("days", ["0", "367", "99999999", "two"])
+def test_command_line_refuses_a_bad_days_per_run(capsys, days):
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["backfill", "--input", str(SEEDS), "--days-per-run", "0"])
+        cli.main(["backfill", "--input", str(SEEDS), "--days-per-run", days])
     assert exit_info.value.code == 2
-    assert "expected a whole number of at least 1" in capsys.readouterr().err
+    assert "expected a whole number of days from 1 to 366" in capsys.readouterr().err

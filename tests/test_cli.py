@@ -121,6 +121,19 @@ def test_eval_files_that_cannot_be_read_are_usage_errors(capsys, flags, message)
     assert err.splitlines()[-1].startswith(f"storymatch: error: {message}")
 
 
+@pytest.mark.parametrize("flag", ["--unique-gold", "--msrp"])
+@pytest.mark.parametrize(
+    ("line", "problem"), [("{oops", "not valid JSON"), ("[1, 2]", "expected a JSON object")]
+)
+def test_eval_files_with_a_bad_line_name_the_file_and_line(capsys, tmp_path, flag, line, problem):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line + "\n")
+    extra = ["--unique-gold", str(SEEDS_GOLD)] if flag == "--msrp" else []
+    status, _, err = storymatch_in_process(capsys, "eval", "--input", str(SEEDS), *extra, flag, str(bad))
+    assert status == 2
+    assert err.splitlines()[-1].startswith(f"storymatch: error: {bad}:1: {problem}")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
