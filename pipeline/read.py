@@ -133,8 +133,9 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     A file matched under several spellings (``in/a.jsonl``, ``./in/a.jsonl``, its absolute
     path, a symbolic link) is listed once, under its shortest spelling.
 
-    Raises InputError when an argument matches nothing, a file's type is not supported, or a
-    Parquet file lacks the ``id`` or ``text`` column (only its schema is read).
+    Raises InputError when an argument matches nothing, a file's type is not supported, a
+    file's name is not valid UTF-8, or a Parquet file lacks the ``id`` or ``text`` column (only
+    its schema is read).
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     for pattern in patterns:
@@ -147,6 +148,11 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     for path in spellings.values():
         if _kind(path) is None:
             raise _unsupported(path)
+        try:
+            path.encode("utf-8")  # it is written into every row as source_file
+        except UnicodeEncodeError:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise InputError(f"{shown}: the file name is not valid UTF-8; rename the file") from None
     sidecars = {
         _identity(sidecar)
         for path in spellings.values()

@@ -457,6 +457,15 @@ def test_no_match_is_an_error(tmp_path):
             resolve_inputs([pattern])
 
 
+def test_a_file_name_that_is_not_utf8_is_refused_by_name(tmp_path):
+    # Every row names its source file, in UTF-8: such a name would fail the run at writing.
+    folder = bytes(tmp_path)
+    with open(folder + b"/caf\xe9.txt", "w", encoding="utf-8") as file:
+        file.write("A cafe opened on the corner of Main Street on Monday, the owner said.")
+    with pytest.raises(InputError, match=r"caf\\xe9\.txt: the file name is not valid UTF-8"):
+        resolve_inputs([str(tmp_path)])
+
+
 def test_relative_globs_match_from_the_working_folder(input_folder, monkeypatch):
     monkeypatch.chdir(input_folder)
     assert resolve_inputs(["*.jsonl"]) == ["a.jsonl"]
