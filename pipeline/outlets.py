@@ -9,14 +9,18 @@ sentence's content words, names and figures found in the counterpart). A sentenc
 1 minus its best coverage. Several articles of one outlet (updates of a story) are never
 compared with each other for uniqueness: their sentences are unique only against other
 outlets. Headings and sentences under ``sentences.min_words`` words are aligned but never
-reported as unique; boilerplate never reaches this stage (``text.strip_boilerplate``).
+reported as unique; a sentence without a comparable term (only stop words and attribution:
+"That I can tell you.") is unique only when no other outlet's article has the same words,
+and a line without any word (a row of dashes) never; boilerplate never reaches this stage
+(``text.strip_boilerplate``).
 
 The representative is chosen by ``sentences.representative``:
 
 - ``medoid`` (default): the article that covers the others best, the medoid of the
   alignment graph: for each candidate, the sum over the other outlets' articles of the
   share of their reportable sentences that have a counterpart in it; an article with no
-  reportable sentence (a headline-only alert) only when no article has one;
+  reportable sentence (a headline-only alert) only when no article has one; when no article
+  covers another (a story from one outlet), the longest;
 - ``earliest``: the first published;
 - ``longest``: the most words after clean-up.
 
@@ -32,6 +36,7 @@ outlet whose articles have no reportable sentence).
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
@@ -98,6 +103,10 @@ def choose_representative(
         empty = with_content is not None and member.article.id not in with_content
         return (empty, -round(coverage.get(member.article.id, 0.0), 9), *_tie_break(member))
 
+    if not any(coverage.get(member.article.id) for member in members):
+        # Nothing covers anything (one outlet's updates are never compared): the longest,
+        # not the earliest, which is often a first short alert.
+        return choose_representative(members, coverage, "longest")
     return min(members, key=medoid_key).article.id
 
 
@@ -278,6 +287,7 @@ def describe_story(
         if not compared[x]:
             continue  # a story with a single outlet: nothing to compare against
         best = np.max([matches[(x, y)][1] for y in compared[x]], axis=0)
+        _match_termless_by_text(best, member, [members[y] for y in compared[x]], known)
         for i in np.flatnonzero(eligible[x] & (best < threshold)).tolist():
             rows["unique_sentences"].append(
                 {
@@ -314,6 +324,29 @@ def describe_story(
     rows["clusters"].append(cluster_row(story_id, members, members[rep_index], coverage_rows))
     rows["representatives"].append(representative_row(story_id, members[rep_index]))
     return rows
+
+
+def _plain_text(sentence: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", sentence.lower()))
+
+
+def _match_termless_by_text(
+    best: np.ndarray,
+    member: AnalysedArticle,
+    others: list[AnalysedArticle],
+    known: dict[str, SentenceFeatures],
+) -> None:
+    """A sentence without a comparable term ("That I can tell you.", a row of dashes) matches
+    nothing by coverage: it counts as found (score 1) where another article has the same words,
+    or when it has no word at all, so that only a new one is reported unique."""
+    others_text: set[str] | None = None
+    for i, sentence in enumerate(member.sentences):
+        if known[sentence].total == 0:
+            plain = _plain_text(sentence)
+            if others_text is None:
+                others_text = {_plain_text(s) for other in others for s in other.sentences}
+            if not plain or plain in others_text:
+                best[i] = 1.0
 
 
 def cluster_row(

@@ -146,7 +146,11 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _HASHTAG_LINE = re.compile(r"^(#\w+[\s,]*)+$")
 _URL_LINE = re.compile(r"^(\S+://\S+|www\.\S+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*([-*+>]|\d{1,2}[.)])\s+")
-_COPYRIGHT = re.compile(r"^(\(c\)|copyright|©|all rights reserved)\b", re.IGNORECASE)
+# "\b" cannot follow "©" or "(c)" (they end in a non-word character): "(c)" needs a year or
+# "Copyright" after it, so a list's "(c) third option" stays news.
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)\s*(?:\d{4}|copyright\b)|copyright\b|all rights reserved\b)", re.IGNORECASE
+)
 # Site furniture of scraped news pages beyond the patterns above, as (reason, most words,
 # pattern) rows tried as one regex: most lines are prose and fail them all at their first
 # characters. Measured on a labelled sample of ../shared/eval (docs/sentences.md,
@@ -362,6 +366,14 @@ ABBREVIATIONS = frozenset(
     mt ft ave blvd rd hwy
     """.split()
 )
+# Abbreviations that are also words ("fell ill.", "was no.", "apples, pears, etc."): one only
+# when capitalised ("Springfield, Ill.", "No. 5").
+_WORD_ABBREVIATIONS = frozenset(
+    """
+    ill no sun wed sat mon mar mass miss mo la pa wash ind del ore est etc fig vol det hon rev col
+    gen sec co
+    """.split()
+)
 # Dotted abbreviations such as "U.S." end a sentence only before a word that usually starts one.
 _SENTENCE_STARTERS = frozenset(
     """
@@ -388,6 +400,8 @@ def _is_abbreviation(prefix: str, following: str) -> bool:
         return not (nxt and nxt.group(1).lower() in _SENTENCE_STARTERS)
     if len(bare) == 1 and word[0].isupper():
         return True  # an initial, as in "John F. Kennedy"
+    if bare in _WORD_ABBREVIATIONS:
+        return word[0].isupper()
     return bare in ABBREVIATIONS
 
 
@@ -430,6 +444,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def is_heading(sentence: str) -> bool:
-    """A short line without closing punctuation, such as a section heading or a headline."""
+    """A short line without closing punctuation, such as a section heading or a headline; a
+    list item ("- Polish officials asked for more interceptors") is not one."""
     stripped = sentence.strip()
-    return len(stripped.split()) <= 14 and not stripped.endswith((".", "!", "?", '"', "'", ":"))
+    return (
+        len(stripped.split()) <= 14
+        and not stripped.endswith((".", "!", "?", '"', "'", ":"))
+        and not _BULLET.match(stripped)
+    )

@@ -71,6 +71,9 @@ LONG = "Troops will not be sent to Ukraine. Leavitt repeated the message to repo
         # ... then to the smallest id; an unknown time counts as latest.
         ("medoid", [("b", SHORT, 10), ("a", SHORT, 10), ("c", SHORT, None)], {"a": 1, "b": 1, "c": 1}, "a"),
         ("medoid", [("a", SHORT, None), ("b", SHORT, 30)], {"a": 1.0, "b": 1.0}, "b"),
+        # ... and when nothing covers anything (one outlet's updates), the longest.
+        ("medoid", [("a", SHORT, 10), ("b", LONG, 20)], {}, "b"),
+        ("medoid", [("a", SHORT, 10), ("b", LONG, 20)], {"a": 0.0, "b": 0.0}, "b"),
         ("earliest", [("a", SHORT, 20), ("b", SHORT, 10)], {}, "b"),
         ("earliest", [("b", SHORT, 10), ("a", SHORT, 10)], {}, "a"),
         ("earliest", [("a", SHORT, None), ("b", SHORT, 30)], {}, "b"),
@@ -173,6 +176,22 @@ def test_an_outlet_without_reportable_sentences_still_gets_its_story_described()
     assert coverage == {"Blog": None, "Wire": 1.0} and cluster["representative_id"] == "a1"
     symbols = describe([analysed("e1", "🔥🔥 !!!", outlet="A"), analysed("e2", "🔥🔥 !!!", outlet="B")])
     assert [c["size"] for c in symbols["clusters"]] == [2] and symbols["unique_sentences"] == []
+
+
+def test_sentences_without_comparable_terms_are_matched_by_their_words():
+    # Only stop words and attribution: coverage finds nothing, so the same words elsewhere
+    # decide, and a line of no word at all is never reported.
+    said, own = '"This is not over yet," she said.', "And that is all I can say about it now."
+    dashes = "- - - - - - - - - - - - - - - . . . ."
+    rows = describe(
+        [
+            analysed("w1", f"{WIRE_FIRST}\n{said}\n{dashes}", outlet="Wire"),
+            analysed("p1", f"{PAPER}\n{said}\n{own}", outlet="Paper"),
+        ]
+    )
+    unique = {(row["article_id"], row["sentence"]): row["novelty"] for row in rows["unique_sentences"]}
+    assert ("p1", own) in unique and unique[("p1", own)] == 1.0
+    assert not {sentence for _, sentence in unique} & {said, dashes}
 
 
 def test_a_story_from_one_outlet_reports_nothing_unique():

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.read import parse_file
 from pipeline.sentence_eval import sentence_sha1
-from pipeline.text import boilerplate_reason, normalise, split_sentences, strip_boilerplate
+from pipeline.text import boilerplate_reason, is_heading, normalise, split_sentences, strip_boilerplate
 
 from .conftest import ROOT, SEEDS, SHARED_EVAL
 
@@ -91,6 +91,14 @@ def test_news_sentences_are_not_boilerplate(line):
         ),
         ("[h/t OpposingViews, Photo: WPXI]", "credit"),
         ("Image copyright Getty Images", "credit"),
+        ("© 2025 Reuters. All rights reserved.", "copyright"),
+        (
+            "(c) 2025 Cable News Network, Inc. A Warner Bros. Discovery Company. All Rights Reserved.",
+            "copyright",
+        ),
+        ("© Guardian News & Media Limited or its affiliated companies. All rights reserved.", "copyright"),
+        ("©2025 The Associated Press", "copyright"),
+        ("Copyright 2025 NPR", "copyright"),
         ("- Reuters", "credit"),
         ("By Sarah Fitzmaurice", "credit"),
         ("Last updated at 6:04 PM on 20th October 2011", "credit"),
@@ -114,6 +122,8 @@ def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
         "Find out more at Phoenix College, officials said.",
         "The agency posted the photo on Facebook (see above).",
         "Updated figures show 40 people were killed.",
+        "(c) a third option would give the city control of the port, the report said.",
+        "Copyrighted songs were removed from the platform on Monday.",
     ],
 )
 def test_news_lines_that_look_like_site_furniture_are_kept(line):
@@ -177,6 +187,9 @@ def test_seed_boilerplate_is_counted():
         ),
         ("Is it over? Nobody knows! We will see.", ["Is it over?", "Nobody knows!", "We will see."]),
         ("A headline without punctuation", None),
+        ("He fell ill. Doctors said he would recover.", ["He fell ill.", "Doctors said he would recover."]),
+        ("The answer was no. The senator left.", ["The answer was no.", "The senator left."]),
+        ("Room No. 5 and Springfield, Ill. Police were there.", None),
         (
             "- European Union: new sanctions were announced.",
             None,
@@ -197,3 +210,13 @@ def test_line_breaks_end_sentences_and_long_unpunctuated_text_is_chunked():
 
 def test_normalise_quotes_and_dashes():
     assert normalise("\u201cYes,\u201d he said \u2014 twice.") == '"Yes," he said - twice.'
+
+
+def test_a_short_list_item_is_not_a_heading():
+    text = (
+        "Key points\n\n"
+        "- Polish officials asked Washington for 2,000 extra Patriot interceptors before winter\n"
+        "- A Pentagon memo puts the cost of a European air mission over Ukraine at $4 billion a year"
+    )
+    sentences = split_sentences(normalise(text))
+    assert [is_heading(sentence) for sentence in sentences] == [True, False, False]
