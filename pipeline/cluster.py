@@ -14,6 +14,13 @@ is such a bridge: the two stories meet only through it. It is taken out and stan
 (``detach_bridges``). Two related stories (a story and its follow-up) share pairs, so an
 article close to both stays where it is.
 
+Short articles (a headline alone, a one-line alert: fewer than ``cluster.short_terms``
+TF-IDF terms) come last. Their few terms make their cosines unsteady, and one that merged
+first with the rewrite whose opening line it repeats would hold that rewrite apart from its
+story. So the other articles are clustered first, without them; then each short article
+joins the story it is closest to on average (at the same threshold), or another short
+article, or stays alone, and the stories formed never meet through it.
+
 Connected components come first: average linkage never merges across them (an average at
 or above the threshold needs at least one pair at or above it), so each component is
 clustered on its own, in parallel, and a component's size bounds the work.
@@ -27,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 
 class UnionFind:
@@ -180,11 +187,14 @@ def cluster_component(
     pairs: Iterable[tuple[str, str, float]],
     threshold: float,
     prior_stories: Mapping[str, str] | None = None,
+    short: Collection[str] = (),
 ) -> list[list[str]]:
     """Splits one connected component into stories; each story's ids are sorted.
 
     ``prior_stories`` maps articles published by earlier runs to their story id; those
-    stories start merged and locked (see ``average_linkage``).
+    stories start merged and locked (see ``average_linkage``). ``short`` articles (a
+    headline, a one-line alert) join the stories the others form, or one another, but never
+    shape them (see the module docstring).
     """
     ids = sorted(set(article_ids))
     index = {article_id: position for position, article_id in enumerate(ids)}
@@ -196,11 +206,36 @@ def cluster_component(
     for article_id, story in sorted((prior_stories or {}).items()):
         if article_id in index:
             groups.setdefault(story, []).append(index[article_id])
-    labels = average_linkage(len(ids), similarities, threshold, list(groups.values()))
+    short_nodes = {index[article_id] for article_id in short if article_id in index}
+    if short_nodes:
+        labels = _short_ones_last(len(ids), similarities, threshold, list(groups.values()), short_nodes)
+    else:
+        labels = average_linkage(len(ids), similarities, threshold, list(groups.values()))
     stories: dict[int, list[str]] = {}
     for position, label in enumerate(labels):
         stories.setdefault(label, []).append(ids[position])
     return sorted(stories.values())
+
+
+def _short_ones_last(
+    num_nodes: int,
+    similarities: Mapping[tuple[int, int], float],
+    threshold: float,
+    groups: list[list[int]],
+    short: set[int],
+) -> list[int]:
+    """Average linkage over the articles that are not short, then the short ones joining
+    the stories formed (locked, so that no two of them meet through a short article) or one
+    another, by their own pairs only."""
+    full = {pair: score for pair, score in similarities.items() if not short & set(pair)}
+    labels = average_linkage(num_nodes, full, threshold, groups)
+    formed: dict[int, list[int]] = {}
+    for node, label in enumerate(labels):
+        formed.setdefault(label, []).append(node)
+    published = {node for group in groups for node in group}
+    locked = [nodes for nodes in formed.values() if len(nodes) > 1 or published & set(nodes)]
+    joining = {pair: score for pair, score in similarities.items() if short & set(pair)}
+    return average_linkage(num_nodes, joining, threshold, locked)
 
 
 def cluster_id(member_ids: Iterable[str]) -> str:

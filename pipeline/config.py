@@ -68,6 +68,9 @@ class VerifyConfig:
 class ClusterConfig:
     threshold: float = 0.16
     max_scored_component: int = 200
+    # Articles with fewer TF-IDF terms (a headline, a one-line alert) join stories after the
+    # others have formed them, and never shape them (pipeline/cluster.py).
+    short_terms: int = 30
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ def validate(config: Config) -> None:
     )
     _check(0.0 < c.cluster.threshold <= 1.0, "cluster.threshold", "must be in (0, 1]")
     _check(c.cluster.max_scored_component >= 0, "cluster.max_scored_component", "must be 0 or more")
+    _check(0 <= c.cluster.short_terms <= 1000, "cluster.short_terms", "must be between 0 and 1000 terms")
     _check(
         c.cluster.threshold >= c.verify.min_score,
         "cluster.threshold",

@@ -80,6 +80,7 @@ class _SplitComponentFn(beam.DoFn):
     def __init__(self, cluster: ClusterConfig, verify: VerifyConfig) -> None:
         self._threshold = cluster.threshold
         self._max_scored = cluster.max_scored_component
+        self._short_terms = cluster.short_terms
         self._verify = verify
         self._stories = Metrics.counter("cluster", "multi_article_stories")
         self._component_size = Metrics.distribution("cluster", "component_size")
@@ -118,6 +119,7 @@ class _SplitComponentFn(beam.DoFn):
             ((edge.a, edge.b, edge.score) for edge in edges),
             self._threshold,
             {article_id: prior.cluster_id for article_id, prior in priors.items()},
+            short={sketch.id for sketch in sketches if len(sketch.vector) < self._short_terms},
         )
         for story in stories:
             anchors = sorted((priors[i] for i in story if i in priors), key=lambda prior: prior.cluster_id)

@@ -39,6 +39,35 @@ def test_cluster_component_with_prior_stories():
     assert stories == [["a", "c"], ["b", "d"]]
 
 
+# Five rewrites of one story (cosines about 0.2) and a headline that repeats b's first line.
+REWRITES = [(x, y, 0.2) for i, x in enumerate("abcde") for y in "abcde"[i + 1 :]]
+HEADLINE = [("alert", "b", 0.223)]
+
+
+def test_a_short_article_never_holds_a_rewrite_apart_from_its_story():
+    # Merged first with b, the headline made b a bridge between itself and the story.
+    assert cluster_component(["alert", *"abcde"], REWRITES + HEADLINE, 0.16) == [
+        ["a", "c", "d", "e"],
+        ["alert"],
+        ["b"],
+    ]
+    stories = cluster_component(["alert", *"abcde"], REWRITES + HEADLINE, 0.16, short={"alert"})
+    assert stories == [list("abcde"), ["alert"]]
+
+
+def test_a_short_article_joins_the_story_it_is_close_to_or_another_short_one():
+    close = [("alert", x, 0.3) for x in "abcde"]
+    stories = cluster_component(
+        ["alert", *"abcde", "flash"], REWRITES + close, 0.16, short={"alert", "flash"}
+    )
+    assert stories == [["a", "alert", "b", "c", "d", "e"], ["flash"]]
+    alone = [("alert", "flash", 0.5)]
+    stories = cluster_component(
+        ["alert", *"abcde", "flash"], REWRITES + alone, 0.16, short={"alert", "flash"}
+    )
+    assert stories == [list("abcde"), ["alert", "flash"]]
+
+
 def test_components_and_ids_are_order_independent():
     first = connected_components([("b", "c"), ("a", "b"), ("x", "y")])
     second = connected_components([("x", "y"), ("a", "b"), ("b", "c")])
