@@ -4,7 +4,8 @@ The command line (``cli``) is a thin shell around ``run_job``; tests and the eva
 command call it directly. Layout of an output folder::
 
     <output>/<table>/run_date=<date>/part-00000-of-00001.parquet   the tables (Hive partitions)
-    <output>/_runs/run_date=<date>/manifest.json, _SUCCESS         what each run did
+    <output>/_runs/run_date=<date>/manifest.json, _SUCCESS         what each run did (and
+                                                                    report.html, replaced by a re-run)
     <output>/_state/run_date=<date>/part-....parquet                anchors for later runs
     <output>/_lock                                                  held by the run writing into it
 
@@ -252,11 +253,15 @@ def run_job(
             os.path.join(staging, "state_frequencies"),
             os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
         )
-        moves = [
+        runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")
+        # The date's _runs folder is replaced whole, like its partitions: a re-run must not
+        # leave the replaced run's report.html beside its own manifest.
+        os.makedirs(os.path.join(staging, RUNS_FOLDER))
+        moves = [(os.path.join(staging, RUNS_FOLDER), runs)]
+        moves += [
             (os.path.join(staging, table), publish.partition_path(output, table, day)) for table in TABLES
         ]
         moves.append((os.path.join(staging, "state"), os.path.join(state_dir, f"run_date={day}")))
-        runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")
         publish.commit(
             staging,
             moves,

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline import cli
 from pipeline import config as config_module
 from pipeline import publish, state
 from pipeline.analyse import analyse_article
@@ -86,10 +87,18 @@ def test_rerunning_a_day_replaces_exactly_that_partition(two_days):
     tables_before = {
         p.name: snapshot(p / "run_date=2025-08-20") for p in output.iterdir() if p.name[0] != "_"
     }
+    runs = output / "_runs" / "run_date=2025-08-20"
+    assert cli.main(["report", "--output", str(output), "--run-date", "2025-08-20"]) == 0
+    replaced = json.loads((runs / "manifest.json").read_text())["run_id"]
+    assert (runs / "report.html").is_file()
     run_job([str(second)], str(output), config, run_date=DAY2)
     assert snapshot(output / "articles" / "run_date=2025-08-19") == day1_before
     tables_after = {p.name: snapshot(p / "run_date=2025-08-20") for p in output.iterdir() if p.name[0] != "_"}
     assert tables_after == tables_before, "same input, same rows, byte for byte"
+    assert json.loads((runs / "manifest.json").read_text())["run_id"] != replaced
+    assert sorted(p.name for p in runs.iterdir()) == ["_SUCCESS", "manifest.json"], (
+        "the replaced run's report goes with it"
+    )
 
 
 def test_rerunning_an_old_date_keeps_later_state(two_days, tmp_path):
