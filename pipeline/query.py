@@ -290,6 +290,20 @@ def describe_views(session: Session) -> str:
             ).fetchall()[0]
             if view.view in session.empty_tables:
                 summary = "no files yet: empty"
+            elif not rows:
+                # No row to take run dates from: the partitions' folders say which runs wrote it.
+                written = sorted(
+                    {
+                        p.parent.name.removeprefix("run_date=")
+                        for p in Path(session.output).glob(f"{view.view}/run_date=*/*.parquet")
+                    }
+                )
+                where = (
+                    f"run date {written[0]}"
+                    if len(written) == 1
+                    else f"all {len(written)} run dates, {written[0]} .. {written[-1]}"
+                )
+                summary = f"0 rows: empty in {where}"
             else:
                 span = f"{first}" if days == 1 else f"{days} run dates, {first} .. {last}"
                 summary = f"{rows:,} row{'' if rows == 1 else 's'}, {span}"

@@ -423,6 +423,7 @@ def test_command_lists_views_and_columns(capsys, known_output):
     for view in [*TABLES, "story_outlets"]:
         assert re.search(rf"^{view} \(", out, re.M), view
     assert "articles (12 rows, 2 run dates, 2025-08-18 .. 2025-08-19)" in out
+    assert "rejects (0 rows: empty in all 2 run dates, 2025-08-18 .. 2025-08-19)" in out
     assert re.search(r"^    novelty +DOUBLE +1 - best coverage by a sentence", out, re.M)
 
 
