@@ -24,7 +24,8 @@ A backfill that stops part way (a failed run, a killed process) leaves its earli
 published. ``resume`` (``--resume``) goes on from the first range not yet published by a
 backfill of the same inputs (paths, sizes, modification times), days a run and config;
 without it, or with other inputs, an output folder that already holds runs on or after
-the first range is refused.
+the first range (in its ``_runs``, or in the state folder, which ``--state`` may put
+elsewhere) is refused.
 """
 
 from __future__ import annotations
@@ -223,22 +224,25 @@ def _published_backfill_runs(output: str, ranges: list[tuple[dt.date, str]], ide
     return done
 
 
-def _check_no_later_runs(state_dir: str, after: dt.date, published: int, runs: int) -> None:
-    """Refuses state partitions after ``after``; ``published`` of the backfill's ``runs``
-    are already published by a backfill of the same inputs (0: none, or resuming)."""
-    later = [day for day in state.partition_dates(state_dir) if day > after]
-    if later:
-        hint = (
-            f" They come from a backfill of the same inputs ({published} of its {runs} runs "
-            "published): pass --resume to go on."
-            if published
-            else " Backfill into a new output folder (or remove those runs) and run again."
-        )
-        raise BackfillError(
-            f"{state_dir} already holds runs from {later[0]} to {later[-1]}, after the day before "
-            f"the backfill's next run ({after + dt.timedelta(days=1)}): a backfill must come before "
-            f"every run it continues into.{hint}"
-        )
+def _check_no_later_runs(folders: list[str], after: dt.date, published: int, runs: int) -> None:
+    """Refuses runs after ``after`` in any of ``folders`` (the state folder and the output's
+    ``_runs``: with ``--state`` they are apart, and either holds runs a backfill would
+    overwrite or come after); ``published`` of the backfill's ``runs`` are already published
+    by a backfill of the same inputs (0: none, or resuming)."""
+    hint = (
+        f" They come from a backfill of the same inputs ({published} of its {runs} runs "
+        "published): pass --resume to go on."
+        if published
+        else " Backfill into a new output folder (or remove those runs) and run again."
+    )
+    for folder in folders:
+        later = [day for day in state.partition_dates(folder) if day > after]
+        if later:
+            raise BackfillError(
+                f"{folder} already holds runs from {later[0]} to {later[-1]}, after the day before "
+                f"the backfill's next run ({after + dt.timedelta(days=1)}): a backfill must come before "
+                f"every run it continues into.{hint}"
+            )
 
 
 def backfill(
@@ -255,7 +259,7 @@ def backfill(
     first; returns (Split, [JobResult] of the runs made). ``on_run(job)`` is called after
     each run. ``resume`` skips the first ranges already published by a backfill of the same
     inputs, days a run and config (one that was interrupted), and goes on from there."""
-    from pipeline.run import STATE_FOLDER, run_job  # imports Beam
+    from pipeline.run import RUNS_FOLDER, STATE_FOLDER, run_job  # imports Beam
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     publish.check_folder(output, "output")
@@ -274,7 +278,12 @@ def backfill(
             after = (
                 split.ranges[done - 1][0] if resume and done else split.ranges[0][0] - dt.timedelta(days=1)
             )
-            _check_no_later_runs(state_dir, after, 0 if resume else done, len(split.ranges))
+            _check_no_later_runs(
+                [state_dir, os.path.join(output, RUNS_FOLDER)],
+                after,
+                0 if resume else done,
+                len(split.ranges),
+            )
             skipped = done if resume else 0
             jobs = []
             for position, (run_date, range_folder) in enumerate(split.ranges):

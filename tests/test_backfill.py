@@ -158,6 +158,16 @@ def test_a_backfill_must_come_before_the_runs_it_continues_into(tmp_path):
     assert not (tmp_path / "out" / "_backfill").exists()
 
 
+def test_a_backfill_with_its_own_state_folder_still_respects_the_published_runs(backfilled, tmp_path):
+    archive, _, output, _, _ = backfilled
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    published = _snapshot(copy)
+    with pytest.raises(BackfillError, match=r"_runs already holds runs from 2025-08-19 to 2025-08-21"):
+        backfill([str(archive)], str(copy), config_module.load(), state_dir=str(tmp_path / "state"))
+    assert _snapshot(copy) == published, "no published partition was overwritten"
+
+
 def test_ranges_are_aligned_to_the_epoch():
     def end(day: str, days: int) -> str:
         return range_end(parse_published(day + "T23:59:59Z"), days).isoformat()
