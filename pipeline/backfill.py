@@ -18,7 +18,11 @@ Every record is accounted for, with its provenance:
 - records that cannot be read, and every record after the first with the same id (by
   file, then record: ``duplicate_id``, as in one run), are rejected by the split and
   reported in the last run's ``rejects``;
-- articles without a usable publication time are read by the last run.
+- articles without a usable publication time are read by the last run. When no article
+  has one (or there is none), the inputs give no date to run them under, and today's date
+  would publish them again under a new date on every later try: such a backfill needs the
+  date of its single run (``run_date``, ``--run-date``), and that date is refused when
+  articles are dated, since their ranges date the runs.
 
 A backfill that stops part way (a failed run, a killed process) leaves its earlier runs
 published. ``resume`` (``--resume``) goes on from the first range not yet published by a
@@ -75,7 +79,8 @@ SPLIT_SCHEMA = pa.schema(
 
 
 class BackfillError(ValueError):
-    """The output folder already holds runs the backfill would have to come before."""
+    """The backfill cannot go ahead as asked: the output folder already holds runs it would
+    have to come before, or its run date is missing (no dated article) or not wanted."""
 
 
 @dataclass
@@ -145,8 +150,14 @@ class _RangeWriter:
             self._write(key)
 
 
-def split_by_date(files: Iterable[str], max_chars: int, days_per_run: int, folder: str) -> Split:
-    """Reads every input record once and writes each article into its range's folder."""
+def split_by_date(
+    files: Iterable[str], max_chars: int, days_per_run: int, folder: str, run_date: dt.date | None = None
+) -> Split:
+    """Reads every input record once and writes each article into its range's folder.
+
+    ``run_date`` dates the single run of inputs without a dated article, and is required
+    then (BackfillError); with dated articles it is refused.
+    """
     if not 1 <= days_per_run <= 366:
         raise ValueError(f"days_per_run must be from 1 to 366, got {days_per_run}")
     writer = _RangeWriter(folder)
@@ -178,7 +189,22 @@ def split_by_date(files: Iterable[str], max_chars: int, days_per_run: int, folde
     writer.close()
     dated = sorted(key for key in writer.counts if key is not None)
     undated = writer.counts.get(None, 0)
-    last = dated[-1] if dated else dt.datetime.now(dt.UTC).date()
+    if dated:
+        if run_date is not None:
+            raise BackfillError(
+                f"--run-date is for inputs without a publication time; these have "
+                f"{sum(writer.counts[d] for d in dated)} dated articles, whose ranges date the runs "
+                f"(from {dated[0]} to {dated[-1]}): leave it out"
+            )
+        last = dated[-1]
+    elif run_date is None:
+        raise BackfillError(
+            f"none of the {records} records read has a publication time, so nothing dates the backfill's "
+            "run: pass --run-date YYYY-MM-DD to date it (the same date on a later try, so that it "
+            "replaces or resumes that run)"
+        )
+    else:
+        last = run_date
     if undated:
         target = os.path.join(folder, f"run_date={last.isoformat()}")
         os.makedirs(target, exist_ok=True)
@@ -254,11 +280,13 @@ def backfill(
     state_dir: str | None = None,
     on_run=None,
     resume: bool = False,
+    run_date: dt.date | None = None,
 ):
     """Splits ``inputs`` by publication date and runs each range with ``run_job``, oldest
     first; returns (Split, [JobResult] of the runs made). ``on_run(job)`` is called after
     each run. ``resume`` skips the first ranges already published by a backfill of the same
-    inputs, days a run and config (one that was interrupted), and goes on from there."""
+    inputs, days a run and config (one that was interrupted), and goes on from there.
+    ``run_date`` dates the run of inputs without a dated article (``split_by_date``)."""
     from pipeline.run import RUNS_FOLDER, STATE_FOLDER, run_job  # imports Beam
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
@@ -272,7 +300,7 @@ def backfill(
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
         os.makedirs(folder)
         try:
-            split = split_by_date(files, config.input.max_chars, days_per_run, folder)
+            split = split_by_date(files, config.input.max_chars, days_per_run, folder, run_date)
             identity = fingerprint(files, days_per_run, config)
             done = _published_backfill_runs(output, split.ranges, identity)
             after = (

@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run each range as the run dated its last day, oldest first, each continuing the stories of the "
         "runs before it. Memory is bounded by the busiest range, not the archive. Records that cannot be "
         "read and repeated ids are reported in the last run's rejects; articles without a publication "
-        "time go to the last run.",
+        "time go to the last run (when no article has one, --run-date dates the single run).",
         epilog=BEAM_FLAGS,
     )
     backfill.add_argument(
@@ -138,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="go on with an interrupted backfill of the same inputs: skip the runs it already published",
+    )
+    backfill.add_argument(
+        "--run-date",
+        "--run_date",
+        dest="run_date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the date of the single run when no input article has a publication time (required then; "
+        "refused otherwise: the articles' dates date the runs)",
     )
     _add_state_flag(backfill)
     _add_config_flags(backfill)
@@ -287,6 +296,7 @@ def _backfill(args, beam_args: list[str]) -> int:
         args.state,
         on_run=report,
         resume=args.resume,
+        run_date=args.run_date,
     )
     if not jobs:
         _say(

@@ -168,6 +168,30 @@ def test_a_backfill_with_its_own_state_folder_still_respects_the_published_runs(
     assert _snapshot(copy) == published, "no published partition was overwritten"
 
 
+def test_an_archive_without_dates_needs_the_date_of_its_run(tmp_path, capsys):
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(json.dumps({"id": "u1", "outlet": "Gazette", "text": UNRELATED}) + "\n")
+    output = tmp_path / "out"
+    base = ["backfill", "--input", str(undated), "--output", str(output)]
+    assert cli.main(base) == 2
+    assert "none of the 1 records read has a publication time" in capsys.readouterr().err
+    assert not output.exists() or not any(output.glob("*/run_date=*")), "nothing was published"
+    assert cli.main([*base, "--run-date", "2025-08-19"]) == 0
+    assert sorted(p.name for p in (output / "_runs").iterdir()) == ["run_date=2025-08-19"]
+    # A later try (on any day) finds its run under the same date: nothing is published again.
+    assert cli.main([*base, "--run-date", "2025-08-19", "--resume"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    dated = tmp_path / "dated.jsonl"
+    write_archive(dated)
+    assert (
+        cli.main(
+            ["backfill", "--input", str(dated), "--output", str(tmp_path / "o2"), "--run-date", "2025-08-19"]
+        )
+        == 2
+    )
+    assert "--run-date is for inputs without a publication time" in capsys.readouterr().err
+
+
 def test_ranges_are_aligned_to_the_epoch():
     def end(day: str, days: int) -> str:
         return range_end(parse_published(day + "T23:59:59Z"), days).isoformat()
