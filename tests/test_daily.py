@@ -19,9 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import cli
+from pipeline import cli, publish, state
 from pipeline import config as config_module
-from pipeline import publish, state
 from pipeline.analyse import analyse_article
 from pipeline.evaluate import read_articles
 from pipeline.features import term_vector, weigh_terms
