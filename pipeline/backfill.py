@@ -30,6 +30,13 @@ backfill of the same inputs (paths, sizes, modification times), days a run and c
 without it, or with other inputs, an output folder that already holds runs on or after
 the first range (in its ``_runs``, or in the state folder, which ``--state`` may put
 elsewhere) is refused.
+
+The split is a Parquet copy of the inputs in ``<output>/_backfill/<id>/``, used only by the
+backfill that made it, while it holds the output's lock (``publish.lock_output``); it is
+removed when the backfill ends. ``--resume`` never reads an earlier split: it splits the
+inputs again. So a split found by a run or backfill that has just taken the lock, other than
+those of this process's own running backfill, is a leftover of a killed backfill, which no
+run can use: ``remove_leftover_splits`` deletes it.
 """
 
 from __future__ import annotations
@@ -76,6 +83,10 @@ SPLIT_SCHEMA = pa.schema(
     ],
     metadata={PROVENANCE_KEY: b"source_file,source_record"},
 )
+
+
+# Splits of this process's running backfills: the runs they make must leave them alone.
+_SPLITS_IN_USE: set[str] = set()
 
 
 class BackfillError(ValueError):
@@ -271,6 +282,23 @@ def _check_no_later_runs(folders: list[str], after: dt.date, published: int, run
             )
 
 
+def remove_leftover_splits(output: str) -> list[str]:
+    """Deletes the splits that killed backfills left in ``output`` (see the module's docstring)
+    and returns them; the caller holds the output's lock."""
+    root = os.path.join(output, SPLIT_FOLDER)
+    if not os.path.isdir(root):
+        return []
+    removed = []
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        if os.path.realpath(path) not in _SPLITS_IN_USE:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    with contextlib.suppress(OSError):  # a split in use stays
+        os.rmdir(root)
+    return removed
+
+
 def backfill(
     inputs: list[str],
     output: str,
@@ -297,8 +325,11 @@ def backfill(
     with publish.lock_output(output):
         for action in publish.recover(output):
             _LOG.warning("recovery: %s", action)
+        for leftover in remove_leftover_splits(output):
+            _LOG.warning("recovery: removed the split of a backfill that did not finish, %s", leftover)
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
         os.makedirs(folder)
+        _SPLITS_IN_USE.add(os.path.realpath(folder))
         try:
             split = split_by_date(files, config.input.max_chars, days_per_run, folder, run_date)
             identity = fingerprint(files, days_per_run, config)
@@ -342,6 +373,7 @@ def backfill(
                 if on_run is not None:
                     on_run(job)
         finally:
+            _SPLITS_IN_USE.discard(os.path.realpath(folder))
             shutil.rmtree(folder, ignore_errors=True)
             with contextlib.suppress(OSError):
                 os.rmdir(os.path.join(output, SPLIT_FOLDER))

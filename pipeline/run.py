@@ -8,6 +8,7 @@ command call it directly. Layout of an output folder::
                                                                     report.html, replaced by a re-run)
     <output>/_state/run_date=<date>/part-....parquet                anchors for later runs
     <output>/_lock                                                  held by the run writing into it
+    <output>/_backfill/<id>/                                        a running backfill's split
 
 Tables are staged and published atomically (``publish``); the state lets stories continue
 across days (``state``).
@@ -33,6 +34,7 @@ from apache_beam.runners import create_runner
 
 from pipeline import publish, state
 from pipeline.allocator import return_large_buffers
+from pipeline.backfill import remove_leftover_splits
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
 from pipeline.read import ReadArticles, resolve_inputs
@@ -196,6 +198,8 @@ def run_job(
     with publish.lock_output(output):
         for action in publish.recover(output):
             _LOG.warning("recovery: %s", action)
+        for leftover in remove_leftover_splits(output):
+            _LOG.warning("recovery: removed the split of a backfill that did not finish, %s", leftover)
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         state.check_not_pruned(state_dir, run_date, lookback, horizon)
         state_files = state.window_files(state_dir, run_date, lookback)

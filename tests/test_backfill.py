@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -17,7 +22,8 @@ from pipeline import cli
 from pipeline import config as config_module
 from pipeline.backfill import BackfillError, backfill, range_end
 from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
-from tests.conftest import SEEDS
+from pipeline.run import run_job
+from tests.conftest import ROOT, SEEDS
 
 DAYS = ("2025-08-19", "2025-08-19", "2025-08-20", "2025-08-21", "2025-08-21")
 UNRELATED = (
@@ -136,6 +142,44 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(backfilled, tmp_path):
     )
     _, again = backfill([str(archive)], str(copy), config, resume=True)
     assert again == []
+
+
+def test_the_split_of_a_killed_backfill_is_removed_by_the_next_backfill_or_run(tmp_path):
+    archive = tmp_path / "archive.jsonl"
+    write_archive(archive)
+    output = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline.cli",
+        "backfill",
+        "--input",
+        str(archive),
+        "--output",
+        str(output),
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first_run = output / "_runs" / "run_date=2025-08-19" / "_SUCCESS"
+    deadline = time.time() + 120
+    while not first_run.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert first_run.exists() and not (output / "_runs" / "run_date=2025-08-21").exists()
+    (leftover,) = (output / "_backfill").iterdir()
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    # A resumed backfill removes the leftover, and its runs leave its own split alone.
+    config = config_module.load()
+    _, resumed = backfill([str(archive)], str(output), config, resume=True)
+    assert resumed[-1].run_date == "2025-08-21"
+    assert not (output / "_backfill").exists()
+    # So does any later run: the split of a killed backfill is of no use to anyone.
+    assert (copy / "_backfill" / leftover.name).is_dir()
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text(json.dumps({"id": "e1", "text": UNRELATED}) + "\n")
+    run_job([str(earlier)], str(copy), config, run_date=dt.date(2025, 8, 18))
+    assert not (copy / "_backfill").exists()
 
 
 def test_resume_refuses_runs_of_other_inputs(backfilled, tmp_path):
