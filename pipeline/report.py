@@ -685,6 +685,16 @@ def _details(summary: str, body: str) -> str:
     return f"<details><summary>{esc(summary)}</summary>{body}</details>"
 
 
+def _input_files(manifest: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The files the run's articles came from, and a heading for them. A backfill's run read
+    a temporary split of its inputs, deleted since: its articles came from the backfill's inputs."""
+    backfill = manifest.get("backfill") or {}
+    if backfill.get("inputs") is not None:
+        part = f"run {backfill.get('run', '?')} of {backfill.get('runs', '?')}"
+        return list(backfill["inputs"]), f"Input files of the backfill ({part})"
+    return list(manifest.get("input_files", [])), "Input files"
+
+
 def render_summary(summary: RunSummary) -> str:
     manifest = summary.manifest
     rows = manifest.get("row_counts", {})
@@ -718,13 +728,14 @@ def render_summary(summary: RunSummary) -> str:
     )
     pairs = ", ".join(f"{esc(reason)} {count:,}" for reason, count in summary.pairs_by_reason)
     lsh = manifest.get("lsh", {})
+    files, files_heading = _input_files(manifest)
     facts = [
         ("run id", manifest.get("run_id", "")),
         ("run date", summary.run_date),
         ("started", manifest.get("started_at", "")),
         ("candidate pairs", f"{rows.get('pairs', 0):,}" + (f" ({pairs})" if pairs else "")),
         ("LSH", f"{lsh.get('bands', '?')} bands \u00d7 {lsh.get('rows', '?')} rows" if lsh else ""),
-        ("input files", len(manifest.get("input_files", []))),
+        ("input files", len(files)),
     ]
     rejects = ""
     if summary.rejects_by_reason:
@@ -745,7 +756,6 @@ def render_summary(summary: RunSummary) -> str:
             '<table class="small"><thead><tr><th>where</th><th>reason</th><th>detail</th><th>raw</th></tr>'
             f"</thead><tbody>{examples}</tbody></table></details>"
         )
-    files = manifest.get("input_files", [])
     file_list = "".join(f"<li>{esc(name)}</li>" for name in files[:50])
     if len(files) > 50:
         file_list += f"<li>\u2026 and {len(files) - 50:,} more</li>"
@@ -754,7 +764,7 @@ def render_summary(summary: RunSummary) -> str:
         f"{_key_value_table(_flatten(manifest.get('config', {})))}</div>"
         f"<div><h4>Counters</h4>{_key_value_table(sorted(manifest.get('counters', {}).items()))}"
         f"<h4>Versions</h4>{_key_value_table(sorted(manifest.get('versions', {}).items()))}</div></div>"
-        f'<h4>Input files ({len(files):,})</h4><ul class="files">{file_list}</ul>'
+        f'<h4>{esc(files_heading)} ({len(files):,})</h4><ul class="files">{file_list}</ul>'
     )
     return (
         '<section id="summary"><h2>Run</h2>'

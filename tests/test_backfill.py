@@ -106,6 +106,15 @@ def test_every_record_is_accounted_for_with_its_provenance(backfilled):
     }
 
 
+def test_the_report_of_a_backfill_run_lists_the_backfills_inputs(backfilled, tmp_path):
+    archive, _, output, _, _ = backfilled
+    page = tmp_path / "first.html"
+    assert cli.main(["report", "--output", str(output), "--run-date", "2025-08-19", "--to", str(page)]) == 0
+    markup = page.read_text(encoding="utf-8")
+    assert "Input files of the backfill (run 1 of 3) (1)" in markup
+    assert f"<li>{archive}</li>" in markup and "_backfill" not in markup, "not the deleted split"
+
+
 def test_the_story_continues_across_the_runs(backfilled):
     _, numbers, output, _, _ = backfilled
     stories = duckdb.sql(
