@@ -24,7 +24,10 @@ The tables store the full text of representatives only; of the other articles th
 the unique sentences and, for shared ones, which representative sentence matched. To show
 those articles' shared sentences too, the command re-reads their input records when the
 ``source_file`` recorded in ``articles`` is still a local file, and uses the text only if it
-splits into the same sentences the run saw (``--tables-only`` turns this off).
+splits into the same sentences the run saw (``--tables-only`` turns this off). The same
+text gives the "shared" figure of an article without an outlet (``clusters.outlet_coverage``
+has one entry per such article, all with a null outlet, so it cannot say whose each is);
+without it, that figure is a dash.
 
 Rendering is pure (records in, HTML string out: ``render_report`` and the ``render_*`` /
 ``*_svg`` helpers); ``load_report`` does all the reading.
@@ -113,9 +116,11 @@ def headline_title(title: str | None, article_id: str, first_sentence: str | Non
 class Story:
     """A story with what the report needs of its tables' rows.
 
-    ``alignments[(a, b)]`` maps each sentence of article ``a`` to its best counterpart in
-    article ``b``; only pairs involving the representative are needed. ``sentences`` holds the
-    full sentences of non-representative articles when their input could be re-read.
+    ``coverage`` maps an outlet to ``clusters.outlet_coverage``'s share of its sentences with a
+    counterpart in the representative. ``alignments[(a, b)]`` maps each sentence of article
+    ``a`` to its best counterpart in article ``b``; only pairs involving the representative
+    are needed. ``sentences`` holds the full sentences of non-representative articles when
+    their input could be re-read.
     """
 
     cluster_id: str
@@ -126,6 +131,9 @@ class Story:
     alignments: Mapping[tuple[str, str], Alignment] = field(default_factory=dict)
     sentences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     coverage: Mapping[str | None, float] = field(default_factory=dict)
+    # Articles without an outlet, each an outlet of its own: article id -> its share (None: no
+    # reportable sentence); absent where it cannot be known (``coverage_without_outlet``).
+    article_coverage: Mapping[str, float | None] = field(default_factory=dict)
     num_outlets: int = 0
     first_seen_run_date: dt.date | None = None
 
@@ -552,22 +560,27 @@ def _outlets_table(story: Story) -> str:
             flags.append('<span class="tag rep">representative</span>')
         if article.duplicate_of:
             flags.append(f'<span class="tag">copy of {esc(article.duplicate_of)}</span>')
-        coverage = story.coverage.get(article.outlet)
+        if article.outlet:
+            coverage = story.coverage.get(article.outlet)
+        else:
+            coverage = story.article_coverage.get(article.article_id)
         similarity = "" if article.similarity is None else f"{article.similarity:.2f}"
+        shared = "\u2013" if coverage is None else f"{coverage:.0%}"
         rows.append(
             "<tr>"
             f'<td class="outlet">{esc(outlet_name(article.outlet))}</td>'
             f'<td class="when">{esc(format_time(article.published_at))}</td>'
             f"<td>{name} {''.join(flags)}{below}</td>"
             f'<td class="num">{similarity}</td>'
-            f'<td class="num">{"" if coverage is None else f"{coverage:.0%}"}</td>'
+            f'<td class="num">{shared}</td>'
             f'<td class="num">{unique_count.get(article.article_id, 0)}</td>'
             "</tr>"
         )
     return (
         '<table class="outlets"><thead><tr><th>outlet</th><th>published</th><th>article</th>'
         '<th class="num" title="TF-IDF cosine with the representative">similarity</th>'
-        '<th class="num" title="share of the outlet\'s sentences with a counterpart in the representative">'
+        '<th class="num" title="share of the outlet\'s sentences with a counterpart in the representative '
+        '(\u2013: not known, or no sentence to compare)">'
         'shared</th><th class="num">unique</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
     )
 
@@ -1064,11 +1077,21 @@ def _by_time(article: ArticleInfo) -> tuple:
     return (article.published_at is None, article.published_at or dt.datetime.min, article.article_id)
 
 
+def _articles_to_reread(story: Story) -> list[ArticleInfo]:
+    """The articles whose full sentences the page needs: those shown side by side, and those
+    without an outlet, whose "shared" figure is computed from them (``coverage_without_outlet``)."""
+    chosen = {a.article_id: a for a in side_by_side_articles(story)}
+    for article in story.articles:
+        if not article.outlet and article.article_id != story.representative_id:
+            chosen.setdefault(article.article_id, article)
+    return list(chosen.values())
+
+
 def _with_input_sentences(
     stories: list[Story], story_articles: Mapping[str, list[Mapping[str, Any]]], manifest: Mapping[str, Any]
 ) -> list[Story]:
-    """The stories with the full sentences of the articles they show side by side, where the
-    input can be re-read and agrees with the unique sentences the run stored."""
+    """The stories with the full sentences of the articles they need (``_articles_to_reread``),
+    where the input can be re-read and agrees with the unique sentences the run stored."""
     rows = {a["article_id"]: a for articles in story_articles.values() for a in articles}
     wanted = {
         a.article_id: (
@@ -1077,14 +1100,14 @@ def _with_input_sentences(
             a.num_sentences,
         )
         for story in stories
-        for a in side_by_side_articles(story)
+        for a in _articles_to_reread(story)
     }
     max_chars = int(manifest.get("config", {}).get("input", {}).get("max_chars", 10**9))
     texts = read_input_sentences(wanted, max_chars)
     enriched = []
     for story in stories:
         agreed = {}
-        for article in side_by_side_articles(story):
+        for article in _articles_to_reread(story):
             sentences = texts.get(article.article_id)
             if sentences is not None and all(
                 u.sentence_index < len(sentences) and sentences[u.sentence_index] == u.sentence
@@ -1094,6 +1117,40 @@ def _with_input_sentences(
                 agreed[article.article_id] = sentences
         enriched.append(replace(story, sentences=agreed) if agreed else story)
     return enriched
+
+
+def coverage_without_outlet(story: Story, threshold: float, min_words: int) -> dict[str, float | None]:
+    """The "shared" figure of each article without an outlet: the share of its reportable
+    sentences whose counterpart in the representative scores ``threshold`` or more, as
+    ``clusters.outlet_coverage`` computes it per outlet. That column cannot be used here: it
+    holds one entry with a null outlet per such article, and does not say whose each one is.
+
+    The representative's is 1.0. Another article's is known only when its sentences are
+    (``story.sentences``: its input was re-read) and it was aligned with the representative;
+    None when it has no reportable sentence.
+    """
+    from pipeline.outlets import reportable  # the run's own rule; imports Beam, so only here
+
+    rep = story.representative_id
+    shares: dict[str, float | None] = {}
+    for article in story.articles:
+        if article.outlet:
+            continue
+        if article.article_id == rep:
+            flags = [True for s in story.representative_sentences if reportable(s, min_words)]
+        else:
+            sentences = story.sentences.get(article.article_id)
+            scores = story.alignments.get((article.article_id, rep))
+            if sentences is None or scores is None:
+                continue  # not known: shown as a dash
+            # A sentence without a row had no counterpart in the representative.
+            flags = [
+                scores.get(index, (-1, 0.0))[1] >= threshold
+                for index, sentence in enumerate(sentences)
+                if reportable(sentence, min_words)
+            ]
+        shares[article.article_id] = sum(flags) / len(flags) if flags else None
+    return shares
 
 
 def load_report(
@@ -1198,7 +1255,12 @@ def load_report(
                     representative_sentences=tuple(rep["text"].split("\n")) if rep else (),
                     unique=tuple(unique.get(cluster_id, ())),
                     alignments=alignments.get(cluster_id, {}),
-                    coverage={c["outlet"]: c["shared_with_representative"] for c in coverage},
+                    # Entries of articles without an outlet have a null outlet: see coverage_without_outlet.
+                    coverage={
+                        c["outlet"]: c["shared_with_representative"]
+                        for c in coverage
+                        if c["outlet"] is not None
+                    },
                     num_outlets=row["num_outlets"],
                     # Only worth saying when the story continues one from an earlier run.
                     first_seen_run_date=first_seen if first_seen and str(first_seen) != run_date else None,
@@ -1206,6 +1268,15 @@ def load_report(
             )
         if read_inputs:
             stories = _with_input_sentences(stories, story_articles, manifest)
+        min_words = int(
+            manifest.get("config", {}).get("sentences", {}).get("min_words", SentenceConfig.min_words)
+        )
+        stories = [
+            replace(story, article_coverage=coverage_without_outlet(story, threshold, min_words))
+            if any(not a.outlet for a in story.articles)
+            else story
+            for story in stories
+        ]
     return Report(
         summary=summary,
         stories=stories,
@@ -1282,7 +1353,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tables-only",
         action="store_true",
-        help="do not re-read input files for the shared sentences of non-representative articles",
+        help="do not re-read input files for the shared sentences of non-representative articles "
+        "(the 'shared' figure of an article without an outlet is then a dash)",
     )
 
 

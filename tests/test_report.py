@@ -549,6 +549,50 @@ def test_report_from_the_tables_alone(hostile_run):
     assert dom.find_all("mark", "unique")
 
 
+@pytest.fixture(scope="module")
+def run_without_outlets(tmp_path_factory):
+    """The five seeds as JSON Lines without an outlet: each article is an outlet of its own."""
+    folder = tmp_path_factory.mktemp("no_outlets")
+    rows = [
+        {"id": f"a{n}", "text": path.read_text(encoding="utf-8"), "published_at": f"{RUN_DATE}T0{n}:00:00Z"}
+        for n, path in enumerate(sorted(SEEDS.glob("*.txt")))
+    ]
+    articles = folder / "noout.jsonl"
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output = folder / "out"
+    result = storymatch("run", "--input", str(articles), "--output", str(output), "--run-date", RUN_DATE)
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def shared_column(page: Path) -> dict[str, str]:
+    """Article id -> the "shared" cell of the story's outlets table."""
+    (table,) = parse_dom(page.read_text(encoding="utf-8")).find_all("table", "outlets")
+    shown = {}
+    for row in table.find_all("tbody")[0].find_all("tr"):
+        cells = row.find_all("td")
+        shown[cells[2].find_all(css_class="id")[0].text] = cells[4].text
+    return shown
+
+
+def test_each_article_without_an_outlet_shows_its_own_share(run_without_outlets):
+    output = run_without_outlets
+    ((representative, coverage),) = duckdb.execute(
+        f"select representative_id, outlet_coverage from {_table(output, 'clusters')}"
+    ).fetchall()
+    assert len(coverage) == 5 and all(c["outlet"] is None for c in coverage)
+    page = output / "report.html"
+    assert storymatch("report", "--output", str(output), "--to", str(page)).returncode == 0
+    shown = shared_column(page)
+    assert shown[representative] == "100%"
+    # The per-article figures are outlet_coverage's (which does not say whose each entry is).
+    assert sorted(shown.values()) == sorted(f"{c['shared_with_representative']:.0%}" for c in coverage)
+    assert len(set(shown.values())) > 2
+    # From the tables alone the other articles' sentences are unknown: a dash, not a wrong figure.
+    assert storymatch("report", "--output", str(output), "--to", str(page), "--tables-only").returncode == 0
+    assert shared_column(page) == {a: "100%" if a == representative else "\u2013" for a in shown}
+
+
 def test_report_errors_name_the_problem(tmp_path):
     result = storymatch("report", "--output", str(tmp_path))
     assert result.returncode == 2
