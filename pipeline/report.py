@@ -10,8 +10,9 @@ of story sizes, a table of contents, and the stories biggest first: per story a 
 earliest article of each other outlet (up to four), aligned sentences on one row. Each story
 has an anchor, ``#story-<cluster_id>``; stories of one article are counted and listed.
 
-Big runs stay small: at most ``--max-stories`` stories are read in detail, and their sections
-stop at ``--max-mb`` of HTML (3 by default; the rest are listed in the contents). A 2,000-
+Big runs stay small: at most ``--max-stories`` stories are read in detail, and they stop once
+the page would pass ``--max-mb`` MB of HTML (3 by default; the rest are listed in the
+contents); titles, outlets, ids and file names are cut to MAX_VALUE_CHARS characters. A 2,000-
 article synthetic run rendered with no budget gave 24 MB, which a browser takes tens of
 seconds to open.
 
@@ -60,8 +61,9 @@ MAX_TIMELINE_OUTLETS = 30
 ADDED_LISTED = 5  # unique sentences listed per outlet before "N more"
 MAX_SINGLETONS_LISTED = 100
 MAX_REJECT_EXAMPLES = 20
+MAX_VALUE_CHARS = 300  # a title, outlet, id or file name as listed (the rest is cut, with an ellipsis)
 MAX_HEADLINES = 1000  # stories listed (without details) after the detailed ones
-# The stories' sections stop once they reach this many characters: a page of tens of MB
+# Stories are shown in detail while the page stays under this many MB: a page of tens of MB
 # takes a browser tens of seconds to open.
 DEFAULT_MAX_MB = 3.0
 DEFAULT_MATCH_THRESHOLD = SentenceConfig.match_threshold  # for a manifest without it
@@ -190,6 +192,12 @@ class Report:
 def esc(value: object) -> str:
     """HTML-escapes any value for text or a quoted attribute (None -> empty)."""
     return "" if value is None else html.escape(str(value), quote=True)
+
+
+def short(value: object) -> str:
+    """``esc`` of a value shortened to MAX_VALUE_CHARS: titles, outlets, ids and file names
+    from the data can be any length, and a page lists hundreds of them."""
+    return "" if value is None else esc(_shorten(str(value), MAX_VALUE_CHARS))
 
 
 def outlet_name(outlet: str | None) -> str:
@@ -353,15 +361,16 @@ def timeline_svg(articles: Sequence[ArticleInfo], representative_id: str | None 
         parts.append(f'<line class="lane" x1="{label_w}" y1="{y}" x2="{label_w + plot_w}" y2="{y}"/>')
         parts.append(
             f'<text class="outlet{" rep" if is_rep_outlet else ""}" x="{label_w - 10}" y="{y + 4}" '
-            f'text-anchor="end"><title>{esc(outlet)}</title>{esc(_shorten(outlet, 26))}</text>'
+            f'text-anchor="end"><title>{short(outlet)}</title>{esc(_shorten(outlet, 26))}</text>'
         )
         for article in rows[outlet]:
             assert article.published_at is not None
             rep = article.article_id == representative_id
             parts.append(
                 f'<circle class="dot{" rep" if rep else ""}" cx="{x_of(article.published_at):.1f}" cy="{y}" '
-                f'r="{6 if rep else 5}"><title>{esc(outlet)} \u00b7 {esc(format_time(article.published_at))}'
-                f" \u00b7 {esc(article.article_id)}{' (representative)' if rep else ''}</title></circle>"
+                f'r="{6 if rep else 5}"><title>{short(outlet)} '
+                f"\u00b7 {esc(format_time(article.published_at))}"
+                f" \u00b7 {short(article.article_id)}{' (representative)' if rep else ''}</title></circle>"
             )
     first_label, last_label = format_time(start), format_time(end)
     parts.append(f'<text class="tick" x="{label_w}" y="{axis_y + 16}">{esc(first_label)}</text>')
@@ -494,7 +503,7 @@ def render_side_by_side(story: Story, other: ArticleInfo, threshold: float) -> s
     left_to_right = story.alignments.get((rep.article_id, other.article_id), {})
     rows = side_by_side_rows(len(left_sentences), right_count, right_to_left, threshold)
     shared = sum(1 for row in rows if row.left is not None and row.right is not None)
-    other_name = esc(outlet_name(other.outlet))
+    other_name = short(outlet_name(other.outlet))
     body = []
     shown_left: set[int] = set()
     for row in rows:
@@ -532,11 +541,11 @@ def render_side_by_side(story: Story, other: ArticleInfo, threshold: float) -> s
         note += '<p class="note">This article was not aligned with the representative.</p>'
     return (
         '<details class="sbs">'
-        f'<summary><b>{other_name}</b> <span class="id">{esc(other.article_id)}</span>'
+        f'<summary><b>{other_name}</b> <span class="id">{short(other.article_id)}</span>'
         f" \u2014 {shared} of {right_count} sentences aligned with the representative, "
         f"{len(unique_right)} unique</summary>{note}"
         '<table class="sbs"><thead><tr>'
-        f"<th>Representative \u00b7 {esc(outlet_name(rep.outlet))}</th><th>match</th>"
+        f"<th>Representative \u00b7 {short(outlet_name(rep.outlet))}</th><th>match</th>"
         f"<th>{other_name}</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></details>"
     )
 
@@ -550,16 +559,16 @@ def _outlets_table(story: Story) -> str:
     for article in story.articles:
         # A .txt input without a sidecar has its file stem as title: then show the id once.
         has_title = bool(article.title) and article.title != article.article_id
-        name = esc(article.title) if has_title else f'<span class="id">{esc(article.article_id)}</span>'
+        name = short(article.title) if has_title else f'<span class="id">{short(article.article_id)}</span>'
         url = _safe_url(article.url)
         if url:
             name = f'<a href="{esc(url)}" rel="noopener noreferrer nofollow">{name}</a>'
-        below = f'<div class="id">{esc(article.article_id)}</div>' if has_title else ""
+        below = f'<div class="id">{short(article.article_id)}</div>' if has_title else ""
         flags = []
         if article.is_representative:
             flags.append('<span class="tag rep">representative</span>')
         if article.duplicate_of:
-            flags.append(f'<span class="tag">copy of {esc(article.duplicate_of)}</span>')
+            flags.append(f'<span class="tag">copy of {short(article.duplicate_of)}</span>')
         if article.outlet:
             coverage = story.coverage.get(article.outlet)
         else:
@@ -568,7 +577,7 @@ def _outlets_table(story: Story) -> str:
         shared = "\u2013" if coverage is None else f"{coverage:.0%}"
         rows.append(
             "<tr>"
-            f'<td class="outlet">{esc(outlet_name(article.outlet))}</td>'
+            f'<td class="outlet">{short(outlet_name(article.outlet))}</td>'
             f'<td class="when">{esc(format_time(article.published_at))}</td>'
             f"<td>{name} {''.join(flags)}{below}</td>"
             f'<td class="num">{similarity}</td>'
@@ -606,8 +615,8 @@ def _added_by_outlet(story: Story) -> str:
                 f"show {len(items) - ADDED_LISTED} more", f"<ul>{''.join(items[ADDED_LISTED:])}</ul>"
             )
         blocks.append(
-            f'<div class="added-by"><h4>{esc(outlet_name(article.outlet))} '
-            f'<span class="id">{esc(article.article_id)}</span> '
+            f'<div class="added-by"><h4>{short(outlet_name(article.outlet))} '
+            f'<span class="id">{short(article.article_id)}</span> '
             f'<span class="count">{len(sentences)} sentence{"s" if len(sentences) != 1 else ""}</span></h4>'
             f"<ul>{listed}</ul></div>"
         )
@@ -657,13 +666,13 @@ def render_story(story: Story, rank: int, threshold: float = DEFAULT_MATCH_THRES
         side_by_side = '<p class="note">No article of another outlet to compare with.</p>'
     return (
         f'<section class="story" id="{esc(anchor)}">'
-        f'<h2><a class="rank" href="#{esc(anchor)}">#{rank}</a> {esc(story.title)}</h2>'
+        f'<h2><a class="rank" href="#{esc(anchor)}">#{rank}</a> {short(story.title)}</h2>'
         f'<p class="meta">{story.size} articles \u00b7 {story.num_outlets} outlets \u00b7 {esc(when)}'
         f'{continued} \u00b7 <span class="id">{esc(story.cluster_id)}</span></p>'
         f"{timeline_svg(story.articles, rep.article_id)}"
         f"<h3>Outlets</h3>{_outlets_table(story)}"
-        f'<h3>Representative <span class="sub">{esc(outlet_name(rep.outlet))} \u00b7 '
-        f"{esc(format_time(rep.published_at))} \u00b7 {esc(rep.article_id)}</span></h3>"
+        f'<h3>Representative <span class="sub">{short(outlet_name(rep.outlet))} \u00b7 '
+        f"{esc(format_time(rep.published_at))} \u00b7 {short(rep.article_id)}</span></h3>"
         f'<div class="article">{text}</div>'
         f"<h3>What each outlet added</h3>{_added_by_outlet(story)}"
         f"<h3>Side by side with the representative</h3>{side_by_side}"
@@ -757,8 +766,8 @@ def render_summary(summary: RunSummary) -> str:
             for reason, count in summary.rejects_by_reason
         )
         examples = "".join(
-            f"<tr><td>{esc(r.get('source_file'))}:{esc(r.get('source_record'))}</td>"
-            f"<td>{esc(r.get('reason'))}</td><td>{esc(r.get('detail'))}</td>"
+            f"<tr><td>{short(r.get('source_file'))}:{esc(r.get('source_record'))}</td>"
+            f"<td>{esc(r.get('reason'))}</td><td>{short(r.get('detail'))}</td>"
             f"<td><code>{esc(_shorten(r.get('raw') or '', 160))}</code></td></tr>"
             for r in summary.reject_examples
         )
@@ -769,7 +778,7 @@ def render_summary(summary: RunSummary) -> str:
             '<table class="small"><thead><tr><th>where</th><th>reason</th><th>detail</th><th>raw</th></tr>'
             f"</thead><tbody>{examples}</tbody></table></details>"
         )
-    file_list = "".join(f"<li>{esc(name)}</li>" for name in files[:50])
+    file_list = "".join(f"<li>{short(name)}</li>" for name in files[:50])
     if len(files) > 50:
         file_list += f"<li>\u2026 and {len(files) - 50:,} more</li>"
     details = (
@@ -842,9 +851,9 @@ def render_singletons(report: Report) -> str:
     if not report.singleton_count:
         return ""
     rows = "".join(
-        f'<tr><td class="outlet">{esc(outlet_name(a.outlet))}</td>'
+        f'<tr><td class="outlet">{short(outlet_name(a.outlet))}</td>'
         f'<td class="when">{esc(format_time(a.published_at))}</td>'
-        f'<td>{esc(a.title or "(no title)")}<div class="id">{esc(a.article_id)}</div></td></tr>'
+        f'<td>{short(a.title or "(no title)")}<div class="id">{short(a.article_id)}</div></td></tr>'
         for a in report.singletons
     )
     listed = len(report.singletons)
@@ -944,25 +953,15 @@ ul.files{font:12px ui-monospace,monospace;max-height:300px;overflow:auto}
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
 def render_report(report: Report, max_mb: float = DEFAULT_MAX_MB) -> str:
-    """The whole page. Stories are added biggest first until their sections reach ``max_mb``
-    million characters (at least one is always shown); the rest are listed in the contents."""
+    """The whole page. Stories are added biggest first while the page stays within ``max_mb``
+    MB (10^6 bytes of UTF-8, as written), counting everything else on it first (at least one
+    story is always shown); the rest are listed in the contents."""
     summary = report.summary
-    sections: list[str] = []
-    used = 0
-    for rank, story in enumerate(report.stories, start=1):
-        section = render_story(story, rank, report.match_threshold)
-        if sections and used + len(section) > max_mb * 1_000_000:
-            break
-        sections.append(section)
-        used += len(section)
-    cut = [story.headline for story in report.stories[len(sections) :]]
-    contents = render_contents(
-        report.stories[: len(sections)],
-        [*cut, *report.more_stories],
-        report.stories_not_shown + len(cut),
-        None if cut else len(report.stories),
-    )
     title = f"storymatch report \u00b7 {summary.run_date}"
     legend = (
         '<p class="legend"><mark class="unique">Highlighted sentences</mark> appear in one outlet\'s version '
@@ -971,7 +970,7 @@ def render_report(report: Report, max_mb: float = DEFAULT_MAX_MB) -> str:
         "counterpart); a row with one side empty is a sentence the other version lacks; "
         "\u2191 n or \u2193 n: it matches sentence n of the representative, shown above or below.</p>"
     )
-    return (
+    head = (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CONTENT_SECURITY_POLICY)}">'
@@ -980,9 +979,35 @@ def render_report(report: Report, max_mb: float = DEFAULT_MAX_MB) -> str:
         f'<header class="page"><h1>{esc(title)}</h1>'
         f'<p class="sub">run {esc(summary.manifest.get("run_id", ""))} \u00b7 generated by '
         "<code>storymatch report</code></p></header>"
-        f"{render_summary(summary)}{contents}{legend}{''.join(sections)}{render_singletons(report)}"
-        "</main></body></html>\n"
+        f"{render_summary(summary)}"
     )
+    tail = f"{render_singletons(report)}</main></body></html>\n"
+    # The contents list every story either way (linked or not), so its size with none in detail
+    # stands for its final size.
+    every_headline = [story.headline for story in report.stories]
+    contents_size = _bytes(
+        render_contents(
+            [], [*every_headline, *report.more_stories], len(every_headline) + report.stories_not_shown
+        )
+    )
+    room = max_mb * 1_000_000 - _bytes(head) - _bytes(legend) - _bytes(tail) - contents_size
+    sections: list[str] = []
+    used = 0
+    for rank, story in enumerate(report.stories, start=1):
+        section = render_story(story, rank, report.match_threshold)
+        size = _bytes(section)
+        if sections and used + size > room:
+            break
+        sections.append(section)
+        used += size
+    cut = [story.headline for story in report.stories[len(sections) :]]
+    contents = render_contents(
+        report.stories[: len(sections)],
+        [*cut, *report.more_stories],
+        report.stories_not_shown + len(cut),
+        None if cut else len(report.stories),
+    )
+    return f"{head}{contents}{legend}{''.join(sections)}{tail}"
 
 
 # --- Reading a run ---
@@ -1346,8 +1371,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_megabytes,
         default=DEFAULT_MAX_MB,
         metavar="MB",
-        help="stop adding stories in detail once they take this many MB of HTML; the rest are "
-        f"listed (default: {DEFAULT_MAX_MB:g})",
+        help="stop adding stories in detail once the page would pass this many MB (10^6 bytes); the "
+        f"rest are listed (default: {DEFAULT_MAX_MB:g})",
     )
     parser.add_argument("--verbose", action="store_true", help="show library logs")
     parser.add_argument(

@@ -345,6 +345,16 @@ def test_a_big_run_is_cut_to_the_size_budget_and_the_rest_listed():
     assert len(parse_dom(render_report(make_report(stories))).find_all("section", "story")) == 5
 
 
+def test_the_size_budget_counts_utf8_bytes_of_the_whole_page():
+    # Sentences of 2,000 three-byte characters: ten stories fit 0.1 MB as characters, not as bytes.
+    stories = [
+        make_story(cluster_id=f"s_{n:016x}", representative_sentences=("\u20ac" * 2000,)) for n in range(10)
+    ]
+    page = render_report(make_report(stories), max_mb=0.1)
+    assert 1 < len(parse_dom(page).find_all("section", "story")) < 10
+    assert len(page.encode("utf-8")) <= 100_000
+
+
 def test_size_histogram_bins_and_gridlines():
     assert size_bins([1, 1, 1, 2, 5, 12, 13, 120]) == [
         ("1", 3),
@@ -547,6 +557,34 @@ def test_report_from_the_tables_alone(hostile_run):
     dom = parse_dom(target.read_text(encoding="utf-8"))
     assert dom.find_all("td", "m"), "shared sentences of other articles are not in the tables"
     assert dom.find_all("mark", "unique")
+
+
+def test_long_titles_are_cut_and_the_page_stays_within_max_mb(tmp_path):
+    # 120 unrelated articles (stories of one) with titles of 100,000 two-byte characters.
+    words = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "klmnprst"]
+    rows = [
+        {
+            "id": f"n{n}",
+            "outlet": f"Outlet {n}",
+            "title": "\u00e9" * 100_000,
+            "text": " ".join(f"{words[(n * 7 + k) % len(words)]}{n}" for k in range(40)) + ".",
+        }
+        for n in range(120)
+    ]
+    articles = tmp_path / "long_titles.jsonl"
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output, page = tmp_path / "out", tmp_path / "report.html"
+    result = storymatch("run", "--input", str(articles), "--output", str(output), "--run-date", RUN_DATE)
+    assert result.returncode == 0, result.stderr
+    result = storymatch("report", "--output", str(output), "--to", str(page), "--max-mb", "1")
+    assert result.returncode == 0, result.stderr
+    assert page.stat().st_size <= 1_000_000
+    titles = [
+        row.find_all("td")[2].text
+        for row in by_id(parse_dom(page.read_text("utf-8")), "singletons").find_all("tr")
+    ]
+    assert len(titles) == report.MAX_SINGLETONS_LISTED
+    assert all(t.startswith("\u00e9" * 200) and "\u2026" in t and len(t) < 400 for t in titles)
 
 
 @pytest.fixture(scope="module")
