@@ -45,7 +45,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import shutil
 import uuid
@@ -56,12 +55,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline import publish, state
+from pipeline import state
 from pipeline.config import Config
-from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, parse_file, resolve_inputs
+from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, parse_file
 from pipeline.records import Article, Reject
-
-_LOG = logging.getLogger(__name__)
 
 SPLIT_FOLDER = "_backfill"
 _EPOCH_DAY = dt.date(1970, 1, 1)
@@ -315,18 +312,11 @@ def backfill(
     each run. ``resume`` skips the first ranges already published by a backfill of the same
     inputs, days a run and config (one that was interrupted), and goes on from there.
     ``run_date`` dates the run of inputs without a dated article (``split_by_date``)."""
-    from pipeline.run import RUNS_FOLDER, STATE_FOLDER, run_job  # imports Beam
+    from pipeline.run import RUNS_FOLDER, STATE_FOLDER, claimed_output, run_job  # imports Beam
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
-    publish.check_folder(output, "output")
-    publish.check_folder(state_dir, "state")
-    files = resolve_inputs(inputs)
     # Held over all its runs (each run_job takes it again): no other run comes in between.
-    with publish.lock_output(output):
-        for action in publish.recover(output):
-            _LOG.warning("recovery: %s", action)
-        for leftover in remove_leftover_splits(output):
-            _LOG.warning("recovery: removed the split of a backfill that did not finish, %s", leftover)
+    with claimed_output(inputs, output, state_dir) as files:
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
         os.makedirs(folder)
         _SPLITS_IN_USE.add(os.path.realpath(folder))

@@ -17,12 +17,14 @@ across days (``state``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -168,6 +170,22 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+@contextlib.contextmanager
+def claimed_output(inputs: list[str], output: str, state_dir: str) -> Iterator[list[str]]:
+    """Checks the output and state folders and resolves the inputs, then holds the output's
+    lock (``publish.lock_output``) with what crashed runs and backfills left cleaned up;
+    yields the input files."""
+    publish.check_folder(output, "output")
+    publish.check_folder(state_dir, "state")
+    files = resolve_inputs(inputs)
+    with publish.lock_output(output):
+        for action in publish.recover(output):
+            _LOG.warning("recovery: %s", action)
+        for leftover in remove_leftover_splits(output):
+            _LOG.warning("recovery: removed the split of a backfill that did not finish, %s", leftover)
+        yield files
+
+
 def run_job(
     inputs: list[str],
     output: str,
@@ -190,16 +208,9 @@ def run_job(
     run_date = run_date or dt.datetime.now(dt.UTC).date()
     day = run_date.isoformat()
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
-    publish.check_folder(output, "output")
-    publish.check_folder(state_dir, "state")
-    files = resolve_inputs(inputs)
     # Held until the run has published: a second run into the folder fails at once, rather
     # than its recovery taking this run's staging folder for an abandoned one.
-    with publish.lock_output(output):
-        for action in publish.recover(output):
-            _LOG.warning("recovery: %s", action)
-        for leftover in remove_leftover_splits(output):
-            _LOG.warning("recovery: removed the split of a backfill that did not finish, %s", leftover)
+    with claimed_output(inputs, output, state_dir) as files:
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         state.check_not_pruned(state_dir, run_date, lookback, horizon)
         state_files = state.window_files(state_dir, run_date, lookback)
