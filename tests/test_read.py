@@ -172,34 +172,27 @@ def test_byte_order_mark_and_crlf_are_tolerated(tmp_path):
     assert [article.id for article in parse(path)] == ["a", "b"]
 
 
-def test_unparseable_date_keeps_the_article_and_is_reported(tmp_path):
-    path = write_lines(
-        tmp_path / "dates.jsonl",
-        '{"id": "a", "text": "x", "published_at": "someday"}',
-        '{"id": "b", "text": "x", "published_at": ""}',
-        '{"id": "c", "text": "x", "published_at": 1755597600}',
-    )
+def dates_read(tmp_path, dates: dict[str, object]) -> tuple[list[tuple[str, int | None]], int]:
+    """(id, published_us) of one article per ``id: published_at``, and how many dates were
+    reported unparseable."""
+    lines = (json.dumps({"id": key, "text": "x", "published_at": value}) for key, value in dates.items())
+    path = write_lines(tmp_path / "dates.jsonl", *lines)
     unparseable = []
     articles = list(parse_file(path, MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
-    assert [article.published_us for article in articles] == [None, None, AUG_19_10H_UTC]
-    assert len(unparseable) == 1  # a blank date is absent, not unparseable
+    return [(article.id, article.published_us) for article in articles], len(unparseable)
+
+
+def test_unparseable_date_keeps_the_article_and_is_reported(tmp_path):
+    published, unparseable = dates_read(tmp_path, {"a": "someday", "b": "", "c": 1755597600})
+    assert published == [("a", None), ("b", None), ("c", AUG_19_10H_UTC)]
+    assert unparseable == 1  # a blank date is absent, not unparseable
 
 
 def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
-    path = write_lines(
-        tmp_path / "dates.jsonl",
-        '{"id": "zero", "text": "x", "published_at": "0001-01-01T00:00:00Z"}',
-        '{"id": "never", "text": "x", "published_at": "9999-12-31T23:59:59-01:00"}',
-        '{"id": "old", "text": "x", "published_at": -4000000000}',
-    )
-    unparseable = []
-    articles = list(parse_file(path, MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
-    assert [(article.id, article.published_us) for article in articles] == [
-        ("zero", None),
-        ("never", None),
-        ("old", None),
-    ]
-    assert len(unparseable) == 3
+    dates = {"zero": "0001-01-01T00:00:00Z", "never": "9999-12-31T23:59:59-01:00", "old": -4000000000}
+    published, unparseable = dates_read(tmp_path, dates)
+    assert published == [("zero", None), ("never", None), ("old", None)]
+    assert unparseable == 3
 
 
 @pytest.mark.parametrize("field", ["id", "text", "outlet", "title", "url"])
