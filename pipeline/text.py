@@ -1,9 +1,10 @@
 """Text clean-up and sentence splitting: pure functions, no Beam.
 
 ``normalise`` makes text comparable across outlets (Unicode form, quotes, dashes, spaces,
-HTML markup). ``strip_boilerplate`` removes lines that are not news content (``Read more:``
-prompts, trailing link lists, author contact lines, hashtag lines, newsletter prompts, share
-rows, photo credits and captions) and returns what it removed so callers can count it.
+HTML markup, lines broken by a hard wrap). ``strip_boilerplate`` removes lines that are not
+news content (``Read more:`` prompts, trailing link lists, author contact lines, hashtag
+lines, newsletter prompts, share rows, photo credits and captions) and returns what it
+removed so callers can count it.
 ``split_sentences`` is a rule-based segmenter that knows news abbreviations ("U.S.", "Sen.",
 "Jan.") and closing quotes.
 
@@ -49,6 +50,19 @@ _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
 _INLINE_SPACE = re.compile(r"[ \t\f\v\r]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HTML_SPACE = re.compile(r"\s+")
+# How a line that ends a sentence (or introduces a quote or list) ends; a line ending
+# otherwise may be a hard wrap. A comma or semicolon never ends a sentence.
+_SENTENCE_END = re.compile(r"""[.!?:]['")\]]*$""")
+# Hard-wrapped text: at least this many line breaks inside paragraphs, most of them inside
+# a sentence and after a nearly full line, and lines no longer than this (plain-text feeds
+# wrap at 60-80 columns).
+_WRAP_MIN_BREAKS = 3
+_WRAP_SHARE = 0.5
+_WRAP_FULL_LINE = 0.75
+_WRAP_MAX_WIDTH = 100
+_HYPHEN_BREAK = re.compile(r"[A-Za-z]-$")
+_SENTENCE_INSIDE = re.compile(r"""[.!?]['")\]]*\s+\S""")
 
 
 class _TextExtractor(HTMLParser):
@@ -56,27 +70,44 @@ class _TextExtractor(HTMLParser):
 
     _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
     _SKIPPED = {"script", "style", "noscript", "template"}
+    # Elements whose text is prose laid out by the markup: a line break in their source is
+    # a space (the source's own wrapping). Elsewhere a fragment may be plain text with a
+    # stray tag, whose line breaks are its paragraphs.
+    _PROSE = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption", "caption"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip_depth = 0
+        self._prose_depth = 0
+        self._pre_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIPPED:
             self._skip_depth += 1
-        elif tag in self._BLOCKS:
+            return
+        if tag in self._PROSE:
+            self._prose_depth += 1
+        elif tag == "pre":
+            self._pre_depth += 1
+        if tag in self._BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIPPED:
             self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in self._BLOCKS:
+            return
+        if tag in self._PROSE:
+            self._prose_depth = max(0, self._prose_depth - 1)
+        elif tag == "pre":
+            self._pre_depth = max(0, self._pre_depth - 1)
+        if tag in self._BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.parts.append(data)
+            prose = self._prose_depth and not self._pre_depth
+            self.parts.append(_HTML_SPACE.sub(" ", data) if prose else data)
 
 
 def looks_like_html(text: str) -> bool:
@@ -100,7 +131,84 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _CONTROL.sub("", text)
     lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(unwrap_lines(lines))).strip()
+
+
+def unwrap_lines(lines: list[str]) -> list[str]:
+    """Joins the lines of a paragraph that a hard wrap broke inside a sentence.
+
+    Lines are sentence boundaries downstream (``split_sentences``), so text wrapped at a
+    fixed width (plain-text feeds, e-mail, PDF extracts, HTML source) would otherwise become
+    fragments, most of them short enough to pass for headings. A line is joined to the
+    next one when the next one is not a list item and either starts in lower case (the
+    sentence goes on: "the idea of U.S." / "troops taking part") or, in hard-wrapped text,
+    begins with a word that would not have fitted on the line. Boilerplate lines, and
+    headings (a paragraph's first line in Title Case, unless the next line is one too: a
+    wrapped headline), are never joined in the second case, so they stay lines of their own.
+    A word hyphenated at the break ("long-" / "standing") is joined without a space.
+
+    Example:
+        >>> unwrap_lines(["Talks will", "resume in Geneva.", "", "Kyiv agreed."])
+        ['Talks will resume in Geneva.', '', 'Kyiv agreed.']
+    """
+    breaks = [i for i in range(len(lines) - 1) if lines[i] and lines[i + 1]]
+    if not breaks:
+        return lines
+    inside_sentence = sum(1 for i in breaks if not _SENTENCE_END.search(lines[i]))
+    widths = sorted(len(lines[i]) for i in breaks)
+    width = widths[(len(widths) * 9) // 10]
+    full = sum(1 for length in widths if length >= _WRAP_FULL_LINE * width)
+    wrapped = (
+        len(breaks) >= _WRAP_MIN_BREAKS
+        and inside_sentence >= _WRAP_SHARE * len(breaks)
+        and full >= _WRAP_SHARE * len(breaks)
+        and width <= _WRAP_MAX_WIDTH
+    )
+    joined: set[int] = set()
+    for i in breaks:
+        line, following = lines[i], lines[i + 1]
+        if _BULLET.match(following):
+            continue
+        # A heading starts a paragraph: a line that continues the one above is prose.
+        heading = (
+            (i == 0 or i - 1 not in joined)
+            and _looks_like_title(line)
+            and not _looks_like_title(following, min_words=1)
+        )
+        fits = len(line) + 1 + len(following.split(" ", 1)[0]) <= width
+        if following[0].islower() or (wrapped and not fits and _wraps_into(line, following, heading)):
+            joined.add(i)
+    if not joined:
+        return lines
+    result = [lines[0]]
+    for i in range(1, len(lines)):
+        if i - 1 not in joined:
+            result.append(lines[i])
+        elif _HYPHEN_BREAK.search(result[-1]) and lines[i][0].isalpha():
+            result[-1] += lines[i]
+        else:
+            result[-1] = f"{result[-1]} {lines[i]}"
+    return result
+
+
+def _wraps_into(line: str, following: str, heading: bool) -> bool:
+    """Whether a full line of hard-wrapped text goes on in the next one: not after a heading
+    or a link-list header, not into or out of boilerplate, except a wrapped link's title
+    ("Read more: How the talks" / "Broke Down")."""
+    if heading or _LIST_HEADER.match(line) or boilerplate_reason(following):
+        return False
+    if boilerplate_reason(line):
+        return _looks_like_title(following, min_words=1) and bool(boilerplate_reason(f"{line} {following}"))
+    return True
+
+
+def _looks_like_title(line: str, min_words: int = 2) -> bool:
+    """Title Case without closing punctuation: every word of four letters or more
+    capitalised ("Sticking Points and Russian Opposition")."""
+    if _SENTENCE_END.search(line) or _SENTENCE_INSIDE.search(line):
+        return False
+    long_words = [word for word in line.split() if len(word) >= 4 and word[0].isalpha()]
+    return len(long_words) >= min_words and all(word[0].isupper() for word in long_words)
 
 
 # --- boilerplate -------------------------------------------------------------------------
@@ -433,8 +541,9 @@ def _split_line(line: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Splits text into sentences; line breaks always end a sentence. No word is lost, added
-    or reordered (a list item keeps its bullet)."""
+    """Splits text into sentences; line breaks always end a sentence (``normalise`` has joined
+    the lines a hard wrap broke). No word is lost, added or reordered (a list item keeps its
+    bullet)."""
     sentences: list[str] = []
     for line in text.split("\n"):
         line = line.strip()

@@ -4,6 +4,7 @@ the DescribeStories transform, and unique-sentence precision/recall on the hand-
 from __future__ import annotations
 
 import json
+import textwrap
 
 import apache_beam as beam
 import numpy as np
@@ -390,6 +391,23 @@ def test_the_issues_examples_on_the_seeds(seed_rows):
     assert not [r for r in unique if "Must-Reads" in r["sentence"] or "time.com" in r["sentence"]]
     boilerplate = {r["article_id"]: r["boilerplate_lines"] for r in seed_rows["articles"]}
     assert boilerplate["004_a286c856a8670b15"] == 10 and boilerplate["002_358ad069fbb2d527"] == 1
+
+
+def test_hard_wrapped_seeds_give_the_same_unique_sentences(seed_rows):
+    """A feed that wraps its text at 72 columns is described as if it did not."""
+    members = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        for article in parse_file(str(path), max_chars=1_000_000):
+            lines = article.text.split("\n")
+            wrapped = "\n".join(textwrap.fill(line, 72) if line else "" for line in lines)
+            members.append(analyse_article(article._replace(text=wrapped), FEATURE_KINDS))
+    rows = describe(members, story_id="seeds")
+
+    def unique(described):
+        return [(r["article_id"], r["sentence_index"], r["sentence"]) for r in described["unique_sentences"]]
+
+    assert unique(rows) == unique(seed_rows)
+    assert rows["representatives"] == seed_rows["representatives"]
 
 
 # --- held-out stories of ../shared/eval, labelled blind (docs/sentences.md) --------------------

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 import pytest
 
 from pipeline.read import parse_file
 from pipeline.sentence_eval import sentence_sha1
-from pipeline.text import boilerplate_reason, is_heading, normalise, split_sentences, strip_boilerplate
+from pipeline.text import (
+    boilerplate_reason,
+    is_heading,
+    normalise,
+    split_sentences,
+    strip_boilerplate,
+    unwrap_lines,
+)
 
 from .conftest import ROOT, SEEDS, SHARED_EVAL
 
@@ -220,3 +228,79 @@ def test_a_short_list_item_is_not_a_heading():
     )
     sentences = split_sentences(normalise(text))
     assert [is_heading(sentence) for sentence in sentences] == [True, False, False]
+
+
+def _seed_sentences(text: str) -> list[str]:
+    return split_sentences(strip_boilerplate(normalise(text))[0])
+
+
+@pytest.mark.parametrize("width", [60, 72, 80, 100])
+def test_hard_wrapped_text_gives_the_sentences_of_the_unwrapped_text(width):
+    """A plain-text feed wraps at a fixed width; its lines must not become sentences
+    (most of the fragments would pass for headings and never be compared)."""
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        wrapped = "\n".join(textwrap.fill(line, width) if line else "" for line in text.split("\n"))
+        assert wrapped != text
+        assert _seed_sentences(wrapped) == _seed_sentences(text), (path.name, width)
+
+
+def test_a_line_break_inside_a_sentence_is_joined_when_the_next_line_goes_on_in_lower_case():
+    assert split_sentences(normalise("Russia did not\ncomment. Kyiv agreed.")) == [
+        "Russia did not comment.",
+        "Kyiv agreed.",
+    ]
+    # ... even after an abbreviation, which the splitter then keeps inside the sentence
+    assert split_sentences(normalise("He ruled out U.S.\ntroops on the ground.")) == [
+        "He ruled out U.S. troops on the ground."
+    ]
+
+
+def test_unwrapping_keeps_headings_list_items_and_boilerplate_lines_apart():
+    lines = [
+        "Talks Resume in Geneva",
+        "The foreign ministers of both countries met for the first time since",
+        "March, officials said, and agreed to meet again next week in the",
+        "Swiss city. A date for the next round has not been set, and neither",
+        "side would comment.",
+        "- Zelensky asked for more air defence",
+        "- Putin did not",
+        "comment",
+        "",
+        "Read more: How the talks broke down in the spring and what the sides",
+        "Ukraine's foreign minister said the meeting had been long overdue and",
+        "constructive.",
+    ]
+    assert unwrap_lines(lines) == [
+        "Talks Resume in Geneva",
+        (
+            "The foreign ministers of both countries met for the first time since March, officials"
+            " said, and agreed to meet again next week in the Swiss city. A date for the next round"
+            " has not been set, and neither side would comment."
+        ),
+        "- Zelensky asked for more air defence",
+        "- Putin did not comment",
+        "",
+        "Read more: How the talks broke down in the spring and what the sides",
+        "Ukraine's foreign minister said the meeting had been long overdue and constructive.",
+    ]
+
+
+def test_text_written_one_paragraph_a_line_is_not_unwrapped():
+    text = (
+        "Diplomacy at the White House\n"
+        "The President's clarification came after hours of talks at the White House on Monday.\n"
+        "Sticking Points\n"
+        "Despite the flurry of diplomatic activity, significant sticking points remain."
+    )
+    assert normalise(text) == text
+
+
+def test_a_word_hyphenated_at_a_wrap_is_joined_without_a_space():
+    assert unwrap_lines(["a long-", "standing goal"]) == ["a long-standing goal"]
+
+
+def test_line_breaks_in_html_source_are_spaces_except_in_pre():
+    html = "<p>The talks would\nresume next week in\nGeneva.</p><p>Kyiv agreed.</p><pre>A\nB</pre>"
+    lines = ["The talks would resume next week in Geneva.", "", "Kyiv agreed.", "A", "B"]
+    assert normalise(html).split("\n") == lines
