@@ -341,6 +341,20 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
     ("prompt", 15, r"(?i:(for more\b.{0,80}?,\s*)?follow\s+@\w+\.?)$"),
     # The AP's caption: "FILE - In this July 12, 2018 file photo, FBI Deputy ..."
     ("caption", 60, r"(FILE\s*-\s*)?In this [A-Z][a-z]{2,8}\.? \d{1,2}, \d{4},? (file )?(photo|image)\b"),
+    # Notes about the article, not news: "Editor's note: ...", "Correction 31 July 2017: ...",
+    # "An earlier version of this story misstated ...", "This article was amended on 9 June 2016."
+    (
+        "credit",
+        60,
+        (
+            r"(?i:(editor'?s'? note|corrections?|clarifications?)"
+            r"(\s+\d{1,2}\s+[a-z]+\s+\d{4}|\s+\([^)]{0,40}\))?\s*:"
+            r"|an? (earlier|previous|prior) version of this (story|article|report|post|piece)\b"
+            r"|this (story|article|report|post|piece) (has been|was) "
+            r"(updated|corrected|amended|clarified|changed)"
+            r"(\s+(on|to|at|with|since|in)\b|\W*$))"
+        ),
+    ),
 )
 _FURNITURE = re.compile("|".join(f"(?P<row{i}>{row[2]})" for i, row in enumerate(_FURNITURE_ROWS)))
 # Tried only on lines with a "|" or a link in them: they would scan every line of prose.
@@ -368,8 +382,8 @@ def boilerplate_reason(line: str) -> str | None:
     Reasons: ``hashtags``, ``link``, ``prompt`` ("Read more: ...", "Follow us on X",
     share buttons, video-player notices), ``contact`` (author e-mail, handle and phone
     lines), ``newsletter``, ``credit`` ("Reporting by ...", "... contributed to this
-    report", photo credits, bylines, update notes), ``link_list`` ("Related <title>"),
-    ``caption`` (a line ending with its photo credit), ``copyright``.
+    report", photo credits, bylines, update notes, editor's notes and corrections),
+    ``link_list`` ("Related <title>"), ``caption`` (a line ending with its photo credit), ``copyright``.
 
     Example:
         >>> boilerplate_reason("Write to Nik Popli at nik.popli@time.com")

@@ -113,6 +113,14 @@ def test_news_sentences_are_not_boilerplate(line):
         ("Collin Rose (Photo: Wayne State University)", "caption"),
         ("Keurig Green Mountain K-Cup coffee packs. (Joe Raedle/Getty Images)", "caption"),
         ("Steck speaks to the media in Kathmandu, Nepal May 30, 2016. REUTERS/Navesh Chitra", "caption"),
+        # Notes about the article: never what an outlet added to the story.
+        ("Editor's note: This story has been updated with comments from the White House.", "credit"),
+        ("Correction: An earlier version of this story misstated the day of the meeting.", "credit"),
+        ("CORRECTION: This article originally said the game is in Tempe, Ariz. It is in Glendale.", "credit"),
+        ("Correction 31 July 2017: This article has been amended to make it clear.", "credit"),
+        ("Clarification: The Alaska meeting was last week, not on Monday.", "credit"),
+        ("An earlier version of this post incorrectly gave the suspect's name as Jones.", "credit"),
+        ("This article was amended on 9 June 2016. Two quotes were made by another lawyer.", "credit"),
     ],
 )
 def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
@@ -132,6 +140,9 @@ def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
         "Updated figures show 40 people were killed.",
         "(c) a third option would give the city control of the port, the report said.",
         "Copyrighted songs were removed from the platform on Monday.",
+        "Corrections officers said the inmate escaped on Monday.",
+        "The correction: stocks fell 10% in a week.",
+        "UPDATE: AARP's chief executive said in a statement that the policy had not changed.",
     ],
 )
 def test_news_lines_that_look_like_site_furniture_are_kept(line):
