@@ -9,7 +9,8 @@ sentence's content words, names and figures found in the counterpart). A sentenc
 1 minus its best coverage. Several articles of one outlet (updates of a story) are never
 compared with each other for uniqueness: their sentences are unique only against other
 outlets. Headings and sentences under ``sentences.min_words`` words are aligned but never
-reported as unique; a sentence without a comparable term (only stop words and attribution:
+reported as unique, and a sentence an article repeats word for word (a pull quote) is
+reported once, at its first position; a sentence without a comparable term (only stop words and attribution:
 "That I can tell you.") is unique only when no other outlet's article has the same words,
 and a line without any word (a row of dashes) never; boilerplate never reaches this stage
 (``text.strip_boilerplate``).
@@ -288,7 +289,11 @@ def describe_story(
             continue  # a story with a single outlet: nothing to compare against
         best = np.max([matches[(x, y)][1] for y in compared[x]], axis=0)
         _match_termless_by_text(best, member, [members[y] for y in compared[x]], known)
+        reported: set[str] = set()  # a sentence repeated in one article (a pull quote): once
         for i in np.flatnonzero(eligible[x] & (best < threshold)).tolist():
+            if member.sentences[i] in reported:
+                continue
+            reported.add(member.sentences[i])
             rows["unique_sentences"].append(
                 {
                     "cluster_id": story_id,

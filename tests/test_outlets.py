@@ -195,6 +195,20 @@ def test_sentences_without_comparable_terms_are_matched_by_their_words():
     assert not {sentence for _, sentence in unique} & {said, dashes}
 
 
+def test_a_sentence_an_article_repeats_is_reported_once():
+    # A pull quote, or a paragraph a scraper caught twice: one unique sentence, at its first place.
+    swiss = "Switzerland offered Geneva as a venue for a summit between Putin and Zelensky."
+    rows = describe(
+        [
+            analysed("w1", f"{WIRE_FIRST}\n{swiss}\nTalks went on.\n{swiss}", outlet="Wire"),
+            analysed("p1", PAPER, outlet="Paper"),
+        ]
+    )
+    assert [
+        (r["article_id"], r["sentence_index"]) for r in rows["unique_sentences"] if r["sentence"] == swiss
+    ] == [("w1", 2)]
+
+
 def test_a_story_from_one_outlet_reports_nothing_unique():
     rows = describe([analysed("w1", WIRE_FIRST, outlet="Wire"), analysed("w2", WIRE_UPDATE, outlet="Wire")])
     assert rows["unique_sentences"] == [] and rows["sentence_alignments"] == []
