@@ -9,9 +9,10 @@ sentence's content words, names and figures found in the counterpart). A sentenc
 1 minus its best coverage. Several articles of one outlet (updates of a story) are never
 compared with each other for uniqueness: their sentences are unique only against other
 outlets. Headings and sentences under ``sentences.min_words`` words are aligned but never
-reported as unique, and a sentence an article repeats word for word (a pull quote) is
-reported once, at its first position; a sentence without a comparable term (only stop words and attribution:
-"That I can tell you.") is unique only when no other outlet's article has the same words,
+reported as unique, nor is the title repeated as the first line of the text; a sentence an
+article repeats word for word (a pull quote) is reported once, at its first position; a
+sentence without a comparable term (only stop words and attribution: "That I can tell
+you.") is unique only when no other outlet's article has the same words,
 and a line without any word (a row of dashes) never; boilerplate never reaches this stage
 (``text.strip_boilerplate``).
 
@@ -39,7 +40,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import apache_beam as beam
@@ -51,7 +52,7 @@ from pipeline.align import SentenceFeatures, StorySentences, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
-from pipeline.text import is_heading
+from pipeline.text import is_heading, normalise, split_sentences
 from schemas.tables import TABLES, compact_schema
 
 # A story with more articles than this compares each article with its closest ones only.
@@ -113,6 +114,26 @@ def choose_representative(
 
 def reportable(sentence: str, min_words: int) -> bool:
     return len(sentence.split()) >= min_words and not is_heading(sentence)
+
+
+def _folded(sentence: str) -> str:
+    return " ".join(sentence.split()).casefold()
+
+
+def title_sentences(sentences: Sequence[str], title: str | None) -> int:
+    """How many of the first ``sentences`` are the article's ``title`` repeated as the first
+    line of its text (0 when none): a headline, never reported, even one ending in "?" or "!"."""
+    heading = split_sentences(normalise(title)) if title else []
+    first = sentences[: len(heading)]
+    return len(heading) if heading and list(map(_folded, first)) == list(map(_folded, heading)) else 0
+
+
+def reportable_flags(sentences: Sequence[str], title: str | None, min_words: int) -> np.ndarray:
+    """Which sentences of an article may be reported as unique (and count for coverage):
+    ``reportable`` ones, except the title repeated at the top of the text."""
+    flags = np.array([reportable(s, min_words) for s in sentences], bool)
+    flags[: title_sentences(sentences, title)] = False
+    return flags
 
 
 def compared_articles(
@@ -249,7 +270,7 @@ def describe_story(
         story_weights=config.story_weights,
         window=config.context_window,
     )
-    eligible = [np.array([reportable(s, config.min_words) for s in m.sentences], bool) for m in members]
+    eligible = [reportable_flags(m.sentences, m.article.title, config.min_words) for m in members]
     first_copy: dict[str, str] = {}
     for member in members:
         first_copy.setdefault(member.content_hash, member.article.id)

@@ -1154,7 +1154,7 @@ def coverage_without_outlet(story: Story, threshold: float, min_words: int) -> d
     (``story.sentences``: its input was re-read) and it was aligned with the representative;
     None when it has no reportable sentence.
     """
-    from pipeline.outlets import reportable  # the run's own rule; imports Beam, so only here
+    from pipeline.outlets import reportable_flags  # the run's own rule; imports Beam, so only here
 
     rep = story.representative_id
     shares: dict[str, float | None] = {}
@@ -1162,17 +1162,20 @@ def coverage_without_outlet(story: Story, threshold: float, min_words: int) -> d
         if article.outlet:
             continue
         if article.article_id == rep:
-            flags = [True for s in story.representative_sentences if reportable(s, min_words)]
+            flags = [True] * int(
+                reportable_flags(story.representative_sentences, article.title, min_words).sum()
+            )
         else:
             sentences = story.sentences.get(article.article_id)
             scores = story.alignments.get((article.article_id, rep))
             if sentences is None or scores is None:
                 continue  # not known: shown as a dash
             # A sentence without a row had no counterpart in the representative.
+            eligible = reportable_flags(sentences, article.title, min_words)
             flags = [
                 scores.get(index, (-1, 0.0))[1] >= threshold
-                for index, sentence in enumerate(sentences)
-                if reportable(sentence, min_words)
+                for index in range(len(sentences))
+                if eligible[index]
             ]
         shares[article.article_id] = sum(flags) / len(flags) if flags else None
     return shares

@@ -21,6 +21,7 @@ from pipeline.outlets import (
     choose_representative,
     compared_articles,
     describe_story,
+    reportable_flags,
 )
 from pipeline.read import parse_file
 from pipeline.records import Article
@@ -207,6 +208,23 @@ def test_a_sentence_an_article_repeats_is_reported_once():
     assert [
         (r["article_id"], r["sentence_index"]) for r in rows["unique_sentences"] if r["sentence"] == swiss
     ] == [("w1", 2)]
+
+
+def test_the_title_repeated_at_the_top_of_the_text_is_never_unique():
+    # A headline ending in "?" or "!" is no heading by its punctuation: the title says it is one.
+    title = "Dutch Patriots for Kyiv? The Hague weighs its options!"
+    wire = Article("w1", f"{title}\n\n{WIRE_UPDATE}", outlet="Wire", title=title)
+    rows = describe([analyse_article(wire, FEATURE_KINDS), analysed("p1", PAPER, outlet="Paper")])
+    reported = {r["sentence"] for r in rows["unique_sentences"] if r["article_id"] == "w1"}
+    assert reported and not reported & {"Dutch Patriots for Kyiv?", "The Hague weighs its options!"}
+    # The same line without a title to match, or in the middle of the text, is still news.
+    assert reportable_flags(["Dutch Patriots for Kyiv?"], None, 4).tolist() == [True]
+    assert reportable_flags(
+        ["A line.", "Dutch Patriots for Kyiv?"], "Dutch Patriots for Kyiv?", 2
+    ).tolist() == [
+        True,
+        True,
+    ]
 
 
 def test_a_story_from_one_outlet_reports_nothing_unique():
