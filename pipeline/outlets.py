@@ -65,9 +65,20 @@ REPRESENTATIVE_RULES = ("medoid", "earliest", "longest")
 
 
 def outlet_key(analysed: AnalysedArticle) -> str:
-    """Articles without an outlet count as an outlet of their own."""
+    """The outlet as compared: names that differ only in case or spacing ("Reuters",
+    "reuters", "The  Guardian") are one outlet. Articles without one count as an outlet of
+    their own."""
     article = analysed.article
-    return article.outlet if article.outlet else f"\x00{article.id}"
+    return " ".join(article.outlet.split()).casefold() if article.outlet else f"\x00{article.id}"
+
+
+def outlet_names(members: list[AnalysedArticle]) -> dict[str, str]:
+    """``outlet_key`` -> the name as the story's first article (by id) with that key spells it."""
+    names: dict[str, str] = {}
+    for member in sorted(members, key=lambda m: m.article.id):
+        if member.article.outlet:
+            names.setdefault(outlet_key(member), member.article.outlet)
+    return names
 
 
 def _tie_break(analysed: AnalysedArticle) -> tuple:
@@ -340,7 +351,7 @@ def describe_story(
         shared_by_outlet[outlets[x]].extend(shared[eligible[x]].tolist())
     coverage_rows = [
         {
-            "outlet": None if key.startswith("\x00") else key,
+            "outlet": None if key.startswith("\x00") else outlet_names(members)[key],
             # null: the outlet has no sentence to compare (a headline-only alert)
             "shared_with_representative": round(sum(flags) / len(flags), 6) if flags else None,
         }
@@ -383,7 +394,7 @@ def cluster_row(
         "cluster_id": story_id,
         "size": len(members),
         "num_outlets": len({outlet_key(m) for m in members}),
-        "outlets": sorted({m.article.outlet for m in members if m.article.outlet}),
+        "outlets": sorted(outlet_names(members).values()),
         "representative_id": rep.article.id,
         "first_published_at": min(published) if published else None,
         "last_published_at": max(published) if published else None,

@@ -145,6 +145,29 @@ def test_alignment_rows_are_traceable_scores():
     assert all(MATCH_THRESHOLD <= r["score"] <= 1.0 for r in troops)
 
 
+def test_outlet_names_that_differ_only_in_case_or_spacing_are_one_outlet():
+    # "Wire" and "wire " are one outlet's updates: never compared with each other, one outlet.
+    members = [
+        analysed("w1", WIRE_FIRST, outlet="Wire", published=10),
+        analysed("w2", WIRE_UPDATE, outlet=" wire ", published=20),
+        analysed("p1", PAPER, outlet="Paper", published=15),
+    ]
+    rows = describe(members)
+    assert {(r["article_id"], r["sentence_index"]) for r in rows["unique_sentences"]} == {
+        ("w1", 1),
+        ("w2", 1),
+        ("w2", 2),
+        ("p1", 1),
+    }
+    (cluster,) = rows["clusters"]
+    assert cluster["num_outlets"] == 2 and cluster["outlets"] == ["Paper", "Wire"]
+    assert [item["outlet"] for item in cluster["outlet_coverage"]] == ["Paper", "Wire"]
+    assert not {(r["article_id"], r["matched_article_id"]) for r in rows["sentence_alignments"]} & {
+        ("w1", "w2"),
+        ("w2", "w1"),
+    }
+
+
 def test_representative_and_outlet_coverage():
     rows = describe(two_outlets())
     (cluster,) = rows["clusters"]
