@@ -51,6 +51,9 @@ _INLINE_SPACE = re.compile(r"[ \t\f\v\r]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_SPACE = re.compile(r"\s+")
+# Starts the line of an HTML caption (a private-use character, never in text that is kept):
+# strip_boilerplate removes that line as a ``caption``.
+CAPTION_MARK = "\ue000"
 # How a line that ends a sentence (or introduces a quote or list) ends; a line ending
 # otherwise may be a hard wrap. A comma or semicolon never ends a sentence.
 _SENTENCE_END = re.compile(r"""[.!?:]['")\]]*$""")
@@ -66,14 +69,20 @@ _SENTENCE_INSIDE = re.compile(r"""[.!?]['")\]]*\s+\S""")
 
 
 class _TextExtractor(HTMLParser):
-    """Collects the text of an HTML fragment, turning block elements into line breaks."""
+    """Collects the text of an HTML fragment, turning block elements into line breaks. A
+    caption (``figcaption``) becomes a line of its own marked ``CAPTION_MARK``, which
+    ``strip_boilerplate`` removes and counts: the markup says it is not prose."""
 
-    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
+    _BLOCKS = {
+        "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+        "blockquote", "figure", "ul", "ol", "dl", "dt", "dd", "table", "td", "th", "header", "footer",
+        "aside", "pre", "hr", "main",
+    }  # fmt: skip
     _SKIPPED = {"script", "style", "noscript", "template"}
     # Elements whose text is prose laid out by the markup: a line break in their source is
     # a space (the source's own wrapping). Elsewhere a fragment may be plain text with a
     # stray tag, whose line breaks are its paragraphs.
-    _PROSE = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "figcaption", "caption"}
+    _PROSE = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "caption", "figcaption"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -81,6 +90,7 @@ class _TextExtractor(HTMLParser):
         self._skip_depth = 0
         self._prose_depth = 0
         self._pre_depth = 0
+        self._caption_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIPPED:
@@ -88,9 +98,13 @@ class _TextExtractor(HTMLParser):
             return
         if tag in self._PROSE:
             self._prose_depth += 1
-        elif tag == "pre":
+        if tag == "pre":
             self._pre_depth += 1
-        if tag in self._BLOCKS:
+        if tag == "figcaption":
+            self._caption_depth += 1
+            if self._caption_depth == 1:
+                self.parts.append("\n" + CAPTION_MARK)
+        elif tag in self._BLOCKS and not self._caption_depth:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
@@ -99,14 +113,18 @@ class _TextExtractor(HTMLParser):
             return
         if tag in self._PROSE:
             self._prose_depth = max(0, self._prose_depth - 1)
-        elif tag == "pre":
+        if tag == "pre":
             self._pre_depth = max(0, self._pre_depth - 1)
-        if tag in self._BLOCKS:
+        if tag == "figcaption":
+            self._caption_depth = max(0, self._caption_depth - 1)
+            if not self._caption_depth:
+                self.parts.append("\n")
+        elif tag in self._BLOCKS and not self._caption_depth:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            prose = self._prose_depth and not self._pre_depth
+            prose = (self._prose_depth and not self._pre_depth) or self._caption_depth
             self.parts.append(_HTML_SPACE.sub(" ", data) if prose else data)
 
 
@@ -167,7 +185,7 @@ def unwrap_lines(lines: list[str]) -> list[str]:
     joined: set[int] = set()
     for i in breaks:
         line, following = lines[i], lines[i + 1]
-        if _BULLET.match(following):
+        if _BULLET.match(following) or CAPTION_MARK in (line[0], following[0]):
             continue
         # A heading starts a paragraph: a line that continues the one above is prose.
         heading = (
@@ -396,6 +414,8 @@ def boilerplate_reason(line: str) -> str | None:
     stripped = line.strip()
     if not stripped:
         return None
+    if stripped.startswith(CAPTION_MARK):
+        return "caption"
     if _HASHTAG_LINE.match(stripped):
         return "hashtags"
     if _URL_LINE.match(stripped):
@@ -460,7 +480,9 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             if not stripped or is_list_item:
                 if stripped:
                     # An author line under the list is still counted as what it is.
-                    removed.append((boilerplate_reason(stripped) or "link_list", stripped))
+                    removed.append(
+                        (boilerplate_reason(stripped) or "link_list", stripped.lstrip(CAPTION_MARK))
+                    )
                 continue
             in_link_list = False
         if _LIST_HEADER.match(stripped) and len(stripped.split()) <= 8:
@@ -469,7 +491,7 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             continue
         reason = boilerplate_reason(stripped)
         if reason:
-            removed.append((reason, stripped))
+            removed.append((reason, stripped.lstrip(CAPTION_MARK)))
             continue
         kept.append(line)
     return _MANY_NEWLINES.sub("\n\n", "\n".join(kept)).strip(), removed

@@ -313,5 +313,26 @@ def test_a_word_hyphenated_at_a_wrap_is_joined_without_a_space():
 
 def test_line_breaks_in_html_source_are_spaces_except_in_pre():
     html = "<p>The talks would\nresume next week in\nGeneva.</p><p>Kyiv agreed.</p><pre>A\nB</pre>"
-    lines = ["The talks would resume next week in Geneva.", "", "Kyiv agreed.", "A", "B"]
+    lines = ["The talks would resume next week in Geneva.", "", "Kyiv agreed.", "", "A", "B"]
     assert normalise(html).split("\n") == lines
+
+
+def test_html_captions_are_boilerplate_and_block_elements_end_lines():
+    # Minified HTML: a caption is not prose (stripped and counted), and cells, quotes and
+    # list items are lines apart.
+    page = (
+        "<article><figure><img src='x.jpg'><figcaption>Trump at the White House\non "
+        "<b>Monday</b>.</figcaption></figure><p>Trump ruled out troops on Tuesday.</p>"
+        "<blockquote>It is over.</blockquote><table><tr><td>Kyiv</td><td>14 dead</td></tr></table>"
+        "<dl><dt>Toll</dt><dd>Rising</dd></dl></article>"
+    )
+    clean, removed = strip_boilerplate(normalise(page))
+    assert [line for line in clean.split("\n") if line] == [
+        "Trump ruled out troops on Tuesday.",
+        "It is over.",
+        "Kyiv",
+        "14 dead",
+        "Toll",
+        "Rising",
+    ]
+    assert removed == [("caption", "Trump at the White House on Monday.")]
