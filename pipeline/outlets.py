@@ -52,7 +52,7 @@ from pipeline.align import SentenceFeatures, StorySentences, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
-from pipeline.text import is_heading, normalise, split_sentences
+from pipeline.text import is_heading, normalise, same_outlet_key, split_sentences
 from schemas.tables import TABLES, compact_schema
 
 # A story with more articles than this compares each article with its closest ones only.
@@ -65,11 +65,10 @@ REPRESENTATIVE_RULES = ("medoid", "earliest", "longest")
 
 
 def outlet_key(analysed: AnalysedArticle) -> str:
-    """The outlet as compared: names that differ only in case or spacing ("Reuters",
-    "reuters", "The  Guardian") are one outlet. Articles without one count as an outlet of
-    their own."""
+    """The outlet as compared (``same_outlet_key``). Articles without one count as an outlet
+    of their own."""
     article = analysed.article
-    return " ".join(article.outlet.split()).casefold() if article.outlet else f"\x00{article.id}"
+    return same_outlet_key(article.outlet) if article.outlet else f"\x00{article.id}"
 
 
 def outlet_names(members: list[AnalysedArticle]) -> dict[str, str]:

@@ -51,7 +51,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import SentenceConfig
-from pipeline.text import is_heading
+from pipeline.text import is_heading, same_outlet_key
 
 DEFAULT_MAX_STORIES = 200
 # Side-by-side views per story: each repeats the representative's text, so they are capped
@@ -570,7 +570,7 @@ def _outlets_table(story: Story) -> str:
         if article.duplicate_of:
             flags.append(f'<span class="tag">copy of {short(article.duplicate_of)}</span>')
         if article.outlet:
-            coverage = story.coverage.get(article.outlet)
+            coverage = story.coverage.get(same_outlet_key(article.outlet))
         else:
             coverage = story.article_coverage.get(article.article_id)
         similarity = "" if article.similarity is None else f"{article.similarity:.2f}"
@@ -1285,7 +1285,7 @@ def load_report(
                     alignments=alignments.get(cluster_id, {}),
                     # Entries of articles without an outlet have a null outlet: see coverage_without_outlet.
                     coverage={
-                        c["outlet"]: c["shared_with_representative"]
+                        same_outlet_key(c["outlet"]): c["shared_with_representative"]
                         for c in coverage
                         if c["outlet"] is not None
                     },

@@ -44,6 +44,10 @@ _QUOTES = str.maketrans(
         "\u00a0": " ",
         "\u200b": "",
         "\ufeff": "",
+        # Unicode's own line and paragraph separators are line breaks like "\n".
+        "\u2028": "\n",
+        "\u2029": "\n\n",
+        "\x85": "\n",
     }
 )
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
@@ -56,7 +60,7 @@ _HTML_SPACE = re.compile(r"\s+")
 CAPTION_MARK = "\ue000"
 # How a line that ends a sentence (or introduces a quote or list) ends; a line ending
 # otherwise may be a hard wrap. A comma or semicolon never ends a sentence.
-_SENTENCE_END = re.compile(r"""[.!?:]['")\]]*$""")
+_SENTENCE_END = re.compile(r"""[.!?:。]['")\]」』]*$""")
 # Hard-wrapped text: at least this many line breaks inside paragraphs, most of them inside
 # a sentence and after a nearly full line, and lines no longer than this (plain-text feeds
 # wrap at 60-80 columns).
@@ -526,9 +530,14 @@ _SENTENCE_STARTERS = frozenset(
     however meanwhile still also then now later earlier last next
     """.split()
 )
-_BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[A-Z0-9])')
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-_NEXT_WORD = re.compile(r"[\"'(\[]?([A-Za-z]+)")
+# A boundary is followed by a capital, a digit or a letter without case (any script: "Élysée",
+# "Путин", Arabic); a lower-case letter goes on the sentence ("e.g. the").
+_BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])')
+# The ideographic full stop ends a sentence with or without a space after it.
+_IDEOGRAPHIC_END = re.compile(r'(?<=。)["\')\]」』]*\s*(?=\S)')
+# Words of letters of any script ("С." is an initial too).
+_WORD_BEFORE = re.compile(r"([^\W\d_](?:[^\W\d_]|\.)*)$")
+_NEXT_WORD = re.compile(r"[\"'(\[]?([^\W\d_]+)")
 MAX_UNPUNCTUATED_WORDS = 40
 
 
@@ -555,9 +564,18 @@ def _chunk_words(text: str, size: int = MAX_UNPUNCTUATED_WORDS) -> list[str]:
 
 
 def _split_line(line: str) -> list[str]:
+    if "。" in line:
+        return [sentence for part in _split_after_ideographic_stops(line) for sentence in _split_part(part)]
+    return _split_part(line)
+
+
+def _split_part(line: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(line):
+        following = line[match.end() :].lstrip("\"'([")[:1]
+        if following.islower():
+            continue
         end = match.end(2)
         if match.group(1) == "." and _is_abbreviation(line[start : match.start(1)], line[match.end() :]):
             continue
@@ -574,6 +592,16 @@ def _split_line(line: str) -> list[str]:
         else:
             sentences.append(piece)
     return sentences
+
+
+def _split_after_ideographic_stops(line: str) -> list[str]:
+    """'一句。二句。' -> ['一句。', '二句。'] (closing quotes stay with their sentence)."""
+    parts, start = [], 0
+    for match in _IDEOGRAPHIC_END.finditer(line):
+        parts.append(line[start : match.end()].strip())
+        start = match.end()
+    parts.append(line[start:].strip())
+    return [part for part in parts if part]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -594,6 +622,12 @@ def is_heading(sentence: str) -> bool:
     stripped = sentence.strip()
     return (
         len(stripped.split()) <= 14
-        and not stripped.endswith((".", "!", "?", '"', "'", ":"))
+        and not stripped.endswith((".", "!", "?", '"', "'", ":", "。"))
         and not _BULLET.match(stripped)
     )
+
+
+def same_outlet_key(name: str) -> str:
+    """Outlet names that differ only in case or spacing ("Reuters", "reuters", "The  Guardian")
+    name one outlet: they have the same key."""
+    return " ".join(name.split()).casefold()

@@ -76,7 +76,13 @@ REPRESENTATIVES = pa.schema(
         _field("outlet", pa.string(), "Its outlet."),
         _field("title", pa.string(), "Its headline."),
         _field("published_at", TIMESTAMP, "Its publication time."),
-        _field("text", pa.string(), "Its text after clean-up (boilerplate removed).", False),
+        _field(
+            "text",
+            pa.string(),
+            "Its text after clean-up (boilerplate removed), one sentence per line: line i + 1 "
+            "(split on '\\n' only) is its sentence_index i in unique_sentences and sentence_alignments.",
+            False,
+        ),
     ]
 )
 

@@ -55,7 +55,9 @@ WITH unique_counts AS (
 per_outlet AS (
     SELECT
         a.cluster_id,
-        a.outlet,
+        -- Names that differ only in case or spacing are one outlet (as in the pipeline),
+        -- shown as its first article's spelling.
+        first(a.outlet ORDER BY a.article_id) AS outlet,
         count(*) AS articles,
         min(a.published_at) AS first_published_at,
         first(a.title ORDER BY a.published_at NULLS LAST, a.article_id) AS title,
@@ -65,7 +67,7 @@ per_outlet AS (
     FROM articles AS a
     JOIN clusters AS c USING (cluster_id, run_date)
     LEFT JOIN unique_counts AS u USING (article_id, run_date)
-    GROUP BY a.cluster_id, a.outlet
+    GROUP BY a.cluster_id, lower(regexp_replace(a.outlet, '\s+', ' ', 'g'))
 )
 SELECT
     cluster_id,

@@ -536,3 +536,39 @@ def test_output_files_are_zstd_sorted_with_one_file_per_partition(seeds_folder):
         keys = SORT_KEYS[table]
         rows = parquet.read(columns=list(keys)).to_pylist()
         assert rows == sorted(rows, key=lambda row: tuple((row[k] is None, row[k]) for k in keys)), table
+
+
+def test_story_outlets_takes_names_that_differ_in_case_or_spacing_as_one_outlet(tmp_path):
+    # As the pipeline does (outlets.outlet_key): "Metro Wire" and "metro  wire" are one outlet.
+    output = tmp_path / "out"
+    rows = [
+        article_row("q-1", QUAKE, "Metro Wire", at(19, 1), 10, "Quake", True),
+        article_row("q-2", QUAKE, "metro  wire", at(19, 2), 6, "Quake update", False),
+        article_row("q-3", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour damaged", False),
+    ]
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    tables["articles"] = rows
+    tables["clusters"] = [
+        {
+            "cluster_id": QUAKE,
+            "size": 3,
+            "num_outlets": 2,
+            "outlets": ["Harbour Times", "Metro Wire"],
+            "representative_id": "q-1",
+            "first_seen_run_date": DAY2,
+            "first_published_at": at(19, 1),
+            "last_published_at": at(19, 3),
+            "outlet_coverage": [],
+        }
+    ]
+    for table, table_rows in tables.items():
+        write_partition(output, table, DAY2, table_rows)
+    session = query.connect(output)
+    try:
+        found = query.execute(
+            session.connection,
+            "SELECT outlet, articles, sentences, story_outlets FROM story_outlets ORDER BY publish_order",
+        ).fetchall()
+    finally:
+        session.connection.close()
+    assert found == [("Metro Wire", 2, 16, 2), ("Harbour Times", 1, 8, 2)]

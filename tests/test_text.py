@@ -336,3 +336,25 @@ def test_html_captions_are_boilerplate_and_block_elements_end_lines():
         "Rising",
     ]
     assert removed == [("caption", "Trump at the White House on Monday.")]
+
+
+def test_sentences_that_start_with_a_capital_of_any_script_are_split():
+    text = "The talks ended in Paris. Élysée officials said the plan was dead. Путин молчал. e.g. this."
+    assert split_sentences(text) == [
+        "The talks ended in Paris.",
+        "Élysée officials said the plan was dead.",
+        "Путин молчал. e.g. this.",
+    ]
+
+
+def test_the_ideographic_full_stop_ends_a_sentence_and_is_not_a_heading():
+    sentences = split_sentences(normalise("会谈结束了。普京没有发表评论。他说：“好。”然后离开。"))
+    assert sentences == ["会谈结束了。", "普京没有发表评论。", '他说:"好。"', "然后离开。"]
+    assert not any(is_heading(sentence) for sentence in sentences)
+
+
+def test_unicode_line_and_paragraph_separators_are_line_breaks():
+    # Else str.splitlines() on a stored text would find lines that are not sentences.
+    assert normalise("Kyiv agreed.\u2028Moscow did not.\u2029Talks go on.\x85End.") == (
+        "Kyiv agreed.\nMoscow did not.\n\nTalks go on.\nEnd."
+    )
