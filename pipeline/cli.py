@@ -3,7 +3,7 @@
     storymatch run                      # the seeds in ./seeds -> tables in ./out
     storymatch backfill --input archive.jsonl --output out/   # one run per day of the archive
     storymatch run --input articles.jsonl --output out/ --set cluster.threshold=0.2
-    storymatch run --input gs://bucket/in/*.jsonl --output gs://bucket/out \\
+    storymatch run --input gs://bucket/in/*.jsonl --output /mnt/shared/out \\
         --runner DataflowRunner --project P --region R --temp_location gs://bucket/tmp
 
 Flags the command does not know are passed to Beam unchanged (``--runner``,

@@ -30,6 +30,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from apache_beam.io.filesystems import FileSystems
+
 from pipeline.errors import OutputError
 
 _LOG = logging.getLogger(__name__)
@@ -51,7 +53,17 @@ class OutputBusyError(RuntimeError):
 
 def check_folder(path: str, name: str) -> None:
     """Raises OutputError unless ``path`` is a folder, or one can be made there, that this
-    process can write: checked before a run, so that nothing is computed or half published."""
+    process can write: checked before a run, so that nothing is computed or half published.
+
+    The folder must be local (or mounted): publishing renames folders and takes a file lock
+    with the operating system's calls, which would read ``gs://b/out`` as a local folder
+    ``gs:/b/out`` while the workers write the tables into the bucket."""
+    if FileSystems.get_scheme(path) is not None:
+        raise OutputError(
+            f"the {name} folder {path} is not a local folder: storymatch publishes a run by renaming "
+            "local folders, so the output and state folders must be local or mounted (inputs may be "
+            "on any Beam file system)"
+        )
     wanted = os.path.abspath(path)
     existing = wanted
     while not os.path.exists(existing):

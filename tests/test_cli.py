@@ -167,3 +167,20 @@ def test_a_reader_that_goes_away_is_no_error(tmp_path):
     errors = process.stderr.read().decode()
     assert process.wait(timeout=300) == 0 and errors == ""
     assert (output / "_runs" / f"run_date={RUN_DATE}" / "_SUCCESS").exists()
+
+
+@pytest.mark.parametrize("flag", ["--output", "--state"])
+def test_an_output_or_state_folder_on_an_object_store_fails_before_the_run(
+    capsys, tmp_path, monkeypatch, flag
+):
+    """Publishing renames local folders: ``gs://b/out`` would be read as a local folder
+    ``gs:/b/out`` while the workers write the tables into the bucket, and the run would fail
+    only after computing everything, with "input records != articles + rejects"."""
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "--input", str(SEEDS), "--run-date", RUN_DATE, "--output", str(tmp_path / "out")]
+    args += [flag, "gs://bucket/storymatch"]
+    status, out, err = storymatch_in_process(capsys, *args)
+    assert status == 2 and out == ""
+    expected = f"storymatch: error: the {flag[2:]} folder gs://bucket/storymatch is not a local folder"
+    assert err.startswith(expected)
+    assert not (tmp_path / "gs:").exists(), "no local folder named after the URL"
