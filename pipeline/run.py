@@ -41,8 +41,8 @@ from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
 from pipeline.read import ReadArticles, resolve_inputs
 from pipeline.records import Reject
-from pipeline.write import WriteTables
-from schemas.tables import TABLES
+from pipeline.write import WriteTables, shard_path
+from schemas.tables import INTERNAL_TABLES, TABLES
 
 _LOG = logging.getLogger(__name__)
 
@@ -55,6 +55,11 @@ RUNS_FOLDER = "_runs"
 
 class ReconciliationError(RuntimeError):
     """Input records do not equal articles + rejects: something was lost."""
+
+
+class StagingError(RuntimeError):
+    """The pipeline finished but its files are not in the staging folder this process sees:
+    the workers wrote them to a disk of their own."""
 
 
 @dataclass
@@ -152,6 +157,17 @@ def count_rows(directory: str, tables) -> dict[str, int]:
     return counts
 
 
+def missing_shards(directory: str, tables, num_shards: int) -> list[str]:
+    """The shard files of ``tables`` that are not in ``directory``: every shard is written,
+    even an empty one, so any missing file was written where this process cannot see it."""
+    return [
+        path
+        for table in tables
+        for shard in range(num_shards)
+        if not os.path.isfile(path := shard_path(directory, table, shard, num_shards))
+    ]
+
+
 def _versions() -> dict[str, str]:
     versions = {}
     for package in (
@@ -227,6 +243,14 @@ def run_job(
         )
         result = pipeline.run()
         result.wait_until_finish()
+        missing = missing_shards(staging, [*TABLES, *INTERNAL_TABLES], config.output.num_shards)
+        if missing:
+            raise StagingError(
+                f"the pipeline finished, but {len(missing)} of its files are not in {staging} "
+                f"(first: {missing[0]}): its workers wrote them to a disk this machine does not see. "
+                "On a distributed runner the output folder must be a folder that this machine and "
+                "every worker share under the same path; the run was not published"
+            )
         counters = _counters(result)
         row_counts = count_rows(staging, TABLES)
         records = counters.get("read/records", 0) + len(carried_rejects)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import duckdb
 import pytest
 
 from pipeline import config as config_module
-from pipeline.run import run_job
+from pipeline import run as run_module
+from pipeline.run import StagingError, run_job
 from schemas.tables import TABLES
 from tests.conftest import ROOT
 
@@ -40,3 +42,20 @@ def test_same_rows_and_ids_on_other_runners(default_run, tmp_path, beam_args):
     run_job([str(FIXTURE)], str(tmp_path), config_module.load(), beam_args, run_date=dt.date(2025, 8, 19))
     for table in TABLES:
         assert table_rows(tmp_path, table) == table_rows(default_run, table), table
+
+
+def test_tables_written_where_this_machine_cannot_see_them_stop_the_run_with_the_cause(tmp_path, monkeypatch):
+    """On a distributed runner each worker writes the staged tables to its own disk when the
+    output folder is not shared: the run must say so, not report lost records."""
+    worker_disk = tmp_path / "worker-disk"
+    real_write_tables = run_module.WriteTables
+
+    def write_on_the_workers_disk(directory, config):
+        return real_write_tables(str(worker_disk / os.path.basename(directory)), config)
+
+    monkeypatch.setattr(run_module, "WriteTables", write_on_the_workers_disk)
+    output = tmp_path / "out"
+    with pytest.raises(StagingError, match="does not see.*every worker share"):
+        run_job([str(FIXTURE)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+    assert any(worker_disk.rglob("*.parquet")), "the workers did write the tables"
+    assert not (output / "articles").exists(), "nothing published"
