@@ -591,19 +591,41 @@ def _count_reject(reason: str) -> None:
     Metrics.counter(_COUNTER_NAMESPACE, f"rejected_{reason}").inc()
 
 
+def _located(path: str, base: str | None) -> str:
+    """A local path relative to ``base`` (the folder the pipeline was built in) made absolute:
+    a worker of a distributed runner runs in a folder of its own."""
+    if base is None or FileSystems.get_scheme(path) is not None or os.path.isabs(path):
+        return path
+    return os.path.join(base, path)
+
+
+def _named(item: Article | Reject, located: str, path: str) -> Article | Reject:
+    """An item read from ``located`` as if read from ``path``, as the inputs spell it."""
+    if item.source != located:  # a backfill split's row keeps its own provenance
+        return item
+    if isinstance(item, Reject):
+        base = located[: len(located) - len(path)]  # the folder, with its separator
+        return item._replace(source=path, detail=item.detail.replace(base, ""))
+    return item._replace(source=path)
+
+
 @beam.typehints.with_input_types(str)
 @beam.typehints.with_output_types(Article)
 class _ParseFileFn(beam.DoFn):
     """A file path -> its Articles (main output) and Rejects (output ``rejects``)."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, base: str | None = None) -> None:
         self._max_chars = max_chars
+        self._base = base
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
 
     def process(self, path: str) -> Iterator[Article | beam.pvalue.TaggedOutput]:
         try:
-            for item in parse_file(path, self._max_chars, self._unparseable_dates.inc):
+            located = _located(path, self._base)
+            for item in parse_file(located, self._max_chars, self._unparseable_dates.inc):
+                if located != path:
+                    item = _named(item, located, path)
                 self._records.inc()
                 if isinstance(item, Reject):
                     _count_reject(item.reason)
@@ -656,6 +678,8 @@ class ReadArticles(beam.PTransform):
             raise ValueError(f"max_chars must be a positive number of characters, got {max_chars}")
         self._files = list(files)
         self._max_chars = max_chars
+        # Relative local paths are relative to this folder, not to a worker's.
+        self._base = os.getcwd()
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         parsed = (
@@ -663,7 +687,8 @@ class ReadArticles(beam.PTransform):
             | "ListFiles" >> beam.Create(self._files)
             # Without this break in fusion, one worker would parse every file.
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ParseFiles" >> beam.ParDo(_ParseFileFn(self._max_chars)).with_outputs(REJECTS, main=ARTICLES)
+            | "ParseFiles"
+            >> beam.ParDo(_ParseFileFn(self._max_chars, self._base)).with_outputs(REJECTS, main=ARTICLES)
         )
         unique = (
             parsed[ARTICLES]

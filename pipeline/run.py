@@ -238,8 +238,16 @@ def run_job(
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
         pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
+        # Workers run in folders of their own: the local paths they get are absolute.
         detect = build_pipeline(
-            pipeline, files, config, staging, run_date, state_files, frequency_files, carried_rejects
+            pipeline,
+            files,
+            config,
+            os.path.abspath(staging),
+            run_date,
+            [os.path.abspath(path) for path in state_files],
+            [os.path.abspath(path) for path in frequency_files],
+            carried_rejects,
         )
         result = pipeline.run()
         result.wait_until_finish()

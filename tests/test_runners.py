@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import apache_beam as beam
 import duckdb
 import pytest
 
@@ -59,3 +60,51 @@ def test_tables_written_where_this_machine_cannot_see_them_stop_the_run_with_the
         run_job([str(FIXTURE)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
     assert any(worker_disk.rglob("*.parquet")), "the workers did write the tables"
     assert not (output / "articles").exists(), "nothing published"
+
+
+def test_relative_paths_do_not_depend_on_the_workers_folder(tmp_path, monkeypatch):
+    """A worker of a distributed runner (Flink, Spark) runs in a folder of its own: relative
+    --input, --output (the default ``out``) and state paths must not be read or written
+    relative to it. Before, the input became one ``unreadable_file`` reject and the day was
+    published without its articles (or the tables went into the worker's folder)."""
+    launcher, worker = tmp_path / "launcher", tmp_path / "worker"
+    (launcher / "in").mkdir(parents=True)
+    worker.mkdir()
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines(keepends=True)
+    (launcher / "in" / "day1.jsonl").write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    (launcher / "in" / "day2.jsonl").write_text("".join(lines[len(lines) // 2 :]), encoding="utf-8")
+    run_in_the_launchers_folder = beam.Pipeline.run
+
+    def run_in_the_workers_folder(self, *args, **kwargs):
+        here = os.getcwd()
+        os.chdir(worker)
+        try:
+            return run_in_the_launchers_folder(self, *args, **kwargs)
+        finally:
+            os.chdir(here)
+
+    monkeypatch.chdir(launcher)
+    expected = {}
+    for day, name in ((19, "day1"), (20, "day2")):
+        expected[day] = run_job(
+            [str(launcher / "in" / f"{name}.jsonl")],
+            str(tmp_path / "absolute"),
+            config_module.load(),
+            run_date=dt.date(2025, 8, day),
+        )
+    monkeypatch.setattr(beam.Pipeline, "run", run_in_the_workers_folder)
+    for day, name in ((19, "day1"), (20, "day2")):
+        result = run_job([f"in/{name}.jsonl"], "out", config_module.load(), run_date=dt.date(2025, 8, day))
+        assert result.row_counts == expected[day].row_counts
+        assert result.row_counts["rejects"] == 0
+    assert result.counters.get("state/prior_articles", 0) > 0, "the second day read the first's state"
+    stories = "select article_id, cluster_id from read_parquet('{}/articles/*/*.parquet') order by 1"
+    assert (
+        duckdb.sql(stories.format(launcher / "out")).fetchall()
+        == duckdb.sql(stories.format(tmp_path / "absolute")).fetchall()
+    )
+    assert not list(worker.iterdir()), "nothing written into the worker's folder"
+    sources = duckdb.sql(
+        f"select distinct source_file from read_parquet('{launcher}/out/articles/*/*.parquet')"
+    )
+    assert sorted(row[0] for row in sources.fetchall()) == ["in/day1.jsonl", "in/day2.jsonl"]
