@@ -57,8 +57,11 @@ def test_eval_refuses_unknown_flags_too(capsys):
         ["--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"],
         ["--runner=DataflowRunner", "--project=P", "--region=europe-west1", "--temp_location=gs://B/tmp"]
         + ["--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
-        ["--runner=FlinkRunner", "--flink_master=flink-host:8081", "--environment_type=DOCKER"],
-        ["--runner", "SparkRunner", "--spark_master_url", "spark://spark-host:7077"],
+        ["--runner=FlinkRunner", "--flink_master=flink-host:8081", "--environment_type=EXTERNAL"]
+        + ["--environment_config=localhost:50000", "--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
+        ["--runner", "SparkRunner", "--spark_master_url", "spark://spark-host:7077"]
+        + ["--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
+        + ["--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
     ],
     ids=["direct", "portable", "dataflow", "flink", "spark"],
 )
