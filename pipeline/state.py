@@ -220,7 +220,16 @@ def prune(
 
 def check_not_pruned(state_dir: str, run_date: dt.date, lookback_days: int, frequency_days: int) -> None:
     """Raises StateError when a run of ``run_date`` would read state that pruning removed
-    (a re-run of a date older than ``state.rerun_days`` before the newest run)."""
+    (a re-run of a date older than ``state.rerun_days`` before the newest run).
+
+    A date after every run in the state is a new run, not a re-run: it has no published
+    ids to differ from, so it reads what is left (after ``state.lookback_days`` or
+    ``state.frequency_days`` were raised, the pruned days are simply gone) and is never
+    refused; otherwise a larger setting would stop every daily run until its days passed.
+    """
+    dates = partition_dates(state_dir)
+    if not dates or run_date > dates[-1]:
+        return
     limits = _pruned(state_dir)
     needs = {
         "anchors_before": (run_date - dt.timedelta(days=lookback_days)).isoformat(),

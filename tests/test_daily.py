@@ -386,3 +386,17 @@ def test_a_committed_run_that_cannot_be_finished_fails_clearly_and_stays(tmp_pat
     blocker.unlink()
     assert publish.recover(str(tmp_path)) == ["completed the publish of run run1"]
     assert target.is_dir()
+
+
+def test_a_new_date_runs_after_the_lookback_was_raised(tmp_path):
+    """Pruning under a short lookback must not stop the next daily runs once it is raised:
+    a date after every run has no published ids that the pruned state could change."""
+    for day in ("2025-08-01", "2025-08-10", "2025-08-12"):
+        folder = tmp_path / f"run_date={day}"
+        folder.mkdir()
+        (folder / "part-00000-of-00001.parquet").write_bytes(b"")
+    state.prune(str(tmp_path), lookback_days=1, frequency_days=1)
+    state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 13), lookback_days=7, frequency_days=90)
+    # Re-running a date that read the pruned days is still refused.
+    with pytest.raises(state.StateError):
+        state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 12), lookback_days=7, frequency_days=90)
