@@ -59,16 +59,30 @@ def reject_row(reject: Reject) -> dict:
 RESENT = "resent"
 
 
+def _anchor_order(sketch):
+    """A total order of the copies of one anchor, whatever order they were read in."""
+    return (
+        sketch.prior.first_seen_run_date,
+        sketch.prior.cluster_id,
+        sketch.signature.tobytes(),
+        sketch.vector.ids.tobytes(),
+        sketch.vector.weights.tobytes(),
+    )
+
+
 def _anchors_not_in_run(keyed):
-    """Anchors of earlier runs; an article this run reads again keeps its published story
-    (output ``resent``) and its earlier copy is not used as an anchor."""
+    """Anchors of earlier runs, one per article; an article this run reads again keeps its
+    published story (output ``resent``) and its earlier copy is not used as an anchor.
+
+    An article sent again on a later day is in the state of each run that read it: one
+    copy is kept, or it would be matched (and reported in ``pairs``) once per copy."""
     article_id, grouped = keyed
-    priors = list(grouped["prior"])
+    priors = sorted(grouped["prior"], key=_anchor_order)
     if priors and list(grouped["current"]):
         Metrics.counter("state", "articles_read_again").inc()
         yield beam.pvalue.TaggedOutput(RESENT, (article_id, priors[0].prior._replace(in_run=True)))
         return
-    yield from priors
+    yield from priors[:1]
 
 
 def _mark_resent(keyed):

@@ -400,3 +400,25 @@ def test_a_new_date_runs_after_the_lookback_was_raised(tmp_path):
     # Re-running a date that read the pruned days is still refused.
     with pytest.raises(state.StateError):
         state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 12), lookback_days=7, frequency_days=90)
+
+
+def test_an_article_sent_on_two_days_is_one_anchor_later(two_days, tmp_path):
+    """The state of both runs that read an article holds it; a later run matches it once."""
+    output, _, config = two_days
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(SEED_FILES[0], again)  # day 1's article, in the feed again on day 3
+    run_job([str(again)], str(copy), config, run_date=dt.date(2025, 8, 21))
+    rewrite = tmp_path / "rewrite"
+    rewrite.mkdir()
+    text = SEED_FILES[0].read_text(encoding="utf-8")
+    (rewrite / "zz_rewrite.txt").write_text(text.split("\n", 1)[1], encoding="utf-8")
+    job = run_job([str(rewrite)], str(copy), config, run_date=dt.date(2025, 8, 22))
+    pairs = duckdb.sql(
+        f"select article_a, article_b from read_parquet('{copy}/pairs/run_date=2025-08-22/*.parquet')"
+    ).fetchall()
+    assert (SEED_FILES[0].stem, "zz_rewrite") in pairs
+    assert len(pairs) == len(set(pairs))
+    assert job.counters["state/prior_articles"] == 6  # five anchors read, one of them twice
