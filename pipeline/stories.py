@@ -135,13 +135,28 @@ class _SplitComponentFn(beam.DoFn):
                 yield article_id, assignment
 
 
+def _published_story(priors) -> list[StoryAssignment]:
+    """The published stories of ``priors``, in a fixed order (the smallest id first)."""
+    return sorted({StoryAssignment(prior.cluster_id, prior.first_seen_run_date) for prior in priors})
+
+
 def _assign_or_singleton(keyed):
     article_id, grouped = keyed
     if not list(grouped["present"]):
         return
-    resent = [StoryAssignment(prior.cluster_id, prior.first_seen_run_date) for prior in grouped["resent"]]
+    # An article sent again keeps its story; so does a canonical copy whose identical
+    # duplicate was sent again (the copies are one text, so one story).
+    resent = _published_story(grouped["resent"]) or _published_story(grouped["copy_resent"])
     assigned = resent or list(grouped["assigned"])
     yield article_id, (assigned[0] if assigned else StoryAssignment(cluster_id([article_id])))
+
+
+def _resent_to_canonical(keyed):
+    """(duplicate id, {canonical, resent}) -> (canonical id, Prior) of a duplicate sent again."""
+    _, grouped = keyed
+    for canonical in grouped["canonical"]:
+        for prior in grouped["resent"]:
+            yield canonical, prior
 
 
 def _assign_duplicates(keyed):
@@ -152,11 +167,20 @@ def _assign_duplicates(keyed):
             yield duplicate, stories[0]
 
 
+def _keep_resent_story(keyed):
+    """A duplicate sent again keeps its published story, whatever its canonical copy's."""
+    article_id, grouped = keyed
+    stories = list(grouped["story"])
+    if stories:
+        resent = _published_story(grouped["resent"])
+        yield article_id, (resent[0] if resent else stories[0])
+
+
 class ClusterStories(beam.PTransform):
     """(canonical ids, verified pairs, exact-duplicate pairs, sketches, resent) -> stories.
 
     ``resent`` is (article id, Prior) for articles an earlier run already published: they
-    keep that story.
+    keep that story, and their identical copies (``duplicate_pairs``) join it.
 
     Returns a dict: ``assignments`` (article id, StoryAssignment) for the articles of this
     run (anchors from earlier runs are not re-assigned), and ``component_pairs``: the
@@ -199,11 +223,20 @@ class ClusterStories(beam.PTransform):
             )
         )
         assigned = split.assigned
+        copy_resent = (
+            {
+                "canonical": duplicate_pairs | "ByDuplicate" >> beam.Map(lambda pair: (pair.b, pair.a)),
+                "resent": resent,
+            }
+            | "JoinResentCopies" >> beam.CoGroupByKey()
+            | "ResentToCanonical" >> beam.FlatMap(_resent_to_canonical)
+        )
         canonical = (
             {
                 "assigned": assigned,
                 "present": canonical_ids | "KeyIds" >> beam.Map(lambda i: (i, True)),
                 "resent": resent,
+                "copy_resent": copy_resent,
             }
             | "JoinAssigned" >> beam.CoGroupByKey()
             | "OrSingleton" >> beam.FlatMap(_assign_or_singleton)
@@ -215,6 +248,11 @@ class ClusterStories(beam.PTransform):
             }
             | "JoinDuplicates" >> beam.CoGroupByKey()
             | "DuplicateStories" >> beam.FlatMap(_assign_duplicates)
+        )
+        duplicates = (
+            {"story": duplicates, "resent": resent}
+            | "JoinResentDuplicates" >> beam.CoGroupByKey()
+            | "KeepResentStory" >> beam.FlatMap(_keep_resent_story)
         )
         return {
             "assignments": (canonical, duplicates) | "AllAssignments" >> beam.Flatten(),

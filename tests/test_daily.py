@@ -422,3 +422,31 @@ def test_an_article_sent_on_two_days_is_one_anchor_later(two_days, tmp_path):
     assert (SEED_FILES[0].stem, "zz_rewrite") in pairs
     assert len(pairs) == len(set(pairs))
     assert job.counters["state/prior_articles"] == 6  # five anchors read, one of them twice
+
+
+def test_an_article_sent_again_with_an_identical_copy_keeps_its_story(tmp_path):
+    """Sent again beside a verbatim copy under a smaller id (the copy is canonical), the
+    article keeps its published story, and the copy joins it."""
+    output, config = tmp_path / "out", config_module.load()
+    article = {
+        "id": "m1",
+        "outlet": "M",
+        "published_at": "2025-08-19T08:00:00Z",
+        "text": "The city council approved a new budget for its parks on Tuesday evening.",
+    }
+    day1, day2 = tmp_path / "day1.jsonl", tmp_path / "day2.jsonl"
+    day1.write_text(json.dumps(article) + "\n")
+    verbatim = {**article, "id": "a1", "outlet": "A", "published_at": "2025-08-20T08:00:00Z"}
+    day2.write_text(json.dumps(article) + "\n" + json.dumps(verbatim) + "\n")
+    run_job([str(day1)], str(output), config, run_date=DAY1)
+    run_job([str(day2)], str(output), config, run_date=DAY2)
+    rows = duckdb.sql(
+        f"select run_date, article_id, cluster_id, duplicate_of from "
+        f"read_parquet('{output}/articles/*/*.parquet', hive_partitioning=true) order by all"
+    ).fetchall()
+    story = rows[0][2]
+    assert [(str(day), i, c, d) for day, i, c, d in rows] == [
+        ("2025-08-19", "m1", story, None),
+        ("2025-08-20", "a1", story, None),
+        ("2025-08-20", "m1", story, "a1"),
+    ]
