@@ -262,6 +262,15 @@ def _print_summary(job) -> None:
             for table, path in sorted(job.tables.items())
         ),
         f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json",
+        *([_later_runs_note(job.later_runs)] if job.later_runs else []),
+    )
+
+
+def _later_runs_note(later_runs: list[str]) -> str:
+    return (
+        f"NOTE: {len(later_runs)} later run(s) ({', '.join(later_runs)}) ran without this date's state: "
+        "its stories continue into them only once they are re-run, oldest first "
+        f"(storymatch run ... --run-date {later_runs[0]}, then the next)"
     )
 
 

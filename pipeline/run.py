@@ -75,6 +75,8 @@ class JobResult:
     seconds: float
     tables: dict[str, str] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
+    # Runs of later dates that this date's first run came after: they did not read its state.
+    later_runs: list[str] = field(default_factory=list)
 
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
@@ -230,6 +232,7 @@ def run_job(
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         state.check_not_pruned(state_dir, run_date, lookback, horizon)
         state_files = state.window_files(state_dir, run_date, lookback)
+        later_runs = _later_runs_not_continued(output, state_dir, run_date)
         frequency_files = state.frequency_files(state_dir, run_date, horizon)
 
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -295,6 +298,13 @@ def run_job(
         }
         if backfill is not None:
             manifest["backfill"] = backfill
+        if later_runs:
+            manifest["later_runs_not_continued"] = later_runs
+            _LOG.warning(
+                "runs of later dates (%s) did not read this run's state: re-run them in order to "
+                "continue its stories into them",
+                ", ".join(later_runs),
+            )
         # The run's document frequencies travel inside its state partition.
         os.replace(
             os.path.join(staging, "state_frequencies"),
@@ -321,8 +331,30 @@ def run_job(
         state.prune(state_dir, lookback, horizon, config.state.rerun_days)
     tables = {table: publish.partition_path(output, table, day) for table in TABLES}
     return JobResult(
-        output, run_id, day, files, row_counts, counters, detect.bands, detect.rows, seconds, tables, manifest
+        output,
+        run_id,
+        day,
+        files,
+        row_counts,
+        counters,
+        detect.bands,
+        detect.rows,
+        seconds,
+        tables,
+        manifest,
+        later_runs,
     )
+
+
+def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date) -> list[str]:
+    """The dates of runs after ``run_date`` when this is the date's first run (a day filled
+    in late): they ran without its state, so its stories do not continue into them until
+    they are re-run, in order. A re-run of a date changes no later run's input."""
+    runs = os.path.join(output, RUNS_FOLDER)
+    if run_date in state.partition_dates(runs) or run_date in state.partition_dates(state_dir):
+        return []
+    later = set(state.partition_dates(runs)) | set(state.partition_dates(state_dir))
+    return [day.isoformat() for day in sorted(later) if day > run_date]
 
 
 def manifest_of(output: str, run_date: str) -> dict[str, Any]:

@@ -40,7 +40,8 @@ CREATE OR REPLACE VIEW pairs AS SELECT * FROM read_parquet('${output}/pairs/*/*.
 -- One row per input record that could not be used, with the reason.
 CREATE OR REPLACE VIEW rejects AS SELECT * FROM read_parquet('${output}/rejects/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
 
--- One row per story and outlet, over all run dates: articles, title (of its first article),
+-- One row per story and outlet, over all run dates (an article sent on several days counts
+-- once, as its latest run saw it): articles, title (of its first article),
 -- first_published_at, publish_order (1 = the outlet that published the story first; unknown times last),
 -- behind_first (its delay after the story's first publication), story_outlets (outlets in
 -- the story; articles without an outlet count as one), sentences, unique_sentences, and
@@ -51,6 +52,11 @@ WITH unique_counts AS (
     SELECT article_id, run_date, count(*) AS unique_sentences
     FROM unique_sentences
     GROUP BY article_id, run_date
+),
+-- An article sent again on a later day has a row in each run that read it: count its latest.
+latest_articles AS (
+    SELECT * FROM articles
+    QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY run_date DESC) = 1
 ),
 per_outlet AS (
     SELECT
@@ -64,7 +70,7 @@ per_outlet AS (
         sum(a.num_sentences)::BIGINT AS sentences,
         sum(coalesce(u.unique_sentences, 0))::BIGINT AS unique_sentences,
         coalesce(sum(a.num_sentences) FILTER (WHERE c.num_outlets > 1), 0)::BIGINT AS compared_sentences
-    FROM articles AS a
+    FROM latest_articles AS a
     JOIN clusters AS c USING (cluster_id, run_date)
     LEFT JOIN unique_counts AS u USING (article_id, run_date)
     GROUP BY a.cluster_id, lower(regexp_replace(a.outlet, '\s+', ' ', 'g'))

@@ -450,3 +450,23 @@ def test_an_article_sent_again_with_an_identical_copy_keeps_its_story(tmp_path):
         ("2025-08-20", "a1", story, None),
         ("2025-08-20", "m1", story, "a1"),
     ]
+
+
+def test_a_date_filled_in_after_a_later_run_names_the_runs_to_redo(tmp_path, capsys):
+    # Day 3 ran without day 2's state: the seeds of day 3 start a story of their own, and the
+    # late day 2 says so (summary, manifest) until day 3 is re-run after it.
+    first, second = split_seeds(tmp_path)
+    output = tmp_path / "out"
+    config = config_module.load()
+    day3 = DAY2 + dt.timedelta(days=1)
+    assert run_job([str(first)], str(output), config, run_date=DAY1).later_runs == []
+    assert run_job([str(second)], str(output), config, run_date=day3).later_runs == []
+    args = ["run", "--input", str(second), "--output", str(output), "--run-date", DAY2.isoformat()]
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "NOTE: 1 later run(s) (2025-08-21) ran without this date's state" in printed
+    manifest = json.loads((output / "_runs" / "run_date=2025-08-20" / "manifest.json").read_text())
+    assert manifest["later_runs_not_continued"] == ["2025-08-21"]
+    # A re-run of a date is not a late first run; nor is the later run re-run after it.
+    assert run_job([str(second)], str(output), config, run_date=DAY2).later_runs == []
+    assert run_job([str(second)], str(output), config, run_date=day3).later_runs == []

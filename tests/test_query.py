@@ -572,3 +572,38 @@ def test_story_outlets_takes_names_that_differ_in_case_or_spacing_as_one_outlet(
     finally:
         session.connection.close()
     assert found == [("Metro Wire", 2, 16, 2), ("Harbour Times", 1, 8, 2)]
+
+
+def test_story_outlets_counts_an_article_sent_on_two_days_once(tmp_path):
+    output = tmp_path / "out"
+    for day in (DAY1, DAY2):
+        tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+        tables["articles"] = [article_row("q-1", QUAKE, "Metro Wire", at(18, 23), 10, "Quake", True)]
+        if day == DAY2:
+            tables["articles"].append(
+                article_row("q-2", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour", False)
+            )
+        tables["clusters"] = [
+            {
+                "cluster_id": QUAKE,
+                "size": len(tables["articles"]),
+                "num_outlets": len(tables["articles"]),
+                "outlets": sorted(row["outlet"] for row in tables["articles"]),
+                "representative_id": "q-1",
+                "first_seen_run_date": DAY1,
+                "first_published_at": at(18, 23),
+                "last_published_at": at(18, 23),
+                "outlet_coverage": [],
+            }
+        ]
+        for table, rows in tables.items():
+            write_partition(output, table, day, rows)
+    session = query.connect(output)
+    try:
+        found = query.execute(
+            session.connection,
+            "SELECT outlet, articles, sentences, compared_sentences FROM story_outlets ORDER BY outlet",
+        ).fetchall()
+    finally:
+        session.connection.close()
+    assert found == [("Harbour Times", 1, 8, 8), ("Metro Wire", 1, 10, 10)]
