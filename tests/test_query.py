@@ -538,72 +538,54 @@ def test_output_files_are_zstd_sorted_with_one_file_per_partition(seeds_folder):
         assert rows == sorted(rows, key=lambda row: tuple((row[k] is None, row[k]) for k in keys)), table
 
 
+def write_one_story(output: Path, day: dt.date, articles: list[dict], num_outlets: int, first_seen: dt.date):
+    """A run date of one story (QUAKE, represented by its first article) with these articles."""
+    times = [row["published_at"] for row in articles]
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    tables["articles"] = articles
+    tables["clusters"] = [
+        {
+            "cluster_id": QUAKE,
+            "size": len(articles),
+            "num_outlets": num_outlets,
+            "outlets": sorted({row["outlet"] for row in articles}),
+            "representative_id": articles[0]["article_id"],
+            "first_seen_run_date": first_seen,
+            "first_published_at": min(times),
+            "last_published_at": max(times),
+            "outlet_coverage": [],
+        }
+    ]
+    for table, rows in tables.items():
+        write_partition(output, table, day, rows)
+
+
+def story_outlets_rows(output: Path, columns: str, order: str) -> list[tuple]:
+    session = query.connect(output)
+    try:
+        return query.execute(
+            session.connection, f"SELECT {columns} FROM story_outlets ORDER BY {order}"
+        ).fetchall()
+    finally:
+        session.connection.close()
+
+
 def test_story_outlets_takes_names_that_differ_in_case_or_spacing_as_one_outlet(tmp_path):
     # As the pipeline does (outlets.outlet_key): "Metro Wire" and "metro  wire" are one outlet.
-    output = tmp_path / "out"
-    rows = [
+    articles = [
         article_row("q-1", QUAKE, "Metro Wire", at(19, 1), 10, "Quake", True),
         article_row("q-2", QUAKE, "metro  wire", at(19, 2), 6, "Quake update", False),
         article_row("q-3", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour damaged", False),
     ]
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-    tables["articles"] = rows
-    tables["clusters"] = [
-        {
-            "cluster_id": QUAKE,
-            "size": 3,
-            "num_outlets": 2,
-            "outlets": ["Harbour Times", "Metro Wire"],
-            "representative_id": "q-1",
-            "first_seen_run_date": DAY2,
-            "first_published_at": at(19, 1),
-            "last_published_at": at(19, 3),
-            "outlet_coverage": [],
-        }
-    ]
-    for table, table_rows in tables.items():
-        write_partition(output, table, DAY2, table_rows)
-    session = query.connect(output)
-    try:
-        found = query.execute(
-            session.connection,
-            "SELECT outlet, articles, sentences, story_outlets FROM story_outlets ORDER BY publish_order",
-        ).fetchall()
-    finally:
-        session.connection.close()
+    write_one_story(tmp_path, DAY2, articles, num_outlets=2, first_seen=DAY2)
+    found = story_outlets_rows(tmp_path, "outlet, articles, sentences, story_outlets", "publish_order")
     assert found == [("Metro Wire", 2, 16, 2), ("Harbour Times", 1, 8, 2)]
 
 
 def test_story_outlets_counts_an_article_sent_on_two_days_once(tmp_path):
-    output = tmp_path / "out"
-    for day in (DAY1, DAY2):
-        tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-        tables["articles"] = [article_row("q-1", QUAKE, "Metro Wire", at(18, 23), 10, "Quake", True)]
-        if day == DAY2:
-            tables["articles"].append(
-                article_row("q-2", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour", False)
-            )
-        tables["clusters"] = [
-            {
-                "cluster_id": QUAKE,
-                "size": len(tables["articles"]),
-                "num_outlets": len(tables["articles"]),
-                "outlets": sorted(row["outlet"] for row in tables["articles"]),
-                "representative_id": "q-1",
-                "first_seen_run_date": DAY1,
-                "first_published_at": at(18, 23),
-                "last_published_at": at(18, 23),
-                "outlet_coverage": [],
-            }
-        ]
-        for table, rows in tables.items():
-            write_partition(output, table, day, rows)
-    session = query.connect(output)
-    try:
-        found = query.execute(
-            session.connection,
-            "SELECT outlet, articles, sentences, compared_sentences FROM story_outlets ORDER BY outlet",
-        ).fetchall()
-    finally:
-        session.connection.close()
+    wire = article_row("q-1", QUAKE, "Metro Wire", at(18, 23), 10, "Quake", True)
+    write_one_story(tmp_path, DAY1, [wire], num_outlets=1, first_seen=DAY1)
+    harbour = article_row("q-2", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour", False)
+    write_one_story(tmp_path, DAY2, [wire, harbour], num_outlets=2, first_seen=DAY1)
+    found = story_outlets_rows(tmp_path, "outlet, articles, sentences, compared_sentences", "outlet")
     assert found == [("Harbour Times", 1, 8, 8), ("Metro Wire", 1, 10, 10)]
