@@ -333,6 +333,10 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None) -> 
     try:
         raw = config_path.read_bytes()
     except FileNotFoundError:
+        if path is None:
+            # An installed package has no configs/ folder: the defaults are the dataclasses'
+            # (tests keep them equal to configs/default.toml).
+            return _with_overrides({}, overrides, "--set")
         raise ConfigError(f"config file not found: {config_path}") from None
     except OSError as error:  # a folder, no permission
         raise ConfigError(f"cannot read config file {config_path}: {error.strerror}") from None
@@ -345,9 +349,13 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None) -> 
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: not valid TOML ({error})") from None
+    return _with_overrides(data, overrides, str(config_path))
+
+
+def _with_overrides(data: dict, overrides: list[str], source: str) -> Config:
     merged = apply_overrides(data, overrides)
     try:
         return from_dict(merged)
     except ConfigError as error:
-        source = "--set" if _caused_by_overrides(error, data, overrides) else str(config_path)
-        raise ConfigError(f"{source}: {error}", error.key) from None
+        blamed = "--set" if _caused_by_overrides(error, data, overrides) else source
+        raise ConfigError(f"{blamed}: {error}", error.key) from None

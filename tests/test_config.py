@@ -127,3 +127,11 @@ def test_config_is_frozen_and_validates_on_construction():
         Config(lsh=config.LshConfig(num_perm=0))
     with pytest.raises(AttributeError):
         Config().lsh.num_perm = 3  # type: ignore[misc]
+
+
+def test_an_installed_package_without_the_configs_folder_uses_the_same_defaults(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "DEFAULT_CONFIG_PATH", tmp_path / "configs" / "default.toml")
+    assert config.load() == Config()
+    assert config.load(overrides=["lsh.seed=7"]).lsh.seed == 7
+    with pytest.raises(ConfigError, match="config file not found"):
+        config.load(tmp_path / "mine.toml")  # a file the user names must exist
