@@ -62,7 +62,8 @@ def check_folder(path: str, name: str) -> None:
         raise OutputError(
             f"the {name} folder {path} is not a local folder: storymatch publishes a run by renaming "
             "local folders, so the output and state folders must be local or mounted (inputs may be "
-            "on any Beam file system)"
+            "on any Beam file system; a distributed runner's workers read and write through "
+            "--temp_location gs://...)"
         )
     wanted = os.path.abspath(path)
     existing = wanted

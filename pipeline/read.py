@@ -226,6 +226,12 @@ def _sidecar(text_path: str) -> str | None:
     return next((path for path in _sidecar_paths(text_path) if FileSystems.exists(path)), None)
 
 
+def files_read_for(path: str) -> list[str]:
+    """The files ``parse_file`` reads for an input: the file, and a .txt file's sidecar."""
+    sidecar = _sidecar(path) if _kind(path) == "text" else None
+    return [path, sidecar] if sidecar else [path]
+
+
 def _listed_sidecar(text_path: str, identities: Collection[str]) -> str | None:
     """The sidecar ``parse_file`` reads for a .txt file if it is one of the listed files.
 
@@ -600,12 +606,12 @@ def _located(path: str, base: str | None) -> str:
 
 
 def _named(item: Article | Reject, located: str, path: str) -> Article | Reject:
-    """An item read from ``located`` as if read from ``path``, as the inputs spell it."""
+    """An item read from ``located`` (the path made absolute, or a copy of the file) as if
+    read from ``path``, as the inputs spell it."""
     if item.source != located:  # a backfill split's row keeps its own provenance
         return item
     if isinstance(item, Reject):
-        base = located[: len(located) - len(path)]  # the folder, with its separator
-        return item._replace(source=path, detail=item.detail.replace(base, ""))
+        return item._replace(source=path, detail=item.detail.replace(located, path))
     return item._replace(source=path)
 
 
@@ -614,15 +620,16 @@ def _named(item: Article | Reject, located: str, path: str) -> Article | Reject:
 class _ParseFileFn(beam.DoFn):
     """A file path -> its Articles (main output) and Rejects (output ``rejects``)."""
 
-    def __init__(self, max_chars: int, base: str | None = None) -> None:
+    def __init__(self, max_chars: int, base: str | None = None, copies: dict[str, str] | None = None) -> None:
         self._max_chars = max_chars
         self._base = base
+        self._copies = copies or {}
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
 
     def process(self, path: str) -> Iterator[Article | beam.pvalue.TaggedOutput]:
         try:
-            located = _located(path, self._base)
+            located = self._copies.get(path) or _located(path, self._base)
             for item in parse_file(located, self._max_chars, self._unparseable_dates.inc):
                 if located != path:
                     item = _named(item, located, path)
@@ -672,7 +679,9 @@ class ReadArticles(beam.PTransform):
         read = pipeline | "Read" >> ReadArticles(resolve_inputs(["seeds/"]), max_chars=1_000_000)
     """
 
-    def __init__(self, files: list[str], max_chars: int) -> None:
+    def __init__(self, files: list[str], max_chars: int, copies: dict[str, str] | None = None) -> None:
+        """``copies``: input path -> a copy the workers read instead (``remote``); rows still
+        name the path."""
         super().__init__()
         if max_chars <= 0:
             raise ValueError(f"max_chars must be a positive number of characters, got {max_chars}")
@@ -680,6 +689,7 @@ class ReadArticles(beam.PTransform):
         self._max_chars = max_chars
         # Relative local paths are relative to this folder, not to a worker's.
         self._base = os.getcwd()
+        self._copies = dict(copies or {})
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         parsed = (
@@ -688,7 +698,9 @@ class ReadArticles(beam.PTransform):
             # Without this break in fusion, one worker would parse every file.
             | "SpreadFiles" >> beam.Reshuffle()
             | "ParseFiles"
-            >> beam.ParDo(_ParseFileFn(self._max_chars, self._base)).with_outputs(REJECTS, main=ARTICLES)
+            >> beam.ParDo(_ParseFileFn(self._max_chars, self._base, self._copies)).with_outputs(
+                REJECTS, main=ARTICLES
+            )
         )
         unique = (
             parsed[ARTICLES]

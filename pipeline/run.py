@@ -39,8 +39,9 @@ from pipeline.allocator import return_large_buffers
 from pipeline.backfill import remove_leftover_splits
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
-from pipeline.read import ReadArticles, resolve_inputs
+from pipeline.read import ReadArticles, files_read_for, resolve_inputs
 from pipeline.records import Reject
+from pipeline.remote import remote_staging, remote_temp_location
 from pipeline.write import WriteTables, shard_path
 from schemas.tables import INTERNAL_TABLES, TABLES
 
@@ -118,9 +119,12 @@ def build_pipeline(
     state_files: list[str],
     frequency_files: tuple[str, ...] | list[str] = (),
     carried_rejects: tuple[Reject, ...] | list[Reject] = (),
+    input_copies: dict[str, str] | None = None,
 ) -> DetectStories:
-    """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``."""
-    read = pipeline | "Read" >> ReadArticles(files, config.input.max_chars)
+    """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``.
+
+    ``input_copies``: input file -> a copy the workers read instead (``remote``)."""
+    read = pipeline | "Read" >> ReadArticles(files, config.input.max_chars, input_copies)
     prior = None
     if state_files:
         prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files)
@@ -240,27 +244,18 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        pipeline = beam.Pipeline(options=pipeline_options(beam_args or []))
-        # Workers run in folders of their own: the local paths they get are absolute.
-        detect = build_pipeline(
-            pipeline,
-            files,
-            config,
-            os.path.abspath(staging),
-            run_date,
-            [os.path.abspath(path) for path in state_files],
-            [os.path.abspath(path) for path in frequency_files],
-            carried_rejects,
+        options = pipeline_options(beam_args or [])
+        result, detect, remote_root = _execute(
+            options, run_id, files, config, staging, run_date, state_files, frequency_files, carried_rejects
         )
-        result = pipeline.run()
-        result.wait_until_finish()
         missing = missing_shards(staging, [*TABLES, *INTERNAL_TABLES], config.output.num_shards)
         if missing:
             raise StagingError(
                 f"the pipeline finished, but {len(missing)} of its files are not in {staging} "
                 f"(first: {missing[0]}): its workers wrote them to a disk this machine does not see. "
-                "On a distributed runner the output folder must be a folder that this machine and "
-                "every worker share under the same path; the run was not published"
+                "On a distributed runner give a --temp_location the workers can reach (gs://, s3://, "
+                "hdfs://), or use an output folder that this machine and every worker share under "
+                "the same path; the run was not published"
             )
         counters = _counters(result)
         row_counts = count_rows(staging, TABLES)
@@ -294,8 +289,10 @@ def run_job(
             "reconciliation": reconciliation,
             "counters": counters,
             "versions": _versions(),
-            "runner": pipeline_options(beam_args or []).view_as(StandardOptions).runner,
+            "runner": options.view_as(StandardOptions).runner,
         }
+        if remote_root:
+            manifest["remote_staging"] = remote_root
         if backfill is not None:
             manifest["backfill"] = backfill
         if later_runs:
@@ -344,6 +341,57 @@ def run_job(
         manifest,
         later_runs,
     )
+
+
+def _execute(
+    options: PipelineOptions,
+    run_id: str,
+    files: list[str],
+    config: Config,
+    staging: str,
+    run_date: dt.date,
+    state_files: list[str],
+    frequency_files: list[str],
+    carried_rejects: tuple[Reject, ...] | list[Reject],
+) -> tuple[Any, DetectStories, str | None]:
+    """Builds and runs the pipeline; its tables end up in the local ``staging`` folder.
+
+    Workers run in folders of their own, so the local paths they get are absolute. With a
+    remote ``--temp_location`` they get none: the local files they read are copied there
+    first and the tables come back from there (``remote``). Returns the result, the
+    DetectStories transform and the remote folder (None without one).
+    """
+    pipeline = beam.Pipeline(options=options)
+    temp_location = remote_temp_location(options)
+    with contextlib.ExitStack() as stack:
+        copies: dict[str, str] = {}
+        target = os.path.abspath(staging)
+        remote = None
+        if temp_location:
+            remote = stack.enter_context(remote_staging(temp_location, run_id))
+            copies = remote.upload(path for name in files for path in files_read_for(name))
+            copies.update(remote.upload([*state_files, *frequency_files]))
+            target = remote.tables
+
+        def located(paths: list[str]) -> list[str]:
+            return [copies.get(path) or os.path.abspath(path) for path in paths]
+
+        detect = build_pipeline(
+            pipeline,
+            files,
+            config,
+            target,
+            run_date,
+            located(state_files),
+            located(frequency_files),
+            carried_rejects,
+            input_copies=copies,
+        )
+        result = pipeline.run()
+        result.wait_until_finish()
+        if remote is not None:
+            remote.download_tables(staging)
+    return result, detect, remote.root if remote is not None else None
 
 
 def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date) -> list[str]:

@@ -61,7 +61,7 @@ def test_eval_refuses_unknown_flags_too(capsys):
         + ["--environment_config=localhost:50000", "--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
         ["--runner", "SparkRunner", "--spark_master_url", "spark://spark-host:7077"]
         + ["--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
-        + ["--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
+        + ["--temp_location=hdfs://tmp/storymatch", "--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
     ],
     ids=["direct", "portable", "dataflow", "flink", "spark"],
 )

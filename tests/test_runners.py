@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import os
+import shutil
 
 import apache_beam as beam
 import duckdb
 import pytest
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
 
 from pipeline import config as config_module
 from pipeline import run as run_module
+from pipeline.remote import RemoteStaging, remote_temp_location
 from pipeline.run import StagingError, run_job
 from schemas.tables import TABLES
+from tests import remote_fs
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
@@ -108,3 +115,69 @@ def test_relative_paths_do_not_depend_on_the_workers_folder(tmp_path, monkeypatc
         f"select distinct source_file from read_parquet('{launcher}/out/articles/*/*.parquet')"
     )
     assert sorted(row[0] for row in sources.fetchall()) == ["in/day1.jsonl", "in/day2.jsonl"]
+
+
+def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_temp_location(
+    tmp_path, monkeypatch
+):
+    """Dataflow's workers see none of the launching machine's folders: with a remote
+    --temp_location the run copies what they read there (inputs, .txt sidecars, state) and
+    fetches the tables back. While the pipeline runs, the inputs and the output folder are
+    moved away here, so any read or write of them by a worker fails the run."""
+    remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
+    days = tmp_path / "in"
+    for index, path in enumerate(sorted((ROOT / "seeds").glob("*.txt"))):
+        folder = days / ("day1" if index < 3 else "day2")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder)
+        (folder / f"{path.stem}.json").write_text(json.dumps({"outlet": f"Outlet {index}"}), encoding="utf-8")
+    config = config_module.load()
+    expected = tmp_path / "expected"
+    for day in (1, 2):
+        run_job([str(days / f"day{day}")], str(expected), config, run_date=dt.date(2025, 8, 18 + day))
+
+    run_with_the_disk = beam.Pipeline.run
+    output = tmp_path / "out"
+
+    def run_without_the_disk(self, *args, **kwargs):
+        moved = [(days, tmp_path / "in.away"), (output, tmp_path / "out.away")]
+        for here, away in moved:
+            here.rename(away)
+        try:
+            return run_with_the_disk(self, *args, **kwargs)
+        finally:
+            for here, away in moved:
+                away.rename(here)
+
+    monkeypatch.setattr(beam.Pipeline, "run", run_without_the_disk)
+    remote = ["--temp_location=testremote://bucket/tmp"]
+    for day in (1, 2):
+        result = run_job(
+            [str(days / f"day{day}")], str(output), config, remote, run_date=dt.date(2025, 8, 18 + day)
+        )
+        assert result.manifest["remote_staging"].startswith("testremote://bucket/tmp/storymatch-")
+        assert result.row_counts["rejects"] == 0
+    assert result.counters.get("state/prior_articles", 0) > 0, "day 2 read day 1's state"
+    for table in TABLES:
+        assert table_rows(output, table) == table_rows(expected, table), table
+    assert not [path for path in (tmp_path / "bucket").rglob("*") if path.is_file()], "remote copies deleted"
+
+
+def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_location(tmp_path):
+    remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
+    gz = tmp_path / "a.jsonl.gz"
+    gz.write_bytes(gzip.compress(b'{"id": "a", "text": "Kyiv agreed."}\n'))
+    remote = RemoteStaging("testremote://bucket/tmp", "r1")
+    copies = remote.upload([str(gz), "gs://elsewhere/b.jsonl"])
+    assert list(copies) == [str(gz)]  # a remote input is read in place
+    with FileSystems.open(copies[str(gz)], compression_type=CompressionTypes.UNCOMPRESSED) as copy:
+        assert copy.read() == gz.read_bytes()
+    remote.delete()
+    assert not [path for path in (tmp_path / "bucket").rglob("*") if path.is_file()]
+    options = run_module.pipeline_options
+    assert (
+        remote_temp_location(options(["--temp_location=testremote://bucket/tmp"]))
+        == "testremote://bucket/tmp"
+    )
+    assert remote_temp_location(options([f"--temp_location={tmp_path}"])) is None
+    assert remote_temp_location(options([])) is None
