@@ -163,7 +163,8 @@ def unwrap_lines(lines: list[str]) -> list[str]:
     fixed width (plain-text feeds, e-mail, PDF extracts, HTML source) would otherwise become
     fragments, most of them short enough to pass for headings. A line is joined to the
     next one when the next one is not a list item and either starts in lower case (the
-    sentence goes on: "the idea of U.S." / "troops taking part") or, in hard-wrapped text,
+    sentence goes on: "the idea of U.S." / "troops taking part"; not after a full stop or into
+    boilerplate, ``_goes_on_in_lower_case``) or, in hard-wrapped text,
     begins with a word that would not have fitted on the line. Boilerplate lines, and
     headings (a paragraph's first line in Title Case, unless the next line is one too: a
     wrapped headline), are never joined in the second case, so they stay lines of their own.
@@ -198,7 +199,10 @@ def unwrap_lines(lines: list[str]) -> list[str]:
             and not _looks_like_title(following, min_words=1)
         )
         fits = len(line) + 1 + len(following.split(" ", 1)[0]) <= width
-        if following[0].islower() or (wrapped and not fits and _wraps_into(line, following, heading)):
+        if following[0].islower():
+            if _goes_on_in_lower_case(line, following):
+                joined.add(i)
+        elif wrapped and not fits and _wraps_into(line, following, heading):
             joined.add(i)
     if not joined:
         return lines
@@ -211,6 +215,21 @@ def unwrap_lines(lines: list[str]) -> list[str]:
         else:
             result[-1] = f"{result[-1]} {lines[i]}"
     return result
+
+
+def _goes_on_in_lower_case(line: str, following: str) -> bool:
+    """Whether a line goes on in the next one, which starts in lower case: not into or out of
+    boilerplate, and not after a full stop ("on Tuesday." / "iPhone sales slowed", "the full
+    report." / "https://..."), unless it ends an abbreviation ("the idea of U.S." / "troops").
+    After an ellipsis, "?", "!", ":" or a closing quote the sentence may go on ('"Why?"' /
+    "he asked"), but not into a line of boilerplate (a URL, an e-mail address, a caption)."""
+    if boilerplate_reason(line):
+        return bool(boilerplate_reason(f"{line} {following}"))
+    if not _SENTENCE_END.search(line):
+        return True  # inside a sentence
+    if line.endswith(".") and not line.endswith(".."):
+        return _is_abbreviation(line[:-1], following)
+    return not boilerplate_reason(following)
 
 
 def _wraps_into(line: str, following: str, heading: bool) -> bool:

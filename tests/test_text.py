@@ -358,3 +358,33 @@ def test_unicode_line_and_paragraph_separators_are_line_breaks():
     assert normalise("Kyiv agreed.\u2028Moscow did not.\u2029Talks go on.\x85End.") == (
         "Kyiv agreed.\nMoscow did not.\n\nTalks go on.\nEnd."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences", "removed"),
+    [
+        # boilerplate under a sentence is stripped, not glued to it
+        (
+            "Officials published the full report on Tuesday afternoon.\nhttps://example.gov/report.pdf",
+            ["Officials published the full report on Tuesday afternoon."],
+            [("link", "https://example.gov/report.pdf")],
+        ),
+        (
+            (
+                "Police said the suspect was arrested near the border on Sunday morning.\n"
+                "pictured: the scene of the crash (Photo: Getty Images)"
+            ),
+            ["Police said the suspect was arrested near the border on Sunday morning."],
+            [("caption", "pictured: the scene of the crash (Photo: Getty Images)")],
+        ),
+        # a sentence that starts in lower case after a full stop is a sentence of its own
+        (
+            "Apple shares fell 3 percent on Tuesday.\niPhone sales slowed in China, the company said.",
+            ["Apple shares fell 3 percent on Tuesday.", "iPhone sales slowed in China, the company said."],
+            [],
+        ),
+    ],
+)
+def test_no_lower_case_join_after_a_full_stop_or_into_boilerplate(text, sentences, removed):
+    clean, stripped = strip_boilerplate(normalise(text))
+    assert (split_sentences(clean), stripped) == (sentences, removed)
