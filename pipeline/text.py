@@ -63,10 +63,11 @@ CAPTION_MARK = "\ue000"
 _SENTENCE_END = re.compile(r"""[.!?:。]['")\]」』]*$""")
 # Hard-wrapped text: at least this many line breaks inside paragraphs, most of them inside
 # a sentence and after a nearly full line, and lines no longer than this (plain-text feeds
-# wrap at 60-80 columns).
+# wrap at 60-80 columns) nor shorter: lines of a table, a poem or an address are short.
 _WRAP_MIN_BREAKS = 3
 _WRAP_SHARE = 0.5
 _WRAP_FULL_LINE = 0.75
+_WRAP_MIN_WIDTH = 40
 _WRAP_MAX_WIDTH = 100
 _HYPHEN_BREAK = re.compile(r"[A-Za-z]-$")
 _SENTENCE_INSIDE = re.compile(r"""[.!?]['")\]]*\s+\S""")
@@ -185,7 +186,7 @@ def unwrap_lines(lines: list[str]) -> list[str]:
         len(breaks) >= _WRAP_MIN_BREAKS
         and inside_sentence >= _WRAP_SHARE * len(breaks)
         and full >= _WRAP_SHARE * len(breaks)
-        and width <= _WRAP_MAX_WIDTH
+        and _WRAP_MIN_WIDTH <= width <= _WRAP_MAX_WIDTH
     )
     joined: set[int] = set()
     for i in breaks:

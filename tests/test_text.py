@@ -388,3 +388,20 @@ def test_unicode_line_and_paragraph_separators_are_line_breaks():
 def test_no_lower_case_join_after_a_full_stop_or_into_boilerplate(text, sentences, removed):
     clean, stripped = strip_boilerplate(normalise(text))
     assert (split_sentences(clean), stripped) == (sentences, removed)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Team W L Pct GB", "Yankees 90 72 .556 -", "Red Sox 85 77 .525 5", "Rays 80 82 .494 10"],
+        [
+            "Two roads diverged in a yellow wood",
+            "And sorry I could not travel both",
+            "And be one traveler, long I stood",
+            "And looked down one as far as I could",
+        ],
+        ["Office of the Governor", "State Capitol Building Room 100", "Sacramento California 95814", "USA"],
+    ],
+)
+def test_short_lines_of_a_table_a_poem_or_an_address_are_not_taken_for_hard_wrapped_text(lines):
+    assert unwrap_lines(lines) == lines
