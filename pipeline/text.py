@@ -120,6 +120,12 @@ class _TextExtractor(HTMLParser):
             self._prose_depth = max(0, self._prose_depth - 1)
         if tag == "pre":
             self._pre_depth = max(0, self._pre_depth - 1)
+        if tag == "figure" and self._caption_depth:
+            # The figure's end closes a caption left open ("<figcaption>...</figure>"), as in
+            # a browser: the article after it is not caption.
+            self._prose_depth = max(0, self._prose_depth - self._caption_depth)
+            self._caption_depth = 0
+            self.parts.append("\n")
         if tag == "figcaption":
             self._caption_depth = max(0, self._caption_depth - 1)
             if not self._caption_depth:

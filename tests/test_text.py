@@ -405,3 +405,16 @@ def test_no_lower_case_join_after_a_full_stop_or_into_boilerplate(text, sentence
 )
 def test_short_lines_of_a_table_a_poem_or_an_address_are_not_taken_for_hard_wrapped_text(lines):
     assert unwrap_lines(lines) == lines
+
+
+def test_a_caption_left_open_ends_with_its_figure():
+    html = (
+        "<figure><img src=x><figcaption>Smoke over Kyiv</figure>"
+        "<p>Russia launched 40 drones overnight, officials said.</p><p>Kyiv said most were shot down.</p>"
+    )
+    clean, removed = strip_boilerplate(normalise(html))
+    assert split_sentences(clean) == [
+        "Russia launched 40 drones overnight, officials said.",
+        "Kyiv said most were shot down.",
+    ]
+    assert removed == [("caption", "Smoke over Kyiv")]
