@@ -153,6 +153,9 @@ def strip_html(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Unicode NFKC, plain quotes and dashes, HTML to text, tidy spaces and blank lines."""
+    # Only the HTML extractor may mark a caption: the character in the input (an icon font's
+    # glyph) would strip its line.
+    text = text.replace(CAPTION_MARK, "")
     if looks_like_html(text):
         text = strip_html(text)
     elif "&" in text:

@@ -418,3 +418,12 @@ def test_a_caption_left_open_ends_with_its_figure():
         "Kyiv said most were shot down.",
     ]
     assert removed == [("caption", "Smoke over Kyiv")]
+
+
+@pytest.mark.parametrize(
+    "text", ["\ue000 Russia launched 40 drones.\n\nKyiv agreed.", "<p>\ue000 Russia launched 40 drones.</p>"]
+)
+def test_the_caption_mark_in_the_input_marks_no_caption(text):
+    clean, removed = strip_boilerplate(normalise(text))
+    assert split_sentences(clean)[0] == "Russia launched 40 drones."
+    assert removed == []
