@@ -624,6 +624,8 @@ class _ParseFileFn(beam.DoFn):
         self._max_chars = max_chars
         self._base = base
         self._copies = copies or {}
+        # A copy -> the file it copies, as read without copies.
+        self._originals = {copy: _located(path, base) for path, copy in self._copies.items()}
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
 
@@ -636,16 +638,31 @@ class _ParseFileFn(beam.DoFn):
                 self._records.inc()
                 if isinstance(item, Reject):
                     _count_reject(item.reason)
-                    yield beam.pvalue.TaggedOutput(REJECTS, item)
+                    yield beam.pvalue.TaggedOutput(
+                        REJECTS, item._replace(detail=self._uncopied(item.detail, located))
+                    )
                 else:
                     yield item
         except Exception as error:  # a bug at file level costs that file, not the job
+            located = self._copies.get(path, path)
             reason = f"error_{type(error).__name__}"
             self._records.inc()  # the reject stands for the file's unread records: count it as one
             _count_reject(reason)
             yield beam.pvalue.TaggedOutput(
-                REJECTS, Reject(path, 0, reason, f"while reading {path}: {error}", "")
+                REJECTS,
+                Reject(path, 0, reason, self._uncopied(f"while reading {path}: {error}", located), ""),
             )
+
+    def _uncopied(self, detail: str, located: str) -> str:
+        """A reject's detail naming the files read from ``located`` (a remote copy) as
+        they are here: the file, and a .txt file's sidecar, read from its copy too."""
+        if located not in self._originals:
+            return detail
+        read = [located, *(_sidecar_paths(located) if _kind(located) == "text" else ())]
+        for copy in read:
+            if copy in self._originals and copy in detail:
+                detail = detail.replace(copy, self._originals[copy])
+        return detail
 
 
 @beam.typehints.with_output_types(Article)

@@ -181,3 +181,21 @@ def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_loca
     )
     assert remote_temp_location(options([f"--temp_location={tmp_path}"])) is None
     assert remote_temp_location(options([])) is None
+
+
+def test_a_reject_of_a_remote_copy_names_the_sidecar_as_it_is_here(tmp_path):
+    """The sidecar is read from its remote copy, deleted after the run: the reject names the
+    sidecar as a run without the copies does."""
+    from pipeline.read import _ParseFileFn, files_read_for
+
+    remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
+    (tmp_path / "in").mkdir()
+    text, sidecar = tmp_path / "in" / "a.txt", tmp_path / "in" / "a.json"
+    text.write_text("Kyiv agreed to talks on Tuesday, officials said.", encoding="utf-8")
+    sidecar.write_text("{not json", encoding="utf-8")
+    copies = RemoteStaging("testremote://bucket/tmp", "r1").upload(files_read_for(str(text)))
+    fn = _ParseFileFn(1000, str(tmp_path), copies)
+    (reject,) = [output.value for output in fn.process(str(text))]
+    assert reject.source == str(text)
+    assert f"sidecar {sidecar}: " in reject.detail
+    assert "testremote://" not in reject.detail
