@@ -73,7 +73,8 @@ per_outlet AS (
     FROM latest_articles AS a
     JOIN clusters AS c USING (cluster_id, run_date)
     LEFT JOIN unique_counts AS u USING (article_id, run_date)
-    GROUP BY a.cluster_id, lower(regexp_replace(a.outlet, '\s+', ' ', 'g'))
+    -- Any Unicode space (a no-break space too) separates words, as Python's str.split does.
+    GROUP BY a.cluster_id, lower(trim(regexp_replace(a.outlet, '[\s\p{Z}\x0b\x1c-\x1f\x85]+', ' ', 'g')))
 )
 SELECT
     cluster_id,
