@@ -353,6 +353,8 @@ def describe_story(
             "outlet": None if key.startswith("\x00") else outlet_names(members)[key],
             # null: the outlet has no sentence to compare (a headline-only alert)
             "shared_with_representative": round(sum(flags) / len(flags), 6) if flags else None,
+            # an article without an outlet is an outlet of its own: say which one
+            "article_id": key[1:] if key.startswith("\x00") else None,
         }
         for key, flags in sorted(shared_by_outlet.items())
         if count > 1

@@ -25,10 +25,11 @@ The tables store the full text of representatives only; of the other articles th
 the unique sentences and, for shared ones, which representative sentence matched. To show
 those articles' shared sentences too, the command re-reads their input records when the
 ``source_file`` recorded in ``articles`` is still a local file, and uses the text only if it
-splits into the same sentences the run saw (``--tables-only`` turns this off). The same
-text gives the "shared" figure of an article without an outlet (``clusters.outlet_coverage``
-has one entry per such article, all with a null outlet, so it cannot say whose each is);
-without it, that figure is a dash.
+splits into the same sentences the run saw (``--tables-only`` turns this off). The "shared"
+figure of an article without an outlet is its own entry of ``clusters.outlet_coverage`` (by
+its ``article_id``); partitions written before that field existed hold one entry per such
+article with a null outlet and no id, and for them the figure is computed from the re-read
+text (without it, a dash).
 
 Rendering is pure (records in, HTML string out: ``render_report`` and the ``render_*`` /
 ``*_svg`` helpers); ``load_report`` does all the reading.
@@ -1102,13 +1103,21 @@ def _by_time(article: ArticleInfo) -> tuple:
     return (article.published_at is None, article.published_at or dt.datetime.min, article.article_id)
 
 
+def _needs_coverage_without_outlet(story: Story) -> bool:
+    """Whether the story has articles without an outlet and a ``clusters`` row written before
+    ``outlet_coverage`` said whose each entry is."""
+    return any(not a.outlet for a in story.articles) and not story.article_coverage
+
+
 def _articles_to_reread(story: Story) -> list[ArticleInfo]:
-    """The articles whose full sentences the page needs: those shown side by side, and those
-    without an outlet, whose "shared" figure is computed from them (``coverage_without_outlet``)."""
+    """The articles whose full sentences the page needs: those shown side by side, and, in an
+    older partition, those without an outlet, whose "shared" figure is computed from them
+    (``coverage_without_outlet``)."""
     chosen = {a.article_id: a for a in side_by_side_articles(story)}
-    for article in story.articles:
-        if not article.outlet and article.article_id != story.representative_id:
-            chosen.setdefault(article.article_id, article)
+    if _needs_coverage_without_outlet(story):
+        for article in story.articles:
+            if not article.outlet and article.article_id != story.representative_id:
+                chosen.setdefault(article.article_id, article)
     return list(chosen.values())
 
 
@@ -1147,8 +1156,8 @@ def _with_input_sentences(
 def coverage_without_outlet(story: Story, threshold: float, min_words: int) -> dict[str, float | None]:
     """The "shared" figure of each article without an outlet: the share of its reportable
     sentences whose counterpart in the representative scores ``threshold`` or more, as
-    ``clusters.outlet_coverage`` computes it per outlet. That column cannot be used here: it
-    holds one entry with a null outlet per such article, and does not say whose each one is.
+    ``clusters.outlet_coverage`` computes it per outlet. For partitions written before that
+    column's entries named their article (one entry with a null outlet per such article).
 
     The representative's is 1.0. Another article's is known only when its sentences are
     (``story.sentences``: its input was re-read) and it was aligned with the representative;
@@ -1289,6 +1298,11 @@ def load_report(
                         for c in coverage
                         if c["outlet"] is not None
                     },
+                    article_coverage={
+                        c["article_id"]: c["shared_with_representative"]
+                        for c in coverage
+                        if c.get("article_id") is not None
+                    },
                     num_outlets=row["num_outlets"],
                     # Only worth saying when the story continues one from an earlier run.
                     first_seen_run_date=first_seen if first_seen and str(first_seen) != run_date else None,
@@ -1301,7 +1315,7 @@ def load_report(
         )
         stories = [
             replace(story, article_coverage=coverage_without_outlet(story, threshold, min_words))
-            if any(not a.outlet for a in story.articles)
+            if _needs_coverage_without_outlet(story)
             else story
             for story in stories
         ]

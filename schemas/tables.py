@@ -62,9 +62,19 @@ CLUSTERS = pa.schema(
         _field("last_published_at", TIMESTAMP, "Latest publication time among the articles."),
         _field(
             "outlet_coverage",
-            pa.list_(pa.struct([("outlet", pa.string()), ("shared_with_representative", pa.float64())])),
+            pa.list_(
+                pa.struct(
+                    [
+                        ("outlet", pa.string()),
+                        ("shared_with_representative", pa.float64()),
+                        ("article_id", pa.string()),
+                    ]
+                )
+            ),
             "Per outlet: share of its sentences that have a counterpart in the representative "
-            "(null when the outlet's articles have no reportable sentence).",
+            "(null when the outlet's articles have no reportable sentence). An article without an "
+            "outlet counts as an outlet of its own: its entry has a null outlet and its article_id "
+            "(null for a named outlet; absent in partitions written before 2026-11-26).",
         ),
     ]
 )

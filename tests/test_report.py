@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline import report
@@ -623,12 +625,44 @@ def test_each_article_without_an_outlet_shows_its_own_share(run_without_outlets)
     assert storymatch("report", "--output", str(output), "--to", str(page)).returncode == 0
     shown = shared_column(page)
     assert shown[representative] == "100%"
-    # The per-article figures are outlet_coverage's (which does not say whose each entry is).
-    assert sorted(shown.values()) == sorted(f"{c['shared_with_representative']:.0%}" for c in coverage)
-    assert len(set(shown.values())) > 2
-    # From the tables alone the other articles' sentences are unknown: a dash, not a wrong figure.
+    # Each article's figure is its own entry of outlet_coverage, named by its article_id ...
+    expected = {c["article_id"]: f"{c['shared_with_representative']:.0%}" for c in coverage}
+    assert shown == expected and len(set(shown.values())) > 2
+    # ... also from the tables alone.
     assert storymatch("report", "--output", str(output), "--to", str(page), "--tables-only").returncode == 0
-    assert shared_column(page) == {a: "100%" if a == representative else "\u2013" for a in shown}
+    assert shared_column(page) == expected
+
+
+def test_a_partition_written_before_coverage_named_its_articles_gets_the_figures_from_the_input(
+    run_without_outlets, tmp_path
+):
+    # Such a partition's entries have a null outlet and no article_id: the figures come from
+    # the re-read input, and are a dash from the tables alone.
+    output = tmp_path / "old"
+    shutil.copytree(run_without_outlets, output)
+    (path,) = (output / "clusters").glob("*/*.parquet")
+    clusters = pq.read_table(path)
+    old_type = pa.list_(pa.struct([("outlet", pa.string()), ("shared_with_representative", pa.float64())]))
+    rows = clusters.to_pylist()
+    for row in rows:
+        row["outlet_coverage"] = [
+            {"outlet": c["outlet"], "shared_with_representative": c["shared_with_representative"]}
+            for c in row["outlet_coverage"]
+        ]
+    schema = clusters.schema.set(
+        clusters.schema.get_field_index("outlet_coverage"), pa.field("outlet_coverage", old_type)
+    )
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    page = tmp_path / "report.html"
+    assert storymatch("report", "--output", str(run_without_outlets), "--to", str(page)).returncode == 0
+    expected = shared_column(page)
+    assert storymatch("report", "--output", str(output), "--to", str(page)).returncode == 0
+    assert shared_column(page) == expected
+    assert storymatch("report", "--output", str(output), "--to", str(page), "--tables-only").returncode == 0
+    ((representative,),) = duckdb.execute(
+        f"select representative_id from {_table(output, 'clusters')}"
+    ).fetchall()
+    assert shared_column(page) == {a: "100%" if a == representative else "\u2013" for a in expected}
 
 
 def test_report_errors_name_the_problem(tmp_path):

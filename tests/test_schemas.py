@@ -14,7 +14,8 @@ EXPECTED = {
     "clusters": "cluster_id:string size:int32 num_outlets:int32 outlets:list<item: string> "
     "representative_id:string first_seen_run_date:date32[day] first_published_at:timestamp[us, tz=UTC] "
     "last_published_at:timestamp[us, tz=UTC] "
-    "outlet_coverage:list<item: struct<outlet: string, shared_with_representative: double>>",
+    "outlet_coverage:list<item: struct<outlet: string, shared_with_representative: double, "
+    "article_id: string>>",
     "representatives": "cluster_id:string article_id:string outlet:string title:string "
     "published_at:timestamp[us, tz=UTC] text:string",
     "unique_sentences": "cluster_id:string outlet:string article_id:string sentence_index:int32 "
