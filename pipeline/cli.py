@@ -277,6 +277,12 @@ def _later_runs_note(later_runs: list[str]) -> str:
 def _run(args, beam_args: list[str]) -> int:
     from pipeline.run import run_job  # imports Beam: keep --help fast
 
+    if not args.inputs and not os.path.isdir("seeds"):
+        # The default input is relative: run elsewhere than the repository root, it is not there.
+        raise InputError(
+            "no --input given and no seeds folder here (the default input, in the repository root): "
+            "pass --input FILE, GLOB or FOLDER"
+        )
     config = config_module.load(args.config, args.overrides)
     job = run_job(args.inputs or ["seeds"], args.output, config, beam_args, args.run_date, args.state)
     _print_summary(job)

@@ -187,3 +187,14 @@ def test_an_output_or_state_folder_on_an_object_store_fails_before_the_run(
     expected = f"storymatch: error: the {flag[2:]} folder gs://bucket/storymatch is not a local folder"
     assert err.startswith(expected)
     assert not (tmp_path / "gs:").exists(), "no local folder named after the URL"
+
+
+def test_run_without_input_outside_the_repository_says_the_seeds_are_the_default(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # no seeds folder here
+    status, out, err = storymatch_in_process(capsys, "run", "--output", str(tmp_path / "out"))
+    assert status == 2 and out == ""
+    assert err.startswith("storymatch: error: no --input given and no seeds folder here")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists(), "nothing ran"
