@@ -616,9 +616,27 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _last_line(text: str) -> str:
+    """The last non-empty line of a worker's stderr: the exception that stopped it."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _failed(results: dict[str, Any]) -> list[str]:
+    """The measurements whose worker failed (a timeout or the memory limit is a result, not a failure)."""
+    failed = []
+    for size, entry in results["sizes"].items():
+        for name, run in entry.items():
+            if isinstance(run, dict) and str(run.get("status", "")).startswith("failed"):
+                failed.append(f"{name} at {size}")
+    return failed
+
+
 def _line(label: str, run: dict[str, Any]) -> str:
     if run.get("status") != "ok":
-        return f"  {label:<28} {run.get('status')} after {run.get('process_wall_seconds', 0):.0f} s"
+        line = f"  {label:<28} {run.get('status')} after {run.get('process_wall_seconds', 0):.0f} s"
+        cause = _last_line(run.get("stderr_tail", ""))
+        return f"{line}: {cause}" if cause else line
     text = (
         f"  {label:<28} {run['seconds']:9.1f} s (cpu {run['process_cpu_seconds']:.0f} s) "
         f"{run['articles_per_second']:9.1f} art/s "
@@ -812,6 +830,10 @@ def run(argv: list[str] | None = None) -> int:
     print(f"\nscaling: {results['scaling']}")
     Path(args.results).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
     print(f"results: {args.results}")
+    failed = _failed(results)
+    if failed:
+        print(f"run_benchmark: {len(failed)} measurement(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
