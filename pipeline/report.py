@@ -88,6 +88,9 @@ class ArticleInfo:
     is_representative: bool = False
     num_sentences: int = 0
     duplicate_of: str | None = None
+    # A story of one article in this run that continues a story of an earlier run:
+    # "s_... (first seen 2025-08-18)".
+    continues: str | None = None
 
 
 class UniqueSentence(NamedTuple):
@@ -854,14 +857,17 @@ def render_singletons(report: Report) -> str:
     rows = "".join(
         f'<tr><td class="outlet">{short(outlet_name(a.outlet))}</td>'
         f'<td class="when">{esc(format_time(a.published_at))}</td>'
-        f'<td>{short(a.title or "(no title)")}<div class="id">{short(a.article_id)}</div></td></tr>'
+        f'<td>{short(a.title or "(no title)")}<div class="id">{short(a.article_id)}</div>'
+        + (f'<div class="id">continues story {esc(a.continues)}</div>' if a.continues else "")
+        + "</td></tr>"
         for a in report.singletons
     )
     listed = len(report.singletons)
     return (
         '<section id="singletons"><h2>Stories of one article '
         f'<span class="sub">{report.singleton_count:,}</span></h2>'
-        "<p>Articles no other article in the run rewrites.</p>"
+        "<p>Articles no other article in the run rewrites (one that joins a story of an earlier "
+        "run says which).</p>"
         + _details(
             f"The first {listed:,} of them" if listed < report.singleton_count else "All of them",
             f'<table class="small"><tbody>{rows}</tbody></table>',
@@ -1223,11 +1229,17 @@ def load_report(
     story_articles: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     singletons: list[ArticleInfo] = []
     singleton_ids = {row["cluster_id"] for row in clusters if row["size"] == 1}
+    # A story of one article here may continue a story of an earlier run.
+    continued = {
+        row["cluster_id"]: f"{row['cluster_id']} (first seen {row['first_seen_run_date']})"
+        for row in clusters
+        if row["size"] == 1 and row.get("first_seen_run_date") and str(row["first_seen_run_date"]) != run_date
+    }
     for row in articles:
         if row["cluster_id"] in chosen:
             story_articles[row["cluster_id"]].append(row)
         elif row["cluster_id"] in singleton_ids:
-            singletons.append(_article_info(row))
+            singletons.append(replace(_article_info(row), continues=continued.get(row["cluster_id"])))
     singletons.sort(key=_by_time)
 
     representatives = _read(output, "representatives", run_date)

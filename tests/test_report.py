@@ -671,3 +671,25 @@ def test_report_errors_name_the_problem(tmp_path):
     assert "no finished run" in result.stderr
     result = storymatch("report", "--output", str(tmp_path), "--run-date", "2025-13-01")
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_an_article_that_alone_continues_an_earlier_story_says_so(tmp_path):
+    from pipeline import config as config_module
+    from pipeline.run import run_job
+
+    first, second = tmp_path / "day1", tmp_path / "day2"
+    for index, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+        folder = first if index < 4 else second
+        folder.mkdir(exist_ok=True)
+        shutil.copy(path, folder)
+    output = tmp_path / "out"
+    config = config_module.load()
+    day1 = run_job([str(first)], str(output), config, run_date=dt.date(2025, 8, 19))
+    day2 = run_job([str(second)], str(output), config, run_date=dt.date(2025, 8, 20))
+    assert day2.row_counts["clusters"] == 1
+    (story,) = duckdb.execute(f"select distinct cluster_id from {_table(output, 'clusters')}").fetchall()
+    loaded = report.load_report(str(output), "2025-08-20")
+    assert [a.continues for a in loaded.singletons] == [f"{story[0]} (first seen 2025-08-19)"]
+    assert f"continues story {story[0]} (first seen 2025-08-19)" in report.render_report(loaded)
+    first_day = report.load_report(str(output), day1.run_date)
+    assert all(a.continues is None for a in first_day.singletons)
