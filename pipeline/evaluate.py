@@ -42,6 +42,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import baselines, metrics
@@ -84,7 +85,10 @@ def load_labels(files: Iterable[str]) -> dict[str, str]:
 
 
 def _json_labels(path: str) -> Iterable[tuple[Any, Any]]:
-    with FileSystems.open(path) as raw, gzip.open(raw) if path.endswith(".gz") else raw as handle:
+    # UNCOMPRESSED: Beam would otherwise unpack a .gz itself, and gzip.open would refuse the
+    # unpacked stream (the reader opens files the same way).
+    raw_file = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    with raw_file as raw, gzip.open(raw) if path.endswith(".gz") else raw as handle:
         for line in handle:
             try:
                 row = json.loads(line)
