@@ -50,7 +50,7 @@ from pipeline.align import paraphrase_score
 from pipeline.analyse import analyse_article
 from pipeline.config import Config
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
-from pipeline.read import parse_file, resolve_inputs
+from pipeline.read import _kind, parse_file, resolve_inputs
 from pipeline.records import Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
@@ -66,7 +66,8 @@ def load_labels(files: Iterable[str]) -> dict[str, str]:
     """id -> story for every labelled record of JSON Lines or Parquet files (first id wins)."""
     labels: dict[str, str] = {}
     for path in files:
-        if path.endswith(".parquet"):
+        kind = _kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet)
+        if kind == "parquet":
             with FileSystems.open(path) as handle:
                 table = pq.read_table(handle)
             if "story" not in table.column_names:
@@ -74,7 +75,7 @@ def load_labels(files: Iterable[str]) -> dict[str, str]:
             pairs: Iterable[tuple[Any, Any]] = zip(
                 table.column("id").to_pylist(), table.column("story").to_pylist(), strict=True
             )
-        elif path.endswith((".jsonl", ".ndjson", ".json", ".gz")):
+        elif kind == "json_lines":
             pairs = _json_labels(path)
         else:
             continue
@@ -88,7 +89,7 @@ def _json_labels(path: str) -> Iterable[tuple[Any, Any]]:
     # UNCOMPRESSED: Beam would otherwise unpack a .gz itself, and gzip.open would refuse the
     # unpacked stream (the reader opens files the same way).
     raw_file = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-    with raw_file as raw, gzip.open(raw) if path.endswith(".gz") else raw as handle:
+    with raw_file as raw, gzip.open(raw) if path.lower().endswith(".gz") else raw as handle:
         for line in handle:
             try:
                 row = json.loads(line)

@@ -24,3 +24,11 @@ def test_labels_of_a_gzipped_json_lines_file(tmp_path):
     path = tmp_path / "corpus.jsonl.gz"
     path.write_bytes(gzip.compress(ROWS.encode("utf-8")))
     assert load_labels([str(path)]) == {"a": "s1", "b": "s1", "c": "s2"}
+
+
+def test_labels_of_files_whose_suffix_is_upper_case(tmp_path):
+    # The reader accepts DEV.JSONL and X.JSONL.GZ; the labels must be read from them too.
+    plain, packed = tmp_path / "DEV.JSONL", tmp_path / "MORE.JSONL.GZ"
+    plain.write_text(ROWS, encoding="utf-8")
+    packed.write_bytes(gzip.compress(_rows({"id": "d", "text": "A fourth.", "story": "s3"}).encode("utf-8")))
+    assert load_labels([str(plain), str(packed)]) == {"a": "s1", "b": "s1", "c": "s2", "d": "s3"}
