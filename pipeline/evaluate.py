@@ -48,7 +48,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import baselines, metrics
 from pipeline.align import paraphrase_score
 from pipeline.analyse import analyse_article
-from pipeline.config import Config
+from pipeline.config import Config, InputConfig
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
 from pipeline.read import _kind, parse_file, resolve_inputs
 from pipeline.records import Article, ArticleSketch
@@ -62,41 +62,57 @@ class EvaluationError(ValueError):
     """The corpus cannot be evaluated (for example, it has no ``story`` labels)."""
 
 
-def load_labels(files: Iterable[str]) -> dict[str, str]:
-    """id -> story for every labelled record of JSON Lines or Parquet files (first id wins)."""
+def load_labels(files: Iterable[str], max_chars: int = InputConfig.max_chars) -> dict[str, str]:
+    """id -> story of the record the pipeline keeps for each id, from JSON Lines or Parquet.
+
+    As the reader: of several records with one id, the first the reader accepts (by file,
+    then record) is the article, labelled or not; a record the reader rejects (empty or
+    too long text, an id that is not a string or an integer) is no article and gives no
+    label, so a rejected record cannot label a later valid record of the same id.
+    """
     labels: dict[str, str] = {}
+    seen: set[str] = set()
     for path in files:
         kind = _kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet)
+        items = enumerate(parse_file(path, max_chars), start=1)
         if kind == "parquet":
+            # One item per row, in row order; a row's record is its position.
+            kept = {position for position, item in items if isinstance(item, Article)}
             with FileSystems.open(path) as handle:
                 table = pq.read_table(handle)
-            if "story" not in table.column_names:
-                continue
-            pairs: Iterable[tuple[Any, Any]] = zip(
-                table.column("id").to_pylist(), table.column("story").to_pylist(), strict=True
+            stories = table.column("story").to_pylist() if "story" in table.column_names else None
+            rows: Iterable[tuple[int, Any, Any]] = (
+                (position, article_id, stories[position - 1] if stories else None)
+                for position, article_id in enumerate(table.column("id").to_pylist(), start=1)
             )
         elif kind == "json_lines":
-            pairs = _json_labels(path)
-        else:
+            kept = {item.record for _, item in items if isinstance(item, Article)}
+            rows = _json_labels(path)
+        else:  # text files have no label, but their articles take their ids first
+            seen.update(item.id for _, item in items if isinstance(item, Article))
             continue
-        for article_id, story in pairs:
-            if article_id is not None and story is not None:
-                labels.setdefault(str(article_id), str(story))
+        for record, article_id, story in rows:
+            if record not in kept or str(article_id) in seen:
+                continue
+            seen.add(str(article_id))
+            if story is not None:
+                labels[str(article_id)] = str(story)
     return labels
 
 
-def _json_labels(path: str) -> Iterable[tuple[Any, Any]]:
+def _json_labels(path: str) -> Iterable[tuple[int, Any, Any]]:
+    """(line number, id, story) of every JSON object line, numbered as the reader numbers them."""
     # UNCOMPRESSED: Beam would otherwise unpack a .gz itself, and gzip.open would refuse the
     # unpacked stream (the reader opens files the same way).
     raw_file = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
     with raw_file as raw, gzip.open(raw) if path.lower().endswith(".gz") else raw as handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
             try:
                 row = json.loads(line)
             except ValueError:
                 continue
             if isinstance(row, dict):
-                yield row.get("id"), row.get("story")
+                yield number, row.get("id"), row.get("story")
 
 
 def read_articles(files: Iterable[str], max_chars: int) -> list[Article]:
@@ -183,7 +199,7 @@ def evaluate(
     from pipeline.run import run_job  # imports the whole Beam graph
 
     files = resolve_inputs(inputs)
-    truth_all = load_labels(files)
+    truth_all = load_labels(files, config.input.max_chars)
     if not truth_all and not unique_gold:
         raise EvaluationError(
             "no labelled records: the inputs need a 'story' column (JSON Lines or Parquet), "

@@ -32,3 +32,43 @@ def test_labels_of_files_whose_suffix_is_upper_case(tmp_path):
     plain.write_text(ROWS, encoding="utf-8")
     packed.write_bytes(gzip.compress(_rows({"id": "d", "text": "A fourth.", "story": "s3"}).encode("utf-8")))
     assert load_labels([str(plain), str(packed)]) == {"a": "s1", "b": "s1", "c": "s2", "d": "s3"}
+
+
+def test_a_record_the_reader_rejects_does_not_label_its_id(tmp_path):
+    # The pipeline keeps the first record of an id that it accepts; an earlier record of the
+    # same id that it rejects (empty text, too long) must not give that article its label.
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(
+        _rows(
+            {"id": "a", "text": "   ", "story": "wrong"},
+            {"id": "b", "text": "x" * 50, "story": "wrong"},
+            {"id": "c", "story": "wrong"},
+        )
+        + "\n"
+        + ROWS,
+        encoding="utf-8",
+    )
+    assert load_labels([str(path)], max_chars=40) == {"a": "s1", "b": "s1", "c": "s2"}
+
+
+def test_the_first_kept_record_of_an_id_is_the_article_labelled_or_not(tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(_rows({"id": "a", "text": "Kept without a label."}), encoding="utf-8")
+    second.write_text(ROWS, encoding="utf-8")
+    assert load_labels([str(first), str(second)]) == {"b": "s1", "c": "s2"}
+
+
+def test_labels_of_parquet_rows_follow_the_reader_too(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "corpus.parquet"
+    table = pa.table(
+        {
+            "id": ["a", "a", "b", "c"],
+            "text": ["", "One story.", "The same story.", "Another."],
+            "story": ["wrong", "s1", "s1", None],
+        }
+    )
+    pq.write_table(table, path)
+    assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
