@@ -36,6 +36,7 @@ import json
 import os
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -49,9 +50,10 @@ from pipeline import baselines, metrics
 from pipeline.align import paraphrase_score
 from pipeline.analyse import analyse_article
 from pipeline.config import Config, InputConfig
+from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
 from pipeline.read import _kind, parse_file, resolve_inputs
-from pipeline.records import Article, ArticleSketch
+from pipeline.records import AnalysedArticle, Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
 
@@ -126,8 +128,23 @@ def read_articles(files: Iterable[str], max_chars: int) -> list[Article]:
 
 
 def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, str]]:
-    """Every pair the verifier would accept, found by scoring all pairs (quadratic)."""
+    """Every pair the verifier would accept, found by scoring all pairs (quadratic).
+
+    As in the pipeline, an exact copy (identical cleaned text, within the copy runs of
+    ``dedupe.copy_runs``) other than the canonical one, the smallest id, takes no part: it
+    never reaches LSH, joining its canonical copy's story through an ``exact_duplicate``
+    pair, so its pairs are none that LSH could have missed.
+    """
     analysed = [analyse_article(article, config.features.kinds) for article in articles]
+    by_text: dict[str, list[AnalysedArticle]] = defaultdict(list)
+    for item in analysed:
+        by_text[item.content_hash].append(item)
+    copies: set[str] = set()
+    for group in by_text.values():
+        if len(group) > 1:
+            for run in copy_runs(group, config.verify.max_days_apart):
+                canonical = min(copy.article.id for copy in run)
+                copies.update(copy.article.id for copy in run if copy.article.id != canonical)
     num_buckets = config.features.df_buckets
     df_table = np.zeros(num_buckets, dtype=np.uint32)
     seen_hashes: set[str] = set()
@@ -139,6 +156,8 @@ def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, st
     no_signature = np.zeros(0, dtype=np.uint32)
     sketches = []
     for article, item in zip(articles, analysed, strict=True):
+        if article.id in copies:
+            continue
         _, ids, weights = weigh_terms(item.terms, df_table, len(seen_hashes))
         details = detail_ids(ids, df_table, config.features.detail_max_df)
         vector = term_vector(ids, weights)

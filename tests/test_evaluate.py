@@ -72,3 +72,21 @@ def test_labels_of_parquet_rows_follow_the_reader_too(tmp_path):
     )
     pq.write_table(table, path)
     assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
+
+
+def test_accepted_pairs_leave_out_exact_copies_that_never_reach_lsh():
+    # The pipeline sends one of identical texts (the smallest id) through LSH; the others
+    # join its story by an exact_duplicate pair. Their pairs are not LSH's to find, so the
+    # "LSH recall of pairs the verifier accepts" must not count them as missed.
+    from pipeline import config as config_module
+    from pipeline.evaluate import accepted_pairs
+    from pipeline.read import parse_file
+    from pipeline.records import Article
+    from tests.conftest import SEEDS
+
+    seeds = [item for path in sorted(SEEDS.glob("*.txt")) for item in parse_file(str(path), 1_000_000)]
+    assert all(isinstance(item, Article) for item in seeds)
+    copy = seeds[0]._replace(id="zz-copy-of-" + seeds[0].id)
+    accepted = accepted_pairs([*seeds, copy], config_module.load())
+    assert accepted == accepted_pairs(seeds, config_module.load())
+    assert len(accepted) == 10  # the five seeds are one story: all their pairs verify
