@@ -357,10 +357,10 @@ def _evaluate(args, beam_args: list[str]) -> int:
     pipeline = report["pipeline"]
     if (args.min_precision is not None or args.min_ari is not None) and "ari" not in pipeline:
         failures.append("no 'story' labels in the inputs: the clustering gates cannot be checked")
-    elif args.min_precision is not None and pipeline["pairwise"]["precision"] < args.min_precision:
-        failures.append(f"pairwise precision {pipeline['pairwise']['precision']} < {args.min_precision}")
-    if args.min_ari is not None and "ari" in pipeline and pipeline["ari"] < args.min_ari:
-        failures.append(f"ARI {pipeline['ari']} < {args.min_ari}")
+    elif args.min_precision is not None and pipeline["gate"]["precision"] < args.min_precision:
+        failures.append(f"pairwise precision {pipeline['gate']['precision']:.6f} < {args.min_precision}")
+    if args.min_ari is not None and "ari" in pipeline and pipeline["gate"]["ari"] < args.min_ari:
+        failures.append(f"ARI {pipeline['gate']['ari']:.6f} < {args.min_ari}")
     if failures:
         print("storymatch: quality gate failed: " + "; ".join(failures), file=sys.stderr)
         return EXIT_FAILED

@@ -267,6 +267,11 @@ def evaluate(
         **_clustering_report(truth, predicted, ids),
         "lsh_candidate_recall": _round(metrics.pair_recall(truth, candidates)),
         "candidates_per_article": round(len(candidates) / max(len(predicted_all), 1), 3),
+        # Unrounded, for the quality gates: a gate compares the figure, not its 4-digit display.
+        "gate": {
+            "precision": metrics.pairwise(truth, predicted)["precision"],
+            "ari": metrics.adjusted_rand_index(truth, predicted),
+        },
         "verifier_precision": _round(metrics.pair_precision(truth, verified)),
         "by_source": {
             source: _clustering_report(truth, predicted, members)

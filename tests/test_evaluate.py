@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from pipeline.evaluate import load_labels
 
 
@@ -90,3 +92,28 @@ def test_accepted_pairs_leave_out_exact_copies_that_never_reach_lsh():
     accepted = accepted_pairs([*seeds, copy], config_module.load())
     assert accepted == accepted_pairs(seeds, config_module.load())
     assert len(accepted) == 10  # the five seeds are one story: all their pairs verify
+
+
+@pytest.mark.parametrize(("flag", "exact"), [("--min-precision", 0.95588), ("--min-ari", 0.80416)])
+def test_quality_gates_compare_the_unrounded_figures(monkeypatch, capsys, flag, exact):
+    # The dev corpus's precision is 585 / 612 = 0.955882..., shown as 0.9559: a gate of
+    # 0.9559 must fail, as the figure is below it.
+    import pipeline.evaluate
+    from pipeline.cli import main
+    from tests.conftest import SEEDS
+
+    shown = round(exact, 4)
+    report = {
+        "pipeline": {
+            "ari": shown if flag == "--min-ari" else 1.0,
+            "pairwise": {"precision": shown if flag == "--min-precision" else 1.0},
+        }
+    }
+    report["pipeline"]["gate"] = {
+        "precision": exact if flag == "--min-precision" else 1.0,
+        "ari": exact if flag == "--min-ari" else 1.0,
+    }
+    monkeypatch.setattr(pipeline.evaluate, "evaluate", lambda *args, **kwargs: report)
+    monkeypatch.setattr(pipeline.evaluate, "format_report", lambda report: "")
+    assert main(["eval", "--input", str(SEEDS), flag, str(shown)]) == 1
+    assert "quality gate failed" in capsys.readouterr().err
