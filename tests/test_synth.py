@@ -136,6 +136,18 @@ def test_wire_texts_have_news_lengths(corpus):
     assert 400 <= sorted(lengths)[len(lengths) // 2] <= 1000
 
 
+def test_wire_texts_are_300_to_1500_words_log_uniform(corpus):
+    # SynthOptions.wire_words = (300, 1500), drawn log-uniform: the median is sqrt(300 * 1500)
+    # = 671 words; whole sentences allow a little over either end, not a fifth under both.
+    lengths = sorted(
+        len(row["text"].split("\n\nCopyright")[0].split()) for row in corpus if row["role"] == "wire"
+    )
+    median = lengths[len(lengths) // 2]
+    assert 0.9 * 671 <= median <= 1.1 * 671, median
+    assert sum(length < 300 for length in lengths) <= 0.05 * len(lengths)
+    assert lengths[-1] <= 1650
+
+
 def test_rewrites_differ_from_the_wire_but_share_its_content(corpus):
     checked = 0
     for members in by_story(corpus).values():
