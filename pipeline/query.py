@@ -329,7 +329,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "run date, plus story_outlets; with no SQL, list the views and their columns."
     )
     parser.epilog = (
-        'Example: storymatch query "SELECT cluster_id, size FROM clusters ORDER BY size DESC LIMIT 5". '
+        'Example: storymatch query "SELECT run_date, cluster_id, size FROM clusters '
+        'ORDER BY size DESC LIMIT 5" (clusters has a row per story and run date). '
         "Tested example queries: docs/cookbook.md. The same views for DuckDB's own client: schemas/views.sql."
     )
     parser.add_argument(

@@ -1408,7 +1408,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tables-only",
         action="store_true",
         help="do not re-read input files for the shared sentences of non-representative articles "
-        "(the 'shared' figure of an article without an outlet is then a dash)",
+        "(side by side, those articles then show their unique sentences and matches only)",
     )
 
 
