@@ -141,7 +141,14 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     for pattern in patterns:
         matched = _expand(pattern)
         if not matched:
-            raise InputError(f"input {pattern!r} matches no files")
+            hint = ""
+            if FileSystems.get_scheme(pattern) is None and os.path.isdir(pattern):
+                hint = (
+                    " (a folder stands for the input files directly inside it: .jsonl, .ndjson, "
+                    ".json, .parquet or .txt, optionally .gz; give a glob such as "
+                    f"'{os.path.join(pattern, '*', '*.jsonl')}' for files in its subfolders)"
+                )
+            raise InputError(f"input {pattern!r} matches no files{hint}")
         for path in matched:
             identity = _identity(path)
             spellings[identity] = min(spellings.get(identity, path), path, key=lambda p: (len(p), p))

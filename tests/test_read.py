@@ -580,3 +580,11 @@ def test_duplicate_reject_names_the_winner():
 def test_read_articles_checks_max_chars():
     with pytest.raises(ValueError, match="max_chars must be a positive"):
         ReadArticles(["a.jsonl"], max_chars=0)
+
+
+def test_a_folder_without_input_files_directly_inside_says_how_folders_are_read(tmp_path):
+    (tmp_path / "2025-08-19").mkdir()
+    (tmp_path / "2025-08-19" / "a.jsonl").write_text('{"id": "a", "text": "Kyiv agreed."}\n')
+    with pytest.raises(InputError, match=r"matches no files \(a folder stands for the input files directly"):
+        resolve_inputs([str(tmp_path)])
+    assert resolve_inputs([str(tmp_path / "*" / "*.jsonl")]) == [str(tmp_path / "2025-08-19" / "a.jsonl")]
