@@ -52,7 +52,7 @@ from pipeline.analyse import analyse_article
 from pipeline.config import Config, InputConfig
 from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
-from pipeline.read import _kind, parse_file, resolve_inputs
+from pipeline.read import _FILE_ERRORS, _kind, parse_file, resolve_inputs
 from pipeline.records import AnalysedArticle, Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
@@ -80,26 +80,42 @@ def load_labels(files: Iterable[str], max_chars: int = InputConfig.max_chars) ->
         if kind == "parquet":
             # One item per row, in row order; a row's record is its position.
             kept = {position for position, item in items if isinstance(item, Article)}
-            with FileSystems.open(path) as handle:
-                table = pq.read_table(handle)
-            stories = table.column("story").to_pylist() if "story" in table.column_names else None
-            rows: Iterable[tuple[int, Any, Any]] = (
-                (position, article_id, stories[position - 1] if stories else None)
-                for position, article_id in enumerate(table.column("id").to_pylist(), start=1)
-            )
+            rows: Iterable[tuple[int, Any, Any]] = _parquet_labels(path)
         elif kind == "json_lines":
             kept = {item.record for _, item in items if isinstance(item, Article)}
             rows = _json_labels(path)
         else:  # text files have no label, but their articles take their ids first
             seen.update(item.id for _, item in items if isinstance(item, Article))
             continue
-        for record, article_id, story in rows:
+        for record, article_id, story in _until_unreadable(rows):
             if record not in kept or str(article_id) in seen:
                 continue
             seen.add(str(article_id))
             if story is not None:
                 labels[str(article_id)] = str(story)
     return labels
+
+
+def _until_unreadable(rows: Iterable[tuple[int, Any, Any]]) -> Iterator[tuple[int, Any, Any]]:
+    """The rows read before a file error: as the reader, a file cut short (a truncated gzip,
+    a corrupt Parquet row group) labels the records read before the cut, and the rest is
+    the reader's ``unreadable_file`` reject, not a traceback."""
+    with contextlib.suppress(*_FILE_ERRORS):
+        yield from rows
+
+
+def _parquet_labels(path: str) -> Iterator[tuple[int, Any, Any]]:
+    """(row number, id, story) of every row, numbered as the reader numbers them."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        parquet = pq.ParquetFile(handle)
+        columns = [name for name in ("id", "story") if name in parquet.schema_arrow.names]
+        number = 0
+        for batch in parquet.iter_batches(columns=columns):
+            ids = batch.column("id").to_pylist()
+            stories = batch.column("story").to_pylist() if "story" in columns else [None] * len(ids)
+            for article_id, story in zip(ids, stories, strict=True):
+                number += 1
+                yield number, article_id, story
 
 
 def _json_labels(path: str) -> Iterable[tuple[int, Any, Any]]:

@@ -28,6 +28,15 @@ def test_labels_of_a_gzipped_json_lines_file(tmp_path):
     assert load_labels([str(path)]) == {"a": "s1", "b": "s1", "c": "s2"}
 
 
+def test_labels_of_a_gzip_file_cut_short_are_those_of_the_records_read_before_the_cut(tmp_path):
+    # The reader keeps the records before the cut and rejects the rest (unreadable_file):
+    # the labels are those records', not an EOFError traceback.
+    whole = gzip.compress((ROWS * 200).encode("utf-8"))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    assert load_labels([str(path)]) == {"a": "s1", "b": "s1", "c": "s2"}
+
+
 def test_labels_of_files_whose_suffix_is_upper_case(tmp_path):
     # The reader accepts DEV.JSONL and X.JSONL.GZ; the labels must be read from them too.
     plain, packed = tmp_path / "DEV.JSONL", tmp_path / "MORE.JSONL.GZ"
