@@ -397,12 +397,28 @@ def _execute(
 def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date) -> list[str]:
     """The dates of runs after ``run_date`` when this is the date's first run (a day filled
     in late): they ran without its state, so its stories do not continue into them until
-    they are re-run, in order. A re-run of a date changes no later run's input."""
+    they are re-run, in order. A re-run of a date changes no later run's input, but the
+    runs its earlier run named stay named until each has been re-run after it (read its
+    state): the re-run's manifest replaces the one that named them."""
     runs = os.path.join(output, RUNS_FOLDER)
     if run_date in state.partition_dates(runs) or run_date in state.partition_dates(state_dir):
-        return []
+        try:
+            named = manifest_of(output, run_date.isoformat()).get("later_runs_not_continued", [])
+        except (OSError, ValueError):
+            return []
+        return [later for later in named if not _read_state_of(output, later, run_date)]
     later = set(state.partition_dates(runs)) | set(state.partition_dates(state_dir))
     return [day.isoformat() for day in sorted(later) if day > run_date]
+
+
+def _read_state_of(output: str, later: str, run_date: dt.date) -> bool:
+    """Whether the published run of ``later`` read the state partition of ``run_date``."""
+    try:
+        read = manifest_of(output, later).get("state_files_read", [])
+    except (OSError, ValueError):
+        return False
+    folder = f"run_date={run_date.isoformat()}"
+    return any(os.path.basename(os.path.dirname(path)) == folder for path in read)
 
 
 def manifest_of(output: str, run_date: str) -> dict[str, Any]:

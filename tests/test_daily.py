@@ -467,6 +467,10 @@ def test_a_date_filled_in_after_a_later_run_names_the_runs_to_redo(tmp_path, cap
     assert "NOTE: 1 later run(s) (2025-08-21) ran without this date's state" in printed
     manifest = json.loads((output / "_runs" / "run_date=2025-08-20" / "manifest.json").read_text())
     assert manifest["later_runs_not_continued"] == ["2025-08-21"]
-    # A re-run of a date is not a late first run; nor is the later run re-run after it.
-    assert run_job([str(second)], str(output), config, run_date=DAY2).later_runs == []
+    # A re-run of the late date still names day 3 while day 3 has not read its state (the
+    # re-run's manifest replaces the one that named it); once day 3 is re-run, neither does.
+    assert run_job([str(second)], str(output), config, run_date=DAY2).later_runs == ["2025-08-21"]
+    manifest = json.loads((output / "_runs" / "run_date=2025-08-20" / "manifest.json").read_text())
+    assert manifest["later_runs_not_continued"] == ["2025-08-21"]
     assert run_job([str(second)], str(output), config, run_date=day3).later_runs == []
+    assert run_job([str(second)], str(output), config, run_date=DAY2).later_runs == []
