@@ -143,17 +143,21 @@ def read_articles(files: Iterable[str], max_chars: int) -> list[Article]:
     return [articles[key] for key in sorted(articles)]
 
 
-def accepted_pairs(articles: list[Article], config: Config) -> set[tuple[str, str]]:
+def accepted_pairs(
+    articles: list[Article], config: Config, unlabelled: Iterable[Article] = ()
+) -> set[tuple[str, str]]:
     """Every pair the verifier would accept, found by scoring all pairs (quadratic).
 
     As in the pipeline, an exact copy (identical cleaned text, within the copy runs of
     ``dedupe.copy_runs``) other than the canonical one, the smallest id, takes no part: it
     never reaches LSH, joining its canonical copy's story through an ``exact_duplicate``
-    pair, so its pairs are none that LSH could have missed.
+    pair, so its pairs are none that LSH could have missed. ``unlabelled``: the other
+    articles the pipeline read; they are not scored, but a copy among them with a smaller
+    id is the canonical copy of a labelled one, as in the pipeline.
     """
     analysed = [analyse_article(article, config.features.kinds) for article in articles]
     by_text: dict[str, list[AnalysedArticle]] = defaultdict(list)
-    for item in analysed:
+    for item in [*analysed, *(analyse_article(a, config.features.kinds) for a in unlabelled)]:
         by_text[item.content_hash].append(item)
     copies: set[str] = set()
     for group in by_text.values():
@@ -294,10 +298,11 @@ def evaluate(
             for source, members in metrics.by_source(ids).items()
         },
     }
-    articles = [a for a in read_articles(files, config.input.max_chars) if a.id in truth]
+    everything = read_articles(files, config.input.max_chars)
+    articles = [a for a in everything if a.id in truth]
     if len(articles) <= all_pairs_limit:
         log(f"scoring all {len(articles) * (len(articles) - 1) // 2} pairs to measure LSH recall ...")
-        accepted = accepted_pairs(articles, config)
+        accepted = accepted_pairs(articles, config, [a for a in everything if a.id not in truth])
         found = accepted & {tuple(sorted(pair)) for pair in candidates}
         pipeline_report["lsh_recall_of_accepted"] = {
             "recall": round(len(found) / len(accepted), 4) if accepted else 1.0,
