@@ -143,10 +143,11 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
         if not matched:
             hint = ""
             if FileSystems.get_scheme(pattern) is None and os.path.isdir(pattern):
+                # The reader's own suffixes: .gz only after the JSON Lines ones (a.txt.gz is not read).
                 hint = (
-                    " (a folder stands for the input files directly inside it: .jsonl, .ndjson, "
-                    ".json, .parquet or .txt, optionally .gz; give a glob such as "
-                    f"'{os.path.join(pattern, '*', '*.jsonl')}' for files in its subfolders)"
+                    f" (a folder stands for the input files directly inside it: {', '.join(_SUFFIX_KINDS)}; "
+                    f"give a glob such as '{os.path.join(pattern, '*', '*.jsonl')}' for files in its "
+                    "subfolders)"
                 )
             raise InputError(f"input {pattern!r} matches no files{hint}")
         for path in matched:

@@ -588,3 +588,13 @@ def test_a_folder_without_input_files_directly_inside_says_how_folders_are_read(
     with pytest.raises(InputError, match=r"matches no files \(a folder stands for the input files directly"):
         resolve_inputs([str(tmp_path)])
     assert resolve_inputs([str(tmp_path / "*" / "*.jsonl")]) == [str(tmp_path / "2025-08-19" / "a.jsonl")]
+
+
+def test_the_folder_hint_names_the_suffixes_the_reader_reads(tmp_path):
+    # A gzipped .txt file is not an input: the hint must not say that .txt may be gzipped.
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"Kyiv agreed."))
+    with pytest.raises(InputError) as raised:
+        resolve_inputs([str(tmp_path)])
+    message = str(raised.value)
+    assert ".jsonl.gz" in message
+    assert "optionally .gz" not in message
