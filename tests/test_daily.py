@@ -117,14 +117,20 @@ def test_rerunning_an_old_date_keeps_later_state(two_days, tmp_path):
     assert len(ids) == 1
 
 
-def test_an_article_sent_again_keeps_its_story(two_days, tmp_path):
+def send_day_one_article_again(two_days, tmp_path):
+    """A copy of the two days' output, and day 1's first article in the feed again on day 3:
+    (the copy, the day-3 job)."""
     output, _, config = two_days
     copy = tmp_path / "copy"
     shutil.copytree(output, copy)
     again = tmp_path / "again"
     again.mkdir()
-    shutil.copy(SEED_FILES[0], again)  # published on day 1, in the feed again on day 3
-    job = run_job([str(again)], str(copy), config, run_date=dt.date(2025, 8, 21))
+    shutil.copy(SEED_FILES[0], again)
+    return copy, run_job([str(again)], str(copy), config, run_date=dt.date(2025, 8, 21))
+
+
+def test_an_article_sent_again_keeps_its_story(two_days, tmp_path):
+    copy, job = send_day_one_article_again(two_days, tmp_path)
     rows = duckdb.sql(
         f"select run_date, cluster_id from read_parquet('{copy}/articles/*/*.parquet', "
         f"hive_partitioning=true) where article_id = '{SEED_FILES[0].stem}' order by run_date"
@@ -404,13 +410,8 @@ def test_a_new_date_runs_after_the_lookback_was_raised(tmp_path):
 
 def test_an_article_sent_on_two_days_is_one_anchor_later(two_days, tmp_path):
     """The state of both runs that read an article holds it; a later run matches it once."""
-    output, _, config = two_days
-    copy = tmp_path / "copy"
-    shutil.copytree(output, copy)
-    again = tmp_path / "again"
-    again.mkdir()
-    shutil.copy(SEED_FILES[0], again)  # day 1's article, in the feed again on day 3
-    run_job([str(again)], str(copy), config, run_date=dt.date(2025, 8, 21))
+    _, _, config = two_days
+    copy, _ = send_day_one_article_again(two_days, tmp_path)
     rewrite = tmp_path / "rewrite"
     rewrite.mkdir()
     text = SEED_FILES[0].read_text(encoding="utf-8")
