@@ -76,8 +76,11 @@ class JobResult:
     seconds: float
     tables: dict[str, str] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
-    # Runs of later dates that this date's first run came after: they did not read its state.
-    later_runs: list[str] = field(default_factory=list)
+
+    @property
+    def later_runs(self) -> list[str]:
+        """Runs of later dates that did not read this date's state (a date filled in late)."""
+        return list(self.manifest.get("later_runs_not_continued", []))
 
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
@@ -328,18 +331,7 @@ def run_job(
         state.prune(state_dir, lookback, horizon, config.state.rerun_days)
     tables = {table: publish.partition_path(output, table, day) for table in TABLES}
     return JobResult(
-        output,
-        run_id,
-        day,
-        files,
-        row_counts,
-        counters,
-        detect.bands,
-        detect.rows,
-        seconds,
-        tables,
-        manifest,
-        later_runs,
+        output, run_id, day, files, row_counts, counters, detect.bands, detect.rows, seconds, tables, manifest
     )
 
 
