@@ -45,10 +45,12 @@ def remote_temp_location(options: PipelineOptions) -> str | None:
 
 
 def _copy(source: str, destination: str) -> None:
-    with (
-        FileSystems.open(source, compression_type=_RAW) as reader,
-        FileSystems.create(destination, compression_type=_RAW) as writer,
-    ):
+    with FileSystems.open(source, compression_type=_RAW) as reader:
+        _write(reader, destination)
+
+
+def _write(reader, destination: str) -> None:
+    with FileSystems.create(destination, compression_type=_RAW) as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
 
 
@@ -61,14 +63,23 @@ class RemoteStaging:
 
     def upload(self, paths: Iterable[str]) -> dict[str, str]:
         """Copies local files up; returns each one's path as given -> its copy (remote paths
-        are left out: the workers read those in place)."""
+        are left out: the workers read those in place). A local file that cannot be opened
+        (gone since it was listed) is left out too: the reader then rejects it as
+        ``unreadable_file``, as in a local run; a failure to write the copy fails the run."""
         copies: dict[str, str] = {}
         for path in paths:
             if FileSystems.get_scheme(path) is not None or path in copies:
                 continue
+            try:
+                reader = open(path, "rb")  # noqa: SIM115 - closed below, after the copy
+            except OSError as error:
+                _LOG.warning("cannot upload %s, left for the reader to reject: %s", path, error)
+                continue
             parts = os.path.abspath(path).lstrip(os.sep).split(os.sep)
-            copies[path] = FileSystems.join(self.root, "inputs", *parts)
-            _copy(path, copies[path])
+            destination = FileSystems.join(self.root, "inputs", *parts)
+            with reader:
+                _write(reader, destination)
+            copies[path] = destination
         return copies
 
     def download_tables(self, local_folder: str) -> int:

@@ -168,8 +168,10 @@ def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_loca
     gz = tmp_path / "a.jsonl.gz"
     gz.write_bytes(gzip.compress(b'{"id": "a", "text": "Kyiv agreed."}\n'))
     remote = RemoteStaging("testremote://bucket/tmp", "r1")
-    copies = remote.upload([str(gz), "gs://elsewhere/b.jsonl"])
-    assert list(copies) == [str(gz)]  # a remote input is read in place
+    gone = tmp_path / "gone.jsonl"  # listed, then deleted before the upload
+    copies = remote.upload([str(gz), "gs://elsewhere/b.jsonl", str(gone)])
+    # A remote input is read in place; a vanished one is left for the reader to reject.
+    assert list(copies) == [str(gz)]
     with FileSystems.open(copies[str(gz)], compression_type=CompressionTypes.UNCOMPRESSED) as copy:
         assert copy.read() == gz.read_bytes()
     remote.delete()
