@@ -398,7 +398,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, module_name, _ in VIEWER_COMMANDS:
             if args.command == name:
                 if beam_args:
-                    parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
+                    parser.error(
+                        f"unrecognized arguments: {' '.join(beam_args)} (see storymatch {name} --help)"
+                    )
                 return importlib.import_module(module_name).run(args)
     except (config_module.ConfigError, InputError, ValueError) as error:
         print(f"storymatch: error: {error}", file=sys.stderr)

@@ -198,3 +198,10 @@ def test_run_without_input_outside_the_repository_says_the_seeds_are_the_default
     assert err.startswith("storymatch: error: no --input given and no seeds folder here")
     assert err.count("\n") == 1
     assert not (tmp_path / "out").exists(), "nothing ran"
+
+
+@pytest.mark.parametrize("command", ["query", "report"])
+def test_a_viewer_command_names_its_own_help_for_an_unknown_flag(capsys, command):
+    status, out, err = storymatch_in_process(capsys, command, "--outptu=x")
+    assert status == 2 and out == ""
+    assert f"unrecognized arguments: --outptu=x (see storymatch {command} --help)" in err
