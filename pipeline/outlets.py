@@ -348,9 +348,10 @@ def describe_story(
             found = matches.get((x, rep_index)) or _align(story, hashes, x, [rep_index])[(x, rep_index)]
             shared = found[1] >= threshold
         shared_by_outlet[outlets[x]].extend(shared[eligible[x]].tolist())
+    names = outlet_names(members)
     coverage_rows = [
         {
-            "outlet": None if key.startswith("\x00") else outlet_names(members)[key],
+            "outlet": None if key.startswith("\x00") else names[key],
             # null: the outlet has no sentence to compare (a headline-only alert)
             "shared_with_representative": round(sum(flags) / len(flags), 6) if flags else None,
             # an article without an outlet is an outlet of its own: say which one

@@ -393,14 +393,14 @@ def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date) ->
     runs its earlier run named stay named until each has been re-run after it (read its
     state): the re-run's manifest replaces the one that named them."""
     runs = os.path.join(output, RUNS_FOLDER)
-    if run_date in state.partition_dates(runs) or run_date in state.partition_dates(state_dir):
+    dates = set(state.partition_dates(runs)) | set(state.partition_dates(state_dir))
+    if run_date in dates:
         try:
             named = manifest_of(output, run_date.isoformat()).get("later_runs_not_continued", [])
         except (OSError, ValueError):
             return []
         return [later for later in named if not _read_state_of(output, later, run_date)]
-    later = set(state.partition_dates(runs)) | set(state.partition_dates(state_dir))
-    return [day.isoformat() for day in sorted(later) if day > run_date]
+    return [day.isoformat() for day in sorted(dates) if day > run_date]
 
 
 def _read_state_of(output: str, later: str, run_date: dt.date) -> bool:

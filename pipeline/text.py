@@ -202,18 +202,18 @@ def unwrap_lines(lines: list[str]) -> list[str]:
         line, following = lines[i], lines[i + 1]
         if _BULLET.match(following) or CAPTION_MARK in (line[0], following[0]):
             continue
-        # A heading starts a paragraph: a line that continues the one above is prose.
-        heading = (
-            (i == 0 or i - 1 not in joined)
-            and _looks_like_title(line)
-            and not _looks_like_title(following, min_words=1)
-        )
-        fits = len(line) + 1 + len(following.split(" ", 1)[0]) <= width
         if following[0].islower():
             if _goes_on_in_lower_case(line, following):
                 joined.add(i)
-        elif wrapped and not fits and _wraps_into(line, following, heading):
-            joined.add(i)
+        elif wrapped and len(line) + 1 + len(following.split(" ", 1)[0]) > width:
+            # A heading starts a paragraph: a line that continues the one above is prose.
+            heading = (
+                (i == 0 or i - 1 not in joined)
+                and _looks_like_title(line)
+                and not _looks_like_title(following, min_words=1)
+            )
+            if _wraps_into(line, following, heading):
+                joined.add(i)
     if not joined:
         return lines
     result = [lines[0]]
