@@ -32,7 +32,8 @@ counter ``read/rejected_<reason>``:
     too_long          text has more than ``input.max_chars`` characters
     duplicate_id      an earlier record (by source, then record number) has the same id
     unreadable_file   the file could not be read (I/O error, corrupt or truncated gzip,
-                      corrupt Parquet); record 0, after the records read before the error
+                      empty, cut short or corrupt Parquet); record 0, after the records read
+                      before the error
     error_<Type>      parsing the record raised <Type>: a bug (record 0 if it happened outside
                       any one record), or a Parquet value Python cannot hold; kept, not fatal
 
@@ -135,7 +136,8 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
 
     Raises InputError when an argument matches nothing, a file's type is not supported, a
     file's name is not valid UTF-8, or a Parquet file lacks the ``id`` or ``text`` column (only
-    its schema is read).
+    its schema is read; a file whose schema cannot be read is left to the reader, which
+    rejects it as ``unreadable_file``).
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     for pattern in patterns:
@@ -205,8 +207,10 @@ def _check_parquet_columns(path: str) -> None:
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             names = set(pq.read_schema(handle).names)
-    except _FILE_ERRORS as error:
-        raise InputError(f"{path}: cannot read the Parquet schema ({error})") from None
+    except _FILE_ERRORS:
+        # Empty, cut short or corrupt: one file the reader rejects (unreadable_file), as a
+        # corrupt gzip file is, not a refusal of every input.
+        return
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
         raise InputError(f"{path}: Parquet file lacks required column(s) {', '.join(missing)}")

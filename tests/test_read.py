@@ -483,6 +483,20 @@ def test_unsupported_file_type_is_an_error(input_folder):
         resolve_inputs([str(input_folder / "notes.md")])
 
 
+def test_parquet_file_that_cannot_be_read_is_left_to_the_reader(tmp_path):
+    # An empty or cut-short Parquet file (a writer that crashed, an upload in progress) is
+    # one unreadable_file reject, as a corrupt gzip file is: it does not stop every input.
+    good = write_lines(tmp_path / "a.jsonl", '{"id": "a", "text": "x"}')
+    pq.write_table(pa.table({"id": ["b"], "text": ["y"]}), tmp_path / "whole.parquet")
+    (tmp_path / "empty.parquet").write_bytes(b"")
+    (tmp_path / "cut.parquet").write_bytes((tmp_path / "whole.parquet").read_bytes()[:-20])
+    unreadable = [str(tmp_path / "cut.parquet"), str(tmp_path / "empty.parquet")]
+    assert resolve_inputs([str(tmp_path)]) == [good, *unreadable, str(tmp_path / "whole.parquet")]
+    for path in unreadable:
+        (reject,) = parse(path)
+        assert (reject.record, reject.reason) == (0, "unreadable_file")
+
+
 def test_parquet_without_required_columns_is_an_error(tmp_path):
     path = tmp_path / "bad.parquet"
     pq.write_table(pa.table({"id": ["x"], "body": ["y"]}), path)
