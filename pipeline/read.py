@@ -120,6 +120,9 @@ _MICROSECONDS_PER_TICK = {
     "us": Fraction(1),
     "ns": Fraction(1, 1_000),
 }
+# What separates an RFC 2822 date's day, month and year ("19 Aug 2025", "19-Aug-25"); not a
+# zone's sign ("-0000").
+_DATE_TOKEN = re.compile(r"[\s,]+|(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)")
 # Fields kept as text, which must be writable as UTF-8.
 _TEXT_FIELDS = ("id", "text", "outlet", "title", "url")
 _COUNTER_NAMESPACE = "read"
@@ -596,6 +599,11 @@ def _parse_date_text(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
+    # email.utils reads any year under 100 as two digits (0001 -> 2001): a year written with
+    # more digits is a placeholder before 1900 ("Mon, 01 Jan 0001 00:00:00 GMT", the zero
+    # time of Go and .NET in RFC 1123 form), not a date of this century.
+    if any(len(token) > 2 and token.isdigit() and int(token) < 100 for token in _DATE_TOKEN.split(text)):
+        return None
     try:
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -57,6 +57,8 @@ def outcomes(items: list[Article | Reject]) -> list[tuple[int, str]]:
         ("2025-08-19T10:00:00", AUG_19_10H_UTC),  # naive means UTC
         ("2025-08-19 10:00:00.5", AUG_19_10H_UTC + 500_000),
         (" Tue, 19 Aug 2025 10:00:00 +0000 ", AUG_19_10H_UTC),
+        ("Tue, 19 Aug 25 10:00:00 -0000", AUG_19_10H_UTC),  # a two-digit year is this century's
+        ("Tuesday, 19-Aug-25 10:00:00 GMT", AUG_19_10H_UTC),
         ("Tue, 19 Aug 2025 12:00:00 +0200", AUG_19_10H_UTC),
         (1_755_597_600, AUG_19_10H_UTC),
         (1_755_597_600.25, AUG_19_10H_UTC + 250_000),
@@ -83,6 +85,10 @@ def test_parse_published_accepts(value, expected):
         "0001-01-01T00:00:00Z",
         "9999-12-31T23:59:59-01:00",  # year 10000 in UTC
         "Fri, 31 Dec 9999 23:59:59 -0100",
+        # Go's and .NET's zero time in RFC 1123 form: not 2001 (email.utils's two-digit years).
+        "Mon, 01 Jan 0001 00:00:00 GMT",
+        "Monday, 01-Jan-0001 00:00:00 GMT",
+        "Mon Jan  1 00:00:00 0001",
         "1899-12-31T23:59:59Z",
         "9999-01-01",
         -2_208_988_801,
@@ -189,10 +195,15 @@ def test_unparseable_date_keeps_the_article_and_is_reported(tmp_path):
 
 
 def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
-    dates = {"zero": "0001-01-01T00:00:00Z", "never": "9999-12-31T23:59:59-01:00", "old": -4000000000}
+    dates = {
+        "zero": "0001-01-01T00:00:00Z",
+        "rfc-zero": "Mon, 01 Jan 0001 00:00:00 +0000",
+        "never": "9999-12-31T23:59:59-01:00",
+        "old": -4000000000,
+    }
     published, unparseable = dates_read(tmp_path, dates)
-    assert published == [("zero", None), ("never", None), ("old", None)]
-    assert unparseable == 3
+    assert published == [("zero", None), ("rfc-zero", None), ("never", None), ("old", None)]
+    assert unparseable == 4
 
 
 @pytest.mark.parametrize("field", ["id", "text", "outlet", "title", "url"])
