@@ -4,7 +4,10 @@ The pure core is ``analyse_article``; ``AnalyseArticles`` runs it in Beam and tu
 exception on one article into a reject row (reason ``error_<ExceptionType>``) instead of a
 failed job, so one poison record cannot stop a day's run. An article whose text as read has
 fewer words (whitespace-separated) than ``input.min_words`` is a reject too (reason
-``too_short``), beside the reader's ``too_long``.
+``too_short``), beside the reader's ``too_long``; so is one of which nothing is left once
+markup and boilerplate are removed (reason ``empty_text``, as the reader's for a blank text):
+kept, every such article would have the same (empty) clean text and become an exact duplicate
+of the others, one story of unrelated pages.
 """
 
 from __future__ import annotations
@@ -34,6 +37,22 @@ def analyse_article(article: Article, kinds: tuple[str, ...]) -> AnalysedArticle
     return AnalysedArticle(article._replace(text=""), sentences, tuple(removed), terms, content_hash)
 
 
+def empty_after_cleaning(analysed: AnalysedArticle, raw: str) -> Reject | None:
+    """The reject of an article whose clean text is empty (markup, entities, invisible
+    characters or boilerplate only: a page scraped without its story), else None."""
+    if analysed.sentences:
+        return None
+    article = analysed.article
+    removed = f" ({len(analysed.boilerplate)} boilerplate line(s))" if analysed.boilerplate else ""
+    return Reject(
+        source=article.source,
+        record=article.record,
+        reason="empty_text",
+        detail=f"nothing is left of the text once markup and boilerplate are removed{removed}",
+        raw=raw[:1000],
+    )
+
+
 def too_short(article: Article, min_words: int) -> Reject | None:
     """The reject of an article with fewer than ``min_words`` words, else None."""
     words = len(article.text.split())
@@ -53,6 +72,7 @@ class _AnalyseFn(beam.DoFn):
         self._kinds = kinds
         self._min_words = min_words
         self._too_short = Metrics.counter("analyse", "rejected_too_short")
+        self._empty = Metrics.counter("analyse", "rejected_empty_text")
         self._analysed = Metrics.counter("analyse", "articles")
         self._boilerplate = Metrics.counter("analyse", "boilerplate_lines_stripped")
         self._failed = Metrics.counter("analyse", "failed")
@@ -78,6 +98,11 @@ class _AnalyseFn(beam.DoFn):
         reject = too_short(article, self._min_words)
         if reject is not None:
             self._too_short.inc()
+            yield pvalue.TaggedOutput(REJECTS, reject)
+            return
+        reject = empty_after_cleaning(analysed, article.text)
+        if reject is not None:
+            self._empty.inc()
             yield pvalue.TaggedOutput(REJECTS, reject)
             return
         self._analysed.inc()

@@ -60,6 +60,28 @@ def test_analyse_rejects_articles_under_min_words(pipeline):
         assert_that(rejects, equal_to([expected]), label="rejected")
 
 
+def test_analyse_rejects_articles_with_nothing_left_after_cleaning(pipeline):
+    # Pages scraped without their story: kept, they would all be one story of exact duplicates.
+    empty = [
+        Article("markup", "<p>&nbsp;</p><br/>", source="in.jsonl", record=2),
+        Article("invisible", "\u200b\ufeff", source="in.jsonl", record=3),
+        Article("credit", "Photo: Reuters", source="in.jsonl", record=4),
+    ]
+    with pipeline as p:
+        results = p | beam.Create([Article("ok", WIRE), *empty]) | AnalyseArticles(FEATURE_KINDS)
+        assert_that(
+            results.analysed | "Ids" >> beam.Map(lambda a: a.article.id), equal_to(["ok"]), label="kept"
+        )
+        rejects = results[REJECTS] | "Rows" >> beam.Map(lambda r: (r.record, r.reason, r.detail, r.raw))
+        nothing_left = "nothing is left of the text once markup and boilerplate are removed"
+        expected = [
+            (2, "empty_text", nothing_left, "<p>&nbsp;</p><br/>"),
+            (3, "empty_text", nothing_left, "\u200b\ufeff"),
+            (4, "empty_text", f"{nothing_left} (1 boilerplate line(s))", "Photo: Reuters"),
+        ]
+        assert_that(rejects, equal_to(expected), label="rejected")
+
+
 def test_exact_duplicates_collapse_to_the_smallest_id(pipeline):
     articles = [analyse_article(Article(i, WIRE), FEATURE_KINDS) for i in ("c", "a", "b")]
     other = analyse_article(Article("z", "Something else entirely happened today."), FEATURE_KINDS)
