@@ -30,6 +30,8 @@ counter ``read/rejected_<reason>``:
     text_not_string   text is not a string
     empty_text        text is empty or whitespace only
     too_long          text has more than ``input.max_chars`` characters
+    field_not_string  outlet, title or url is neither a string nor a number (an array, an
+                      object, a boolean, bytes), which has no text to keep
     duplicate_id      an earlier record (by source, then record number) has the same id
     unreadable_file   the file could not be read (I/O error, corrupt or truncated gzip,
                       empty, cut short or corrupt Parquet); record 0, after the records read
@@ -435,7 +437,13 @@ def _text_file_article(
             {name: metadata[name] for name in ("outlet", "title", "published_at", "url") if name in metadata}
         )
     fields.update(id=stem, text=text)
-    return _article(fields, source, 1, max_chars, on_bad_date)
+    try:
+        return _article(fields, source, 1, max_chars, on_bad_date)
+    except _Rejected as rejected:
+        if rejected.reason != "field_not_string" or sidecar is None:
+            raise
+        # Only the sidecar gives outlet, title and url: say so.
+        raise _Rejected(rejected.reason, f"sidecar {sidecar[0]}: {rejected.message}") from None
 
 
 def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
@@ -485,6 +493,12 @@ def _article(
         raise _Rejected(
             "too_long", f"text has {len(text):,} characters, more than input.max_chars={max_chars:,}"
         )
+    for name in ("outlet", "title", "url"):
+        value = fields.get(name)
+        if not (value is None or isinstance(value, str) or _is_number(value)):
+            got = repr(value) if isinstance(value, float) else _type_name(value)  # nan, inf
+            message = f"{name} must be a string or a number, got {got}"
+            raise _Rejected("field_not_string", message)
     published = fields.get("published_at")
     published_us = parse_published(published)
     if published_us is None and not _is_blank(published):
@@ -526,6 +540,10 @@ def _raw_preview(raw: bytes | Mapping[str, Any]) -> str:
     # Truncate values first so a huge text is not serialised only to be cut.
     shortened = {key: value[:RAW_LIMIT] if isinstance(value, str) else value for key, value in raw.items()}
     return json.dumps(shortened, ensure_ascii=False, default=str)[:RAW_LIMIT]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _optional_text(value: Any) -> str | None:

@@ -163,6 +163,51 @@ def test_json_lines_every_reason(tmp_path):
     assert all(reject.source == path for reject in items if isinstance(reject, Reject))
 
 
+def test_outlet_title_and_url_that_are_not_text_are_rejected(tmp_path):
+    # Stringified, they were Python's spellings ("['AP', 'Reuters']", "True", "nan") kept as
+    # the article's outlet, title or url; numbers are still kept as text.
+    path = write_lines(
+        tmp_path / "fields.jsonl",
+        '{"id": "a", "text": "x", "outlet": ["AP", "Reuters"]}',
+        '{"id": "b", "text": "x", "outlet": {"name": "AP"}}',
+        '{"id": "c", "text": "x", "title": true}',
+        '{"id": "d", "text": "x", "url": NaN}',
+        '{"id": "e", "text": "x", "outlet": 7, "title": 2.5, "url": null}',
+    )
+    items = parse(path)
+    assert [(item.reason, item.detail) for item in items[:4]] == [
+        ("field_not_string", "line 1: outlet must be a string or a number, got an array"),
+        ("field_not_string", "line 2: outlet must be a string or a number, got an object"),
+        ("field_not_string", "line 3: title must be a string or a number, got a boolean"),
+        ("field_not_string", "line 4: url must be a string or a number, got nan"),
+    ]
+    assert items[4][2:4] == ("7", "2.5")
+
+    table = pa.table(
+        {
+            "id": ["p", "q", "r"],
+            "text": ["x", "y", "z"],
+            "outlet": pa.array([{"name": "AP"}, None, None]),
+            "title": pa.array([None, [b"t"], None], pa.list_(pa.binary())),
+            "url": pa.array([None, None, b"https://example.com/"]),
+        }
+    )
+    pq.write_table(table, tmp_path / "fields.parquet")
+    assert outcomes(parse(tmp_path / "fields.parquet")) == [
+        (1, "field_not_string"),
+        (2, "field_not_string"),
+        (3, "field_not_string"),
+    ]
+
+    (tmp_path / "story.txt").write_text("Kyiv agreed.")
+    (tmp_path / "story.json").write_text('{"outlet": ["AP"]}')
+    (reject,) = parse(tmp_path / "story.txt")
+    assert (reject.reason, reject.detail) == (
+        "field_not_string",
+        f"text file: sidecar {tmp_path / 'story.json'}: outlet must be a string or a number, got an array",
+    )
+
+
 def test_raw_is_cut_to_1000_characters(tmp_path):
     path = write_lines(tmp_path / "long.jsonl", json.dumps({"id": "g", "text": "x" * 5_000}))
     (reject,) = parse(path)
@@ -334,13 +379,12 @@ def test_parquet_times_out_of_range_are_unparseable(tmp_path, published_at):
 
 
 def test_parquet_value_python_cannot_hold_costs_only_its_row(tmp_path):
-    times = pa.array([AUG_19_10H_UTC] * 3, pa.timestamp("us"))
-    path = write_parquet(
-        tmp_path / "odd.parquet", times, title=pa.array([0, 1_500, 2_000], pa.duration("ns"))
-    )
-    items = parse(path)
+    durations = pa.array([0, 1_500, 2_000], pa.duration("ns"))  # no date, but a Python value or not
+    items = parse(write_parquet(tmp_path / "odd.parquet", durations))
     assert outcomes(items) == [(1, "ok"), (2, "error_ValueError"), (3, "ok")]
-    assert items[1].detail.startswith("row 2: title: Nanosecond duration 1500 is not safely convertible")
+    assert items[1].detail.startswith(
+        "row 2: published_at: Nanosecond duration 1500 is not safely convertible"
+    )
 
 
 def test_parquet_integer_ids_become_strings(tmp_path):
