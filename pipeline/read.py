@@ -58,6 +58,7 @@ In a pipeline::
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import email.utils
 import gzip
@@ -319,6 +320,10 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
         # Splitting on b"\n" alone means a stray "\r" or U+2028 inside a record never splits it.
         for number, line_with_end in enumerate(iter(handle.readline, b""), start=1):
             line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
+            if number == 1:
+                # A byte-order mark is legal at the start of a UTF-8 file, and is no content:
+                # a file of only a mark (and blank lines) has no records.
+                line = line.removeprefix(codecs.BOM_UTF8)
             if line.strip():
                 yield _guarded(
                     path,
@@ -336,8 +341,7 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
 def _json_line_article(
     line: bytes, source: str, number: int, max_chars: int, on_bad_date: Callable[[], Any]
 ) -> Article:
-    # A byte-order mark is legal at the start of a UTF-8 file but json.loads refuses it.
-    fields = _json_object(line, "utf-8-sig" if number == 1 else "utf-8")
+    fields = _json_object(line, "utf-8")
     return _article(fields, source, number, max_chars, on_bad_date)
 
 

@@ -223,6 +223,14 @@ def test_byte_order_mark_and_crlf_are_tolerated(tmp_path):
     assert [article.id for article in parse(path)] == ["a", "b"]
 
 
+def test_a_byte_order_mark_alone_is_no_record(tmp_path):
+    # What an editor or PowerShell writes for an empty UTF-8 file, or before a blank line.
+    (tmp_path / "empty.jsonl").write_bytes(b"\xef\xbb\xbf")
+    assert parse(tmp_path / "empty.jsonl") == []
+    path = write_lines(tmp_path / "blank.jsonl", b"\xef\xbb\xbf\r", b'{"id": "a", "text": "x"}')
+    assert outcomes(parse(path)) == [(2, "ok")]
+
+
 def dates_read(tmp_path, dates: dict[str, object]) -> tuple[list[tuple[str, int | None]], int]:
     """(id, published_us) of one article per ``id: published_at``, and how many dates were
     reported unparseable."""
