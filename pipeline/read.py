@@ -2,7 +2,8 @@
 
 Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``). A
 folder stands for the input files directly inside it (not its subfolders): ``*.jsonl``,
-``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``.
+``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``;
+one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``.
 
 - JSON Lines and Parquet records have the fields ``id`` and ``text`` (required) and
   ``outlet``, ``title``, ``published_at``, ``url`` (optional). ``Article.record`` is the
@@ -104,6 +105,10 @@ _SUFFIX_KINDS = {
     ".parquet": "parquet",
     ".txt": "text",
 }
+# An input file's name with a compression suffix after it (a folder's file that is no input).
+_COMPRESSED_INPUT = re.compile(
+    r"\.(jsonl|ndjson|json|parquet|txt)\.(gz|gzip|bz2|xz|zst|zstd|zip|lz4|lzma|br|7z)$", re.IGNORECASE
+)
 # Errors that mean "this file cannot be read", as opposed to "this record is bad".
 _FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
 # Rows per Parquet batch: bounds memory per file whatever the row-group size.
@@ -140,10 +145,11 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     A file matched under several spellings (``in/a.jsonl``, ``./in/a.jsonl``, its absolute
     path, a symbolic link) is listed once, under its shortest spelling.
 
-    Raises InputError when an argument matches nothing, a file's type is not supported, a
-    file's name is not valid UTF-8, or a Parquet file lacks the ``id`` or ``text`` column (only
-    its schema is read; a file whose schema cannot be read is left to the reader, which
-    rejects it as ``unreadable_file``).
+    Raises InputError when an argument matches nothing, a file's type is not supported (a
+    folder's other files are passed over, unless they are compressed inputs), a file's name
+    is not valid UTF-8, or a Parquet file lacks the ``id`` or ``text`` column (only its schema
+    is read; a file whose schema cannot be read is left to the reader, which rejects it as
+    ``unreadable_file``).
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     for pattern in patterns:
@@ -184,8 +190,19 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
 def _expand(pattern: str) -> list[str]:
     if not any(char in pattern for char in "*?["):
         # A folder (or an object-store prefix) stands for the input files directly inside it.
-        inside = [path for path in _match(FileSystems.join(pattern, "*")) if _kind(path)]
+        listed = _match(FileSystems.join(pattern, "*"))
+        inside = [path for path in listed if _kind(path)]
         if inside or pattern.endswith("/") or os.path.isdir(pattern):
+            # Other files are passed over, but not one that holds articles the reader cannot
+            # unpack (feed.jsonl.bz2, a.txt.gz): its records would be lost without a trace.
+            packed = sorted(path for path in listed if not _kind(path) and _COMPRESSED_INPUT.search(path))
+            if packed:
+                more = f" (and {len(packed) - 1} more)" if len(packed) > 1 else ""
+                gzipped = ", ".join(suffix for suffix in _SUFFIX_KINDS if suffix.endswith(".gz"))
+                raise InputError(
+                    f"{packed[0]}{more}: a compressed input the reader cannot read (only JSON Lines "
+                    f"may be compressed, with gzip: {gzipped}); unpack it, or move it out of {pattern}"
+                )
             return inside
     return _match(pattern)
 
