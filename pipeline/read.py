@@ -499,6 +499,14 @@ def _article(
         raise _Rejected("missing_id", "no id" if article_id is None else "id is a boolean")
     if isinstance(article_id, int):
         article_id = str(article_id)
+    if isinstance(article_id, float):
+        # pandas writes an integer column with a missing value as floats (12 -> 12.0): a
+        # float is no id to guess from (large ones have lost digits), so say where it comes from.
+        raise _Rejected(
+            "missing_id",
+            f"id must be a string or an integer, got the float {article_id!r} (an integer column "
+            "with missing values is stored as floats by pandas: write ids as strings)",
+        )
     if not isinstance(article_id, str):
         raise _Rejected("missing_id", f"id must be a string or an integer, got {_type_name(article_id)}")
     if not article_id.strip():

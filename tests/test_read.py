@@ -347,6 +347,17 @@ def test_parquet_rows_are_checked_and_numbered(tmp_path):
     assert json.loads(items[1].raw)["text"] == "text"
 
 
+def test_float_ids_as_pandas_writes_them_say_so(tmp_path):
+    # An integer id column with a missing value is float64 once pandas has read it.
+    path = tmp_path / "pandas.parquet"
+    pq.write_table(pa.table({"id": pa.array([12.0, None], pa.float64()), "text": ["a b", "c d"]}), path)
+    first, second = parse(path)
+    assert (first.reason, second.reason) == ("missing_id", "missing_id")
+    assert first.detail.startswith("row 1: id must be a string or an integer, got the float 12.0 (")
+    assert "pandas" in first.detail
+    assert second.detail == "row 2: no id"
+
+
 def write_parquet(path: Path, published_at: pa.Array, **columns: pa.Array) -> Path:
     count = len(published_at)
     ids = [f"p{number}" for number in range(1, count + 1)]
