@@ -60,15 +60,23 @@ def _band_labels(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
 
 
 def candidate_pairs(
-    signatures: np.ndarray, bands: int, rows: int, cap: int, stats: BucketStats | None = None
+    signatures: np.ndarray,
+    bands: int,
+    rows: int,
+    cap: int,
+    stats: BucketStats | None = None,
+    own: int | None = None,
 ) -> np.ndarray:
     """Row-index pairs (i < j) of articles sharing at least one band, shape (m, 2), sorted.
 
     ``signatures`` is an (articles x permutations) array. Buckets of more than ``cap``
-    articles contribute no pairs; they are counted in ``stats``.
+    articles contribute no pairs; they are counted in ``stats``. When only the first ``own``
+    rows are the window's own articles, a bucket without any of them is another window's:
+    it proposes no pair and is not counted.
     """
     stats = stats if stats is not None else BucketStats()
     count = len(signatures)
+    own = count if own is None else own
     if count < 2:
         return np.zeros((0, 2), dtype=np.int64)
     codes: list[np.ndarray] = []
@@ -78,10 +86,11 @@ def candidate_pairs(
         ordered = labels[order]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         sizes = np.diff(np.r_[starts, count])
-        shared = sizes >= 2
+        counted = np.minimum.reduceat(order, starts) < own  # holds an own article
+        shared = (sizes >= 2) & counted
         stats.shared += int(shared.sum())
-        stats.largest = max(stats.largest, int(sizes.max()))
-        oversized = sizes > cap
+        stats.largest = max(stats.largest, int(sizes[counted].max(initial=0)))
+        oversized = (sizes > cap) & counted
         stats.oversized += int(oversized.sum())
         stats.oversized_members += int(sizes[oversized].sum())
         # Buckets of one size at a time, as one (buckets x size) array of members.

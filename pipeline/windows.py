@@ -74,7 +74,8 @@ def window_candidates(
     members = sorted(own, key=lambda sketch: sketch.id) + sorted(neighbours, key=lambda sketch: sketch.id)
     if len(members) < 2:
         return members, np.zeros((0, 2), dtype=np.int64)
-    pairs = candidate_pairs(np.stack([sketch.signature for sketch in members]), bands, rows, cap, stats)
+    signatures = np.stack([sketch.signature for sketch in members])
+    pairs = candidate_pairs(signatures, bands, rows, cap, stats, own=len(own))
     first, second = pairs[:, 0], pairs[:, 1]
     anchor = np.array([sketch.prior is not None for sketch in members])
     with np.errstate(invalid="ignore"):  # an undated article: no gap, never too far apart

@@ -31,6 +31,16 @@ def test_candidate_pairs_share_a_band_and_skip_oversized_buckets():
     assert (stats.shared, stats.oversized, stats.oversized_members, stats.largest) == (4, 1, 4, 4)
 
 
+def test_candidate_pairs_count_only_buckets_with_an_own_article():
+    """Rows from ``own`` on are a window's neighbours: their buckets alone are another window's."""
+    signatures = np.array([[1, 2], [1, 3], [5, 3], [5, 3], [5, 9]], dtype=np.uint64)
+    stats = BucketStats()
+    pairs = candidate_pairs(signatures, bands=2, rows=1, cap=2, stats=stats, own=2)
+    # band 0: {0, 1} pairs, {2, 3, 4} is the neighbours' alone; band 1: {1, 2, 3} is oversized
+    assert pairs.tolist() == [[0, 1]]
+    assert (stats.shared, stats.oversized, stats.oversized_members, stats.largest) == (2, 1, 3, 3)
+
+
 def test_candidate_pairs_need_every_row_of_a_band():
     signatures = np.array([[1, 2, 3, 4], [1, 2, 0, 4], [1, 0, 3, 4], [5, 6, 3, 4]], dtype=np.uint64)
     pairs = candidate_pairs(signatures, bands=2, rows=2, cap=10)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 from apache_beam import Create, FlatMap, Map
+from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline import windows
@@ -111,3 +112,19 @@ def test_pair_rows_leave_in_batches_of_bounded_size(pipeline, monkeypatch):
         ids = rows | Map(lambda row: (row["article_a"], row["article_b"]))
         expected = [(f"x{i}", f"x{j}") for i in range(5) for j in range(i + 1, 5)]
         assert_that(ids, equal_to(expected), label="every candidate once")
+
+
+def test_bucket_counters_count_each_window_bucket_once(pipeline):
+    """A bucket counts in the window that owns one of its articles: the window before, where
+    they are all neighbours (their pairs are not its to propose), neither skips nor counts it."""
+    sketches = [_sketch(f"x{i}", SAME, 10 + i * 0.1) for i in range(4)]  # one block: 2 buckets of 4
+    _ = pipeline | Create(sketches) | MatchInWindows(2, 1, 3, VerifyConfig(min_score=0.5, max_days_apart=7))
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters = {
+        counter.key.metric.name: counter.committed
+        for counter in result.metrics().query(MetricsFilter().with_namespace("lsh"))["counters"]
+    }
+    assert counters["oversized_buckets_skipped"] == 2
+    assert counters["oversized_bucket_members"] == 8
+    assert counters["shared_buckets"] == 2
