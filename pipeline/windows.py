@@ -69,13 +69,16 @@ def window_candidates(
     Returns the window's articles (own ones first, each part sorted by id) and the (i, j)
     positions of its candidate pairs. A pair needs at least one own article, is never two
     earlier runs' anchors (their stories are published) and, when both times are known, is
-    at most ``max_days_apart`` days apart.
+    at most ``max_days_apart`` days apart. An article without terms is in no pair.
     """
     members = sorted(own, key=lambda sketch: sketch.id) + sorted(neighbours, key=lambda sketch: sketch.id)
     if len(members) < 2:
         return members, np.zeros((0, 2), dtype=np.int64)
-    signatures = np.stack([sketch.signature for sketch in members])
-    pairs = candidate_pairs(signatures, bands, rows, cap, stats, own=len(own))
+    # An article without terms (punctuation, symbols, stop words) has the empty set's MinHash,
+    # every other such article's, and a cosine of 0 with anything: it is never banded.
+    banded = np.flatnonzero([len(sketch.vector) > 0 for sketch in members])
+    signatures = np.stack([sketch.signature for sketch in members])[banded]
+    pairs = banded[candidate_pairs(signatures, bands, rows, cap, stats, own=int(np.sum(banded < len(own))))]
     first, second = pairs[:, 0], pairs[:, 1]
     anchor = np.array([sketch.prior is not None for sketch in members])
     with np.errstate(invalid="ignore"):  # an undated article: no gap, never too far apart

@@ -9,6 +9,7 @@ from pipeline import windows
 from pipeline.config import VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior
+from pipeline.signatures import BatchMinHasher
 from pipeline.windows import PAIR_ROWS, UNDATED, MatchInWindows, window_candidates, window_keys
 
 DAY = 86_400 * 1_000_000
@@ -128,3 +129,13 @@ def test_bucket_counters_count_each_window_bucket_once(pipeline):
     assert counters["oversized_buckets_skipped"] == 2
     assert counters["oversized_bucket_members"] == 8
     assert counters["shared_buckets"] == 2
+
+
+def test_articles_without_terms_are_never_candidates():
+    """An article with no term (punctuation, emoji, stop words only) has the empty set's
+    MinHash, the same in every band as every other such article's, and a cosine of 0 with
+    anything: it proposes no pair, so a window's many empty texts are not all paired."""
+    empty = BatchMinHasher(num_perm=2, seed=1).signatures([[]])[0]
+    own = [_sketch(f"e{i}", empty, 1, weights=()) for i in range(3)] + [_sketch("a", SAME, 1)]
+    neighbours = [_sketch("e9", empty, 8, weights=()), _sketch("b", SAME, 8)]
+    assert _ids(own, neighbours, 2, 1, 10, 7) == [("a", "b")]
