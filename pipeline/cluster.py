@@ -88,8 +88,13 @@ def average_linkage(
     group, because a published cluster id never changes.
 
     Returns each node's cluster label (nodes with the same label form a story). Merges are
-    taken best first; ties go to the smaller (i, j), so the result is deterministic.
+    taken best first; ties go to the smaller (i, j), and similarities are summed in the order
+    of their pairs, not of the mapping, so the result is deterministic.
     """
+    # Pairs come from a shuffle in any order: float sums (of a locked group's links, of a
+    # node's similarity to another story) taken in that order could end on either side of
+    # the threshold.
+    similarities = dict(sorted(similarities.items()))
     links: list[dict[int, float]] = [{} for _ in range(num_nodes)]
     size = [1] * num_nodes
     members: list[list[int]] = [[node] for node in range(num_nodes)]

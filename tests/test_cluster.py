@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from pipeline.cluster import average_linkage, cluster_component, cluster_id, connected_components
 
 
@@ -74,3 +76,16 @@ def test_components_and_ids_are_order_independent():
     assert first == second == {"a": "a", "b": "a", "c": "a", "x": "x", "y": "x"}
     assert cluster_id(["b", "a"]) == cluster_id(["a", "b"]) != cluster_id(["b"])
     assert cluster_id(["a"]).startswith("s_") and len(cluster_id(["a"])) == 18
+
+
+def test_stories_do_not_depend_on_the_order_of_the_pairs():
+    """A component's pairs come from a shuffle in any order: the float sums that decide a
+    bridge (here x's mean to the four b's, on the cut to the last bit) must not follow it."""
+    to_story = [0.157771, 0.120666, 0.193279, 0.168284]
+    story = [("a", "x", 0.9)] + [(f"b{i}", f"b{j}", 0.8) for i in range(4) for j in range(i + 1, 4)]
+    ids = ["a", "x", "b0", "b1", "b2", "b3"]
+    found = {
+        str(cluster_component(ids, story + [("x", f"b{i}", to_story[i]) for i in order], 0.16))
+        for order in itertools.permutations(range(4))
+    }
+    assert len(found) == 1
