@@ -17,7 +17,8 @@ That curve is deliberately permissive: the 30 salient terms of two rewrites over
 little (Jaccard 0.02-0.2), and every candidate is verified afterwards, so a missed pair
 costs more than an extra candidate. Buckets larger than ``bucket_cap`` (a term shared by a
 huge number of articles, such as a boilerplate paragraph) are skipped and counted, which
-keeps the pair count linear.
+keeps the pair count linear; a story of more near-copies than that in one window shares
+every band, so it loses all its pairs (docs/matching.md, known limitations).
 
 The banding runs over one publication-time window at a time (``windows``), as sorted
 numpy arrays: no per-key Python objects, and no shuffle of ``bands`` keys per article.
