@@ -238,7 +238,9 @@ def _short_ones_last(
     for node, label in enumerate(labels):
         formed.setdefault(label, []).append(node)
     published = {node for group in groups for node in group}
-    locked = [nodes for nodes in formed.values() if len(nodes) > 1 or published & set(nodes)]
+    # Every story with an article that is not short is locked, a story of one included: a
+    # short article joins one story, never brings another (not even one article) into it.
+    locked = [nodes for nodes in formed.values() if set(nodes) - short or published & set(nodes)]
     joining = {pair: score for pair, score in similarities.items() if short & set(pair)}
     return average_linkage(num_nodes, joining, threshold, locked)
 

@@ -89,3 +89,15 @@ def test_stories_do_not_depend_on_the_order_of_the_pairs():
         for order in itertools.permutations(range(4))
     }
     assert len(found) == 1
+
+
+def test_a_short_article_never_joins_an_article_of_its_own_story_to_another():
+    """x, not short, has no pair with the story of a and b, so it is a story of one: a
+    headline close to both stories does not bring x into the other (it was all one story).
+    Close to both, the headline is a page carrying two stories and stands alone."""
+    pairs = [("a", "b", 0.6), ("headline", "x", 0.9), ("a", "headline", 0.5), ("b", "headline", 0.5)]
+    stories = cluster_component(["a", "b", "headline", "x"], pairs, 0.16, short={"headline"})
+    assert stories == [["a", "b"], ["headline"], ["x"]]
+    only_x = [("headline", "x", 0.9), ("a", "b", 0.6)]
+    stories = cluster_component(["a", "b", "headline", "x"], only_x, 0.16, short={"headline"})
+    assert stories == [["a", "b"], ["headline", "x"]]
