@@ -33,7 +33,7 @@ def test_candidate_pairs_share_a_band_and_skip_oversized_buckets():
 
 def test_candidate_pairs_count_only_buckets_with_an_own_article():
     """Rows from ``own`` on are a window's neighbours: their buckets alone are another window's."""
-    signatures = np.array([[1, 2], [1, 3], [5, 3], [5, 3], [5, 9]], dtype=np.uint64)
+    signatures = np.array([[1, 2], [1, 3], [5, 3], [6, 3], [5, 9]], dtype=np.uint64)
     stats = BucketStats()
     pairs = candidate_pairs(signatures, bands=2, rows=1, cap=2, stats=stats, own=2)
     # band 0: {0, 1} pairs, {2, 3, 4} is the neighbours' alone; band 1: {1, 2, 3} is oversized
@@ -68,3 +68,35 @@ def test_candidate_pairs_equal_datasketch_lsh():
     found = candidate_pairs(signatures, bands, rows, cap=1000)
     assert [tuple(pair) for pair in found.tolist()] == expected
     assert expected  # the check compared something
+
+
+def test_articles_with_one_signature_are_paired_whatever_the_cap():
+    """Near-copies (the same salient terms) share every band: more of them than the cap
+    in one bucket used to give no pair at all, and their story was lost."""
+    copies = np.tile(np.array([[4, 5, 6]], dtype=np.uint32), (6, 1))
+    others = np.array([[4, 9, 9], [8, 8, 6], [1, 2, 3]], dtype=np.uint32)
+    signatures = np.concatenate([others[:1], copies, others[1:]])  # rows 1-6 are the copies
+    stats = BucketStats()
+    pairs = candidate_pairs(signatures, bands=3, rows=1, cap=3, stats=stats)
+    copy_rows = range(1, 7)
+    expected = {(i, j) for i in copy_rows for j in copy_rows if i < j}
+    expected |= {(0, j) for j in copy_rows} | {(j, 7) for j in copy_rows}  # band 0, band 2
+    assert {tuple(pair) for pair in pairs.tolist()} == expected
+    assert stats.oversized == 0
+
+
+def test_one_signature_groups_change_nothing_under_the_cap():
+    """Banding one row per signature proposes the same pairs as banding every row."""
+    rng = np.random.default_rng(5)
+    distinct = rng.integers(0, 6, size=(30, 8)).astype(np.uint32)
+    signatures = distinct[rng.integers(0, 30, size=80)]  # many rows repeat one another
+    assert len(np.unique(signatures, axis=0)) < len(signatures)
+    found = candidate_pairs(signatures, bands=4, rows=2, cap=1000)
+    bands = [signatures[:, 2 * band : 2 * band + 2] for band in range(4)]
+    expected = [
+        (i, j)
+        for i in range(80)
+        for j in range(i + 1, 80)
+        if any((band[i] == band[j]).all() for band in bands)
+    ]
+    assert [tuple(pair) for pair in found.tolist()] == expected

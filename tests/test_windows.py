@@ -118,8 +118,9 @@ def test_pair_rows_leave_in_batches_of_bounded_size(pipeline, monkeypatch):
 def test_bucket_counters_count_each_window_bucket_once(pipeline):
     """A bucket counts in the window that owns one of its articles: the window before, where
     they are all neighbours (their pairs are not its to propose), neither skips nor counts it."""
-    sketches = [_sketch(f"x{i}", SAME, 10 + i * 0.1) for i in range(4)]  # one block: 2 buckets of 4
-    _ = pipeline | Create(sketches) | MatchInWindows(2, 1, 3, VerifyConfig(min_score=0.5, max_days_apart=7))
+    # One block; bands 0 and 1 are buckets of 4, band 2 differs (one signature would be banded once).
+    sketches = [_sketch(f"x{i}", [*SAME, i], 10 + i * 0.1) for i in range(4)]
+    _ = pipeline | Create(sketches) | MatchInWindows(3, 1, 3, VerifyConfig(min_score=0.5, max_days_apart=7))
     result = pipeline.run()
     result.wait_until_finish()
     counters = {
