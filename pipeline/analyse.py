@@ -67,6 +67,12 @@ def too_short(article: Article, min_words: int) -> Reject | None:
     )
 
 
+def analysis_reject(article: Article, analysed: AnalysedArticle, min_words: int) -> Reject | None:
+    """Why the analysis stage rejects an article it could analyse (``too_short``, then
+    ``empty_text``), or None when the article goes on to matching."""
+    return too_short(article, min_words) or empty_after_cleaning(analysed, article.text)
+
+
 class _AnalyseFn(beam.DoFn):
     def __init__(self, kinds: tuple[str, ...], min_words: int) -> None:
         self._kinds = kinds
@@ -95,14 +101,9 @@ class _AnalyseFn(beam.DoFn):
             )
             return
         # After analysis, so that a text analysis cannot take is reported as error_<Type>.
-        reject = too_short(article, self._min_words)
+        reject = analysis_reject(article, analysed, self._min_words)
         if reject is not None:
-            self._too_short.inc()
-            yield pvalue.TaggedOutput(REJECTS, reject)
-            return
-        reject = empty_after_cleaning(analysed, article.text)
-        if reject is not None:
-            self._empty.inc()
+            (self._too_short if reject.reason == "too_short" else self._empty).inc()
             yield pvalue.TaggedOutput(REJECTS, reject)
             return
         self._analysed.inc()

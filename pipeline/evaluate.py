@@ -48,7 +48,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import baselines, metrics
 from pipeline.align import paraphrase_score
-from pipeline.analyse import analyse_article
+from pipeline.analyse import analyse_article, analysis_reject
 from pipeline.config import Config, InputConfig
 from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
@@ -143,6 +143,19 @@ def read_articles(files: Iterable[str], max_chars: int) -> list[Article]:
     return [articles[key] for key in sorted(articles)]
 
 
+def _matched(articles: Iterable[Article], config: Config) -> tuple[list[Article], list[AnalysedArticle]]:
+    """The articles that reach matching, and their analyses: not those the analysis stage
+    rejects (too short, or nothing left once cleaned)."""
+    kept: list[Article] = []
+    analyses: list[AnalysedArticle] = []
+    for article in articles:
+        analysed = analyse_article(article, config.features.kinds)
+        if analysis_reject(article, analysed, config.input.min_words) is None:
+            kept.append(article)
+            analyses.append(analysed)
+    return kept, analyses
+
+
 def accepted_pairs(
     articles: list[Article], config: Config, unlabelled: Iterable[Article] = ()
 ) -> set[tuple[str, str]]:
@@ -155,9 +168,9 @@ def accepted_pairs(
     articles the pipeline read; they are not scored, but a copy among them with a smaller
     id is the canonical copy of a labelled one, as in the pipeline.
     """
-    analysed = [analyse_article(article, config.features.kinds) for article in articles]
+    articles, analysed = _matched(articles, config)
     by_text: dict[str, list[AnalysedArticle]] = defaultdict(list)
-    for item in [*analysed, *(analyse_article(a, config.features.kinds) for a in unlabelled)]:
+    for item in [*analysed, *_matched(unlabelled, config)[1]]:
         by_text[item.content_hash].append(item)
     copies: set[str] = set()
     for group in by_text.values():

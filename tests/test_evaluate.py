@@ -121,6 +121,22 @@ def test_an_unlabelled_copy_with_a_smaller_id_is_the_canonical_one():
     assert all(seeds[0].id not in pair for pair in accepted)
 
 
+def test_articles_the_analysis_rejects_take_no_part_in_the_reference_pairs():
+    # The pipeline rejects a text under input.min_words words, or one with nothing left once
+    # cleaned; LSH never sees them, so their pairs are none it could have missed.
+    from pipeline import config as config_module
+    from pipeline.evaluate import accepted_pairs
+    from pipeline.read import parse_file
+    from tests.conftest import SEEDS
+
+    seeds = [item for path in sorted(SEEDS.glob("*.txt")) for item in parse_file(str(path), 1_000_000)]
+    config = config_module.load(overrides=["input.min_words=100"])
+    lead = seeds[0]._replace(id="lead", text=" ".join(seeds[0].text.split()[:90]))
+    markup = seeds[0]._replace(id="markup", text="<p>&nbsp;</p>\n<p>\u200b</p>")
+    assert any("lead" in pair for pair in accepted_pairs([*seeds, lead], config_module.load()))
+    assert accepted_pairs([*seeds, lead, markup], config) == accepted_pairs(seeds, config)
+
+
 @pytest.mark.parametrize(("flag", "exact"), [("--min-precision", 0.95588), ("--min-ari", 0.80416)])
 def test_quality_gates_compare_the_unrounded_figures(monkeypatch, capsys, flag, exact):
     # The dev corpus's precision is 585 / 612 = 0.955882..., shown as 0.9559: a gate of
