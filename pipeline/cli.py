@@ -48,7 +48,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         default=None,
-        help="TOML config file (default: configs/default.toml shipped with the package)",
+        help="TOML config file (default: the repository's configs/default.toml; an installed wheel has no "
+        "configs folder and uses the same values, built in)",
     )
     parser.add_argument(
         "--set",
