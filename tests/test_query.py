@@ -592,3 +592,36 @@ def test_story_outlets_counts_an_article_sent_on_two_days_once(tmp_path):
     write_one_story(tmp_path, DAY2, [wire, harbour], num_outlets=2, first_seen=DAY1)
     found = story_outlets_rows(tmp_path, "outlet, articles, sentences, compared_sentences", "outlet")
     assert found == [("Harbour Times", 1, 8, 8), ("Metro Wire", 1, 10, 10)]
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("Metro Wire", "metro  WIRE"),
+        ("Straße Zeitung", "STRASSE ZEITUNG"),
+        ("Νέα Οδός", "ΝΈΑ ΟΔΌΣ"),
+        ("İstanbul Post", "istanbul post"),
+    ],
+    ids=["ascii", "sharp-s", "final-sigma", "dotted-capital-i"],
+)
+def test_story_outlets_counts_the_outlets_the_pipeline_counts(tmp_path, spellings):
+    # The view can only lower-case (DuckDB has no casefold): the pipeline's outlet key must
+    # take the same names as one outlet, or clusters.num_outlets and story_outlets disagree.
+    from pipeline import config as config_module
+    from pipeline.run import run_job
+
+    text = sorted(SEEDS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    rows = [
+        {"id": f"a{i}", "text": text, "outlet": outlet, "published_at": f"2025-08-19T1{i}:00:00Z"}
+        for i, outlet in enumerate(spellings)
+    ]
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    run_job([str(inputs)], str(tmp_path / "out"), config_module.load(), run_date=DAY2)
+    session = query.connect(tmp_path / "out")
+    try:
+        (num_outlets,) = query.execute(session.connection, "SELECT num_outlets FROM clusters").fetchall()[0]
+        counted = query.execute(session.connection, "SELECT DISTINCT story_outlets FROM story_outlets")
+        assert counted.fetchall() == [(num_outlets,)]
+    finally:
+        session.connection.close()
