@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="storymatch",
         description="Find news articles that rewrite the same story, and what each outlet changed.",
-        epilog=BEAM_FLAGS,
+        epilog="run, backfill and eval pass other flags to Apache Beam (e.g. --runner, "
+        "--direct_num_workers); query and report take only their own.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
