@@ -38,6 +38,7 @@ Rendering is pure (records in, HTML string out: ``render_report`` and the ``rend
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html
 import json
@@ -1425,12 +1426,17 @@ def run(args: argparse.Namespace) -> int:
     page = render_report(report, args.max_mb)
     target = args.to or os.path.join(args.output, "_runs", f"run_date={run_date}", "report.html")
     folder = os.path.dirname(target)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
     partial = f"{target}.partial"
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    os.replace(partial, target)
+    try:
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(page)
+        os.replace(partial, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise ValueError(f"cannot write the report to {target}: {error.strerror or error}") from None
     size = os.path.getsize(target)
     # Data cannot contain this string: its quotes would be escaped.
     detailed = page.count('<section class="story" id="')

@@ -673,6 +673,21 @@ def test_report_errors_name_the_problem(tmp_path):
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
 
 
+def test_a_report_that_cannot_be_written_says_so_in_one_line(hostile_run, tmp_path):
+    # --to a folder, or below a file: a one-line error (exit status 2), and no .partial file left.
+    _, output, _ = hostile_run
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    for target in (folder, tmp_path / "a-file" / "report.html"):
+        result = storymatch("report", "--output", str(output), "--to", str(target))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"storymatch: error: cannot write the report to {target}: ")
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "reports"]
+    assert not list(folder.iterdir())
+
+
 def test_an_article_that_alone_continues_an_earlier_story_says_so(tmp_path):
     from pipeline import config as config_module
     from pipeline.run import run_job
