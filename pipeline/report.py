@@ -1204,8 +1204,13 @@ def load_report(
     manifest_path = os.path.join(output, "_runs", f"run_date={run_date}", "manifest.json")
     if not os.path.isfile(manifest_path):
         raise ValueError(f"no run for {run_date} in {output} ({manifest_path} is missing)")
-    with open(manifest_path, encoding="utf-8") as handle:
-        manifest = json.load(handle)
+    try:
+        with open(manifest_path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError) as error:  # unreadable, not UTF-8, or not JSON (cut short)
+        raise ValueError(f"cannot read the run's manifest {manifest_path}: {error}") from None
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{manifest_path} is not a storymatch manifest (a JSON object)")
     clusters = _read(output, "clusters", run_date).to_pylist()
     articles = _read(output, "articles", run_date).to_pylist()
     rejects = _read(

@@ -673,6 +673,19 @@ def test_report_errors_name_the_problem(tmp_path):
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
 
 
+@pytest.mark.parametrize("content", ['{"run_id": "20250819T', "[]", "\udcff"], ids=["cut", "list", "bytes"])
+def test_a_damaged_manifest_is_named_in_one_line(hostile_run, tmp_path, content):
+    _, output, _ = hostile_run
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    manifest = copy / "_runs" / f"run_date={RUN_DATE}" / "manifest.json"
+    manifest.write_bytes(content.encode("utf-8", "surrogateescape"))
+    result = storymatch("report", "--output", str(copy), "--to", str(tmp_path / "report.html"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("storymatch: error: ") and str(manifest) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 def test_a_report_that_cannot_be_written_says_so_in_one_line(hostile_run, tmp_path):
     # --to a folder, or below a file: a one-line error (exit status 2), and no .partial file left.
     _, output, _ = hostile_run
