@@ -43,6 +43,7 @@ import datetime as dt
 import html
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,7 @@ MAX_HEADLINES = 1000  # stories listed (without details) after the detailed ones
 # takes a browser tens of seconds to open.
 DEFAULT_MAX_MB = 3.0
 DEFAULT_MATCH_THRESHOLD = SentenceConfig.match_threshold  # for a manifest without it
+_SHARD_FILE = re.compile(r"part-\d+-of-(\d+)\.parquet")  # as pipeline.write names them
 
 Alignment = Mapping[int, tuple[int, float]]  # sentence index -> (matched sentence index, score)
 
@@ -1042,6 +1044,15 @@ def _read(output: str, table: str, run_date: str, columns: list[str] | None = No
     path = _partition(output, table, run_date)
     if not os.path.isdir(path):
         raise ValueError(f"{path} is missing: is {output} the output folder of a finished run?")
+    # A run writes every file of a partition, empty ones too: without them the page would show
+    # a part of the run as if it were all of it (or nothing at all).
+    files = {name for name in os.listdir(path) if name.endswith(".parquet")}
+    shards = [match for match in map(_SHARD_FILE.fullmatch, files) if match]
+    expected = {f"part-{n:05d}-of-{m.group(1)}.parquet" for m in shards for n in range(int(m.group(1)))}
+    missing = sorted(expected - files)
+    if not files or missing:
+        what = f"lacks {missing[0]}" if missing else "holds no Parquet file"
+        raise ValueError(f"{path} {what}: is {output} a whole copy of a finished run's output?")
     return pq.read_table(path, columns=columns, filters=filters)
 
 

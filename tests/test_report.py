@@ -686,6 +686,35 @@ def test_a_damaged_manifest_is_named_in_one_line(hostile_run, tmp_path, content)
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.parametrize("table", ["clusters", "articles", "representatives", "unique_sentences"])
+def test_a_partition_without_its_files_is_named_not_shown_as_an_empty_or_partial_run(
+    hostile_run, tmp_path, table
+):
+    # A partial copy of an output: the partition folder is there, its Parquet file (or one of
+    # its shards) is not. Before, clusters gave a page with no story, the others a traceback.
+    _, output, _ = hostile_run
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    partition = copy / table / f"run_date={RUN_DATE}"
+    (path,) = partition.glob("*.parquet")
+    page = tmp_path / "report.html"
+    path.unlink()
+    result = storymatch("report", "--output", str(copy), "--to", str(page))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"storymatch: error: {partition} holds no Parquet file: "
+        f"is {copy} a whole copy of a finished run's output?\n"
+    )
+    # The first of two shards, without the second.
+    pq.write_table(
+        pq.read_table(output / table / f"run_date={RUN_DATE}"), partition / "part-00000-of-00002.parquet"
+    )
+    result = storymatch("report", "--output", str(copy), "--to", str(page))
+    assert result.returncode == 2, result.stderr
+    assert f"{partition} lacks part-00001-of-00002.parquet" in result.stderr
+    assert not page.exists()
+
+
 def test_a_report_that_cannot_be_written_says_so_in_one_line(hostile_run, tmp_path):
     # --to a folder, or below a file: a one-line error (exit status 2), and no .partial file left.
     _, output, _ = hostile_run
