@@ -51,6 +51,10 @@ _COPY_OPTIONS = {
     "parquet": "FORMAT parquet, COMPRESSION zstd",
 }
 _RESULT_VIEW = "storymatch_query_result"
+# What ends a line or moves the cursor (str.splitlines' breaks and the tab), and the other
+# control characters (C0, DEL, C1), which article data can hold: titles and outlets are kept as given.
+_LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _VIEW_NAME = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -182,8 +186,9 @@ def execute(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyR
 
 def format_cell(value: Any, max_width: int) -> str:
     """One value as DuckDB's shell would show it, on one line, cut to ``max_width``."""
-    text = _plain(value)
-    text = re.sub(r"[\r\n\t]+", " ", text)
+    text = _LINE_BREAKS.sub(" ", _plain(value))
+    # Other control characters (ESC starts a terminal's escape sequences) are shown, not sent.
+    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
     if max_width > 0 and len(text) > max_width:
         text = text[: max(max_width - 1, 1)].rstrip() + "…"
     return text

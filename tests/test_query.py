@@ -392,6 +392,32 @@ def test_command_runs_sql_and_prints_a_table(capsys, known_output):
     assert lines[-1] == "8 rows"
 
 
+def test_command_table_sends_no_control_character_from_the_data_to_the_terminal(capsys, tmp_path):
+    # The reader keeps titles and outlets as given: an escape sequence (clear the screen, set
+    # the window title) is shown, not sent, and a vertical tab or line separator breaks no row.
+    outlet = "Evil\x1b[2J\x1b]0;pwned\x07 Wire"
+    title = "one\x0btwo\x0cthree\u2028four\x85five\r\nsix"
+    wire = article_row("q-1", QUAKE, outlet, at(19, 1), 10, title, True)
+    write_one_story(tmp_path, DAY2, [wire], num_outlets=1, first_seen=DAY2)
+    sql = "SELECT outlet, title, 7 AS n FROM articles"
+    status, out, err = storymatch_in_process(
+        capsys, "query", "--output", str(tmp_path), "--max-width", "0", sql
+    )
+    assert (status, err) == (0, "")
+    shown_outlet = "Evil\\x1b[2J\\x1b]0;pwned\\x07 Wire"
+    assert out.splitlines() == [
+        f"{'outlet':<{len(shown_outlet)}}  title                        n",
+        f"{'-' * len(shown_outlet)}  ---------------------------  -",
+        f"{shown_outlet}  one two three four five six  7",
+        "1 row",
+    ]
+    # The data formats write the values as they are.
+    status, out, _ = storymatch_in_process(
+        capsys, "query", "--output", str(tmp_path), "--format", "jsonl", sql
+    )
+    assert json.loads(out) == {"outlet": outlet, "title": title, "n": 7}
+
+
 def test_command_writes_csv_to_stdout(capsys, known_output):
     sql = "SELECT cluster_id, size FROM clusters WHERE run_date = DATE '2025-08-18' ORDER BY cluster_id"
     status, out, _ = query_known(capsys, known_output, "--format", "csv", sql)
