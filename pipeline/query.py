@@ -145,7 +145,9 @@ def connect(output: str | os.PathLike[str]) -> Session:
 
     connection = duckdb.connect(":memory:")
     statements = parse_views(views_sql())
-    path = os.path.abspath(root).replace("'", "''")  # goes inside the SQL string quotes
+    # The folder's own name is no pattern: "out[1]" would match nothing, "out?" its siblings too.
+    path = re.sub(r"([\[*?])", r"[\1]", os.path.abspath(root))
+    path = path.replace("'", "''")  # goes inside the SQL string quotes
     empty = []
     for statement in statements:
         if statement.view in TABLES and statement.view not in present:

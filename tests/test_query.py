@@ -316,6 +316,26 @@ def test_views_sql_works_in_any_duckdb_client_after_substitution(known_output):
     assert connection.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
 
 
+@pytest.mark.parametrize("name", ["out[1]", "out?", "out*"])
+def test_an_output_folder_named_like_a_pattern_is_read_as_named(known_output, tmp_path, name):
+    # Its views read its own files only: not nothing ("out[1]" as a pattern matches "out1"), nor
+    # those of sibling folders that the name would match as a pattern ("out1", "out-old").
+    output = tmp_path / name
+    shutil.copytree(known_output, output)
+    for sibling in ("out1", "out-old"):  # with the first day only
+        shutil.copytree(known_output, tmp_path / sibling)
+        for partition in (tmp_path / sibling).glob(f"*/run_date={DAY2}"):
+            shutil.rmtree(partition)
+    session = query.connect(output)
+    try:
+        counts = session.connection.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM clusters)"
+        ).fetchall()
+    finally:
+        session.connection.close()
+    assert counts == [(12, 7)]
+
+
 def test_a_table_without_files_gets_an_empty_view_with_its_columns(tmp_path):
     output = tmp_path / "out"
     tables = fixture_tables(DAY2)
