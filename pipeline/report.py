@@ -70,6 +70,7 @@ MAX_HEADLINES = 1000  # stories listed (without details) after the detailed ones
 # takes a browser tens of seconds to open.
 DEFAULT_MAX_MB = 3.0
 DEFAULT_MATCH_THRESHOLD = SentenceConfig.match_threshold  # for a manifest without it
+_DIRECTION_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
 _SHARD_FILE = re.compile(r"part-\d+-of-(\d+)\.parquet")  # as pipeline.write names them
 
 Alignment = Mapping[int, tuple[int, float]]  # sentence index -> (matched sentence index, score)
@@ -202,9 +203,18 @@ def esc(value: object) -> str:
 
 
 def short(value: object) -> str:
-    """``esc`` of a value shortened to MAX_VALUE_CHARS: titles, outlets, ids and file names
-    from the data can be any length, and a page lists hundreds of them."""
-    return "" if value is None else esc(_shorten(str(value), MAX_VALUE_CHARS))
+    """``esc`` of a value shortened to MAX_VALUE_CHARS (titles, outlets, ids and file names
+    from the data can be any length, and a page lists hundreds of them), in a ``<bdi>``: its
+    direction is its own, so right-to-left text or a direction override it leaves open
+    (U+202E) cannot reorder the text beside it ("outlet · time · id"). For HTML text;
+    ``short_text`` is the same for SVG text."""
+    return "" if value is None else f"<bdi>{esc(_shorten(str(value), MAX_VALUE_CHARS))}</bdi>"
+
+
+def short_text(value: object) -> str:
+    """``short`` for text that cannot hold HTML elements (SVG titles): isolated by the Unicode
+    characters FSI and PDI, which close whatever direction the value opened."""
+    return "" if value is None else f"\u2068{esc(_shorten(str(value), MAX_VALUE_CHARS))}\u2069"
 
 
 def outlet_name(outlet: str | None) -> str:
@@ -368,16 +378,18 @@ def timeline_svg(articles: Sequence[ArticleInfo], representative_id: str | None 
         parts.append(f'<line class="lane" x1="{label_w}" y1="{y}" x2="{label_w + plot_w}" y2="{y}"/>')
         parts.append(
             f'<text class="outlet{" rep" if is_rep_outlet else ""}" x="{label_w - 10}" y="{y + 4}" '
-            f'text-anchor="end"><title>{short(outlet)}</title>{esc(_shorten(outlet, 26))}</text>'
+            f'text-anchor="end"><title>{esc(_shorten(outlet, MAX_VALUE_CHARS))}</title>'
+            f"{esc(_shorten(outlet, 26))}</text>"
         )
         for article in rows[outlet]:
             assert article.published_at is not None
             rep = article.article_id == representative_id
             parts.append(
                 f'<circle class="dot{" rep" if rep else ""}" cx="{x_of(article.published_at):.1f}" cy="{y}" '
-                f'r="{6 if rep else 5}"><title>{short(outlet)} '
+                f'r="{6 if rep else 5}"><title>{short_text(outlet)} '
                 f"\u00b7 {esc(format_time(article.published_at))}"
-                f" \u00b7 {short(article.article_id)}{' (representative)' if rep else ''}</title></circle>"
+                f" \u00b7 {short_text(article.article_id)}"
+                f"{' (representative)' if rep else ''}</title></circle>"
             )
     first_label, last_label = format_time(start), format_time(end)
     parts.append(f'<text class="tick" x="{label_w}" y="{axis_y + 16}">{esc(first_label)}</text>')
@@ -491,7 +503,11 @@ def _sentence_html(text: str, unique: UniqueSentence | None) -> str:
             f'data-index="{unique.sentence_index}">{esc(text)}</mark>'
         )
     # Headings are never unique (pipeline.outlets.reportable): set them apart as in the article.
-    return f'<span class="h">{esc(text)}</span>' if is_heading(text) else esc(text)
+    if is_heading(text):
+        return f'<span class="h">{esc(text)}</span>'
+    # Marks and headings are isolated by the stylesheet; a plain sentence only where it holds a
+    # direction control that could reorder the sentences after it.
+    return f"<bdi>{esc(text)}</bdi>" if _DIRECTION_CONTROL.search(text) else esc(text)
 
 
 def render_side_by_side(story: Story, other: ArticleInfo, threshold: float) -> str:
@@ -816,7 +832,7 @@ def render_contents(
         )
     rows = "".join(
         f'<tr><td class="num">{rank}</td><td><a href="#{esc(story_anchor(s.cluster_id))}">'
-        f"{esc(_shorten(s.title, 120))}</a></td>"
+        f"<bdi>{esc(_shorten(s.title, 120))}</bdi></a></td>"
         f'<td class="num">{s.size}</td><td class="num">{s.num_outlets}</td>'
         f'<td class="when">{esc(format_time(_first_time(s.articles)))}</td></tr>'
         for rank, s in enumerate(stories, start=1)
@@ -824,7 +840,7 @@ def render_contents(
     rest = ""
     if not_shown:
         listed = "".join(
-            f'<tr><td class="num">{rank}</td><td>{esc(_shorten(h.title, 120))}'
+            f'<tr><td class="num">{rank}</td><td><bdi>{esc(_shorten(h.title, 120))}</bdi>'
             f' <span class="id">{esc(h.cluster_id)}</span></td>'
             f'<td class="num">{h.size}</td><td class="num">{h.num_outlets}</td>'
             f'<td class="when">{esc(format_time(h.first_published_at))}</td></tr>'
@@ -924,6 +940,7 @@ section.story h2 .rank{color:var(--muted);margin-right:4px}
 font:16px/1.65 Charter,"Iowan Old Style",Georgia,Cambria,"Times New Roman",serif;max-width:88ch}
 .split{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:28px;align-items:start}
 .split h3{margin-top:10px}
+mark.unique,span.h{unicode-bidi:isolate}
 mark.unique{background:var(--mark);color:var(--mark-ink);border-radius:3px;padding:0 2px;
 box-decoration-break:clone;-webkit-box-decoration-break:clone}
 .added-by ul{margin:4px 0 10px;padding-left:0;list-style:none}.added-by li{margin:4px 0;display:flex;gap:8px}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -210,6 +211,63 @@ def test_every_value_from_the_data_is_escaped():
     assert not dom.find_all("script") and "1" not in [b.text for b in dom.find_all("b")]
     assert EVIL in by_id(dom, "story-s_<evil>").text, "the text reads back exactly, as text"
     assert all("onmouseover" not in element.attrs for element in dom.iter())
+
+
+RLO, FSI, PDI = "\u202e", "\u2068", "\u2069"
+
+
+def _isolated(node: Element, text: str) -> bool:
+    """Whether a text node of the page keeps its direction to itself: inside a <bdi> (or an element
+    the stylesheet isolates), alone in an SVG label or its tooltip, or between FSI and PDI in an
+    SVG title that has more text."""
+    if node.tag == "text" or (node.parent is not None and node.parent.tag == "text"):
+        return True  # an SVG label and its tooltip: the value alone
+    if node.tag == "title":
+        return RLO not in re.sub(f"{FSI}[^{PDI}]*{PDI}", "", text)
+    element: Element | None = node
+    while element is not None:
+        if element.tag == "bdi" or (element.tag, *element.classes) in {("mark", "unique"), ("span", "h")}:
+            return True
+        element = element.parent
+    return False
+
+
+def test_right_to_left_text_and_open_overrides_cannot_reorder_the_text_beside_them():
+    # U+202E (right-to-left override) left open in an outlet, a title, an id and sentences would
+    # turn "Wire Agency · 2025-08-19 12:00 UTC · rep-1" into "...1-per · CTU 00:21 91-80-5202".
+    rep = ArticleInfo(f"rep{RLO}-1", f"Wire {RLO}Agency", f"Quake {RLO}hits coast", T0, None, 1.0, True, 3)
+    other = ArticleInfo(
+        "other-1", f"\u0627\u0644\u062c\u0632\u064a\u0631\u0629 {RLO}", "Coast", T0, None, 0.4, False, 3
+    )
+    sentences = (
+        f"A strong {RLO}earthquake hit.",
+        "Officials reported no casualties so far.",
+        f"Aftershocks {RLO}were likely.",
+    )
+    story = make_story(
+        articles=(rep, other),
+        representative_id=rep.article_id,
+        representative_sentences=sentences,
+        unique=(UniqueSentence(rep.article_id, 2, sentences[2], 0.8),),
+        alignments={
+            (other.article_id, rep.article_id): {0: (0, 0.9)},
+            (rep.article_id, other.article_id): {0: (0, 0.9)},
+        },
+    )
+    page = render_report(
+        make_report([story], singletons=[ArticleInfo(f"lone{RLO}", f"O{RLO}", f"T{RLO}", T0)])
+    )
+    assert "mark.unique,span.h{unicode-bidi:isolate}" in page
+    dom = parse_dom(page)
+    leaking = [
+        (element.tag, child)
+        for element in dom.iter()
+        for child in element.children
+        if isinstance(child, str) and RLO in child and not _isolated(element, child)
+    ]
+    assert not leaking
+    (heading,) = [h for h in dom.find_all("h3") if h.text.startswith("Representative")]
+    assert [b.text for b in heading.find_all("bdi")] == [rep.outlet, rep.article_id]
 
 
 def test_story_has_an_anchor_linked_from_the_contents():
