@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ _RESULT_VIEW = "storymatch_query_result"
 # control characters (C0, DEL, C1), which article data can hold: titles and outlets are kept as given.
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SHARD_FILE = re.compile(r"part-\d+-of-(\d+)\.parquet")  # as pipeline.write names them
 _VIEW_NAME = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -79,6 +80,8 @@ class Session:
     output: str
     views: list[Statement]
     empty_tables: list[str]
+    # Partition folders without every file a run writes there: "articles/run_date=... lacks ...".
+    incomplete: list[str] = field(default_factory=list)
 
 
 def views_sql() -> str:
@@ -124,6 +127,19 @@ def _one_line(error: Exception) -> str:
     return " ".join(message.split())
 
 
+def missing_files(folder: str | os.PathLike[str]) -> str | None:
+    """What a partition folder lacks of the files a run writes there (every one, empty ones
+    too: ``part-SSSSS-of-NNNNN.parquet``), as "holds no Parquet file" or "lacks part-...";
+    None when it has them all. A partial copy of an output would otherwise read as a whole one."""
+    files = {name for name in os.listdir(folder) if name.endswith(".parquet")}
+    shards = [match for match in map(_SHARD_FILE.fullmatch, files) if match]
+    expected = {f"part-{n:05d}-of-{m.group(1)}.parquet" for m in shards for n in range(int(m.group(1)))}
+    missing = sorted(expected - files)
+    if missing:
+        return f"lacks {missing[0]}"
+    return None if files else "holds no Parquet file"
+
+
 def _empty_table(schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist([], schema=schema.append(pa.field("run_date", pa.date32())))
 
@@ -161,7 +177,13 @@ def connect(output: str | os.PathLike[str]) -> Session:
             connection.close()
             raise QueryError(f"cannot create view {statement.view}: {_one_line(error)}") from None
     views = [statement for statement in statements if statement.view]
-    return Session(connection, str(output), views, empty)
+    incomplete = [
+        f"{table}/{partition.name} {gap}"
+        for table in sorted(present)
+        for partition in sorted(root.glob(f"{table}/*/"))
+        if (gap := missing_files(partition))
+    ]
+    return Session(connection, str(output), views, empty, incomplete)
 
 
 def execute(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation:
@@ -396,6 +418,11 @@ def run(args: argparse.Namespace) -> int:
         session = connect(args.output)
         for table in session.empty_tables:
             print(f"storymatch: note: no files for table {table} yet; its view is empty", file=sys.stderr)
+        for partition in session.incomplete:
+            print(
+                f"storymatch: note: {partition}: its view misses rows (a partial copy of {session.output}?)",
+                file=sys.stderr,
+            )
         if sql is None:
             print(describe_views(session))
             return EXIT_OK

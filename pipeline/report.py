@@ -54,6 +54,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import SentenceConfig
+from pipeline.query import missing_files
 from pipeline.text import is_heading, same_outlet_key
 
 DEFAULT_MAX_STORIES = 200
@@ -71,7 +72,6 @@ MAX_HEADLINES = 1000  # stories listed (without details) after the detailed ones
 DEFAULT_MAX_MB = 3.0
 DEFAULT_MATCH_THRESHOLD = SentenceConfig.match_threshold  # for a manifest without it
 _DIRECTION_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
-_SHARD_FILE = re.compile(r"part-\d+-of-(\d+)\.parquet")  # as pipeline.write names them
 
 Alignment = Mapping[int, tuple[int, float]]  # sentence index -> (matched sentence index, score)
 
@@ -1061,15 +1061,10 @@ def _read(output: str, table: str, run_date: str, columns: list[str] | None = No
     path = _partition(output, table, run_date)
     if not os.path.isdir(path):
         raise ValueError(f"{path} is missing: is {output} the output folder of a finished run?")
-    # A run writes every file of a partition, empty ones too: without them the page would show
-    # a part of the run as if it were all of it (or nothing at all).
-    files = {name for name in os.listdir(path) if name.endswith(".parquet")}
-    shards = [match for match in map(_SHARD_FILE.fullmatch, files) if match]
-    expected = {f"part-{n:05d}-of-{m.group(1)}.parquet" for m in shards for n in range(int(m.group(1)))}
-    missing = sorted(expected - files)
-    if not files or missing:
-        what = f"lacks {missing[0]}" if missing else "holds no Parquet file"
-        raise ValueError(f"{path} {what}: is {output} a whole copy of a finished run's output?")
+    # Without all its files the page would show a part of the run as if it were all of it.
+    gap = missing_files(path)
+    if gap:
+        raise ValueError(f"{path} {gap}: is {output} a whole copy of a finished run's output?")
     return pq.read_table(path, columns=columns, filters=filters)
 
 

@@ -350,6 +350,30 @@ def test_a_table_without_files_gets_an_empty_view_with_its_columns(tmp_path):
     ]
 
 
+def test_a_partition_without_all_its_files_is_named_on_stderr(capsys, known_output, tmp_path):
+    # A partial copy of an output: its views miss rows, and the command says which partitions.
+    output = tmp_path / "out"
+    shutil.copytree(known_output, output)
+    articles = output / "articles" / f"run_date={DAY2}"
+    (articles / "part-00000-of-00001.parquet").unlink()
+    clusters = output / "clusters" / f"run_date={DAY1}"
+    (clusters / "part-00000-of-00001.parquet").rename(clusters / "part-00000-of-00002.parquet")
+    sql = "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM clusters)"
+    status, out, err = storymatch_in_process(capsys, "query", "--output", str(output), "--format", "csv", sql)
+    assert (status, out.splitlines()[1]) == (0, "3,7")
+    gaps = [
+        f"articles/run_date={DAY2} holds no Parquet file",
+        f"clusters/run_date={DAY1} lacks part-00001-of-00002.parquet",
+    ]
+    assert err.splitlines() == [
+        f"storymatch: note: {gap}: its view misses rows (a partial copy of {output}?)" for gap in gaps
+    ]
+    status, _, err = storymatch_in_process(
+        capsys, "query", "--output", str(known_output), "--format", "csv", sql
+    )
+    assert (status, err) == (0, "")
+
+
 def test_a_column_added_later_reads_as_null_in_older_partitions(tmp_path):
     # Partitions written before a column was added to a schema still read (union_by_name).
     output = tmp_path / "out"
