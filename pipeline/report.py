@@ -350,8 +350,10 @@ def timeline_svg(articles: Sequence[ArticleInfo], representative_id: str | None 
     if not timed:
         return '<p class="note">No publication times in the input, so no timeline.</p>'
     rows: dict[str, list[ArticleInfo]] = {}
+    lanes: dict[str, str] = {}  # names that differ only in case or spacing are one outlet, as in the run
     for article in timed:
-        rows.setdefault(outlet_name(article.outlet), []).append(article)
+        name = outlet_name(article.outlet)
+        rows.setdefault(lanes.setdefault(same_outlet_key(name), name), []).append(article)
     hidden = max(len(rows) - MAX_TIMELINE_OUTLETS, 0)
     outlets = list(rows)[:MAX_TIMELINE_OUTLETS]
     start, end = timed[0].published_at, timed[-1].published_at
@@ -652,9 +654,10 @@ def side_by_side_articles(story: Story) -> list[ArticleInfo]:
     closest ones only), identical copies left out, at most MAX_SIDE_BY_SIDE."""
     rep = story.representative
     chosen: list[ArticleInfo] = []
-    outlets = {outlet_name(rep.outlet) if rep.outlet else rep.article_id}
+    # Names that differ only in case or spacing are one outlet, as in the run.
+    outlets = {same_outlet_key(rep.outlet) if rep.outlet else rep.article_id}
     for article in story.articles:  # earliest first
-        outlet = outlet_name(article.outlet) if article.outlet else article.article_id
+        outlet = same_outlet_key(article.outlet) if article.outlet else article.article_id
         aligned = (article.article_id, rep.article_id) in story.alignments
         if article.duplicate_of or outlet in outlets or not aligned:
             continue

@@ -366,6 +366,31 @@ def test_side_by_side_takes_the_earliest_aligned_article_of_each_other_outlet():
     assert chosen == ["paper-1", "blog-0", "blog-1", "blog-2"][: report.MAX_SIDE_BY_SIDE]
 
 
+def test_outlet_names_that_differ_in_case_or_spacing_are_one_outlet_side_by_side_and_on_the_timeline():
+    # As in the run (clusters.num_outlets, outlet_coverage): "Daily Paper", "daily  paper" and
+    # "DAILY PAPER" are one outlet, shown as its earliest article's spelling.
+    rep = ArticleInfo("rep-1", "Wire Agency", "Quake", T0, None, 1.0, True, 3)
+    spellings = ["Daily Paper", "daily  paper", "DAILY\u00a0PAPER"]
+    others = [
+        ArticleInfo(f"paper-{n}", name, "Coast", T0 + dt.timedelta(hours=n + 1), None, 0.4, False, 3)
+        for n, name in enumerate(spellings)
+    ]
+    radio = ArticleInfo("radio-1", "Radio", "Quake", T0 + dt.timedelta(hours=5), None, 0.4, False, 3)
+    articles = (rep, *others, radio)
+    story = make_story(
+        articles=articles,
+        unique=(),
+        alignments={(a.article_id, "rep-1"): {0: (0, 0.9)} for a in articles[1:]},
+        num_outlets=3,
+    )
+    assert [a.article_id for a in report.side_by_side_articles(story)] == ["paper-0", "radio-1"]
+    lanes = parse_dom(timeline_svg(articles, "rep-1")).find_all("text", "outlet")
+    assert [lane.find_all("title")[0].text for lane in lanes] == ["Wire Agency", "Daily Paper", "Radio"]
+    dom = parse_dom(render_story(story, 1))
+    assert len(dom.find_all("details", "sbs")) == 2
+    assert "Shown: the earliest article of 2 other outlets; 2 more articles" in dom.text
+
+
 def test_only_web_links_become_hrefs():
     articles = (
         ArticleInfo("rep-1", "A", "t", T0, "javascript:alert(1)", 1.0, True, 3),
