@@ -26,6 +26,7 @@ import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -213,9 +214,28 @@ def format_cell(value: Any, max_width: int) -> str:
     text = _LINE_BREAKS.sub(" ", _plain(value))
     # Other control characters (ESC starts a terminal's escape sequences) are shown, not sent.
     text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-    if max_width > 0 and len(text) > max_width:
-        text = text[: max(max_width - 1, 1)].rstrip() + "…"
+    if max_width > 0 and display_width(text) > max_width:
+        kept, used = [], 0
+        for char in text:
+            used += display_width(char)
+            if used > max(max_width - 1, 1):
+                break
+            kept.append(char)
+        text = "".join(kept).rstrip() + "…"
     return text
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide characters (CJK, most emoji) take two, combining
+    marks and format characters (accents, variation selectors, joiners) none."""
+    return sum(
+        0
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(char) in ("W", "F")
+        else 1
+        for char in text
+    )
 
 
 def _plain(value: Any) -> str:
@@ -262,10 +282,16 @@ def format_table(
         for i in range(len(columns))
     ]
     headers = [format_cell(name, max_width) for name in columns]
-    widths = [max([len(headers[i]), *(len(row[i]) for row in cells)]) for i in range(len(columns))]
+    widths = [
+        max([display_width(headers[i]), *(display_width(row[i]) for row in cells)])
+        for i in range(len(columns))
+    ]
 
     def line(values: Iterable[str]) -> str:
-        parts = [v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)]
+        parts = [
+            " " * (w - display_width(v)) + v if r else v + " " * (w - display_width(v))
+            for v, w, r in zip(values, widths, right, strict=True)
+        ]
         return "  ".join(parts).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]

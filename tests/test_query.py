@@ -401,6 +401,25 @@ def test_format_table_aligns_truncates_and_counts():
     ]
 
 
+def test_format_table_aligns_wide_and_combining_characters_by_terminal_columns():
+    # A CJK character or an emoji takes two columns, an accent or a variation selector none.
+    text = query.format_table(
+        ["outlet", "n"],
+        [("\u65b0\u95fb\u53f0", 1), ("Cafe\u0301 \U0001f984", 22), ("\u65b0\u95fb\u8054\u64ad\u53f0", 3)],
+        total=3,
+        max_width=8,
+    )
+    assert text.splitlines() == [
+        "outlet    n",
+        "-------  --",
+        "\u65b0\u95fb\u53f0    1",
+        "Cafe\u0301 \U0001f984  22",
+        "\u65b0\u95fb\u8054\u2026   3",
+        "3 rows",
+    ]
+    assert [query.display_width(line) for line in text.splitlines()[:5]] == [11] * 5
+
+
 # --- the command ---------------------------------------------------------------------------
 
 
