@@ -430,6 +430,8 @@ def _read_sql(args: argparse.Namespace) -> str | None:
             return Path(args.file).read_text(encoding="utf-8")
         except OSError as error:
             raise QueryError(f"cannot read --file {args.file}: {error.strerror}") from None
+        except UnicodeDecodeError as error:  # e.g. saved as UTF-16
+            raise QueryError(f"cannot read --file {args.file}: not UTF-8 text ({error.reason})") from None
     return args.sql
 
 

@@ -561,12 +561,14 @@ def test_command_writes_json_jsonl_and_parquet(capsys, known_output, tmp_path):
         (("--format", "parquet", "SELECT 1"), "--format parquet needs --to FILE"),
         (("--file", "{missing}", "SELECT 1"), "give the SQL on the command line or with --file, not both"),
         (("--file", "{missing}"), "cannot read --file {missing}: No such file or directory"),
+        (("--file", "{utf16}"), "cannot read --file {utf16}: not UTF-8 text (invalid start byte)"),
         (("SELEC 1",), 'Parser Error: syntax error at or near "SELEC"'),
         (("-- nothing",), "no SQL statement given"),
     ],
 )
 def test_command_errors_are_one_line_with_status_2(capsys, known_output, tmp_path, args, message):
-    paths = {"missing": str(tmp_path / "missing"), "empty": str(tmp_path)}
+    paths = {"missing": str(tmp_path / "missing"), "empty": str(tmp_path), "utf16": str(tmp_path / "q.sql")}
+    Path(paths["utf16"]).write_text("SELECT 1", encoding="utf-16")  # as some editors save
     args = tuple(arg.format(**paths) for arg in args)
     if "--output" not in args:
         args = ("--output", str(known_output), *args)
