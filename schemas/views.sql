@@ -7,9 +7,12 @@
 --     sed 's#${output}#/path/to/out#g' schemas/views.sql > /tmp/views.sql
 --     duckdb -init /tmp/views.sql                                            # then query away
 --
--- Each table view adds a `run_date` column (DATE) from the Hive partition folders
+-- Each table view adds a `run_date` column (DATE) from the partition folders
 -- `<table>/run_date=YYYY-MM-DD/`, so `WHERE run_date = DATE '2025-08-19'` reads one day
--- only. The columns are documented in schemas/tables.py. A table with no files yet makes
+-- only. It is taken from the file's own folder, not by DuckDB's Hive partitioning, which reads
+-- every `key=value` folder of the path: an output below `/data/run_date=2025-01-01/` or
+-- `/data/outlet=x/` would have that value in every row. The columns are documented in
+-- schemas/tables.py. A table with no files yet makes
 -- its view fail to load here ("No files found"); `storymatch query` gives it an empty view
 -- with the right columns instead.
 --
@@ -20,25 +23,25 @@
 SET TimeZone = 'UTC';
 
 -- One row per valid input article, with its story (cluster_id).
-CREATE OR REPLACE VIEW articles AS SELECT * FROM read_parquet('${output}/articles/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW articles AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/articles/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per story and run date (size, outlets, times count that run's articles).
-CREATE OR REPLACE VIEW clusters AS SELECT * FROM read_parquet('${output}/clusters/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW clusters AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/clusters/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per story and run date: the article chosen to represent it, with its cleaned text.
-CREATE OR REPLACE VIEW representatives AS SELECT * FROM read_parquet('${output}/representatives/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW representatives AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/representatives/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per sentence that no other outlet's article in the story has.
-CREATE OR REPLACE VIEW unique_sentences AS SELECT * FROM read_parquet('${output}/unique_sentences/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW unique_sentences AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/unique_sentences/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per sentence and other outlet's article: its best match there.
-CREATE OR REPLACE VIEW sentence_alignments AS SELECT * FROM read_parquet('${output}/sentence_alignments/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW sentence_alignments AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/sentence_alignments/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per scored LSH candidate pair, verified or rejected with the reason.
-CREATE OR REPLACE VIEW pairs AS SELECT * FROM read_parquet('${output}/pairs/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW pairs AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/pairs/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per input record that could not be used, with the reason.
-CREATE OR REPLACE VIEW rejects AS SELECT * FROM read_parquet('${output}/rejects/*/*.parquet', hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true);
+CREATE OR REPLACE VIEW rejects AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/rejects/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per story and outlet, over all run dates (an article sent on several days counts
 -- once, as its latest run saw it): articles, title (of its first article),

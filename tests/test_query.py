@@ -295,7 +295,9 @@ def test_views_sql_has_one_view_per_table_over_its_own_folder():
     views = {s.view: s for s in statements if s.view}
     assert set(TABLES) <= set(views) and "story_outlets" in views
     for table in TABLES:
-        assert f"read_parquet('${{output}}/{table}/*/*.parquet', hive_partitioning = true" in views[table].sql
+        assert (
+            f"read_parquet('${{output}}/{table}/*/*.parquet', hive_partitioning = false" in views[table].sql
+        )
         assert views[table].description, f"{table}: describe it in a comment above the CREATE"
 
 
@@ -314,6 +316,28 @@ def test_views_sql_works_in_any_duckdb_client_after_substitution(known_output):
     connection.execute(script)
     assert connection.execute("SELECT count(*) FROM story_outlets").fetchall() == [(11,)]
     assert connection.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
+
+
+@pytest.mark.parametrize("parent", ["run_date=2020-01-01", "outlet=x"])
+def test_an_output_below_a_folder_named_like_a_partition_keeps_its_own_values(known_output, tmp_path, parent):
+    # DuckDB's Hive partitioning reads every key=value folder of the path: it took run_date
+    # (so the two days were one, and story_outlets counted each article twice) or outlet from
+    # the parent folder for every row.
+    output = tmp_path / parent / "out"
+    shutil.copytree(known_output, output)
+    session = query.connect(output)
+    try:
+        connection = session.connection
+        days = "SELECT run_date, count(*) FROM articles GROUP BY 1 ORDER BY 1"
+        assert connection.execute(days).fetchall() == [(DAY1, 3), (DAY2, 9)]
+        outlets = "SELECT count(DISTINCT outlet) FROM articles"
+        assert connection.execute(outlets).fetchall() == [(8,)]
+        once = "SELECT sum(articles), sum(sentences) FROM story_outlets"
+        assert connection.execute(once).fetchall() == [(12, 107)]
+        columns = [row[0] for row in connection.execute("DESCRIBE articles").fetchall()]
+        assert columns == [*TABLES["articles"].names, "run_date"]
+    finally:
+        session.connection.close()
 
 
 @pytest.mark.parametrize("name", ["out[1]", "out?", "out*"])
