@@ -24,7 +24,8 @@ containing ``<script>`` renders as text.
 The tables store the full text of representatives only; of the other articles they keep
 the unique sentences and, for shared ones, which representative sentence matched. To show
 those articles' shared sentences too, the command re-reads their input records when the
-``source_file`` recorded in ``articles`` is still a local file, and uses the text only if it
+``source_file`` recorded in ``articles`` is still a local file (a relative one from the folder
+the run was started in, the manifest's ``working_directory``), and uses the text only if it
 splits into the same sentences the run saw (``--tables-only`` turns this off). The "shared"
 figure of an article without an outlet is its own entry of ``clusters.outlet_coverage`` (by
 its ``article_id``); partitions written before that field existed hold one entry per such
@@ -1160,9 +1161,11 @@ def _with_input_sentences(
     """The stories with the full sentences of the articles they need (``_articles_to_reread``),
     where the input can be re-read and agrees with the unique sentences the run stored."""
     rows = {a["article_id"]: a for articles in story_articles.values() for a in articles}
+    # A relative source_file is relative to the folder the run was started in, not this one.
+    started_in = manifest.get("working_directory") or ""
     wanted = {
         a.article_id: (
-            rows[a.article_id]["source_file"],
+            os.path.join(started_in, rows[a.article_id]["source_file"] or ""),
             rows[a.article_id]["source_record"],
             a.num_sentences,
         )

@@ -284,6 +284,9 @@ def run_job(
             "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "seconds": round(seconds, 3),
             "input_files": files,
+            # Input paths are kept as given (tables' source_file too): relative ones are
+            # relative to this folder, where a report re-reads them from.
+            "working_directory": os.getcwd(),
             "state_files_read": state_files,
             "state_frequency_files_read": frequency_files,
             "config": config.to_dict(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -630,6 +631,32 @@ def test_report_renders_the_story_in_chromium_and_runs_no_injected_script(hostil
     assert not story.find_all("td", "m")
     # The timeline has a dot per article.
     assert len(story.find_all("circle", "dot")) == len(members)
+
+
+def test_a_run_with_relative_inputs_is_reported_from_any_folder(tmp_path):
+    # The tables keep input paths as given (seeds/000_....txt after the README's run): the
+    # report re-reads them from the folder the run was started in, not its own.
+    started_in = tmp_path / "project"
+    shutil.copytree(SEEDS, started_in / "feed")
+    output, page = tmp_path / "out", tmp_path / "report.html"
+    commands = [
+        ("run", "--input", "feed", "--output", str(output)),
+        ("report", "--output", str(output), "--to", str(page)),
+    ]
+    for args, folder in zip(commands, (started_in, tmp_path), strict=True):
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            cwd=folder,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr
+    dom = parse_dom(page.read_text(encoding="utf-8"))
+    assert dom.find_all("details", "sbs")
+    assert not dom.find_all("td", "m"), "every shared sentence has its re-read text"
+    assert "could not be re-read" not in dom.text
 
 
 def test_report_from_the_tables_alone(hostile_run):
