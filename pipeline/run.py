@@ -130,7 +130,7 @@ def build_pipeline(
     read = pipeline | "Read" >> ReadArticles(files, config.input.max_chars, input_copies)
     prior = None
     if state_files:
-        prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files)
+        prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files, config.lsh.num_perm)
     prior_frequencies = None
     if frequency_files:
         prior_frequencies = pipeline | "PriorFrequencies" >> state.ReadPriorFrequencies(

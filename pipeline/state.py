@@ -15,7 +15,9 @@ run, too many shared terms look rare and two stories on one topic match.
 
 Only dates strictly before the run date are read, so re-running an old date neither sees
 later days nor matches its own earlier output; its own partition is replaced when it
-publishes. Pruning counts back from ``rerun_days`` before the newest date: anchors older
+publishes. Anchors whose signatures have another length than this run's
+``lsh.num_perm`` (written before it was changed) cannot be banded and are skipped.
+Pruning counts back from ``rerun_days`` before the newest date: anchors older
 than ``lookback_days`` before that are dropped, and whole partitions (frequencies too)
 older than ``frequency_days``, so every date of the last ``rerun_days`` can be run again
 and reads exactly what it read the first time. A run that would read pruned state fails
@@ -288,21 +290,44 @@ def read_prior_sketches(path: str):
 
 
 class _ReadStateFn(beam.DoFn):
-    def __init__(self) -> None:
+    def __init__(self, num_perm: int | None) -> None:
+        self._num_perm = num_perm
         self._anchors = Metrics.counter("state", "prior_articles")
+        self._skipped = Metrics.counter("state", "anchors_skipped")
 
     def process(self, path: str):
+        skipped = 0
         for sketch in read_prior_sketches(path):
+            if self._num_perm is not None and len(sketch.signature) != self._num_perm:
+                skipped += 1
+                continue
             self._anchors.inc()
             yield sketch
+        if skipped:
+            # Written with another lsh.num_perm: its signatures cannot be banded with this run's.
+            self._skipped.inc(skipped)
+            _LOG.warning(
+                "%s: %d anchors with signatures of another length than lsh.num_perm (%d): not matched",
+                path,
+                skipped,
+                self._num_perm,
+            )
 
 
 class ReadPriorSketches(beam.PTransform):
-    """State files -> ArticleSketch anchors (with ``prior`` set)."""
+    """State files -> ArticleSketch anchors (with ``prior`` set).
 
-    def __init__(self, files: list[str]) -> None:
+    ``num_perm``: this run's ``lsh.num_perm``; anchors of runs with another (their
+    signatures cannot be banded with this run's) are skipped and counted."""
+
+    def __init__(self, files: list[str], num_perm: int | None = None) -> None:
         super().__init__()
         self._files = files
+        self._num_perm = num_perm
 
     def expand(self, pbegin):
-        return pbegin | "StateFiles" >> beam.Create(self._files) | "ReadState" >> beam.ParDo(_ReadStateFn())
+        return (
+            pbegin
+            | "StateFiles" >> beam.Create(self._files)
+            | "ReadState" >> beam.ParDo(_ReadStateFn(self._num_perm))
+        )

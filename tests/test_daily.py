@@ -475,3 +475,21 @@ def test_a_date_filled_in_after_a_later_run_names_the_runs_to_redo(tmp_path, cap
     assert manifest["later_runs_not_continued"] == ["2025-08-21"]
     assert run_job([str(second)], str(output), config, run_date=day3).later_runs == []
     assert run_job([str(second)], str(output), config, run_date=DAY2).later_runs == []
+
+
+def test_a_run_after_lsh_num_perm_changed_skips_the_anchors_it_cannot_band(two_days, tmp_path):
+    """Anchors of runs with another number of MinHash permutations cannot be banded with
+    this run's signatures: they are skipped and counted (as frequencies of another table
+    size are), not a crash of every run of the lookback."""
+    output, second, _ = two_days
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    fewer = config_module.load(overrides=["lsh.num_perm=64"])
+    job = run_job([str(second)], str(copy), fewer, run_date=dt.date(2025, 8, 21))
+    assert job.counters["state/anchors_skipped"] == 5
+    assert job.counters.get("state/prior_articles", 0) == 0
+    assert job.row_counts["articles"] == 2
+    # The run's own state has 64 values a signature, which the next run with 64 reads.
+    job = run_job([str(second)], str(copy), fewer, run_date=dt.date(2025, 8, 22))
+    assert job.counters["state/prior_articles"] == 2
+    assert job.counters["state/anchors_skipped"] == 5
