@@ -239,7 +239,6 @@ def run_job(
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         state.check_not_pruned(state_dir, run_date, lookback, horizon)
         state_files = state.window_files(state_dir, run_date, lookback)
-        later_runs = _later_runs_not_continued(output, state_dir, run_date)
         frequency_files = state.frequency_files(state_dir, run_date, horizon)
 
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -276,6 +275,12 @@ def run_job(
                 f"input records ({records}) != articles ({row_counts['articles']}) + rejects "
                 f"({row_counts['rejects']}); the run was not published (staging kept in {staging})"
             )
+        # The run's document frequencies travel inside its state partition.
+        os.replace(
+            os.path.join(staging, "state_frequencies"),
+            os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
+        )
+        later_runs = _later_runs_not_continued(output, state_dir, run_date, os.path.join(staging, "state"))
         seconds = time.time() - started
         manifest = {
             "run_id": run_id,
@@ -308,11 +313,6 @@ def run_job(
                 "continue its stories into them",
                 ", ".join(later_runs),
             )
-        # The run's document frequencies travel inside its state partition.
-        os.replace(
-            os.path.join(staging, "state_frequencies"),
-            os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
-        )
         runs = os.path.join(output, RUNS_FOLDER, f"run_date={day}")
         # The date's _runs folder is replaced whole, like its partitions: a re-run must not
         # leave the replaced run's report.html beside its own manifest.
@@ -389,31 +389,46 @@ def _execute(
     return result, detect, remote.root if remote is not None else None
 
 
-def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date) -> list[str]:
+def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date, staged_state: str) -> list[str]:
     """The dates of runs after ``run_date`` when this is the date's first run (a day filled
     in late): they ran without its state, so its stories do not continue into them until
-    they are re-run, in order. A re-run of a date changes no later run's input, but the
-    runs its earlier run named stay named until each has been re-run after it (read its
-    state): the re-run's manifest replaces the one that named them."""
+    they are re-run, in order. A re-run whose state (``staged_state``) is not the published
+    one (other articles) names, as well, the later runs that read the published one. A
+    re-run with the same state changes no later run's input, but the runs its earlier run
+    named stay named until each has been re-run after it (read its state): the re-run's
+    manifest replaces the one that named them."""
     runs = os.path.join(output, RUNS_FOLDER)
     dates = set(state.partition_dates(runs)) | set(state.partition_dates(state_dir))
-    if run_date in dates:
-        try:
-            named = manifest_of(output, run_date.isoformat()).get("later_runs_not_continued", [])
-        except (OSError, ValueError):
-            return []
-        return [later for later in named if not _read_state_of(output, later, run_date)]
-    return [day.isoformat() for day in sorted(dates) if day > run_date]
-
-
-def _read_state_of(output: str, later: str, run_date: dt.date) -> bool:
-    """Whether the published run of ``later`` read the state partition of ``run_date``."""
+    later = [day.isoformat() for day in sorted(dates) if day > run_date]
+    if run_date not in dates:
+        return later
     try:
-        read = manifest_of(output, later).get("state_files_read", [])
+        earlier = manifest_of(output, run_date.isoformat())
+    except (OSError, ValueError):
+        earlier = {}
+    named = earlier.get("later_runs_not_continued", [])
+    published = os.path.join(state_dir, f"run_date={run_date.isoformat()}")
+    if not state.same_state(staged_state, published):
+        return [day for day in later if day in named or _read_state_of(output, day, run_date)]
+    since = earlier.get("finished_at", "")
+    return [day for day in named if not _read_state_of(output, day, run_date, since)]
+
+
+def _read_state_of(output: str, later: str, run_date: dt.date, since: str = "") -> bool:
+    """Whether the published run of ``later`` read the state partition of ``run_date`` (its
+    anchors or its document frequencies), in a run started at ``since`` or after."""
+    try:
+        manifest = manifest_of(output, later)
     except (OSError, ValueError):
         return False
+    if manifest.get("started_at", "") < since:
+        return False
     folder = f"run_date={run_date.isoformat()}"
-    return any(os.path.basename(os.path.dirname(path)) == folder for path in read)
+    anchors = manifest.get("state_files_read", [])
+    frequencies = manifest.get("state_frequency_files_read", [])
+    return any(os.path.basename(os.path.dirname(path)) == folder for path in anchors) or any(
+        os.path.basename(os.path.dirname(os.path.dirname(path))) == folder for path in frequencies
+    )
 
 
 def manifest_of(output: str, run_date: str) -> dict[str, Any]:

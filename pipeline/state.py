@@ -36,6 +36,7 @@ from collections.abc import Iterable
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
@@ -95,6 +96,23 @@ def frequency_files(state_dir: str, run_date: dt.date, frequency_days: int) -> l
         for folder in _folders_before(state_dir, run_date, frequency_days)
         for path in _parquet_files(os.path.join(folder, FREQUENCIES_FOLDER))
     ]
+
+
+def _sorted_rows(folder: str, key: str | None) -> pa.Table | None:
+    files = _parquet_files(folder)
+    if not files:
+        return None
+    table = pa.concat_tables([pq.read_table(path) for path in files])
+    return table.sort_by(key) if key else table
+
+
+def same_state(first: str, second: str) -> bool:
+    """Whether two state partitions hold the same anchors and document frequencies, in
+    whatever files (``output.num_shards``) they are."""
+    return all(
+        _sorted_rows(os.path.join(first, sub), key) == _sorted_rows(os.path.join(second, sub), key)
+        for sub, key in (("", "article_id"), (FREQUENCIES_FOLDER, None))
+    )
 
 
 def frequency_row(frequencies: tuple[int, np.ndarray]) -> dict:

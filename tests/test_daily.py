@@ -493,3 +493,28 @@ def test_a_run_after_lsh_num_perm_changed_skips_the_anchors_it_cannot_band(two_d
     job = run_job([str(second)], str(copy), fewer, run_date=dt.date(2025, 8, 22))
     assert job.counters["state/prior_articles"] == 2
     assert job.counters["state/anchors_skipped"] == 5
+
+
+def test_a_date_run_again_with_other_articles_names_the_later_runs_that_read_it(tmp_path):
+    # Day 2's feed was incomplete when it first ran (day 3 then read that state); run again
+    # with its articles, it changes what day 3 should have continued: day 3 is named, as
+    # after a date filled in late, until it is re-run.
+    first, second = split_seeds(tmp_path)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    output = tmp_path / "out"
+    config = config_module.load()
+    day3 = DAY2 + dt.timedelta(days=1)
+    run_job([str(empty)], str(output), config, run_date=DAY2)
+    run_job([str(second)], str(output), config, run_date=day3)
+    assert run_job([str(first)], str(output), config, run_date=DAY2).later_runs == ["2025-08-21"]
+    manifest = json.loads((output / "_runs" / "run_date=2025-08-20" / "manifest.json").read_text())
+    assert manifest["later_runs_not_continued"] == ["2025-08-21"]
+    # The same articles again change nothing: day 3 stays named until it is re-run.
+    assert run_job([str(first)], str(output), config, run_date=DAY2).later_runs == ["2025-08-21"]
+    assert run_job([str(second)], str(output), config, run_date=day3).later_runs == []
+    assert run_job([str(first)], str(output), config, run_date=DAY2).later_runs == []
+    stories = duckdb.sql(
+        f"select distinct cluster_id from read_parquet('{output}/articles/*/*.parquet')"
+    ).fetchall()
+    assert len(stories) == 1
