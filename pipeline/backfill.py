@@ -322,6 +322,8 @@ def backfill(
         _SPLITS_IN_USE.add(os.path.realpath(folder))
         try:
             split = split_by_date(files, config.input.max_chars, days_per_run, folder, run_date)
+            if split.ranges:  # before any run, not after the ranges before it are published
+                state.check_not_in_future(split.ranges[-1][0])
             identity = fingerprint(files, days_per_run, config)
             done = _published_backfill_runs(output, split.ranges, identity)
             after = (

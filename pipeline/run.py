@@ -231,6 +231,7 @@ def run_job(
     started = time.time()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     run_date = run_date or dt.datetime.now(dt.UTC).date()
+    state.check_not_in_future(run_date)
     day = run_date.isoformat()
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     # Held until the run has published: a second run into the folder fails at once, rather

@@ -197,11 +197,17 @@ PRUNED_FILE = "_pruned.json"
 
 
 def _pruned(state_dir: str) -> dict[str, str]:
+    path = os.path.join(state_dir, PRUNED_FILE)
     try:
-        with open(os.path.join(state_dir, PRUNED_FILE), encoding="utf-8") as file:
-            return json.load(file)
+        with open(path, encoding="utf-8") as file:
+            limits = json.load(file)
     except FileNotFoundError:
         return {}
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise StateError(f"{path} cannot be read ({error}): restore it, or remove the state") from None
+    if not isinstance(limits, dict):
+        raise StateError(f"{path} is not a JSON object: restore it, or remove the state")
+    return limits
 
 
 def prune(
@@ -219,6 +225,17 @@ def prune(
     end = dates[-1] - dt.timedelta(days=rerun_days)
     oldest_anchors = end - dt.timedelta(days=lookback_days)
     oldest_kept = end - dt.timedelta(days=frequency_days)
+    if dates[0] < oldest_anchors:
+        # Recorded before anything is removed, and replaced whole: a run that stops in between
+        # leaves a record of more than was removed (a re-run is refused), never of less.
+        limits = _pruned(state_dir)
+        limits["anchors_before"] = max(limits.get("anchors_before", ""), oldest_anchors.isoformat())
+        if dates[0] < oldest_kept:
+            limits["partitions_before"] = max(limits.get("partitions_before", ""), oldest_kept.isoformat())
+        record = os.path.join(state_dir, PRUNED_FILE)
+        with open(record + ".partial", "w", encoding="utf-8") as file:
+            json.dump(limits, file)
+        os.replace(record + ".partial", record)
     removed = []
     for day in dates:
         folder = os.path.join(state_dir, f"run_date={day.isoformat()}")
@@ -228,14 +245,20 @@ def prune(
         elif day < oldest_anchors:
             for path in _parquet_files(folder):
                 os.remove(path)
-    if dates[0] < oldest_anchors:
-        limits = _pruned(state_dir)
-        limits["anchors_before"] = max(limits.get("anchors_before", ""), oldest_anchors.isoformat())
-        if dates[0] < oldest_kept:
-            limits["partitions_before"] = max(limits.get("partitions_before", ""), oldest_kept.isoformat())
-        with open(os.path.join(state_dir, PRUNED_FILE), "w", encoding="utf-8") as file:
-            json.dump(limits, file)
     return removed
+
+
+def check_not_in_future(run_date: dt.date, today: dt.date | None = None) -> None:
+    """Raises StateError for a run date after tomorrow (UTC): pruning counts back from the
+    newest run, so one mistyped future date (2205 for 2025) would drop every earlier run's
+    state, and later runs would start their stories afresh."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    if run_date > today + dt.timedelta(days=1):
+        raise StateError(
+            f"the run date {run_date.isoformat()} is in the future (today is {today.isoformat()} UTC): "
+            "a run prunes the state counting back from its date, so it would drop the stories of "
+            "every earlier run. Check --run-date (in a backfill: articles published in the future)."
+        )
 
 
 def check_not_pruned(state_dir: str, run_date: dt.date, lookback_days: int, frequency_days: int) -> None:

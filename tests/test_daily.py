@@ -22,6 +22,7 @@ import pytest
 from pipeline import cli, publish, state
 from pipeline import config as config_module
 from pipeline.analyse import analyse_article
+from pipeline.backfill import backfill
 from pipeline.evaluate import read_articles
 from pipeline.features import term_vector, weigh_terms
 from pipeline.read import resolve_inputs
@@ -220,6 +221,63 @@ def test_state_window_and_pruning(tmp_path):
     with pytest.raises(state.StateError):
         state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 11), lookback_days=7, frequency_days=7)
     state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 12), lookback_days=7, frequency_days=7)
+
+
+def test_what_pruning_removes_is_recorded_before_it_is_removed(tmp_path, monkeypatch):
+    # A run stopped while pruning (killed, disk full) must not leave partitions gone with no
+    # record: a re-run of a date that needs them would then read less instead of being refused.
+    for day in ("2025-08-01", "2025-08-12"):
+        (tmp_path / f"run_date={day}").mkdir()
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(state.shutil, "rmtree", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        state.prune(str(tmp_path), lookback_days=7)
+    assert json.loads((tmp_path / state.PRUNED_FILE).read_text())["partitions_before"] == "2025-08-05"
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_pruning_record_that_cannot_be_read_is_a_clear_error(tmp_path):
+    (tmp_path / "run_date=2025-08-12").mkdir()
+    (tmp_path / state.PRUNED_FILE).write_text('{"anchors_before": "2025-0')
+    with pytest.raises(state.StateError, match=r"_pruned.json cannot be read"):
+        state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 11), lookback_days=7, frequency_days=7)
+
+
+def test_a_run_date_in_the_future_is_refused_before_it_prunes_every_earlier_run(two_days, tmp_path):
+    output, _, _ = two_days
+    today = dt.date(2026, 11, 26)
+    state.check_not_in_future(today + dt.timedelta(days=1), today)  # a scheduler a few hours ahead
+    with pytest.raises(state.StateError, match="in the future"):
+        state.check_not_in_future(dt.date(2205, 1, 1), today)
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    before = snapshot(copy)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", "--input", str(SEEDS), "--output", str(copy)]
+        + ["--run-date", "2205-01-01"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 2 and "2205-01-01 is in the future" in result.stderr
+    assert snapshot(copy) == before
+
+
+def test_a_backfill_with_an_article_from_the_future_runs_nothing(tmp_path):
+    articles = tmp_path / "archive.jsonl"
+    rows = [
+        {"id": "a", "text": "Flood waters reached the old bridge.", "published_at": "2025-08-19T10:00:00Z"},
+        {"id": "b", "text": "The market was closed on Sunday.", "published_at": "2205-08-19T10:00:00Z"},
+    ]
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output = tmp_path / "out"
+    with pytest.raises(state.StateError, match="2205-08-19 is in the future"):
+        backfill([str(articles)], str(output), config_module.load())
+    assert not (output / "_runs").exists()
 
 
 def test_pruning_keeps_frequencies_past_the_anchors(tmp_path):
