@@ -112,7 +112,7 @@ def test_the_report_of_a_backfill_run_lists_the_backfills_inputs(backfilled, tmp
     assert cli.main(["report", "--output", str(output), "--run-date", "2025-08-19", "--to", str(page)]) == 0
     markup = page.read_text(encoding="utf-8")
     assert "Input files of the backfill (run 1 of 3) (1)" in markup
-    assert f"<li>{archive}</li>" in markup and "_backfill" not in markup, "not the deleted split"
+    assert f"<li><bdi>{archive}</bdi></li>" in markup and "_backfill" not in markup, "not the deleted split"
 
 
 def test_the_story_continues_across_the_runs(backfilled):
