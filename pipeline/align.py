@@ -339,12 +339,14 @@ def sentence_features(sentence: str) -> SentenceFeatures:
 
 def terms_match(term: str, other: str) -> bool:
     """The same term, or long terms with the same first letters whose lengths differ by at
-    most a quarter ("zelensky" / "zelenskyy", "deploy" / "deploying")."""
+    most a quarter ("zelensky" / "zelenskyy", "deploy" / "deploying"). A number matches only
+    itself: "10000" is not "100000", nor "1234567" "1234999"."""
     if term == other:
         return True
     shorter, longer = sorted((len(term), len(other)))
     return (
         shorter >= PREFIX_LETTERS
+        and not term[0].isdigit()
         and term[:PREFIX_LETTERS] == other[:PREFIX_LETTERS]
         and shorter >= PREFIX_MIN_RATIO * longer
     )

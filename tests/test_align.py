@@ -102,6 +102,18 @@ def test_a_changed_figure_lowers_the_score():
     assert paraphrase_score(original, changed) == pytest.approx(shared / (shared + figure), abs=1e-9)
 
 
+def test_a_figure_that_shares_its_first_digits_is_still_a_changed_figure():
+    # The prefix rule is for spellings and inflections of words: numbers match only
+    # themselves, so ten thousand is not a hundred thousand.
+    original = features("Police said 10,000 people marched in Lyon.")
+    assert coverage(original, features("Police said 100,000 people marched in Lyon.")) == pytest.approx(4 / 6)
+    assert coverage(original, features("Police said 20,000 people marched in Lyon.")) == pytest.approx(4 / 6)
+    changed = features("The fund holds $1,234,999.")
+    assert coverage(features("The fund holds $1,234,567."), changed) == pytest.approx(2 / 4)
+    story = StorySentences([[original], [features("Police said 100,000 people marched in Lyon.")]])
+    assert story.best_matches(0, [1])[1][1].tolist() == [pytest.approx(4 / 6)]
+
+
 def test_story_weights_make_what_every_text_says_count_less():
     topic = "Ukraine peace talks"
     sentences = [
