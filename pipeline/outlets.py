@@ -117,8 +117,10 @@ def choose_representative(
 
     if not any(coverage.get(member.article.id) for member in members):
         # Nothing covers anything (one outlet's updates are never compared): the longest,
-        # not the earliest, which is often a first short alert.
-        return choose_representative(members, coverage, "longest")
+        # not the earliest, which is often a first short alert; of the articles with a
+        # reportable sentence when there are any.
+        candidates = [m for m in members if with_content is None or m.article.id in with_content]
+        return choose_representative(candidates or members, coverage, "longest")
     return min(members, key=medoid_key).article.id
 
 

@@ -190,6 +190,27 @@ def test_outlet_coverage_compares_the_representatives_own_outlet_with_it():
     assert coverage == {"Wire": pytest.approx(0.8), "Paper": pytest.approx(0.5)}
 
 
+def test_the_longest_fallback_skips_articles_without_a_reportable_sentence():
+    # One outlet's updates (nothing covers anything): the longest article, but a list of
+    # headlines (no reportable sentence), however long, only when no article has one.
+    headlines = "\n".join(
+        [
+            "President Trump rules out sending American troops to Ukraine after White House talks",
+            "European leaders meet Trump at the White House to discuss security guarantees",
+            "Switzerland offers Geneva as a venue for a summit between Putin and Zelensky",
+        ]
+    )
+    members = [
+        analysed("w1", headlines, outlet="Wire", published=10),
+        analysed("w2", WIRE_FIRST, outlet="Wire", published=20),
+    ]
+    rows = describe(members)
+    (cluster,) = rows["clusters"]
+    assert cluster["representative_id"] == "w2"
+    assert choose_representative(members, {}, "medoid", with_content={"w2"}) == "w2"
+    assert choose_representative(members, {}, "medoid", with_content=set()) == "w1"
+
+
 def test_an_outlet_without_reportable_sentences_still_gets_its_story_described():
     # A headline-only alert (lines under min_words) and a symbols-only copy: nothing to align,
     # yet the story keeps its cluster and representative rows.
