@@ -66,9 +66,9 @@ REPRESENTATIVE_RULES = ("medoid", "earliest", "longest")
 
 def outlet_key(analysed: AnalysedArticle) -> str:
     """The outlet as compared (``same_outlet_key``). Articles without one count as an outlet
-    of their own."""
+    of their own (a key that no named outlet has, even one whose name starts with a NUL)."""
     article = analysed.article
-    return same_outlet_key(article.outlet) if article.outlet else f"\x00{article.id}"
+    return f"\x01{same_outlet_key(article.outlet)}" if article.outlet else f"\x00{article.id}"
 
 
 def outlet_names(members: list[AnalysedArticle]) -> dict[str, str]:

@@ -168,6 +168,25 @@ def test_outlet_names_that_differ_only_in_case_or_spacing_are_one_outlet():
     }
 
 
+def test_an_outlet_named_like_an_article_without_one_is_another_outlet():
+    # An outlet name starting with a NUL (as JSON allows) is not the article without an
+    # outlet whose id follows it: three outlets, each compared with the two others.
+    members = [
+        analysed("w1", WIRE_FIRST),
+        analysed("w2", WIRE_UPDATE, outlet="\x00w1"),
+        analysed("p1", PAPER, outlet="Paper"),
+    ]
+    rows = describe(members)
+    (cluster,) = rows["clusters"]
+    assert cluster["num_outlets"] == 3
+    assert {(r["article_id"], r["matched_article_id"]) for r in rows["sentence_alignments"]} >= {
+        ("w1", "w2"),
+        ("w2", "w1"),
+    }
+    entries = {(item["outlet"], item["article_id"]) for item in cluster["outlet_coverage"]}
+    assert entries == {(None, "w1"), ("\x00w1", None), ("Paper", None)}
+
+
 def test_representative_and_outlet_coverage():
     rows = describe(two_outlets())
     (cluster,) = rows["clusters"]
