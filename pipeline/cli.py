@@ -335,12 +335,24 @@ def _backfill(args, beam_args: list[str]) -> int:
     return EXIT_OK
 
 
+def _check_writable_file(path: str, flag: str) -> None:
+    """Raises ValueError when ``path`` cannot be a file written later: a folder, or in a
+    folder that does not exist."""
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise ValueError(f"{flag}: cannot write {path}: it is a folder")
+    if not os.path.isdir(folder):
+        raise ValueError(f"{flag}: cannot write {path}: no folder {folder}")
+
+
 def _evaluate(args, beam_args: list[str]) -> int:
     import json
 
     from pipeline.evaluate import evaluate, format_report
 
     config = config_module.load(args.config, args.overrides)
+    if args.json_path:  # a path that cannot be written fails now, not after the whole evaluation
+        _check_writable_file(args.json_path, "--json")
     report = evaluate(
         args.inputs,
         config,
@@ -352,8 +364,11 @@ def _evaluate(args, beam_args: list[str]) -> int:
     )
     _say(format_report(report))
     if args.json_path:
-        with open(args.json_path, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=2, sort_keys=True)
+        try:
+            with open(args.json_path, "w", encoding="utf-8") as handle:
+                json.dump(report, handle, indent=2, sort_keys=True)
+        except OSError as error:
+            raise ValueError(f"--json: cannot write {args.json_path}: {error.strerror or error}") from None
         _say(f"report: {args.json_path}")
     failures = []
     pipeline = report["pipeline"]

@@ -205,3 +205,26 @@ def test_a_viewer_command_names_its_own_help_for_an_unknown_flag(capsys, command
     status, out, err = storymatch_in_process(capsys, command, "--outptu=x")
     assert status == 2 and out == ""
     assert f"unrecognized arguments: --outptu=x (see storymatch {command} --help)" in err
+
+
+def test_eval_json_that_cannot_be_written_is_a_usage_error(capsys, tmp_path):
+    """``--json`` naming a folder, or a file in a missing folder, fails before the evaluation; one
+    that fails when written (a link into a missing folder) fails after it with one line, not a
+    traceback."""
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "missing" / "e.json")
+    cases = [
+        (tmp_path, f"--json: cannot write {tmp_path}: it is a folder", False),
+        (
+            tmp_path / "missing" / "e.json",
+            f"--json: cannot write {tmp_path / 'missing' / 'e.json'}: no folder",
+            False,
+        ),
+        (link, f"--json: cannot write {link}: No such file", True),
+    ]
+    for path, message, evaluated in cases:
+        args = ["eval", "--input", str(SEEDS), "--unique-gold", str(SEEDS_GOLD), "--json", str(path)]
+        status, out, err = storymatch_in_process(capsys, *args)
+        assert status == 2 and "Traceback" not in err
+        assert err.splitlines()[-1].startswith(f"storymatch: error: {message}")
+        assert ("precision" in out) == evaluated
