@@ -264,7 +264,10 @@ def _coerce(key: str, default: Any, value: Any) -> Any:
             raise ConfigError(f"{key}: expected a list of strings, got {value!r}", key)
         return tuple(value)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # past any float: out of range, as validate() then says
+            return math.inf if value > 0 else -math.inf
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}", key)
     return value
@@ -347,7 +350,7 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None) -> 
         raise ConfigError(
             f"{config_path}: line {line}: not valid UTF-8 (TOML files are UTF-8 text)"
         ) from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or a number of more digits than Python converts
         raise ConfigError(f"{config_path}: not valid TOML ({error})") from None
     return _with_overrides(data, overrides, str(config_path))
 

@@ -98,8 +98,21 @@ def test_set_errors_name_set_and_file_errors_name_the_file(tmp_path):
         (b'[features]\nkinds = [["word"]]\n', "features.kinds: expected a list of strings"),
         (b"[features]\nkinds = [1, 2]\n", "features.kinds: expected a list of strings"),
         (b'[sentences]\nrepresentative = "m\xe9doid"\n', "line 2: not valid UTF-8"),
+        # An integer past any float, for a float setting: out of range, not an OverflowError.
+        (b"[verify]\nmax_days_apart = 1" + b"0" * 400 + b"\n", "verify.max_days_apart: must be a positive"),
+        (b"[lsh]\nthreshold = -1" + b"0" * 400 + b"\n", "lsh.threshold: must be strictly between"),
+        # More digits than Python converts: tomllib raises a plain ValueError.
+        (b"[lsh]\nnum_perm = 1" + b"0" * 5000 + b"\n", "not valid TOML"),
     ],
-    ids=["scalar-section", "nested-list", "list-of-numbers", "latin-1"],
+    ids=[
+        "scalar-section",
+        "nested-list",
+        "list-of-numbers",
+        "latin-1",
+        "huge-int",
+        "huge-negative",
+        "too-many-digits",
+    ],
 )
 def test_bad_files_are_config_errors_naming_the_file(tmp_path, content, message):
     path = tmp_path / "bad.toml"
