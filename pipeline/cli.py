@@ -48,6 +48,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         default=None,
+        type=_path,
         help="TOML config file (default: the repository's configs/default.toml; an installed wheel has no "
         "configs folder and uses the same values, built in)",
     )
@@ -66,6 +67,7 @@ def _add_state_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state",
         metavar="DIR",
+        type=_path,
         help="folder of earlier runs' anchors and document frequencies, to continue their stories "
         "(default: <output>/_state)",
     )
@@ -95,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON Lines / Parquet file, glob, or folder of .txt/.jsonl/.parquet files "
         "(repeatable; default: seeds)",
     )
-    run.add_argument("--output", default="out", help="output folder for the tables (default: out)")
+    run.add_argument(
+        "--output", default="out", type=_path, help="output folder for the tables (default: out)"
+    )
     run.add_argument(
         "--run-date",
         "--run_date",
@@ -125,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="JSON Lines / Parquet file, glob, or folder of .txt/.jsonl/.parquet files (repeatable)",
     )
-    backfill.add_argument("--output", default="out", help="output folder for the tables (default: out)")
+    backfill.add_argument(
+        "--output", default="out", type=_path, help="output folder for the tables (default: out)"
+    )
     backfill.add_argument(
         "--days-per-run",
         "--days_per_run",
@@ -200,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
         viewer = commands.add_parser(name, help=summary, description=summary)
         importlib.import_module(module_name).add_arguments(viewer)
     return parser
+
+
+def _path(text: str) -> str:
+    # An empty value (`--config "$UNSET"`) would otherwise read as the flag not given, or fail
+    # deep inside the run.
+    if not text:
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    return text
 
 
 def _date(text: str):

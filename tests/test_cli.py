@@ -228,3 +228,27 @@ def test_eval_json_that_cannot_be_written_is_a_usage_error(capsys, tmp_path):
         assert status == 2 and "Traceback" not in err
         assert err.splitlines()[-1].startswith(f"storymatch: error: {message}")
         assert ("precision" in out) == evaluated
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--output", ""],
+        ["backfill", "--input", str(SEEDS), "--output", ""],
+        ["run", "--state", ""],
+        ["backfill", "--input", str(SEEDS), "--state", ""],
+        ["run", "--config", ""],
+        ["eval", "--input", str(SEEDS), "--config", ""],
+    ],
+    ids=["run-output", "backfill-output", "run-state", "backfill-state", "run-config", "eval-config"],
+)
+def test_an_empty_path_is_a_usage_error(capsys, tmp_path, monkeypatch, args):
+    """An empty --output was a FileNotFoundError traceback; an empty --config or --state (a
+    `--config "$UNSET"`) ran silently with the default."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").symlink_to(SEEDS)
+    flag = args[-2]
+    status, out, err = storymatch_in_process(capsys, *args, "--run-date", RUN_DATE)
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines()[-1].endswith(f"error: argument {flag}: expected a path, got ''")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["seeds"], "nothing ran"
