@@ -344,9 +344,10 @@ def load(path: str | Path | None = None, overrides: list[str] | None = None) -> 
     except OSError as error:  # a folder, no permission
         raise ConfigError(f"cannot read config file {config_path}: {error.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        # A byte order mark (Windows editors) is no TOML statement: read past it.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
+        line = error.object[: error.start].count(b"\n") + 1
         raise ConfigError(
             f"{config_path}: line {line}: not valid UTF-8 (TOML files are UTF-8 text)"
         ) from None

@@ -121,6 +121,17 @@ def test_bad_files_are_config_errors_naming_the_file(tmp_path, content, message)
         config.load(path, overrides=["lsh.seed=2"])
 
 
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad's "UTF-8 with BOM": the file was 'not valid TOML (Invalid statement (at line 1,
+    column 1))', with nothing to see there."""
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf[lsh]\nseed = 7\n")
+    assert config.load(path).lsh.seed == 7
+    path.write_bytes(b"\xef\xbb\xbf[lsh]\n\nseed = '\xe9'\n")
+    with pytest.raises(ConfigError, match="line 3: not valid UTF-8"):
+        config.load(path)
+
+
 def test_a_folder_is_no_config_file(tmp_path):
     with pytest.raises(ConfigError, match=rf"^cannot read config file {re.escape(str(tmp_path))}: "):
         config.load(tmp_path)
