@@ -220,9 +220,14 @@ def _date(text: str):
     import datetime as dt
 
     try:
-        return dt.date.fromisoformat(text)
+        value = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+    # A run reads the state of up to state.frequency_days (3650) before its date, which must stay
+    # a date; and no article is dated before 1900 (pipeline/read.py): such a year is a typo.
+    if value.year < 1900:
+        raise argparse.ArgumentTypeError(f"expected a date from 1900-01-01 on, got {text!r}")
+    return value
 
 
 def _days_per_run(text: str) -> int:

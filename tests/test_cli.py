@@ -252,3 +252,17 @@ def test_an_empty_path_is_a_usage_error(capsys, tmp_path, monkeypatch, args):
     assert status == 2 and "Traceback" not in err
     assert err.splitlines()[-1].endswith(f"error: argument {flag}: expected a path, got ''")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["seeds"], "nothing ran"
+
+
+@pytest.mark.parametrize("command", ["run", "backfill"])
+def test_a_run_date_before_1900_is_a_usage_error(capsys, tmp_path, command):
+    """A run reads the state of the days before its date: --run-date 0001-01-05 (a mistyped
+    year) crashed with 'OverflowError: date value out of range'."""
+    output = tmp_path / "out"
+    args = [command, "--input", str(SEEDS), "--output", str(output), "--run-date", "0001-01-05"]
+    status, out, err = storymatch_in_process(capsys, *args)
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines()[-1].endswith(
+        "argument --run-date/--run_date: expected a date from 1900-01-01 on, got '0001-01-05'"
+    )
+    assert not output.exists(), "nothing ran"
