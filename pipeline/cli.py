@@ -17,6 +17,7 @@ import argparse
 import glob
 import importlib
 import logging
+import math
 import os
 import sys
 import warnings
@@ -185,9 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the quadratic all-pairs measurements above N articles (default: 3000)",
     )
     evaluation.add_argument(
-        "--min-precision", type=float, metavar="P", help="exit 1 if pairwise precision < P"
+        "--min-precision", type=_gate, metavar="P", help="exit 1 if pairwise precision < P"
     )
-    evaluation.add_argument("--min-ari", type=float, metavar="A", help="exit 1 if ARI < A")
+    evaluation.add_argument("--min-ari", type=_gate, metavar="A", help="exit 1 if ARI < A")
     evaluation.add_argument(
         "--unique-gold",
         metavar="FILE",
@@ -227,6 +228,17 @@ def _date(text: str):
     # a date; and no article is dated before 1900 (pipeline/read.py): such a year is a typo.
     if value.year < 1900:
         raise argparse.ArgumentTypeError(f"expected a date from 1900-01-01 on, got {text!r}")
+    return value
+
+
+def _gate(text: str) -> float:
+    # NaN would pass every gate (no figure is < NaN): a gate is a number from -1 to 1.
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not -1 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from -1 to 1, got {text!r}")
     return value
 
 

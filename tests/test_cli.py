@@ -266,3 +266,12 @@ def test_a_run_date_before_1900_is_a_usage_error(capsys, tmp_path, command):
         "argument --run-date/--run_date: expected a date from 1900-01-01 on, got '0001-01-05'"
     )
     assert not output.exists(), "nothing ran"
+
+
+@pytest.mark.parametrize("value", ["nan", "1.5", "high"])
+@pytest.mark.parametrize("flag", ["--min-precision", "--min-ari"])
+def test_a_quality_gate_that_no_figure_could_fail_or_pass_is_a_usage_error(capsys, flag, value):
+    """--min-precision nan passed every evaluation (no figure is < NaN)."""
+    status, _, err = storymatch_in_process(capsys, "eval", "--input", str(SEEDS), flag, value)
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines()[-1].endswith(f"argument {flag}: expected a number from -1 to 1, got '{value}'")
