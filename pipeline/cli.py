@@ -17,7 +17,6 @@ import argparse
 import glob
 import importlib
 import logging
-import math
 import os
 import sys
 import warnings
@@ -231,26 +230,25 @@ def _date(text: str):
     return value
 
 
-def _gate(text: str) -> float:
-    # NaN would pass every gate (no figure is < NaN): a gate is a number from -1 to 1.
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not -1 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number from -1 to 1, got {text!r}")
-    return value
+def _bounded(convert, accepts, expected: str):
+    """An argparse type: ``convert`` the text, and refuse it unless ``accepts`` the value."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accepts(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _days_per_run(text: str) -> int:
-    # Up to a year: a range's last day must stay a date whatever the articles' dates.
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 366:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to 366, got {text!r}")
-    return value
+# NaN would pass every gate (no figure is < NaN): a gate is a number from -1 to 1.
+_gate = _bounded(float, lambda value: -1 <= value <= 1, "a number from -1 to 1")
+# Up to a year: a range's last day must stay a date whatever the articles' dates.
+_days_per_run = _bounded(int, lambda value: 1 <= value <= 366, "a whole number of days from 1 to 366")
 
 
 def _configure_logging(verbose: bool) -> None:
