@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -661,10 +662,32 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, 3)
 
 
+def _positive(convert, expected: str):
+    """An argparse type: ``convert`` the text and refuse anything but a finite number above 0.
+
+    A size of 0 left nothing to measure (and crashed the report), a NaN timeout never fired.
+    """
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+_size = _positive(int, "a whole number of articles, 1 or more")
+_number = _positive(float, "a number above 0")
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[10_000, 100_000], help="corpus sizes (articles)"
+        "--sizes", type=_size, nargs="+", default=[10_000, 100_000], help="corpus sizes (articles)"
     )
     parser.add_argument("--seed", type=int, default=1, help="corpus seed")
     parser.add_argument(
@@ -677,7 +700,7 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-stages", action="store_true", help="do not time the stage cores")
     parser.add_argument(
         "--stage-sizes",
-        type=int,
+        type=_size,
         nargs="*",
         default=None,
         help="sizes at which to time the stage cores (default: all)",
@@ -691,13 +714,15 @@ def run(argv: list[str] | None = None) -> int:
         default=None,
         help="JSON file to write the results to (default: benchmarks/results/<UTC time>.json, git-ignored)",
     )
-    parser.add_argument("--timeout", type=float, default=1500, help="seconds one run may take (default 1500)")
     parser.add_argument(
-        "--memory-limit-gb", type=float, default=12, help="tree RSS at which a run is stopped"
+        "--timeout", type=_number, default=1500, help="seconds one run may take (default 1500)"
+    )
+    parser.add_argument(
+        "--memory-limit-gb", type=_number, default=12, help="tree RSS at which a run is stopped"
     )
     parser.add_argument(
         "--stage-budget",
-        type=float,
+        type=_number,
         default=900,
         help="seconds describe_story may take in the stage cores; the rest is extrapolated",
     )

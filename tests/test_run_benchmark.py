@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -34,3 +36,35 @@ def test_a_failed_measurement_prints_its_cause_and_exits_1(tmp_path):
     assert "pipeline_in_process" in done.stdout and "config file not found" in done.stdout
     assert "1 measurement(s) failed: pipeline_in_process at 10" in done.stderr
     assert (tmp_path / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--sizes", "0"],  # crashed with KeyError: 'articles_per_second' after generating nothing
+        ["--sizes", "2000", "-5"],
+        ["--sizes", "10", "--stage-sizes", "0"],
+        ["--sizes", "10", "--timeout", "nan"],  # never fired
+        ["--sizes", "10", "--timeout", "0"],
+        ["--sizes", "10", "--memory-limit-gb", "nan"],  # crashed: cannot convert float NaN to integer
+        ["--sizes", "10", "--stage-budget", "-1"],
+    ],
+)
+def test_a_size_or_limit_that_is_not_above_zero_is_a_usage_error(tmp_path, flags):
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run_benchmark.py"),
+            *flags,
+            "--workdir",
+            str(tmp_path / "work"),
+            "--results",
+            str(tmp_path / "results.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "expected a" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "work").exists() and not (tmp_path / "results.json").exists()
