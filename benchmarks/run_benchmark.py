@@ -624,11 +624,13 @@ def _last_line(text: str) -> str:
 
 
 def _failed(results: dict[str, Any]) -> list[str]:
-    """The measurements whose worker failed (a timeout or the memory limit is a result, not a failure)."""
+    """The measurements whose worker failed (a timeout or the memory limit is a result, not a failure),
+    and the corpora not written: a size without its corpus measured nothing."""
     failed = []
     for size, entry in results["sizes"].items():
         for name, run in entry.items():
-            if isinstance(run, dict) and str(run.get("status", "")).startswith("failed"):
+            status = str(run.get("status", "")) if isinstance(run, dict) else ""
+            if status.startswith("failed") or (name == "corpus" and status != "ok"):
                 failed.append(f"{name} at {size}")
     return failed
 
@@ -786,6 +788,12 @@ def run(argv: list[str] | None = None) -> int:
             code,
         )
         entry["corpus"] = generated
+        if generated["status"] != "ok":
+            # No corpus, or part of one (or an earlier run's file): nothing to measure at this size.
+            print(_line("corpus", generated))
+            results["sizes"][str(size)] = entry
+            Path(args.results).write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")
+            continue
         print(
             f"  corpus: {generated.get('articles')} articles in {generated.get('stories')} stories, "
             f"generated in {generated.get('seconds')} s (peak {generated['peak_rss_mb']:.0f} MB)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -68,3 +69,39 @@ def test_a_size_or_limit_that_is_not_above_zero_is_a_usage_error(tmp_path, flags
     assert done.returncode == 2, done.stdout + done.stderr
     assert "expected a" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "work").exists() and not (tmp_path / "results.json").exists()
+
+
+@pytest.mark.parametrize("cause", ["failed", "timeout"])
+def test_a_corpus_not_written_stops_its_size_and_fails_the_command(tmp_path, cause):
+    """Before, the baseline and the pipeline went on with a missing or partial corpus ("corpus: None
+    articles in None stories"), and a corpus that timed out left the exit status 0."""
+    work = tmp_path / "work"
+    flags = ["--timeout", "0.001"] if cause == "timeout" else []
+    if cause == "failed":
+        (work / "synthetic-10-seed1.jsonl").mkdir(parents=True)  # the generator cannot open it
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run_benchmark.py"),
+            "--sizes",
+            "10",
+            "--modes",
+            "in_process",
+            "--skip-stages",
+            *flags,
+            "--workdir",
+            str(work),
+            "--results",
+            str(tmp_path / "results.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"corpus                       {cause}" in done.stdout, done.stdout
+    assert "None articles" not in done.stdout
+    assert "baseline" not in done.stdout.split("== 10 articles ==")[1]
+    assert "1 measurement(s) failed: corpus at 10" in done.stderr
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert list(results["sizes"]["10"]) == ["corpus"]
