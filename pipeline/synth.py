@@ -1006,6 +1006,8 @@ def generate(
     """
     if num_articles < 0:
         raise ValueError(f"num_articles must be zero or more, got {num_articles}")
+    if seed < 0:  # NumPy's own message, "expected non-negative integer", names no argument
+        raise ValueError(f"seed must be zero or more, got {seed}")
     options = options or SynthOptions()
     rng = np.random.default_rng(seed)
     vocab = _Vocabulary(rng)
@@ -1180,6 +1182,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.articles < 0:
         parser.error("--articles must be zero or more")
+    if args.seed < 0:
+        parser.error("--seed must be zero or more")
     try:
         options = SynthOptions(articles_per_day=args.articles_per_day)
     except ValueError as error:

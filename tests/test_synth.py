@@ -221,6 +221,18 @@ def test_write_jsonl_and_read_labels(tmp_path):
     assert summary["stories"] == len(set(labels.values()))
 
 
+def test_a_negative_seed_is_refused_by_name(tmp_path, capsys):
+    """It was a traceback from NumPy ("expected non-negative integer"), after creating the file."""
+    with pytest.raises(ValueError, match="seed must be zero or more"):
+        next(generate(5, seed=-1))
+    path = tmp_path / "negative.jsonl"
+    with pytest.raises(SystemExit) as stopped:
+        main(["--articles", "5", "--seed", "-1", "--output", str(path)])
+    assert stopped.value.code == 2
+    assert "--seed must be zero or more" in capsys.readouterr().err
+    assert not path.exists()
+
+
 def test_command_writes_the_corpus(tmp_path, capsys):
     path = tmp_path / "cli.jsonl"
     assert main(["--articles", "30", "--seed", "4", "--output", str(path)]) == 0
