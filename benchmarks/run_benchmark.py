@@ -638,7 +638,9 @@ def _failed(results: dict[str, Any]) -> list[str]:
 def _line(label: str, run: dict[str, Any]) -> str:
     if run.get("status") != "ok":
         line = f"  {label:<28} {run.get('status')} after {run.get('process_wall_seconds', 0):.0f} s"
-        cause = _last_line(run.get("stderr_tail", ""))
+        # A worker stopped by --timeout or the memory limit raised nothing: its last line is a log line.
+        failed = str(run.get("status")).startswith("failed")
+        cause = _last_line(run.get("stderr_tail", "")) if failed else ""
         return f"{line}: {cause}" if cause else line
     text = (
         f"  {label:<28} {run['seconds']:9.1f} s (cpu {run['process_cpu_seconds']:.0f} s) "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -105,3 +106,28 @@ def test_a_corpus_not_written_stops_its_size_and_fails_the_command(tmp_path, cau
     assert "1 measurement(s) failed: corpus at 10" in done.stderr
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert list(results["sizes"]["10"]) == ["corpus"]
+
+
+def _run_benchmark_module():
+    spec = importlib.util.spec_from_file_location("run_benchmark", ROOT / "benchmarks" / "run_benchmark.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_stopped_run_is_not_given_its_last_log_line_as_cause():
+    """A timeout printed 'timeout after 1 s: WARNING:root:apitools not found, ...' as if Beam's
+    start-up warning had stopped it; a failure still names the exception."""
+    line = _run_benchmark_module()._line
+    log = "WARNING:root:apitools not found, and bigquery client libraries are not available\n"
+    for status in ("timeout", "memory_limit"):
+        printed = line(
+            "pipeline_in_process", {"status": status, "process_wall_seconds": 1, "stderr_tail": log}
+        )
+        assert printed.endswith(f"{status} after 1 s"), printed
+    failed = {
+        "status": "failed (exit 1)",
+        "process_wall_seconds": 2,
+        "stderr_tail": log + "ValueError: bad\n",
+    }
+    assert line("baseline", failed).endswith("failed (exit 1) after 2 s: ValueError: bad")
