@@ -960,7 +960,7 @@ def _scaling(sizes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         a, b = sizes[small].get(name, {}), sizes[large].get(name, {})
         if a.get("status") == "ok" and b.get("status") == "ok":
             scaling[f"{name}_time_ratio"] = _ratio(b["seconds"], a["seconds"])
-            scaling[f"{name}_peak_rss_mb_at_{large}"] = b["peak_tree_rss_mb"]
+            scaling[f"{name}_peak_tree_rss_mb_at_{large}"] = b["peak_tree_rss_mb"]
     return scaling
 
 

@@ -131,3 +131,17 @@ def test_a_stopped_run_is_not_given_its_last_log_line_as_cause():
         "stderr_tail": log + "ValueError: bad\n",
     }
     assert line("baseline", failed).endswith("failed (exit 1) after 2 s: ValueError: bad")
+
+
+def test_the_scaling_summary_names_the_memory_figure_it_gives():
+    """It gave the tree's summed RSS under the name peak_rss_mb, which every run's own entry and
+    line use for the largest process's peak: 1706 MB beside a run printed as 'peak 755 MB'."""
+    run = {"status": "ok", "seconds": 10.0, "peak_rss_mb": 755.3, "peak_tree_rss_mb": 1706.2}
+    sizes = {
+        "1000": {"pipeline_multi_processing": {**run, "seconds": 5.0}},
+        "2000": {"pipeline_multi_processing": run},
+    }
+    scaling = _run_benchmark_module()._scaling(sizes)
+    assert scaling["pipeline_multi_processing_time_ratio"] == 2.0
+    assert scaling["pipeline_multi_processing_peak_tree_rss_mb_at_2000"] == 1706.2
+    assert "pipeline_multi_processing_peak_rss_mb_at_2000" not in scaling
