@@ -406,7 +406,7 @@ def worker_stages(args: argparse.Namespace) -> None:
     order = sorted(members_of, key=lambda story_id: hashlib.sha1(story_id.encode()).hexdigest())
     deadline = time.perf_counter() + args.stage_budget
     for story_id in order:
-        if time.perf_counter() > deadline:
+        if described and time.perf_counter() > deadline:  # one story at least: a sample to scale
             break
         members = sorted(members_of[story_id], key=lambda item: item.article.id)
         vectors = [term_vector(*weigh_terms(m.terms, df_table, num_documents)[1:]) for m in members]

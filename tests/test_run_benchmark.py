@@ -145,3 +145,33 @@ def test_the_scaling_summary_names_the_memory_figure_it_gives():
     assert scaling["pipeline_multi_processing_time_ratio"] == 2.0
     assert scaling["pipeline_multi_processing_peak_tree_rss_mb_at_2000"] == 1706.2
     assert "pipeline_multi_processing_peak_rss_mb_at_2000" not in scaling
+
+
+def test_a_stage_budget_spent_before_the_first_story_still_times_a_sample(tmp_path):
+    """With no story described, the describe time (a few microseconds) was divided by a share of
+    1e-9: 1,000,000 s 'extrapolated' at 1,000 articles."""
+    from pipeline.synth import write_jsonl
+
+    corpus = tmp_path / "synthetic.jsonl"
+    write_jsonl(corpus, 60, seed=2)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run_benchmark.py"),
+            "_worker",
+            "stages",
+            "--corpus",
+            str(corpus),
+            "--stage-budget",
+            "0.000001",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    result = json.loads(line[len("RESULT ") :])
+    assert result["counts"]["stories_described"] >= 1
+    describe = next(stage for stage in result["stages"] if stage["stage"].startswith("describe"))
+    assert describe["seconds"] < 60, describe
