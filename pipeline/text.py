@@ -566,12 +566,33 @@ _BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])')
 _IDEOGRAPHIC_END = re.compile(r'(?<=。)["\')\]」』]*\s*(?=\S)')
 # Words of letters of any script ("С." is an initial too).
 _WORD_BEFORE = re.compile(r"([^\W\d_](?:[^\W\d_]|\.)*)$")
+# Characters of a prefix that ``_word_before`` searches first (a word before a full stop is
+# shorter than this nearly always; a longer one is still found, by the whole search).
+_WORD_BEFORE_TAIL = 32
 _NEXT_WORD = re.compile(r"[\"'(\[]?([^\W\d_]+)")
 MAX_UNPUNCTUATED_WORDS = 40
 
 
+def _word_before(prefix: str) -> re.Match[str] | None:
+    """``_WORD_BEFORE.search(prefix)``, found in the prefix's last characters.
+
+    The search tries every position of the prefix (a whole sentence, once per full stop), and
+    a word's letters are matched again from each of them; that made this search most of the
+    time of sentence splitting. The match is the first letter from which only letters and dots
+    run to the end, so it lies in the tail unless everything in the tail before it is dots (or
+    nothing): only then can the run start earlier, and the whole prefix is searched. (A line
+    break counts as a dot there, because ``$`` also matches before a final one.)
+    """
+    start = max(0, len(prefix) - _WORD_BEFORE_TAIL)
+    match = _WORD_BEFORE.search(prefix, start)
+    before = prefix[start : match.start() if match else len(prefix)]
+    if start and not before.strip(".\n"):
+        match = _WORD_BEFORE.search(prefix)
+    return match
+
+
 def _is_abbreviation(prefix: str, following: str) -> bool:
-    match = _WORD_BEFORE.search(prefix)
+    match = _word_before(prefix)
     if not match:
         return False
     word = match.group(1)

@@ -427,3 +427,25 @@ def test_the_caption_mark_in_the_input_marks_no_caption(text):
     clean, removed = strip_boilerplate(normalise(text))
     assert split_sentences(clean)[0] == "Russia launched 40 drones."
     assert removed == []
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "",
+        "Smith met U.S",
+        "x" * 40 + " Sen",
+        "a" * 60,  # a word longer than the tail searched first
+        "He met " + "a." * 30 + "b",  # a dotted run longer than the tail
+        "He met a" + "." * 40,  # dots only in the tail, the word before them
+        "He met a" + "." * 40 + "\n",  # "$" matches before a final line break
+        "He met 12" + "." * 40,
+        "word " + "é" * 50,
+    ],
+)
+def test_word_before_is_the_whole_prefix_search(prefix):
+    from pipeline.text import _WORD_BEFORE, _word_before
+
+    expected = _WORD_BEFORE.search(prefix)
+    found = _word_before(prefix)
+    assert (found and found.group(1)) == (expected and expected.group(1))
