@@ -253,8 +253,12 @@ def comparable_terms(sentence: str) -> list[tuple[str, float]]:
         if terms[start][3]:
             while end < len(terms) and terms[end][3] and terms[end][2] == terms[end - 1][2] + 1:
                 end += 1
-        share = 1.0 / (end - start)
-        weighted.extend((term, weight * share) for term, weight, _, _ in terms[start:end])
+        if end == start + 1:
+            # A term of its own (most of them): its weight times a share of 1.0 is its weight.
+            weighted.append((terms[start][0], terms[start][1]))
+        else:
+            share = 1.0 / (end - start)
+            weighted.extend((term, weight * share) for term, weight, _, _ in terms[start:end])
         start = end
     return weighted
 
@@ -262,10 +266,12 @@ def comparable_terms(sentence: str) -> list[tuple[str, float]]:
 # Words whose term depends on their neighbours or on their case: read in context.
 _CONTEXT_WORDS = frozenset({w for pair in PLACE_PAIRS for w in pair} | {"per", "cent", "us", "added", "adds"})
 _SKIP = ("", 0.0, False)
-# word (lower-cased) -> (term, weight, can be part of a name) for every other word: a story
-# repeats most of its words, so each is classified once per worker, not once per use.
-_WORD_TERMS: dict[str, tuple[str, float, bool]] = {}
-_WORD_TERMS_LIMIT = 500_000
+# What ``_token_term`` gives a token whose term ``_token_terms`` reads in context.
+_IN_CONTEXT = ("", -1.0, False)
+# token (as written) -> ``_token_term``: a story repeats most of its words, so each is
+# classified once per worker, not once per use.
+_TOKEN_TERMS: dict[str, tuple[str, float, bool]] = {}
+_TOKEN_TERMS_LIMIT = 500_000
 
 
 def _word_term(word: str) -> tuple[str, float, bool]:
@@ -282,24 +288,37 @@ def _word_term(word: str) -> tuple[str, float, bool]:
     return SYNONYMS.get(term, term), 1.0, True
 
 
+def _token_word(token: str) -> str:
+    word = token.lower()
+    return word[:-2] if word.endswith("'s") else word
+
+
+def _token_term(token: str) -> tuple[str, float, bool]:
+    """(term, weight, is a capitalised word that can be part of a name) of a token that needs
+    no context (``_SKIP`` when it is not content), or ``_IN_CONTEXT``."""
+    word = _token_word(token)
+    if word in _CONTEXT_WORDS:
+        return _IN_CONTEXT
+    term, weight, can_name = _word_term(word)
+    return term, weight, can_name and token[0].isupper()
+
+
 def _token_terms(sentence: str) -> list[tuple[str, float, int, bool]]:
     """(term, weight, token position, is a capitalised word) for each comparable token."""
     tokens = _TOKEN.findall(_fold(sentence))
     terms: list[tuple[str, float, int, bool]] = []
-    cache = _WORD_TERMS
+    cache = _TOKEN_TERMS
     for position, token in enumerate(tokens):
-        word = token.lower()
-        if word.endswith("'s"):
-            word = word[:-2]
-        if word not in _CONTEXT_WORDS:
-            known = cache.get(word)
-            if known is None:
-                known = _word_term(word)
-                if len(cache) < _WORD_TERMS_LIMIT:
-                    cache[word] = known
+        known = cache.get(token)
+        if known is None:
+            known = _token_term(token)
+            if len(cache) < _TOKEN_TERMS_LIMIT:
+                cache[token] = known
+        if known is not _IN_CONTEXT:
             if known[1]:
-                terms.append((known[0], known[1], position, known[2] and token[0].isupper()))
+                terms.append((known[0], known[1], position, known[2]))
             continue
+        word = _token_word(token)
         following = tokens[position + 1].lower() if position + 1 < len(tokens) else ""
         if (word, following) in PLACE_PAIRS:
             terms.append((PLACE_PAIRS[word, following], 1.0, position, token[0].isupper()))
