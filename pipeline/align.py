@@ -492,6 +492,7 @@ class StorySentences:
             windowed.data[:] = 1.0
             self._findable = sparse.vstack([windowed, self._findable]).tocsr()
         self._totals = np.asarray(self._weights.sum(axis=1)).ravel()
+        self._findable_by_term: sparse.csr_matrix | None = None  # its transpose, when needed
 
     @staticmethod
     def _story_weights(
@@ -532,7 +533,16 @@ class StorySentences:
         return slice(int(self.offsets[article]), int(self.offsets[article + 1]))
 
     def _coverage(self, mine: slice, columns: np.ndarray) -> np.ndarray:
-        found = (self._weights[mine] @ self._findable[columns].T).toarray()
+        if 2 * len(columns) >= self._findable.shape[0]:
+            # Most of the story is compared (every story within MAX_COMPARED_ARTICLES): the
+            # product with all its sentences, transposed once per story, costs less than
+            # gathering the compared rows for every article. Each entry is the same sum, in the
+            # same order (that of ``mine``'s terms), so the scores are the same floats.
+            if self._findable_by_term is None:
+                self._findable_by_term = self._findable.T.tocsr()
+            found = (self._weights[mine] @ self._findable_by_term).toarray()[:, columns]
+        else:
+            found = (self._weights[mine] @ self._findable[columns].T).toarray()
         totals = self._totals[mine]
         scores = np.divide(found, totals[:, None], out=np.zeros_like(found), where=totals[:, None] > 0)
         # Rounded so that equal shares are equal floats whatever the order they were summed

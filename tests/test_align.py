@@ -262,3 +262,25 @@ def test_best_matches_equals_coverage_of_every_pair():
         assert [j for j, _ in found] == [j for j, _ in expected]
         # Scores are rounded to 9 decimals.
         assert [score for _, score in found] == pytest.approx([score for _, score in expected], abs=1e-9)
+
+
+def test_scores_against_few_or_most_sentences_of_a_story_are_the_same_floats():
+    # Against a short article only the compared rows are gathered; against most of the story
+    # the product runs over every sentence and the columns are taken from it. Both must give
+    # the same floats, or a story's alignments would depend on which articles it compares.
+    facts = [
+        "Troops will not be sent to Ukraine, Macron said on Tuesday.",
+        "The French president met Zelensky in Paris for three hours.",
+        "Markets rose 2.5 per cent after the talks in Geneva.",
+        "Officials in Kyiv said 14 missiles were fired overnight.",
+        "The European Union promised $90 billion in new aid.",
+        "Zelenskyy's office said the deal was close.",
+    ]
+    long_article = [sentence_features(s) for s in facts * 3]
+    short_article = [sentence_features("No French troops for Ukraine, Macron declared.")]
+    mine = [sentence_features(s) for s in reversed(facts)]
+    story = StorySentences([mine, short_article, long_article], story_weights=True, window=1)
+    few = story.best_matches(0, [1])[1]
+    most = story.best_matches(0, [1, 2])[1]
+    assert few[0].tolist() == most[0].tolist()
+    assert few[1].tolist() == most[1].tolist()
