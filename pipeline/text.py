@@ -564,38 +564,30 @@ _SENTENCE_STARTERS = frozenset(
 _BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])')
 # The ideographic full stop ends a sentence with or without a space after it.
 _IDEOGRAPHIC_END = re.compile(r'(?<=。)["\')\]」』]*\s*(?=\S)')
-# Words of letters of any script ("С." is an initial too).
-_WORD_BEFORE = re.compile(r"([^\W\d_](?:[^\W\d_]|\.)*)$")
-# Characters of a prefix that ``_word_before`` searches first (a word before a full stop is
-# shorter than this nearly always; a longer one is still found, by the whole search).
-_WORD_BEFORE_TAIL = 32
+# Letters of any script and dots ("С." is an initial too), matched backwards from a full stop.
+_LETTERS_OR_DOTS = re.compile(r"(?:[^\W\d_]|\.)*")
 _NEXT_WORD = re.compile(r"[\"'(\[]?([^\W\d_]+)")
 MAX_UNPUNCTUATED_WORDS = 40
 
 
-def _word_before(prefix: str) -> re.Match[str] | None:
-    """``_WORD_BEFORE.search(prefix)``, found in the prefix's last characters.
+def _word_before(prefix: str) -> str | None:
+    r"""The word that ends ``prefix``: from its first letter, the letters and dots that run to
+    the end ("U.S", "Sen", "F"); None when the prefix does not end in a letter or dot.
 
-    The search tries every position of the prefix (a whole sentence, once per full stop), and
-    a word's letters are matched again from each of them; that made this search most of the
-    time of sentence splitting. The match is the first letter from which only letters and dots
-    run to the end, so it lies in the tail unless everything in the tail before it is dots (or
-    nothing): only then can the run start earlier, and the whole prefix is searched. (A line
-    break counts as a dot there, because ``$`` also matches before a final one.)
+    What ``re.search(r"([^\W\d_](?:[^\W\d_]|\.)*)$", prefix)`` finds, but matched on the
+    reversed prefix from its start: that search tries every position of the prefix (a whole
+    sentence, once per full stop) and most of sentence splitting went into it.
     """
-    start = max(0, len(prefix) - _WORD_BEFORE_TAIL)
-    match = _WORD_BEFORE.search(prefix, start)
-    before = prefix[start : match.start() if match else len(prefix)]
-    if start and not before.strip(".\n"):
-        match = _WORD_BEFORE.search(prefix)
-    return match
+    if prefix.endswith("\n"):
+        prefix = prefix[:-1]  # "$" matches before a final line break too
+    run = _LETTERS_OR_DOTS.match(prefix[::-1])
+    return (run.group()[::-1].lstrip(".") if run else "") or None
 
 
 def _is_abbreviation(prefix: str, following: str) -> bool:
-    match = _word_before(prefix)
-    if not match:
+    word = _word_before(prefix)
+    if not word:
         return False
-    word = match.group(1)
     bare = word.rstrip(".").lower()
     if "." in word.rstrip("."):
         # "U.S." or "D.C.": a boundary only if the next word looks like a sentence start.
