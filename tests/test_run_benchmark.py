@@ -12,27 +12,29 @@ import pytest
 from tests.conftest import ROOT
 
 
-def test_a_failed_measurement_prints_its_cause_and_exits_1(tmp_path):
-    done = subprocess.run(
+def run_benchmark(tmp_path, *flags: str, workdir=None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """benchmarks/run_benchmark.py with ``flags``, its work folder and results file in ``tmp_path``."""
+    return subprocess.run(
         [
             sys.executable,
             str(ROOT / "benchmarks" / "run_benchmark.py"),
-            "--sizes",
-            "10",
-            "--modes",
-            "in_process",
-            "--skip-baseline",
-            "--skip-stages",
-            "--config",
-            str(tmp_path / "missing.toml"),  # the pipeline worker stops at once
+            *flags,
             "--workdir",
-            str(tmp_path / "work"),
+            str(workdir or tmp_path / "work"),
             "--results",
             str(tmp_path / "results.json"),
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
+    )
+
+
+def test_a_failed_measurement_prints_its_cause_and_exits_1(tmp_path):
+    done = run_benchmark(
+        tmp_path,
+        *("--sizes", "10", "--modes", "in_process", "--skip-baseline", "--skip-stages"),
+        *("--config", str(tmp_path / "missing.toml")),  # the pipeline worker stops at once
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "pipeline_in_process" in done.stdout and "config file not found" in done.stdout
@@ -53,20 +55,7 @@ def test_a_failed_measurement_prints_its_cause_and_exits_1(tmp_path):
     ],
 )
 def test_a_size_or_limit_that_is_not_above_zero_is_a_usage_error(tmp_path, flags):
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "run_benchmark.py"),
-            *flags,
-            "--workdir",
-            str(tmp_path / "work"),
-            "--results",
-            str(tmp_path / "results.json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_benchmark(tmp_path, *flags, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "expected a" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "work").exists() and not (tmp_path / "results.json").exists()
@@ -80,24 +69,8 @@ def test_a_corpus_not_written_stops_its_size_and_fails_the_command(tmp_path, cau
     flags = ["--timeout", "0.001"] if cause == "timeout" else []
     if cause == "failed":
         (work / "synthetic-10-seed1.jsonl").mkdir(parents=True)  # the generator cannot open it
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "run_benchmark.py"),
-            "--sizes",
-            "10",
-            "--modes",
-            "in_process",
-            "--skip-stages",
-            *flags,
-            "--workdir",
-            str(work),
-            "--results",
-            str(tmp_path / "results.json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_benchmark(
+        tmp_path, "--sizes", "10", "--modes", "in_process", "--skip-stages", *flags, workdir=work
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"corpus                       {cause}" in done.stdout, done.stdout
