@@ -22,6 +22,7 @@ supports locks (NFSv4, SMB), so do not start runs into one folder from several m
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -129,7 +130,12 @@ def partition_path(root: str, table: str, run_date: str) -> str:
 
 def _move(source: str, target: str, trash: str) -> None:
     if not os.path.exists(source):
-        return  # already moved by an earlier, interrupted attempt
+        if os.path.exists(target):
+            return  # already moved by an earlier, interrupted attempt
+        # Neither is there: the journal names other paths than this folder's (an output
+        # folder moved since). Deleting the staging folder now would lose the committed run.
+        missing = "neither the staged folder nor its published place exists"
+        raise FileNotFoundError(errno.ENOENT, missing, source)
     if os.path.exists(target):
         os.makedirs(trash, exist_ok=True)
         os.replace(target, os.path.join(trash, str(len(os.listdir(trash)))))
@@ -142,8 +148,9 @@ def commit(staging: str, moves: Iterable[tuple[str, str]], markers: Iterable[tup
 
     ``markers`` are (path, text) files written after the moves (manifest, _SUCCESS).
     """
-    moves = list(moves)
-    markers = list(markers)
+    # Absolute: the run that replays the journal may have started in another folder.
+    moves = [(os.path.abspath(source), os.path.abspath(target)) for source, target in moves]
+    markers = [(os.path.abspath(path), text) for path, text in markers]
     journal = os.path.join(staging, JOURNAL)
     with open(journal + ".tmp", "w", encoding="utf-8") as handle:
         json.dump({"moves": moves, "markers": markers}, handle)

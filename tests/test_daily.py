@@ -406,6 +406,51 @@ def test_interrupted_commit_is_replayed(tmp_path):
     assert not (tmp_path / publish.STAGING).exists()
 
 
+class _Killed(BaseException):
+    """Stands for the signal that stops a run between two of its publishing moves."""
+
+
+def test_a_run_killed_while_publishing_is_finished_from_another_working_folder(tmp_path, monkeypatch):
+    first, _ = split_seeds(tmp_path)
+    for folder in ("cron", "shell"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path / "cron")
+    move = publish._move
+    moved: list[str] = []
+
+    def move_once_then_die(source: str, target: str, trash: str) -> None:
+        if moved:
+            raise _Killed
+        moved.append(target)
+        move(source, target, trash)
+
+    monkeypatch.setattr(publish, "_move", move_once_then_die)
+    with pytest.raises(_Killed):
+        run_job([str(first)], "out", config_module.load(), run_date=DAY1)
+    monkeypatch.setattr(publish, "_move", move)
+    # The next run is started elsewhere, naming the same folder by its absolute path.
+    monkeypatch.chdir(tmp_path / "shell")
+    output = tmp_path / "cron" / "out"
+    assert publish.recover(str(output))[0].startswith("completed the publish of run")
+    for table in ("articles", "clusters", "_state"):
+        assert (output / table / f"run_date={DAY1}").is_dir(), table
+    assert (output / "_runs" / f"run_date={DAY1}" / "_SUCCESS").exists()
+    assert not (tmp_path / "shell" / "out").exists(), "nothing written where the next run started"
+
+
+def test_a_journal_naming_folders_that_are_not_there_is_kept_with_the_staged_run(tmp_path):
+    staging = tmp_path / publish.STAGING / "run1"
+    (staging / "articles").mkdir(parents=True)
+    (staging / "articles" / "part.parquet").write_text("new")
+    elsewhere = tmp_path / "moved-away" / publish.STAGING / "run1" / "articles"
+    target = publish.partition_path(str(tmp_path), "articles", "2025-08-19")
+    (staging / publish.JOURNAL).write_text(json.dumps({"moves": [[str(elsewhere), target]], "markers": []}))
+    with pytest.raises(RuntimeError, match="cannot finish publishing run run1: .*neither the staged folder"):
+        publish.recover(str(tmp_path))
+    assert (staging / "articles" / "part.parquet").read_text() == "new", "the committed run is not lost"
+    assert (staging / publish.JOURNAL).exists()
+
+
 def test_a_second_run_into_the_folder_leaves_a_running_run_alone(tmp_path):
     output = tmp_path / "out"
     command = [
