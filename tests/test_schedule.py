@@ -52,3 +52,19 @@ def test_dag_imports_with_airflow():
     module = load_dag_module()
     assert module.dag.dag_id == "storymatch_daily"
     assert [task.task_id for task in module.dag.tasks] == ["detect_stories"]
+
+
+def test_each_run_reads_the_utc_day_that_has_ended():
+    pytest.importorskip("airflow.timetables.interval", reason="Airflow is an optional extra")
+    import pendulum
+    from airflow.timetables.base import TimeRestriction
+
+    timetable = load_dag_module().daily_timetable()
+    after_the_first_run = TimeRestriction(
+        earliest=pendulum.datetime(2025, 8, 20, 3, tz="UTC"), latest=None, catchup=True
+    )
+    run = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=after_the_first_run)
+    # Airflow 3 reads a bare cron string as a trigger whose {{ ds }} is the day it runs on
+    # (02:15 into it): the run would read a feed that has barely begun.
+    assert run.run_after == pendulum.datetime(2025, 8, 22, 2, 15, tz="UTC")
+    assert run.logical_date.strftime("%Y-%m-%d") == "2025-08-21"  # {{ ds }}

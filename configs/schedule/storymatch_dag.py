@@ -7,6 +7,11 @@ Copy this file into your DAGs folder and set the three paths (or the Airflow Var
 and publishes ``<output>/<table>/run_date={{ ds }}/``; re-running a date replaces just
 that date.
 
+The schedule is a data interval from 02:15 UTC to 02:15 UTC the next day, run when it
+ends: ``{{ ds }}`` is its start, the day before, whose feed has landed. A bare cron string
+would not do that on Airflow 3, which reads it as a trigger whose ``{{ ds }}`` is the day
+that has just begun.
+
 ``storymatch_options`` builds the command-line options and is importable without
 Airflow, so the command can be tested anywhere.
 """
@@ -18,6 +23,7 @@ import datetime as dt
 INPUT = "/data/articles/{{ ds }}/*.jsonl"
 OUTPUT = "/data/storymatch"
 CONFIG = "/etc/storymatch/default.toml"
+SCHEDULE = "15 2 * * *"  # after the day's feed has landed
 
 
 def storymatch_options(
@@ -38,6 +44,13 @@ def command_line(options: dict[str, str], runner: str = "FnApiRunner") -> list[s
     ]
 
 
+def daily_timetable():
+    """Each day's run covers the data interval of the day before, in UTC (see above)."""
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    return CronDataIntervalTimetable(SCHEDULE, timezone="UTC")
+
+
 try:
     from airflow import DAG
     from airflow.providers.apache.beam.operators.beam import BeamRunPythonPipelineOperator
@@ -47,7 +60,7 @@ except ImportError:  # Airflow is optional: the helpers above stay importable
 if DAG is not None:
     with DAG(
         dag_id="storymatch_daily",
-        schedule="15 2 * * *",  # after the day's feed has landed
+        schedule=daily_timetable(),
         start_date=dt.datetime(2025, 1, 1),
         catchup=False,
         max_active_runs=1,  # runs continue each other's stories: keep them in order
