@@ -350,13 +350,17 @@ def _backfill(args, beam_args: list[str]) -> int:
         )
         return EXIT_OK
     skipped = len(split.ranges) - len(jobs)
+    read = f"{split.records} records read"
     if skipped:
         _say(f"storymatch: resumed: {skipped} runs already published were skipped")
+        # The split reads every record, the runs made only theirs: say where the rest are.
+        earlier = sum(split.articles_per_range[day] for day, _ in split.ranges[:skipped])
+        read += f" ({earlier} of them in the {skipped} runs published before)"
     articles = sum(job.row_counts["articles"] for job in jobs)
     rejects = sum(job.row_counts["rejects"] for job in jobs)
     _say(
         f"storymatch: {len(jobs)} runs from {jobs[0].run_date} to {jobs[-1].run_date}: "
-        f"{split.records} records read, {articles} articles, {rejects} rejects "
+        f"{read}, {articles} articles, {rejects} rejects "
         f"({len(split.rejects)} at the split, in the last run), {split.undated} articles without a "
         f"publication time (in the last run), {sum(job.seconds for job in jobs):.1f}s",
         f"tables: {args.output}/<table>/run_date=<date>/*.parquet",

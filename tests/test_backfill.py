@@ -153,6 +153,20 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(backfilled, tmp_path):
     assert again == []
 
 
+def test_a_resumed_backfill_says_where_the_records_of_the_skipped_runs_are(backfilled, tmp_path, capsys):
+    archive, _, output, _, _ = backfilled
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    last = "run_date=2025-08-21"
+    for folder in copy.glob(f"*/{last}"):
+        shutil.rmtree(folder)
+    assert cli.main(["backfill", "--input", str(archive), "--output", str(copy), "--resume"]) == 0
+    # 8 records: 3 articles in the two runs skipped, 3 articles and 2 rejects in the run made.
+    assert "8 records read (3 of them in the 2 runs published before), 3 articles, 2 rejects" in (
+        capsys.readouterr().out
+    )
+
+
 def test_the_split_of_a_killed_backfill_is_removed_by_the_next_backfill_or_run(tmp_path):
     archive = tmp_path / "archive.jsonl"
     write_archive(archive)
