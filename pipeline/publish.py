@@ -6,8 +6,9 @@ pipeline has finished and the counts reconcile does it *commit*: it writes a jou
 place ``<output>/<table>/run_date=<date>/`` (a rename: readers see the old partition or
 the new one, never a half-written one). A run killed before the journal leaves only a
 staging folder, which the next run deletes; a run killed during the moves leaves a
-journal, which the next run replays before it starts. Either way the published state is
-the previous one or the new one, whole.
+journal, which the next run replays before it starts (until then readers see that date
+half published: ``storymatch query`` says so). Either way, once the next run has started,
+the published state is the previous one or the new one, whole.
 
 One run at a time writes into an output folder: a run holds ``<output>/_lock`` (an
 exclusive lock, released by the operating system when the process ends, however it ends)

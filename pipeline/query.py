@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import decimal
+import json
 import os
 import re
 import shutil
@@ -57,6 +58,8 @@ _RESULT_VIEW = "storymatch_query_result"
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SHARD_FILE = re.compile(r"part-\d+-of-(\d+)\.parquet")  # as pipeline.write names them
+_JOURNALS = "_staging/*/_COMMIT"  # as pipeline.publish names them (not imported: it loads Beam)
+_JOURNAL_DATE = re.compile(r"^run_date=(\d{4}-\d{2}-\d{2})$")
 _VIEW_NAME = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -83,6 +86,8 @@ class Session:
     empty_tables: list[str]
     # Partition folders without every file a run writes there: "articles/run_date=... lacks ...".
     incomplete: list[str] = field(default_factory=list)
+    # Run dates whose publish was stopped part way: some of their tables are not in place yet.
+    unfinished: list[str] = field(default_factory=list)
 
 
 def views_sql() -> str:
@@ -141,6 +146,21 @@ def missing_files(folder: str | os.PathLike[str]) -> str | None:
     return None if files else "holds no Parquet file"
 
 
+def unfinished_publishes(output: str | os.PathLike[str]) -> list[str]:
+    """The run dates of runs stopped while they moved their partitions into place: their
+    journal (``_staging/<run id>/_COMMIT``, as ``pipeline.publish`` writes it) is still there,
+    and until the next run into the folder replays it, some of the date's tables are the new
+    run's and the others the replaced run's, or missing."""
+    dates: set[str] = set()
+    for journal in Path(output).glob(_JOURNALS):
+        try:
+            moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
+        except (OSError, ValueError):  # finished and removed meanwhile
+            continue
+        dates.update(day for _, target in moves for day in _JOURNAL_DATE.findall(os.path.basename(target)))
+    return sorted(dates)
+
+
 def _empty_table(schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist([], schema=schema.append(pa.field("run_date", pa.date32())))
 
@@ -184,7 +204,7 @@ def connect(output: str | os.PathLike[str]) -> Session:
         for partition in sorted(root.glob(f"{table}/*/"))
         if (gap := missing_files(partition))
     ]
-    return Session(connection, str(output), views, empty, incomplete)
+    return Session(connection, str(output), views, empty, incomplete, unfinished_publishes(root))
 
 
 def execute(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation:
@@ -449,6 +469,12 @@ def run(args: argparse.Namespace) -> int:
         for partition in session.incomplete:
             print(
                 f"storymatch: note: {partition}: its view misses rows (a partial copy of {session.output}?)",
+                file=sys.stderr,
+            )
+        for day in session.unfinished:
+            print(
+                f"storymatch: note: the run of {day} was stopped while publishing: its tables are partly "
+                f"in place until the next run into {session.output} finishes it",
                 file=sys.stderr,
             )
         if sql is None:

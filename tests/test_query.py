@@ -24,7 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import cli, query
+from pipeline import cli, publish, query
+from pipeline import config as config_module
+from pipeline.run import run_job
 from schemas.tables import SORT_KEYS, TABLES
 from tests.conftest import ROOT, SEEDS
 
@@ -358,6 +360,37 @@ def test_an_output_folder_named_like_a_pattern_is_read_as_named(known_output, tm
     finally:
         session.connection.close()
     assert counts == [(12, 7)]
+
+
+class _Killed(BaseException):
+    """Stands for the signal that stops a run between two of its publishing moves."""
+
+
+def test_a_date_whose_run_was_stopped_while_publishing_is_named_on_stderr(capsys, tmp_path, monkeypatch):
+    output = tmp_path / "out"
+    move = publish._move
+    moved: list[str] = []
+
+    def move_twice_then_die(source: str, target: str, trash: str) -> None:
+        if len(moved) == 2:
+            raise _Killed
+        moved.append(target)
+        move(source, target, trash)
+
+    monkeypatch.setattr(publish, "_move", move_twice_then_die)
+    with pytest.raises(_Killed):
+        run_job([str(SEEDS)], str(output), config_module.load(), run_date=DAY1)
+    sql = "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM clusters)"
+    status, out, err = storymatch_in_process(capsys, "query", "--output", str(output), "--format", "csv", sql)
+    assert (status, out.splitlines()[1]) == (0, "5,0"), "the articles are in place, the clusters not yet"
+    assert (
+        f"storymatch: note: the run of {DAY1} was stopped while publishing: its tables are partly in "
+        f"place until the next run into {output} finishes it"
+    ) in err.splitlines()
+    monkeypatch.setattr(publish, "_move", move)
+    publish.recover(str(output))
+    status, out, err = storymatch_in_process(capsys, "query", "--output", str(output), "--format", "csv", sql)
+    assert (status, out.splitlines()[1], err) == (0, "5,1", "")
 
 
 def test_a_table_without_files_gets_an_empty_view_with_its_columns(tmp_path):
