@@ -198,12 +198,14 @@ def _versions() -> dict[str, str]:
 @contextlib.contextmanager
 def claimed_output(inputs: list[str], output: str, state_dir: str) -> Iterator[list[str]]:
     """Checks the output and state folders and resolves the inputs, then holds the output's
-    lock (``publish.lock_output``) with what crashed runs and backfills left cleaned up;
-    yields the input files."""
+    and the state folder's locks (``publish.lock_output``) with what crashed runs and
+    backfills left cleaned up; yields the input files."""
     publish.check_folder(output, "output")
     publish.check_folder(state_dir, "state")
     files = resolve_inputs(inputs)
-    with publish.lock_output(output):
+    # The state's too: runs into other output folders may share it (--state), and each one
+    # publishes and prunes partitions there.
+    with publish.lock_output(output), publish.lock_output(state_dir):
         for action in publish.recover(output):
             _LOG.warning("recovery: %s", action)
         for leftover in remove_leftover_splits(output):

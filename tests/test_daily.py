@@ -480,6 +480,24 @@ def test_a_second_run_into_the_folder_leaves_a_running_run_alone(tmp_path):
     assert not (output / "_runs" / f"run_date={DAY2}").exists()
 
 
+def test_a_run_sharing_the_state_folder_of_a_running_run_fails_at_once(tmp_path):
+    state_dir = tmp_path / "state"
+    command = [sys.executable, "-m", "pipeline.cli", "run", "--output", str(tmp_path / "a")]
+    command += ["--state", str(state_dir), "--run-date", "2025-08-19"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not any((tmp_path / "a" / publish.STAGING).glob("*/")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the first run is staging"
+    other = tmp_path / "b"
+    with pytest.raises(RuntimeError, match=f"another storymatch process is writing into {state_dir}"):
+        run_job([str(SEEDS)], str(other), config_module.load(), run_date=DAY1, state_dir=str(state_dir))
+    _, errors = process.communicate(timeout=300)
+    assert process.returncode == 0, errors
+    assert state.partition_dates(str(state_dir)) == [DAY1]
+    assert not (other / "_runs").exists()
+
+
 def test_a_committed_run_that_cannot_be_finished_fails_clearly_and_stays(tmp_path):
     staging = tmp_path / publish.STAGING / "run1"
     (staging / "state").mkdir(parents=True)
