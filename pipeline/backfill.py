@@ -312,9 +312,10 @@ def backfill(
     each run. ``resume`` skips the first ranges already published by a backfill of the same
     inputs, days a run and config (one that was interrupted), and goes on from there.
     ``run_date`` dates the run of inputs without a dated article (``split_by_date``)."""
-    from pipeline.run import RUNS_FOLDER, STATE_FOLDER, claimed_output, run_job  # imports Beam
+    from pipeline.run import RUNS_FOLDER, STATE_FOLDER, claimed_output, configure_file_systems, run_job
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
+    configure_file_systems(beam_args)  # the inputs are split here, on this machine
     # Held over all its runs (each run_job takes it again): no other run comes in between.
     with claimed_output(inputs, output, state_dir) as files:
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])

@@ -248,8 +248,9 @@ def evaluate(
     The pipeline's tables go to a temporary folder, or to ``output`` to keep them.
     ``unique_gold`` and ``msrp`` add the sentence measures (see the module docstring).
     """
-    from pipeline.run import run_job  # imports the whole Beam graph
+    from pipeline.run import configure_file_systems, run_job  # imports the whole Beam graph
 
+    configure_file_systems(beam_args)  # the labels are read here, on this machine
     files = resolve_inputs(inputs)
     truth_all = load_labels(files, config.input.max_chars)
     if not truth_all and not unique_gold:

@@ -31,6 +31,7 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners import create_runner
 
@@ -89,6 +90,15 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     standard = options.view_as(StandardOptions)
     if not standard.runner:
         standard.runner = DEFAULT_RUNNER
+    return options
+
+
+def configure_file_systems(beam_args: list[str] | None) -> PipelineOptions:
+    """Gives Beam's file systems the run's options, as building a pipeline would, and returns
+    them: the inputs are listed (and a backfill's split read) before, and ``s3://`` or
+    ``hdfs://`` cannot be reached without ``--s3_*`` or ``--hdfs_*`` flags."""
+    options = pipeline_options(beam_args or [])
+    FileSystems.set_options(options)
     return options
 
 
@@ -236,6 +246,7 @@ def run_job(
     state.check_not_in_future(run_date)
     day = run_date.isoformat()
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
+    options = configure_file_systems(beam_args)
     # Held until the run has published: a second run into the folder fails at once, rather
     # than its recovery taking this run's staging folder for an abandoned one.
     with claimed_output(inputs, output, state_dir) as files:
@@ -249,7 +260,6 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        options = pipeline_options(beam_args or [])
         result, detect, remote_root = _execute(
             options, run_id, files, config, staging, run_date, state_files, frequency_files, carried_rejects
         )

@@ -1,26 +1,39 @@
-"""A Beam file system ``testremote://`` standing in for ``gs://`` in tests: its objects live
-in a folder (``ROOT``) that the run's own ``os`` calls never see, as with a bucket."""
+"""Beam file systems standing in for remote ones in tests: their objects live in a folder
+that the run's own ``os`` calls never see, as with a bucket.
+
+- ``testremote://`` stands in for ``gs://``: its folder is ``ROOT``, set by the test.
+- ``testconfigured://`` stands in for ``s3://`` and ``hdfs://``, which cannot be used
+  without the pipeline options that say where they are (``--s3_endpoint_url``,
+  ``--hdfs_host``): its folder is the pipeline option ``--testconfigured_folder``.
+"""
 
 from __future__ import annotations
 
 import os
 
 from apache_beam.io.localfilesystem import LocalFileSystem
+from apache_beam.options.pipeline_options import PipelineOptions
 
 PREFIX = "testremote://"
 ROOT = {"folder": ""}  # set by the test that uses it
 
 
-def _local(path: str) -> str:
-    return os.path.join(ROOT["folder"], path[len(PREFIX) :]) if path.startswith(PREFIX) else path
-
-
 class TestRemoteFileSystem(LocalFileSystem):
     """Object-store semantics over a folder: flat names joined by "/", no directories."""
+
+    prefix = PREFIX
 
     @classmethod
     def scheme(cls):
         return "testremote"
+
+    def _folder(self) -> str:
+        return ROOT["folder"]
+
+    def _local(self, path: str) -> str:
+        return (
+            os.path.join(self._folder(), path[len(self.prefix) :]) if path.startswith(self.prefix) else path
+        )
 
     def join(self, basepath, *paths):
         return "/".join([basepath.rstrip("/"), *(path.strip("/") for path in paths)])
@@ -33,41 +46,79 @@ class TestRemoteFileSystem(LocalFileSystem):
         return False
 
     def mkdirs(self, path):
-        os.makedirs(_local(path), exist_ok=True)
+        os.makedirs(self._local(path), exist_ok=True)
 
     def create(self, path, *args, **kwargs):
-        os.makedirs(os.path.dirname(_local(path)), exist_ok=True)
-        return super().create(_local(path), *args, **kwargs)
+        os.makedirs(os.path.dirname(self._local(path)), exist_ok=True)
+        return super().create(self._local(path), *args, **kwargs)
 
     def open(self, path, *args, **kwargs):
-        return super().open(_local(path), *args, **kwargs)
+        return super().open(self._local(path), *args, **kwargs)
 
     def exists(self, path):
-        return super().exists(_local(path))
+        return super().exists(self._local(path))
 
     def size(self, path):
-        return super().size(_local(path))
+        return super().size(self._local(path))
 
     def last_updated(self, path):
-        return super().last_updated(_local(path))
+        return super().last_updated(self._local(path))
+
+    def metadata(self, path):
+        local = super().metadata(self._local(path))
+        return type(local)(path, local.size_in_bytes, local.last_updated_in_seconds)
 
     def checksum(self, path):
-        return super().checksum(_local(path))
+        return super().checksum(self._local(path))
 
     def delete(self, paths):
-        return super().delete([_local(path) for path in paths])
+        return super().delete([self._local(path) for path in paths])
 
     def rename(self, source_file_names, destination_file_names):
         return super().rename(
-            [_local(path) for path in source_file_names], [_local(path) for path in destination_file_names]
+            [self._local(path) for path in source_file_names],
+            [self._local(path) for path in destination_file_names],
         )
 
     def copy(self, source_file_names, destination_file_names):
         return super().copy(
-            [_local(path) for path in source_file_names], [_local(path) for path in destination_file_names]
+            [self._local(path) for path in source_file_names],
+            [self._local(path) for path in destination_file_names],
         )
 
     def _list(self, dir_or_prefix):
-        for metadata in super()._list(_local(dir_or_prefix)):
-            url = PREFIX + os.path.relpath(metadata.path, ROOT["folder"])
+        for metadata in super()._list(self._local(dir_or_prefix)):
+            url = self.prefix + os.path.relpath(metadata.path, self._folder())
             yield type(metadata)(url, metadata.size_in_bytes, metadata.last_updated_in_seconds)
+
+
+class TestConfiguredOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--testconfigured_folder", default=None, help="the folder of testconfigured://")
+
+
+class TestConfiguredFileSystem(TestRemoteFileSystem):
+    """``testconfigured://``: fails, as ``s3://`` and ``hdfs://`` do, when Beam creates it
+    without the pipeline options."""
+
+    prefix = "testconfigured://"
+
+    def __init__(self, pipeline_options):
+        super().__init__(pipeline_options)
+        if pipeline_options is None:
+            raise ValueError("pipeline_options is not set")
+        if isinstance(pipeline_options, PipelineOptions):
+            folder = pipeline_options.view_as(TestConfiguredOptions).testconfigured_folder
+        else:  # a worker's runtime options, as a dict
+            folder = pipeline_options.get("testconfigured_folder")
+        if not folder:
+            raise ValueError("--testconfigured_folder is not set")
+        self._configured_folder = folder
+
+    @classmethod
+    def scheme(cls):
+        return "testconfigured"
+
+    def _folder(self) -> str:
+        return self._configured_folder

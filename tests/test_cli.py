@@ -58,8 +58,10 @@ def test_eval_refuses_unknown_flags_too(capsys):
         ["--runner=DataflowRunner", "--project=P", "--region=europe-west1", "--temp_location=gs://B/tmp"]
         + ["--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
         ["--runner=FlinkRunner", "--flink_master=flink-host:8081", "--environment_type=EXTERNAL"]
-        + ["--environment_config=localhost:50000", "--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
+        + ["--environment_config=localhost:50000", "--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"]
+        + ["--s3_region_name=eu-west-1"],
         ["--runner", "SparkRunner", "--spark_master_url", "spark://spark-host:7077"]
+        + ["--hdfs_host=namenode", "--hdfs_port=9870", "--hdfs_user=storymatch"]
         + ["--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
         + ["--temp_location=hdfs://tmp/storymatch", "--extra_package=dist/storymatch-0.1.0-py3-none-any.whl"],
     ],

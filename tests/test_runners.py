@@ -16,6 +16,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import config as config_module
 from pipeline import run as run_module
+from pipeline.backfill import backfill
+from pipeline.evaluate import evaluate
 from pipeline.remote import RemoteStaging, remote_temp_location
 from pipeline.run import StagingError, run_job
 from schemas.tables import TABLES
@@ -201,3 +203,31 @@ def test_a_reject_of_a_remote_copy_names_the_sidecar_as_it_is_here(tmp_path):
     assert reject.source == str(text)
     assert f"sidecar {sidecar}: " in reject.detail
     assert "testremote://" not in reject.detail
+
+
+def test_inputs_on_a_file_system_configured_by_beams_flags_are_listed_and_read_with_them(
+    default_run, tmp_path
+):
+    """s3:// and hdfs:// need the pipeline options that say where they are (--s3_endpoint_url,
+    --hdfs_host, ...), and Beam gives its file systems the options only when the pipeline is
+    built. The inputs are listed (and read by a backfill's split and eval's labels) before:
+    ``storymatch run --input 's3://bucket/articles/*.jsonl'`` failed with "input ... cannot
+    be listed: Must provide one of client or options", whatever the flags."""
+    bucket = tmp_path / "bucket"
+    (bucket / "in").mkdir(parents=True)
+    shutil.copy(FIXTURE, bucket / "in" / "articles.jsonl")
+    beam_args = [f"--testconfigured_folder={bucket}"]
+    inputs = ["testconfigured://in/*.jsonl"]
+    config = config_module.load()
+    gold = str(ROOT / "tests" / "data" / "seeds_unique_gold.jsonl")
+    assert evaluate(inputs, config, beam_args, unique_gold=gold)["inputs"] == [
+        "testconfigured://in/articles.jsonl"
+    ]
+    _, jobs = backfill(inputs, str(tmp_path / "backfill"), config, beam_args, days_per_run=366)
+    result = run_job(inputs, str(tmp_path / "run"), config, beam_args, run_date=dt.date(2025, 8, 19))
+    assert result.input_files == ["testconfigured://in/articles.jsonl"]
+    assert result.row_counts["rejects"] == 0
+    for table in TABLES:
+        if table not in ("articles", "rejects"):  # the rows name the file as it is read
+            assert table_rows(tmp_path / "run", table) == table_rows(default_run, table), table
+    assert [job.row_counts["articles"] for job in jobs] == [result.row_counts["articles"]]
