@@ -10,16 +10,16 @@ staged tables. When Beam's ``--temp_location`` is on a remote file system (``gs:
    files, the state files of earlier runs) to ``<temp_location>/storymatch-<run id>/inputs/``
    under their absolute paths; inputs already on a remote file system are read in place;
 2. has the workers write the staged tables to ``<temp_location>/storymatch-<run id>/tables/``;
-3. copies the tables into its local staging folder, where they are checked and published
-   as in a local run, and deletes ``<temp_location>/storymatch-<run id>/`` however the run
-   ends.
+3. copies the tables (each table's folder listed by itself) into its local staging folder,
+   where they are checked and published as in a local run, and deletes
+   ``<temp_location>/storymatch-<run id>/`` however the run ends.
 
 Example (the run's side)::
 
     with remote_staging("gs://bucket/tmp", run_id) as remote:
         copies = remote.upload(["in/a.jsonl"])   # {"in/a.jsonl": "gs://bucket/tmp/storymatch-.../inputs/..."}
         ...  # the pipeline reads the copies and writes into remote.tables
-        remote.download_tables(local_staging)
+        remote.download_tables(local_staging, ["articles", ...])
 """
 
 from __future__ import annotations
@@ -82,19 +82,24 @@ class RemoteStaging:
             copies[path] = destination
         return copies
 
-    def download_tables(self, local_folder: str) -> int:
-        """Copies every file under ``tables`` into ``local_folder`` (same relative paths);
-        returns how many."""
-        prefix = self.tables.rstrip("/") + "/"
-        found = FileSystems.match([prefix + "**"])[0].metadata_list
-        for metadata in found:
-            relative = metadata.path[len(prefix) :]
-            local = os.path.join(local_folder, *relative.split("/"))
-            os.makedirs(os.path.dirname(local), exist_ok=True)
-            _copy(metadata.path, local)
-        return len(found)
+    def download_tables(self, local_folder: str, tables: Iterable[str]) -> int:
+        """Copies the files of each table's folder under ``tables`` into
+        ``local_folder/<table>/``; returns how many.
+
+        Each folder is listed by itself: ``hdfs://`` lists a folder's own entries only, so
+        ``tables/**`` would give the tables' folders, not their files."""
+        found = 0
+        for table in tables:
+            folder = FileSystems.join(self.tables, table)
+            for metadata in FileSystems.match([FileSystems.join(folder, "*")])[0].metadata_list:
+                local = os.path.join(local_folder, table, FileSystems.split(metadata.path)[1])
+                os.makedirs(os.path.dirname(local), exist_ok=True)
+                _copy(metadata.path, local)
+                found += 1
+        return found
 
     def delete(self) -> None:
+        # On hdfs:// this lists the root's folders, whose deletion is recursive.
         found = FileSystems.match([self.root.rstrip("/") + "/**"])[0].metadata_list
         if found:
             FileSystems.delete([metadata.path for metadata in found])

@@ -398,7 +398,7 @@ def _execute(
         result = pipeline.run()
         result.wait_until_finish()
         if remote is not None:
-            remote.download_tables(staging)
+            remote.download_tables(staging, [*TABLES, *INTERNAL_TABLES])
     return result, detect, remote.root if remote is not None else None
 
 

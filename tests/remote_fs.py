@@ -2,6 +2,8 @@
 that the run's own ``os`` calls never see, as with a bucket.
 
 - ``testremote://`` stands in for ``gs://``: its folder is ``ROOT``, set by the test.
+- ``testdirs://`` stands in for ``hdfs://``: a file system with folders, listed one level at
+  a time (WebHDFS's LISTSTATUS), in the folder ``ROOT``.
 - ``testconfigured://`` stands in for ``s3://`` and ``hdfs://``, which cannot be used
   without the pipeline options that say where they are (``--s3_endpoint_url``,
   ``--hdfs_host``): its folder is the pipeline option ``--testconfigured_folder``.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from apache_beam.io.filesystem import FileMetadata
 from apache_beam.io.localfilesystem import LocalFileSystem
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -90,6 +93,29 @@ class TestRemoteFileSystem(LocalFileSystem):
         for metadata in super()._list(self._local(dir_or_prefix)):
             url = self.prefix + os.path.relpath(metadata.path, self._folder())
             yield type(metadata)(url, metadata.size_in_bytes, metadata.last_updated_in_seconds)
+
+
+class TestDirsFileSystem(TestRemoteFileSystem):
+    """``testdirs://``: folders, and a listing of a folder that holds its files and folders,
+    not the files inside those, as HDFS's."""
+
+    prefix = "testdirs://"
+
+    @classmethod
+    def scheme(cls):
+        return "testdirs"
+
+    def has_dirs(self):
+        return True
+
+    def _list(self, dir_or_prefix):
+        folder = self._local(dir_or_prefix)
+        if not os.path.isdir(folder):
+            return
+        for name in sorted(os.listdir(folder)):
+            local = os.path.join(folder, name)
+            size = 0 if os.path.isdir(local) else os.path.getsize(local)
+            yield FileMetadata(self.join(dir_or_prefix, name), size, os.path.getmtime(local))
 
 
 class TestConfiguredOptions(PipelineOptions):
