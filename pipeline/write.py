@@ -182,6 +182,9 @@ class _WriteShardFn(beam.DoFn):
     def process(self, keyed):
         shard, grouped = keyed
         path = shard_path(self._directory, self._table, shard, self._config.num_shards)
+        # A retried bundle finds the file of its failed attempt, and hdfs:// writes over none.
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
         yield self._table, write_sorted(path, list(grouped["batches"]), self._table, self._config)
 
 

@@ -3,7 +3,7 @@ that the run's own ``os`` calls never see, as with a bucket.
 
 - ``testremote://`` stands in for ``gs://``: its folder is ``ROOT``, set by the test.
 - ``testdirs://`` stands in for ``hdfs://``: a file system with folders, listed one level at
-  a time (WebHDFS's LISTSTATUS), in the folder ``ROOT``.
+  a time (WebHDFS's LISTSTATUS), that refuses to write over a file, in the folder ``ROOT``.
 - ``testconfigured://`` stands in for ``s3://`` and ``hdfs://``, which cannot be used
   without the pipeline options that say where they are (``--s3_endpoint_url``,
   ``--hdfs_host``): its folder is the pipeline option ``--testconfigured_folder``.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from apache_beam.io.filesystem import FileMetadata
+from apache_beam.io.filesystem import BeamIOError, FileMetadata
 from apache_beam.io.localfilesystem import LocalFileSystem
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -107,6 +107,11 @@ class TestDirsFileSystem(TestRemoteFileSystem):
 
     def has_dirs(self):
         return True
+
+    def create(self, path, *args, **kwargs):
+        if self.exists(path):  # as Beam's HdfsUploader
+            raise BeamIOError(f"Path already exists: {path}")
+        return super().create(path, *args, **kwargs)
 
     def _list(self, dir_or_prefix):
         folder = self._local(dir_or_prefix)

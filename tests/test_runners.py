@@ -10,6 +10,7 @@ import shutil
 
 import apache_beam as beam
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -17,12 +18,14 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import config as config_module
 from pipeline import run as run_module
 from pipeline.backfill import backfill
+from pipeline.config import OutputConfig
 from pipeline.evaluate import evaluate
 from pipeline.remote import RemoteStaging, remote_temp_location
 from pipeline.run import StagingError, run_job
+from pipeline.write import WriteTable, shard_path
 from schemas.tables import TABLES
 from tests import remote_fs
-from tests.conftest import ROOT
+from tests.conftest import ROOT, beam_test_pipeline
 
 FIXTURE = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
 
@@ -238,3 +241,20 @@ def test_inputs_on_a_file_system_configured_by_beams_flags_are_listed_and_read_w
         if table not in ("articles", "rejects"):  # the rows name the file as it is read
             assert table_rows(tmp_path / "run", table) == table_rows(default_run, table), table
     assert [job.row_counts["articles"] for job in jobs] == [result.row_counts["articles"]]
+
+
+def test_a_retried_write_replaces_the_shard_its_failed_attempt_left_on_hdfs(tmp_path):
+    """A runner retries a failed bundle (Spark, Flink): the shard its first attempt wrote is
+    there already, and hdfs:// refuses to create a file over it ("Path already exists"),
+    so every retry failed and the run with it. Here the second write stands for the retry."""
+    remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
+    staged = "testdirs://bucket/tmp/tables"
+    rows = [
+        {"source_file": f"f{i}.jsonl", "source_record": i, "reason": "r", "detail": None, "raw": ""}
+        for i in range(5)
+    ]
+    for attempt in (rows[:2], rows):  # the failed attempt wrote some rows, the retry all
+        with beam_test_pipeline() as p:
+            _ = p | beam.Create(attempt) | WriteTable("rejects", staged, OutputConfig())
+    with FileSystems.open(shard_path(staged, "rejects", 0, 1)) as handle:
+        assert pq.read_table(handle).to_pylist() == rows
