@@ -134,6 +134,8 @@ _DATE_TOKEN = re.compile(r"[\s,]+|(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)")
 # Fields kept as text, which must be writable as UTF-8.
 _TEXT_FIELDS = ("id", "text", "outlet", "title", "url")
 _COUNTER_NAMESPACE = "read"
+# Local input files a worker did not find (``run`` compares with those missing on its machine).
+LOCAL_FILES_NOT_FOUND = "local_files_not_found"
 
 
 # --- Resolving the command line's input arguments to files ---
@@ -695,10 +697,14 @@ class _ParseFileFn(beam.DoFn):
         self._originals = {copy: _located(path, base) for path, copy in self._copies.items()}
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
+        self._not_found = Metrics.counter(_COUNTER_NAMESPACE, LOCAL_FILES_NOT_FOUND)
 
     def process(self, path: str) -> Iterator[Article | beam.pvalue.TaggedOutput]:
         try:
             located = self._copies.get(path) or _located(path, self._base)
+            if FileSystems.get_scheme(located) is None and not os.path.isfile(located):
+                # Rejected below as unreadable_file; the run checks that this machine lacks it too.
+                self._not_found.inc()
             for item in parse_file(located, self._max_chars, self._unparseable_dates.inc):
                 if located != path:
                     item = _named(item, located, path)

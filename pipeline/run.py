@@ -40,7 +40,7 @@ from pipeline.allocator import return_large_buffers
 from pipeline.backfill import remove_leftover_splits
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
-from pipeline.read import ReadArticles, files_read_for, resolve_inputs
+from pipeline.read import LOCAL_FILES_NOT_FOUND, ReadArticles, files_read_for, resolve_inputs
 from pipeline.records import Reject
 from pipeline.remote import remote_staging, remote_temp_location
 from pipeline.write import WriteTables, shard_path
@@ -60,8 +60,9 @@ class ReconciliationError(RuntimeError):
 
 
 class StagingError(RuntimeError):
-    """The pipeline finished but its files are not in the staging folder this process sees:
-    the workers wrote them to a disk of their own."""
+    """The pipeline finished but its files are not in the staging folder this process sees
+    (the workers wrote them to a disk of their own), or the workers did not find the input
+    files this process sees."""
 
 
 @dataclass
@@ -187,6 +188,15 @@ def missing_shards(directory: str, tables, num_shards: int) -> list[str]:
     ]
 
 
+def inputs_hidden_from_workers(files: list[str], counters: dict[str, int]) -> int:
+    """How many local input files the workers did not find that this machine has: those
+    they missed less those missing here too (deleted while the run read them, each an
+    ``unreadable_file`` reject as in any run)."""
+    local = [path for path in files if FileSystems.get_scheme(path) is None]
+    missing_here = sum(not os.path.isfile(path) for path in local)
+    return max(0, counters.get(f"read/{LOCAL_FILES_NOT_FOUND}", 0) - missing_here)
+
+
 def _versions() -> dict[str, str]:
     versions = {}
     for package in (
@@ -273,6 +283,15 @@ def run_job(
                 "the same path; the run was not published"
             )
         counters = _counters(result)
+        hidden = inputs_hidden_from_workers(files, counters)
+        if hidden:
+            raise StagingError(
+                f"the workers did not find {hidden} of the input files that this machine reads: "
+                "they do not see its disk. On a distributed runner give a "
+                "--temp_location the workers can reach (gs://, s3://, hdfs://), or put the inputs on a "
+                "file system that this machine and every worker share under the same path; the run "
+                "was not published"
+            )
         row_counts = count_rows(staging, TABLES)
         records = counters.get("read/records", 0) + len(carried_rejects)
         accounted = row_counts["articles"] + row_counts["rejects"]

@@ -74,6 +74,41 @@ def test_tables_written_where_this_machine_cannot_see_them_stop_the_run_with_the
     assert not (output / "articles").exists(), "nothing published"
 
 
+def test_inputs_the_workers_do_not_find_stop_the_run_with_the_cause(tmp_path, monkeypatch):
+    """Flink or Spark workers that share the output folder but not the launching machine's
+    inputs: each input was an ``unreadable_file`` reject, and the day was published without
+    its articles. A file deleted while the run reads it (missing here too) is still a reject."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(FIXTURE, inputs / "a.jsonl")
+    (inputs / "deleted.jsonl").write_text('{"id": "d", "text": "Kyiv agreed to talks."}\n', encoding="utf-8")
+    run_with_the_inputs = beam.Pipeline.run
+
+    def run_without_the_inputs(self, *args, **kwargs):
+        (inputs / "deleted.jsonl").unlink()
+        away = tmp_path / "in.away"
+        inputs.rename(away)
+        try:
+            return run_with_the_inputs(self, *args, **kwargs)
+        finally:
+            away.rename(inputs)
+
+    monkeypatch.setattr(beam.Pipeline, "run", run_without_the_inputs)
+    output = tmp_path / "out"
+    with pytest.raises(StagingError, match="did not find 1 of the input files that this machine reads"):
+        run_job([str(inputs)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+    assert not (output / "articles").exists(), "nothing published"
+
+    def run_after_deleting_a_file(self, *args, **kwargs):
+        (inputs / "deleted.jsonl").unlink()
+        return run_with_the_inputs(self, *args, **kwargs)
+
+    (inputs / "deleted.jsonl").write_text('{"id": "d", "text": "Kyiv agreed to talks."}\n', encoding="utf-8")
+    monkeypatch.setattr(beam.Pipeline, "run", run_after_deleting_a_file)
+    result = run_job([str(inputs)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+    assert result.row_counts["rejects"] == 1 and result.row_counts["articles"] > 0
+
+
 def test_relative_paths_do_not_depend_on_the_workers_folder(tmp_path, monkeypatch):
     """A worker of a distributed runner (Flink, Spark) runs in a folder of its own: relative
     --input, --output (the default ``out``) and state paths must not be read or written
