@@ -423,10 +423,10 @@ COMMANDS = ("run", "backfill", "eval", *(name for name, _, _ in VIEWER_COMMANDS)
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
-        argv.insert(
-            0, "run"
-        )  # `storymatch --input x` means `storymatch run --input x` (and schedulers need it)
+    # `storymatch --input x` means `storymatch run --input x` (and schedulers need it); a first
+    # word that is no flag is a command, so argparse names a mistyped one (`qurey`) as such.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")
     args, beam_args = parser.parse_known_args(argv)
     _configure_logging(getattr(args, "verbose", False))
     try:

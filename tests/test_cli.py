@@ -45,6 +45,17 @@ def test_a_flag_neither_storymatch_nor_beam_knows_is_an_error(capsys, tmp_path, 
     assert not output.exists(), "nothing ran"
 
 
+@pytest.mark.parametrize("args", [["qurey", "SELECT 1"], ["reprot", "--output", "out"], ["seeds"]])
+def test_a_mistyped_command_is_named_as_one(capsys, tmp_path, monkeypatch, args):
+    # Read as `run` with unknown flags, it was blamed on Apache Beam and the run command.
+    monkeypatch.chdir(tmp_path)
+    status, out, err = storymatch_in_process(capsys, *args)
+    assert status == 2 and out == ""
+    assert f"storymatch: error: argument COMMAND: invalid choice: '{args[0]}' (choose from 'run'" in err
+    assert "Apache Beam" not in err
+    assert not (tmp_path / "out").exists(), "nothing ran"
+
+
 def test_eval_refuses_unknown_flags_too(capsys):
     status, _, err = storymatch_in_process(capsys, "eval", "--input", str(SEEDS), "--min-precison", "0.9")
     assert status == 2 and "unrecognized arguments: --min-precison 0.9" in err
