@@ -1,11 +1,10 @@
 """Airflow DAG: run storymatch once a day over that day's articles.
 
-Copy this file into your DAGs folder and set the three paths (or the Airflow Variables
-``storymatch_input``, ``storymatch_output`` and ``storymatch_config``). It needs
-``apache-airflow`` and ``apache-airflow-providers-apache-beam`` (``pip install
-'storymatch[airflow]'``). Each run processes the files for its logical date ``{{ ds }}``
-and publishes ``<output>/<table>/run_date={{ ds }}/``; re-running a date replaces just
-that date.
+Copy this file into your DAGs folder and set the three paths below (``INPUT``, ``OUTPUT``,
+``CONFIG``). It needs ``apache-airflow`` and ``apache-airflow-providers-apache-beam`` (``pip
+install -e '.[airflow]'`` in the repository). Each run processes the files for its logical
+date ``{{ ds }}`` and publishes ``<output>/<table>/run_date={{ ds }}/``; re-running a date
+replaces just that date.
 
 The schedule is a data interval from 02:15 UTC to 02:15 UTC the next day, run when it
 ends: ``{{ ds }}`` is its start, the day before, whose feed has landed. A bare cron string
