@@ -303,6 +303,14 @@ def test_views_sql_has_one_view_per_table_over_its_own_folder():
         assert views[table].description, f"{table}: describe it in a comment above the CREATE"
 
 
+def test_the_pairs_view_is_described_with_every_kind_of_pair_it_holds():
+    # `storymatch query` shows this line: it called every row an LSH candidate, though the table
+    # also holds the pairs scored inside a linked group and the exact copies.
+    pairs = next(s for s in query.parse_views(query.views_sql()) if s.view == "pairs")
+    for found_by in ("lsh", "component", "exact_duplicate"):
+        assert found_by in pairs.description
+
+
 def test_every_view_has_the_schema_columns_and_run_date(session):
     for table, schema in TABLES.items():
         columns = [row[0] for row in session.connection.execute(f"DESCRIBE {table}").fetchall()]
