@@ -677,6 +677,25 @@ def test_query_works_on_the_seeds_run(capsys, seeds_folder, tmp_path):
     assert len(run_cookbook(session, "outlet_originality")) == 5
 
 
+def readme_sql_blocks() -> list[str]:
+    """The ```sql blocks of README.md, which read the tables with read_parquet from 'out/...'."""
+    return re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+
+
+def test_the_readmes_sql_runs_on_the_seeds_run(seeds_folder, monkeypatch):
+    # The README's queries use paths relative to where `storymatch run` wrote out/.
+    monkeypatch.chdir(seeds_folder)
+    connection = duckdb.connect()
+    stories, additions, per_day = (
+        connection.execute(statement.query).fetchall()
+        for block in readme_sql_blocks()
+        for statement in connection.extract_statements(block)
+    )
+    assert [(size, outlets) for _, size, outlets, _ in stories] == [(5, 5)]
+    assert additions and all(0 < novelty <= 1 for *_, novelty in additions)
+    assert [count for _, count in per_day] == [5]
+
+
 def test_output_files_are_zstd_sorted_with_one_file_per_partition(seeds_folder):
     for table in TABLES:
         partitions = list((seeds_folder / "out" / table).iterdir())
