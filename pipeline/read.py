@@ -62,6 +62,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import email.utils
+import glob
 import gzip
 import json
 import math
@@ -157,15 +158,7 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     for pattern in patterns:
         matched = _expand(pattern)
         if not matched:
-            hint = ""
-            if FileSystems.get_scheme(pattern) is None and os.path.isdir(pattern):
-                # The reader's own suffixes: .gz only after the JSON Lines ones (a.txt.gz is not read).
-                hint = (
-                    f" (a folder stands for the input files directly inside it: {', '.join(_SUFFIX_KINDS)}; "
-                    f"give a glob such as '{os.path.join(pattern, '*', '*.jsonl')}' for files in its "
-                    "subfolders)"
-                )
-            raise InputError(f"input {pattern!r} matches no files{hint}")
+            raise InputError(f"input {pattern!r} matches no files{_no_match_hint(pattern)}")
         for path in matched:
             identity = _identity(path)
             spellings[identity] = min(spellings.get(identity, path), path, key=lambda p: (len(p), p))
@@ -187,6 +180,37 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
         if _kind(path) == "parquet":
             _check_parquet_columns(path)
     return inputs
+
+
+def _no_match_hint(pattern: str) -> str:
+    """Why a local folder, or a glob of folders, gave no input file: how to name its files."""
+    if FileSystems.get_scheme(pattern) is not None:
+        return ""
+    if os.path.isdir(pattern):
+        # The reader's own suffixes: .gz only after the JSON Lines ones (a.txt.gz is not read).
+        return (
+            f" (a folder stands for the input files directly inside it: {', '.join(_SUFFIX_KINDS)}; "
+            f"give a glob such as '{os.path.join(pattern, '*', '*.jsonl')}' for files in its subfolders)"
+        )
+    # A glob stands for the files it matches (Beam matches no folder): 'in/2025-08-*' for day folders.
+    folders = sorted(path for path in glob.glob(pattern) if os.path.isdir(path))
+    if not folders:
+        return ""
+    more = f" and {len(folders) - 1} more" if len(folders) > 1 else ""
+    return (
+        f" (it matches only folders, {folders[0]}{more}: a glob stands for files; give one such as "
+        f"'{os.path.join(pattern, '*' + _input_suffix(folders[0]))}', or name each folder)"
+    )
+
+
+def _input_suffix(folder: str) -> str:
+    """The suffix of the input files in a local folder (``.txt`` before its sidecars' ``.json``)."""
+    try:
+        names = [name.lower() for name in os.listdir(folder)]
+    except OSError:  # not ours to list: the hint still names the folder
+        names = []
+    suffixes = [suffix for suffix in _SUFFIX_KINDS for name in names if name.endswith(suffix)]
+    return ".txt" if ".txt" in suffixes else min(suffixes, default=".jsonl", key=len)
 
 
 def _expand(pattern: str) -> list[str]:

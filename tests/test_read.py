@@ -689,6 +689,21 @@ def test_a_folder_without_input_files_directly_inside_says_how_folders_are_read(
     assert resolve_inputs([str(tmp_path / "*" / "*.jsonl")]) == [str(tmp_path / "2025-08-19" / "a.jsonl")]
 
 
+def test_a_glob_that_matches_only_folders_says_a_glob_stands_for_files(tmp_path):
+    # `--input 'days/2025-08-*'` for day folders said only "matches no files".
+    for day in ("2025-08-19", "2025-08-20"):
+        (tmp_path / day).mkdir()
+        (tmp_path / day / "a.jsonl").write_text(f'{{"id": "{day}", "text": "Kyiv agreed."}}\n')
+    pattern = str(tmp_path / "2025-08-*")
+    expected = (
+        f"input '{pattern}' matches no files (it matches only folders, {tmp_path / '2025-08-19'} and 1 "
+        f"more: a glob stands for files; give one such as '{pattern}/*.jsonl', or name each folder)"
+    )
+    with pytest.raises(InputError, match=re.escape(expected)):
+        resolve_inputs([pattern])
+    assert len(resolve_inputs([f"{pattern}/*.jsonl"])) == 2
+
+
 def test_the_folder_hint_names_the_suffixes_the_reader_reads(tmp_path):
     # A gzipped .txt file is not an input: the hint must not say that .txt may be gzipped.
     (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"Kyiv agreed."))
