@@ -280,7 +280,10 @@ def _print_summary(job) -> None:
         f"  articles kept      {rows['articles']}",
         f"  rejected           {rows['rejects']}",
         f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",
-        f"  candidate pairs    {rows['pairs']} (LSH {job.bands} bands x {job.rows} rows)",
+        # The pairs table holds more than LSH's candidates: the pairs scored inside linked groups
+        # and the exact copies.
+        f"  scored pairs       {rows['pairs']} ({job.counters.get('lsh/candidates', 0)} LSH candidates, "
+        f"{job.bands} bands x {job.rows} rows; the rest inside linked groups or exact copies)",
         f"  unique sentences   {rows['unique_sentences']}",
         *(
             [f"  NOT DESCRIBED      {failed} stories (errors in the log; no alignment or unique sentences)"]

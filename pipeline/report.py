@@ -777,13 +777,20 @@ def render_summary(summary: RunSummary) -> str:
     )
     pairs = ", ".join(f"{esc(reason)} {count:,}" for reason, count in summary.pairs_by_reason)
     lsh = manifest.get("lsh", {})
+    candidates = manifest.get("counters", {}).get("lsh/candidates", 0)
     files, files_heading = _input_files(manifest)
     facts = [
         ("run id", manifest.get("run_id", "")),
         ("run date", summary.run_date),
         ("started", manifest.get("started_at", "")),
-        ("candidate pairs", f"{rows.get('pairs', 0):,}" + (f" ({pairs})" if pairs else "")),
-        ("LSH", f"{lsh.get('bands', '?')} bands \u00d7 {lsh.get('rows', '?')} rows" if lsh else ""),
+        # pairs holds more than LSH's candidates: pairs scored inside linked groups, exact copies.
+        ("scored pairs", f"{rows.get('pairs', 0):,}" + (f" ({pairs})" if pairs else "")),
+        (
+            "LSH",
+            f"{lsh.get('bands', '?')} bands \u00d7 {lsh.get('rows', '?')} rows: {candidates:,} candidates"
+            if lsh
+            else "",
+        ),
         ("input files", len(files)),
     ]
     rejects = ""

@@ -90,6 +90,21 @@ def test_beams_flags_still_reach_beam(capsys, tmp_path):
     assert "articles kept      5" in out
 
 
+def test_the_summary_counts_the_scored_pairs_apart_from_the_lsh_candidates(capsys, tmp_path):
+    # The fixture's stories have pairs LSH did not propose, scored inside their linked groups:
+    # the summary called all 34 rows of pairs "candidate pairs", though LSH proposed 24.
+    fixture = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
+    output = tmp_path / "out"
+    args = ("run", "--input", str(fixture), "--output", str(output), "--run-date", RUN_DATE)
+    status, out, err = storymatch_in_process(capsys, *args)
+    assert (status, err) == (0, "")
+    manifest = json.loads((output / "_runs" / f"run_date={RUN_DATE}" / "manifest.json").read_text())
+    candidates, rows = manifest["counters"]["lsh/candidates"], manifest["row_counts"]["pairs"]
+    assert candidates < rows
+    assert f"  scored pairs       {rows} ({candidates} LSH candidates, 128 bands x 1 rows; " in out
+    assert "candidate pairs" not in out
+
+
 def test_an_output_or_state_folder_that_is_a_file_fails_before_the_run(capsys, tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("")

@@ -3,6 +3,7 @@ command end to end, checked in headless Chromium (Debian's ``chromium``, install
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -476,6 +477,25 @@ def test_timeline_has_a_lane_per_outlet_and_a_dot_per_timed_article():
     assert [t.text for t in svg.find_all("text", "outlet")] == ["WireWire", "PaperPaper"]  # <title> + label
     assert "1 article(s) without a publication time" in svg.text
     assert "No publication times" in timeline_svg([ArticleInfo("x", "W")])
+
+
+def test_the_run_facts_count_the_scored_pairs_apart_from_the_lsh_candidates():
+    # As on the fixture: LSH proposed 24 pairs, 10 more were scored inside linked groups. The
+    # page called all 34 rows of pairs "candidate pairs".
+    summary = make_report([]).summary
+    manifest = {
+        **summary.manifest,
+        "row_counts": {**summary.manifest["row_counts"], "pairs": 34},
+        "counters": {"lsh/candidates": 24},
+        "lsh": {"bands": 128, "rows": 1},
+    }
+    page = report.render_summary(
+        dataclasses.replace(summary, manifest=manifest, pairs_by_reason=[("verified", 34)])
+    )
+    facts = dict(re.findall(r"<tr><th>([^<]*)</th><td>([^<]*)</td></tr>", page))
+    assert facts["scored pairs"] == "34 (verified 34)"
+    assert facts["LSH"] == "128 bands \u00d7 1 rows: 24 candidates"
+    assert "candidate pairs" not in facts
 
 
 def test_find_run_dates_lists_runs_with_a_manifest(tmp_path):
