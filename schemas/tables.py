@@ -24,12 +24,24 @@ ARTICLES = pa.schema(
             "The story this article belongs to (a story of one if unmatched).",
             False,
         ),
-        _field("outlet", pa.string(), "Publishing outlet, if the input gave one."),
-        _field("title", pa.string(), "Headline, if the input gave one."),
+        _field(
+            "outlet",
+            pa.string(),
+            "Publishing outlet, if the input gave one (a .txt file: its stem, unless its sidecar gives one).",
+        ),
+        _field(
+            "title",
+            pa.string(),
+            "Headline, if the input gave one (a .txt file: its stem, unless its sidecar gives one).",
+        ),
         _field("published_at", TIMESTAMP, "Publication time in UTC; null when missing or unparseable."),
         _field("url", pa.string(), "Article URL, if the input gave one."),
         _field("source_file", pa.string(), "Input file the article was read from."),
-        _field("source_record", pa.int64(), "1-based line (JSON Lines) or row (Parquet) in that file."),
+        _field(
+            "source_record",
+            pa.int64(),
+            "1-based line (JSON Lines) or row (Parquet) in that file; 1 for a .txt file.",
+        ),
         _field("num_sentences", pa.int32(), "Sentences after boilerplate was stripped."),
         _field(
             "boilerplate_lines", pa.int32(), "Lines removed as boilerplate (prompts, link lists, contacts)."
