@@ -60,6 +60,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SHARD_FILE = re.compile(r"part-\d+-of-(\d+)\.parquet")  # as pipeline.write names them
 _JOURNALS = "_staging/*/_COMMIT"  # as pipeline.publish names them (not imported: it loads Beam)
 _JOURNAL_DATE = re.compile(r"^run_date=(\d{4}-\d{2}-\d{2})$")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # a scheme, as in gs://bucket/out
 _VIEW_NAME = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -161,6 +162,16 @@ def unfinished_publishes(output: str | os.PathLike[str]) -> list[str]:
     return sorted(dates)
 
 
+def check_local_output(output: str | os.PathLike[str]) -> None:
+    """Raises QueryError for an output on an object store (``gs://b/out``), which no run writes
+    (runs publish into local folders): without this, the message would be to write one there."""
+    if _URL.match(os.fspath(output)):
+        raise QueryError(
+            f"{output} is not a local folder: storymatch runs publish into local (or mounted) folders, "
+            "and query and report read them there: copy or mount the output here"
+        )
+
+
 def _empty_table(schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist([], schema=schema.append(pa.field("run_date", pa.date32())))
 
@@ -171,6 +182,7 @@ def connect(output: str | os.PathLike[str]) -> Session:
     Raises:
         QueryError: the folder does not exist or holds none of the tables.
     """
+    check_local_output(output)
     root = Path(output)
     if not root.exists():
         raise QueryError(f"no output folder at {output} (write one with: storymatch run --output {output})")

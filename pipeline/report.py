@@ -55,7 +55,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import SentenceConfig
-from pipeline.query import missing_files
+from pipeline.query import check_local_output, missing_files
 from pipeline.text import is_heading, same_outlet_key
 
 DEFAULT_MAX_STORIES = 200
@@ -1455,6 +1455,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_local_output(args.output)
     run_date = args.run_date
     if run_date is None:
         dates = find_run_dates(args.output)

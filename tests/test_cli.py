@@ -235,6 +235,16 @@ def test_a_viewer_command_names_its_own_help_for_an_unknown_flag(capsys, command
     assert f"unrecognized arguments: --outptu=x (see storymatch {command} --help)" in err
 
 
+@pytest.mark.parametrize("command", ["query", "report"])
+def test_a_viewer_command_on_an_object_store_says_it_reads_local_folders(capsys, command):
+    # It said "no output folder at gs://bucket/out (write one with: storymatch run --output
+    # gs://bucket/out)", a run that is refused.
+    status, out, err = storymatch_in_process(capsys, command, "--output", "gs://bucket/out")
+    assert (status, out) == (2, "")
+    assert err.startswith("storymatch: error: gs://bucket/out is not a local folder: ")
+    assert "storymatch run --output gs://" not in err and err.count("\n") == 1
+
+
 def test_eval_json_that_cannot_be_written_is_a_usage_error(capsys, tmp_path):
     """``--json`` naming a folder, or a file in a missing folder, fails before the evaluation; one
     that fails when written (a link into a missing folder) fails after it with one line, not a
