@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import glob
 import importlib
+import importlib.metadata
 import logging
 import os
 import sys
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="run, backfill and eval pass other flags to Apache Beam (e.g. --runner, "
         "--direct_num_workers); query and report take only their own.",
     )
+    parser.add_argument("--version", action="version", version=f"storymatch {_installed_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -206,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
         viewer = commands.add_parser(name, help=summary, description=summary)
         importlib.import_module(module_name).add_arguments(viewer)
     return parser
+
+
+def _installed_version() -> str:
+    try:
+        return importlib.metadata.version("storymatch")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "(not installed)"
 
 
 def _path(text: str) -> str:
@@ -428,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `storymatch --input x` means `storymatch run --input x` (and schedulers need it); a first
     # word that is no flag is a command, so argparse names a mistyped one (`qurey`) as such.
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
     args, beam_args = parser.parse_known_args(argv)
     _configure_logging(getattr(args, "verbose", False))

@@ -3,6 +3,7 @@ status 2, no traceback; and a reader that goes away early (``| head``) is no err
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -54,6 +55,13 @@ def test_a_mistyped_command_is_named_as_one(capsys, tmp_path, monkeypatch, args)
     assert f"storymatch: error: argument COMMAND: invalid choice: '{args[0]}' (choose from 'run'" in err
     assert "Apache Beam" not in err
     assert not (tmp_path / "out").exists(), "nothing ran"
+
+
+def test_version_prints_the_installed_version(capsys):
+    # It was read as `run --version` and refused as a flag that neither storymatch nor Beam knows.
+    status, out, err = storymatch_in_process(capsys, "--version")
+    assert (status, err) == (0, "")
+    assert out == f"storymatch {importlib.metadata.version('storymatch')}\n"
 
 
 def test_eval_refuses_unknown_flags_too(capsys):
