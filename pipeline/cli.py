@@ -40,6 +40,12 @@ BEAM_FLAGS = (
     "a flag that neither knows is an error."
 )
 
+# The reader's file types (pipeline/read.py), without importing Beam for --help.
+INPUT_HELP = (
+    "input file, glob of files, or folder of them: JSON Lines (.jsonl, .ndjson, .json, each optionally "
+    ".gz), Parquet (.parquet) or text (.txt, an article a file)"
+)
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -96,8 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="inputs",
         action="append",
         metavar="PATH",
-        help="JSON Lines / Parquet file, glob, or folder of .txt/.jsonl/.parquet files "
-        "(repeatable; default: seeds)",
+        help=f"{INPUT_HELP} (repeatable; default: seeds)",
     )
     run.add_argument(
         "--output", default="out", type=_path, help="output folder for the tables (default: out)"
@@ -129,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="PATH",
-        help="JSON Lines / Parquet file, glob, or folder of .txt/.jsonl/.parquet files (repeatable)",
+        help=f"{INPUT_HELP} (repeatable)",
     )
     backfill.add_argument(
         "--output", default="out", type=_path, help="output folder for the tables (default: out)"

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from pipeline import cli, publish
+from pipeline.read import _SUFFIX_KINDS
 from pipeline.run import unknown_beam_args
 from tests.conftest import ROOT, SEEDS
 
@@ -62,6 +63,16 @@ def test_version_prints_the_installed_version(capsys):
     status, out, err = storymatch_in_process(capsys, "--version")
     assert (status, err) == (0, "")
     assert out == f"storymatch {importlib.metadata.version('storymatch')}\n"
+
+
+@pytest.mark.parametrize("command", ["run", "backfill"])
+def test_input_help_names_every_file_type_the_reader_reads(capsys, command):
+    # It named .txt, .jsonl and .parquet only: .ndjson, .json and gzip looked unsupported.
+    status, out, _ = storymatch_in_process(capsys, command, "--help")
+    text = " ".join(out.split())
+    assert status == 0
+    for suffix in _SUFFIX_KINDS:
+        assert all(part in text for part in suffix.split(".")[1:]), suffix
 
 
 def test_eval_refuses_unknown_flags_too(capsys):
