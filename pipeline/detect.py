@@ -39,7 +39,7 @@ from pipeline.outlets import DescribeStories
 from pipeline.records import Reject
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles, add_frequencies
 from pipeline.state import frequency_row, state_row
-from pipeline.stories import ClusterStories
+from pipeline.stories import SKETCHES, ClusterStories
 from pipeline.verify import pair_row
 from pipeline.windows import PAIR_ROWS, MatchInWindows
 
@@ -99,10 +99,21 @@ def _with_first_seen(keyed, run_date: str):
         yield {**row, "first_seen_run_date": dt.date.fromisoformat(first_seen)}
 
 
+VECTORS = "vectors"
+
+
+def _of_this_run(keyed) -> bool:
+    """Whether a keyed sketch is an article of this run (sent again or not), not an anchor."""
+    prior = keyed[1].prior
+    return prior is None or prior.in_run
+
+
 def _state_rows(keyed, run_date: dt.date):
-    _, grouped = keyed
+    """State rows, and (output ``VECTORS``) (article id, vector) of every sketch for describing."""
+    article_id, grouped = keyed
     assignments = list(grouped["story"])
     for sketch in grouped["sketch"]:
+        yield beam.pvalue.TaggedOutput(VECTORS, (article_id, sketch.vector))
         if assignments:
             yield state_row(sketch, assignments[0], run_date)
 
@@ -192,8 +203,19 @@ class DetectStories(beam.PTransform):
         )
         assignments = clustered["assignments"]
         story_ids = assignments | "StoryIds" >> beam.Map(lambda item: (item[0], item[1].cluster_id))
-        vectors = own_sketches | "Vectors" >> beam.Map(lambda sketch: (sketch.id, sketch.vector))
-        tables = (analysed.analysed, story_ids, vectors) | "Describe" >> DescribeStories(config.sentences)
+        # The state and the vectors come from the sketches as clustering passes them on, so
+        # that no copy of them is held through LSH and clustering.
+        state_rows = (
+            {
+                "sketch": clustered[SKETCHES] | "OfThisRun" >> beam.Filter(_of_this_run),
+                "story": assignments,
+            }
+            | "JoinSketchStory" >> beam.CoGroupByKey()
+            | "StateRows" >> beam.FlatMap(_state_rows, run_date).with_outputs(VECTORS, main="rows")
+        )
+        tables = (analysed.analysed, story_ids, state_rows[VECTORS]) | "Describe" >> DescribeStories(
+            config.sentences
+        )
 
         first_seen = assignments | "FirstSeen" >> beam.Map(
             lambda item: (item[1].cluster_id, item[1].first_seen_run_date or run_date.isoformat())
@@ -212,10 +234,6 @@ class DetectStories(beam.PTransform):
             clustered["component_pairs"] | "FoundInComponent" >> beam.Map(pair_row, "component"),
         ) | "AllPairs" >> beam.Flatten()
         tables["rejects"] = analysed[REJECTS] | "RejectRows" >> beam.Map(reject_row)
-        tables["state"] = (
-            {"sketch": sketches | "KeySketches" >> beam.Map(lambda s: (s.id, s)), "story": assignments}
-            | "JoinSketchStory" >> beam.CoGroupByKey()
-            | "StateRows" >> beam.FlatMap(_state_rows, run_date)
-        )
+        tables["state"] = state_rows.rows
         tables["state_frequencies"] = own_frequencies | "FrequencyRow" >> beam.Map(frequency_row)
         return tables

@@ -66,13 +66,18 @@ class _EdgesByComponentFn(beam.DoFn):
 
 
 MEMBERS = "members"
+SKETCHES = "sketches"
 
 
 def _sketch_by_component(keyed):
-    _, grouped = keyed
+    article_id, grouped = keyed
     roots = list(grouped["root"])
-    if roots:
-        for sketch in grouped["sketch"]:
+    for sketch in grouped["sketch"]:
+        # Every sketch leaves here for the steps after clustering (output ``SKETCHES``):
+        # joined to their inputs from the sketch stage on, a copy of each would wait in
+        # memory through LSH and clustering, the run's peak.
+        yield beam.pvalue.TaggedOutput(SKETCHES, (article_id, sketch))
+        if roots:
             yield roots[0], sketch
 
 
@@ -183,8 +188,10 @@ class ClusterStories(beam.PTransform):
     keep that story, and their identical copies (``duplicate_pairs``) join it.
 
     Returns a dict: ``assignments`` (article id, StoryAssignment) for the articles of this
-    run (anchors from earlier runs are not re-assigned), and ``component_pairs``: the
-    pairs scored inside components that LSH had not proposed.
+    run (anchors from earlier runs are not re-assigned), ``component_pairs``: the pairs
+    scored inside components that LSH had not proposed, and ``sketches``: (article id,
+    sketch) for every sketch, anchors included, for the steps that need them after
+    clustering.
     """
 
     def __init__(self, cluster: ClusterConfig, verify: VerifyConfig) -> None:
@@ -212,10 +219,10 @@ class ClusterStories(beam.PTransform):
         component_sketches = (
             {"root": components[MEMBERS], "sketch": sketches | "KeySketch" >> beam.Map(lambda s: (s.id, s))}
             | "JoinMembers" >> beam.CoGroupByKey()
-            | "SketchByComponent" >> beam.FlatMap(_sketch_by_component)
+            | "SketchByComponent" >> beam.FlatMap(_sketch_by_component).with_outputs(SKETCHES, main="members")
         )
         split = (
-            {"edge": components.edges, "sketch": component_sketches}
+            {"edge": components.edges, "sketch": component_sketches.members}
             | "GroupComponents" >> beam.CoGroupByKey()
             | "AverageLinkage"
             >> beam.ParDo(_SplitComponentFn(self._cluster, self._verify)).with_outputs(
@@ -257,4 +264,5 @@ class ClusterStories(beam.PTransform):
         return {
             "assignments": (canonical, duplicates) | "AllAssignments" >> beam.Flatten(),
             "component_pairs": split[COMPONENT_PAIRS],
+            SKETCHES: component_sketches[SKETCHES],
         }

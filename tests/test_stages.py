@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.pipeline import PipelineVisitor
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.analyse import REJECTS, AnalyseArticles, analyse_article
 from pipeline.cluster import cluster_id
 from pipeline.config import ClusterConfig, Config, OutputConfig, VerifyConfig
 from pipeline.dedupe import DUPLICATES, CollapseExactDuplicates
+from pipeline.detect import DetectStories
 from pipeline.features import FEATURE_KINDS, TermVector, term_vector, weigh_terms
 from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAssignment
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
@@ -177,6 +182,43 @@ def test_cluster_stories_assigns_every_article(pipeline):
         assert_that(stories["assignments"], equal_to(expected), label="assignments")
         found = stories["component_pairs"] | beam.Map(lambda pair: (pair.a, pair.b, pair.verified))
         assert_that(found, equal_to([("a", "c", True)]), label="component pairs")
+        # Every sketch, in a component or not, anchor or not, goes on to the later steps.
+        passed_on = stories["sketches"] | beam.MapTuple(lambda article_id, sketch: (article_id, sketch.id))
+        assert_that(passed_on, equal_to([(s.id, s.id) for s in sketches]), label="sketches")
+
+
+def _consumers(pipeline: beam.Pipeline, producer: str) -> set[str]:
+    """The steps that read the main output of the step labelled ``producer``."""
+    steps: list = []
+
+    class Steps(PipelineVisitor):
+        def visit_transform(self, node) -> None:
+            steps.append(node)
+
+    pipeline.visit(Steps())
+    output = next(node for node in steps if node.full_label == producer).outputs[None]
+    return {
+        node.full_label
+        for node in steps
+        if output in node.inputs or any(side.pvalue is output for side in node.side_inputs)
+    }
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+def test_only_matching_and_clustering_read_the_sketches(with_state):
+    """The in-process runner holds a step's input from when it is made until the step runs:
+    read by steps after clustering, every sketch would wait in memory through LSH and
+    clustering, the run's highest point. They get the sketches from clustering instead."""
+    p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    articles = p | "Articles" >> beam.Create([Article("a", WIRE)])
+    prior = p | "Anchors" >> beam.Create([_sketch("old", [1, 0, 0, 0], Prior("s_old", "2025-08-18"))])
+    _ = articles | "Detect" >> DetectStories(Config(), dt.date(2025, 8, 19), prior if with_state else None)
+    # The sketches: as sketched, marked when an earlier run published them, with the anchors.
+    made = ["Detect/Sketch/Sketch", *(("Detect/MarkResent", "Detect/WithAnchors") if with_state else ())]
+    readers = set().union(*(_consumers(p, step) for step in made)) - {*made, "Detect/KeyNew"}
+    assert {
+        step for step in readers if not step.startswith(("Detect/MatchInWindows/", "Detect/Cluster/"))
+    } == set()
 
 
 def _new_article_beside_anchors(p, sketches, verified):
