@@ -123,7 +123,7 @@ class DetectStories(beam.PTransform):
     record batches where rows come by the million: one batch per story in
     ``sentence_alignments`` (the table's schema with its ids dictionary-encoded,
     ``schemas.tables.compact_schema``; ``write.with_table_schema`` decodes it), batches of
-    the LSH candidates' rows in ``pairs`` (the table's schema).
+    the LSH candidates' rows in ``pairs`` (compact the same way, ``windows.PAIR_ROWS_SCHEMA``).
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
     pairs, rejects (articles under ``input.min_words`` words or that failed analysis; reading

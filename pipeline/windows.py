@@ -41,7 +41,7 @@ from pipeline.verify import (
     publication_gaps,
     score_pairs,
 )
-from schemas.tables import TABLES
+from schemas.tables import TABLES, compact_schema
 
 UNDATED = "undated"
 PAIR_ROWS = "pair_rows"
@@ -90,24 +90,29 @@ def window_candidates(
 # ~50 candidates per article, most rejected: their rows leave in record batches of this
 # many, not one element per pair, and a large window never holds all its rows as dicts.
 _PAIR_BATCH_ROWS = 10_000
+# The rows wait in memory from LSH until the writer runs (4 million at 100,000 articles):
+# with their strings dictionary-encoded (a few ids and reasons, repeated) they take half
+# the bytes; the writer decodes them (``write.with_table_schema``).
+PAIR_ROWS_SCHEMA = compact_schema(TABLES["pairs"])
 
 
 def _pair_batch(members: list[ArticleSketch], scores: PairScores, part: slice) -> pa.RecordBatch:
-    """The ``pairs`` table rows of a slice of a window's scored candidates."""
+    """The ``pairs`` table rows of a slice of a window's scored candidates, in
+    ``PAIR_ROWS_SCHEMA``."""
     ids = [sketch.id for sketch in members]
     gaps = np.array([round(gap, 6) for gap in scores.days_apart[part].tolist()], np.float64)  # as pair_row
     reasons = scores.reason[part].tolist()
     return pa.RecordBatch.from_arrays(
         [
-            pa.array([ids[i] for i in scores.first[part].tolist()], pa.string()),
-            pa.array([ids[j] for j in scores.second[part].tolist()], pa.string()),
+            pa.array([ids[i] for i in scores.first[part].tolist()], pa.string()).dictionary_encode(),
+            pa.array([ids[j] for j in scores.second[part].tolist()], pa.string()).dictionary_encode(),
             pa.array(scores.score[part], pa.float64()),
             pa.array(gaps, pa.float64(), mask=np.isnan(gaps)),
             pa.array([reason == VERIFIED for reason in reasons], pa.bool_()),
-            pa.array(reasons, pa.string()),
-            pa.array(["lsh"] * len(reasons), pa.string()),
+            pa.array(reasons, pa.string()).dictionary_encode(),
+            pa.array(["lsh"] * len(reasons), pa.string()).dictionary_encode(),
         ],
-        schema=TABLES["pairs"],
+        schema=PAIR_ROWS_SCHEMA,
     )
 
 
@@ -161,7 +166,7 @@ class _MatchWindowFn(beam.DoFn):
 class MatchInWindows(beam.PTransform):
     """ArticleSketch -> the verified ScoredPairs (output ``verified``) and the ``pairs``
     table rows of every LSH candidate, verified or not, as Arrow record batches of up to
-    ``_PAIR_BATCH_ROWS`` rows (output ``PAIR_ROWS``)."""
+    ``_PAIR_BATCH_ROWS`` rows in ``PAIR_ROWS_SCHEMA`` (output ``PAIR_ROWS``)."""
 
     def __init__(self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig) -> None:
         super().__init__()

@@ -189,8 +189,8 @@ class _WriteShardFn(beam.DoFn):
 
 
 class WriteTable(beam.PTransform):
-    """Rows of one table (dicts, or Arrow record batches of the table's schema) -> sorted
-    Parquet shards; outputs (table, rows written) per shard."""
+    """Rows of one table (dicts, or Arrow record batches of the table's schema or its
+    ``compact_schema``) -> sorted Parquet shards; outputs (table, rows written) per shard."""
 
     def __init__(self, table: str, directory: str, config: OutputConfig) -> None:
         super().__init__()

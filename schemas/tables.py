@@ -243,8 +243,8 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 
 def compact_schema(schema: pa.Schema) -> pa.Schema:
     """``schema`` with its string columns dictionary-encoded: the form in which a stage that
-    makes rows by the million (a story's sentence alignments) hands them to the writer,
-    which writes them in ``schema``.
+    makes rows by the million (a story's sentence alignments, a window's LSH candidates)
+    hands them to the writer, which writes them in ``schema``.
 
     A story's alignment rows repeat its id and a few article ids in every row: as a
     dictionary each costs 4 bytes a row instead of the string, and the batches that the

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow.parquet as pq
 from apache_beam import Create, FlatMap, Map
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline import windows
-from pipeline.config import VerifyConfig
+from pipeline.config import OutputConfig, VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior
 from pipeline.signatures import BatchMinHasher
 from pipeline.windows import PAIR_ROWS, UNDATED, MatchInWindows, window_candidates, window_keys
+from pipeline.write import WriteTable
+from schemas.tables import TABLES, compact_schema
 
 DAY = 86_400 * 1_000_000
 SAME = [1, 2]  # one shared band value makes a candidate (2 bands of 1 row)
@@ -113,6 +116,27 @@ def test_pair_rows_leave_in_batches_of_bounded_size(pipeline, monkeypatch):
         ids = rows | Map(lambda row: (row["article_a"], row["article_b"]))
         expected = [(f"x{i}", f"x{j}") for i in range(5) for j in range(i + 1, 5)]
         assert_that(ids, equal_to(expected), label="every candidate once")
+
+
+def test_pair_rows_wait_dictionary_encoded_and_are_written_in_the_table_schema(pipeline, tmp_path):
+    """The rows wait for the writer with their strings dictionary-encoded (half the bytes);
+    the file has the table's plain schema and the same rows."""
+    sketches = [_sketch(f"x{i}", SAME, i * 0.1) for i in range(4)] + [_sketch("y", [7, 8], 0.5)]
+    with pipeline as p:
+        scored = (
+            p | Create(sketches) | MatchInWindows(2, 1, 10, VerifyConfig(min_score=0.5, max_days_apart=7))
+        )
+        compact = scored[PAIR_ROWS] | Map(lambda batch: batch.schema.equals(compact_schema(TABLES["pairs"])))
+        assert_that(compact, equal_to([True]), label="compact batches")
+        _ = scored[PAIR_ROWS] | WriteTable("pairs", str(tmp_path), OutputConfig())
+    written = pq.read_table(tmp_path / "pairs" / "part-00000-of-00001.parquet")
+    assert written.schema.equals(TABLES["pairs"])
+    expected = [
+        (f"x{i}", f"x{j}", 1.0, round((j - i) * 0.1, 6), True, "verified", "lsh")
+        for i in range(4)
+        for j in range(i + 1, 4)
+    ]
+    assert [tuple(row.values()) for row in written.to_pylist()] == expected
 
 
 def test_bucket_counters_count_each_window_bucket_once(pipeline):
