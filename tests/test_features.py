@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import duckdb
 import numpy as np
 
+from pipeline import config as config_module
 from pipeline.features import (
     content_words,
+    fold_accents,
     idf,
     salient_terms,
     stem,
@@ -13,6 +19,7 @@ from pipeline.features import (
     term_vector,
     weigh_terms,
 )
+from pipeline.run import run_job
 
 
 def test_content_words_drop_stop_words_and_stem():
@@ -89,3 +96,40 @@ def test_tokens_keep_inner_punctuation_only_between_letters_or_digits():
     }
     for text, tokens in cases.items():
         assert _TOKEN.findall(text) == tokens, text
+
+
+def test_accents_of_latin_letters_are_folded_and_other_scripts_keep_theirs():
+    assert term_counts("Rep. Raúl Labrador met JonBenét's family.") == term_counts(
+        "Rep. Raul Labrador met JonBenet's family."
+    )
+    assert fold_accents("Nguyễn") == "Nguyen" and fold_accents("ÉLYSÉE") == "ELYSEE"
+    assert fold_accents("йод") == "йод"  # a Cyrillic letter of its own, not an accented one
+
+
+# One report spelled by two outlets, one with the names' accents and one without.
+DAM_REPORT = (
+    "A dam on the {river} River in northern Portugal gave way early on Wednesday, forcing about 2,000 "
+    "people from three villages near Amarante, civil protection officials said.\n\n"
+    "Prime Minister {pm} Montenegro promised emergency funds. Engineers had warned last year that "
+    "the 60-year-old structure needed repairs."
+)
+
+
+def test_a_name_written_without_its_accents_is_the_same_story_term(tmp_path):
+    spellings = [("Tâmega", "Luís"), ("Tamega", "Luis")]
+    rows = [
+        {
+            "id": f"dam-{n}",
+            "outlet": f"outlet {n}",
+            "published_at": "2026-06-03T08:00:00Z",
+            "text": DAM_REPORT.format(river=river, pm=pm),
+        }
+        for n, (river, pm) in enumerate(spellings)
+    ]
+    corpus = tmp_path / "dam.jsonl"
+    corpus.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    run_job([str(corpus)], str(tmp_path / "out"), config_module.load(), run_date=dt.date(2026, 6, 3))
+    pairs = duckdb.sql(
+        f"select article_a, article_b, score from read_parquet('{tmp_path}/out/pairs/*/*.parquet')"
+    ).fetchall()
+    assert pairs == [("dam-0", "dam-1", 1.0)]
