@@ -245,7 +245,14 @@ def worker_stages(args: argparse.Namespace) -> None:
     from pipeline import config as config_module
     from pipeline.analyse import analyse_article
     from pipeline.cluster import cluster_component, cluster_id, connected_components
-    from pipeline.features import detail_ids, salient_terms, term_buckets, term_vector, weigh_terms
+    from pipeline.features import (
+        detail_ids,
+        found_only_here,
+        salient_terms,
+        term_buckets,
+        term_vector,
+        weigh_terms,
+    )
     from pipeline.lsh import BucketStats, band_parameters
     from pipeline.metrics import evaluate_clustering
     from pipeline.outlets import describe_story
@@ -303,7 +310,9 @@ def worker_stages(args: argparse.Namespace) -> None:
             terms, ids, weights = weigh_terms(item.terms, df_table, num_documents)
             vectors.append(term_vector(ids, weights))
             details.append(detail_ids(ids, df_table, config.features.detail_max_df))
-            salient.append(salient_terms(terms, weights, config.features.salient_terms))
+            salient.append(
+                salient_terms(terms, weights, config.features.salient_terms, found_only_here(ids, df_table))
+            )
         signatures = hasher.signatures(salient)
         for item, vector, rare, signature in zip(batch, vectors, details, signatures, strict=True):
             article = item.article

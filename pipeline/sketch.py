@@ -18,7 +18,14 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from pipeline.config import Config
-from pipeline.features import detail_ids, salient_terms, term_buckets, term_vector, weigh_terms
+from pipeline.features import (
+    detail_ids,
+    found_only_here,
+    salient_terms,
+    term_buckets,
+    term_vector,
+    weigh_terms,
+)
 from pipeline.records import AnalysedArticle, ArticleSketch
 from pipeline.signatures import BatchMinHasher
 
@@ -91,7 +98,8 @@ class _SketchBatchFn(beam.DoFn):
             kept.append(analysed)
             vectors.append(vector)
             details.append(rare)
-            salient_sets.append(salient_terms(terms, weights, self._config.features.salient_terms))
+            alone = found_only_here(ids, df_table)
+            salient_sets.append(salient_terms(terms, weights, self._config.features.salient_terms, alone))
         signatures = self._hasher.signatures(salient_sets)
         for analysed, vector, rare, signature in zip(kept, vectors, details, signatures, strict=True):
             self._sketched.inc()

@@ -10,12 +10,14 @@ from pipeline import config as config_module
 from pipeline.features import (
     content_words,
     fold_accents,
+    found_only_here,
     idf,
     salient_terms,
     stem,
     term_buckets,
     term_counts,
     term_id,
+    term_ids,
     term_vector,
     weigh_terms,
 )
@@ -64,6 +66,15 @@ def test_vectors_are_normalised_and_cosine_is_symmetric():
 def test_salient_terms_are_top_weighted_with_stable_ties():
     terms = ["b", "a", "c"]
     assert salient_terms(terms, np.array([1.0, 1.0, 3.0]), 2) == ["c", "a"]
+
+
+def test_terms_no_other_article_has_are_salient_last():
+    table = np.zeros(1024, np.uint32)
+    ids = term_ids(["b", "a", "c"])
+    table[ids & np.uint32(1023)] = [2, 1, 1]  # only "b" is in another article
+    alone = found_only_here(ids, table)
+    assert alone.tolist() == [False, True, True]
+    assert salient_terms(["b", "a", "c"], np.array([1.0, 1.0, 3.0]), 2, alone) == ["b", "c"]
 
 
 def test_the_c_stemmer_gives_the_pure_python_snowball_stems():
