@@ -185,6 +185,27 @@ def idf(document_frequency: np.ndarray | int, num_documents: int) -> np.ndarray:
     return np.log((num_documents + 1) / (np.asarray(document_frequency, dtype=np.float64) + 1)) + 1.0
 
 
+PackedArray = tuple[str, tuple[int, ...], bytearray]
+
+
+def packed_array(array: np.ndarray) -> PackedArray:
+    """An array as (dtype, shape, raw bytes), to pickle: Beam pickles each sketch about ten
+    times (shuffles, and the sizes it estimates by encoding), and raw bytes pickle and
+    unpickle about four times faster than numpy's own reduction of a small array."""
+    return array.dtype.str, array.shape, bytearray(array.tobytes())
+
+
+def unpacked_array(packed: PackedArray) -> np.ndarray:
+    """The array of ``packed_array``, writable like any unpickled array."""
+    dtype, shape, data = packed
+    array = np.frombuffer(data, dtype=dtype)
+    return array if len(shape) == 1 else array.reshape(shape)
+
+
+def _unpacked_vector(ids: PackedArray, weights: PackedArray) -> TermVector:
+    return TermVector(unpacked_array(ids), unpacked_array(weights))
+
+
 class TermVector:
     """An L2-normalised sparse TF-IDF vector: sorted term ids and their weights."""
 
@@ -195,7 +216,7 @@ class TermVector:
         self.weights = weights
 
     def __reduce__(self):  # compact pickling between Beam stages
-        return (TermVector, (self.ids, self.weights))
+        return (_unpacked_vector, (packed_array(self.ids), packed_array(self.weights)))
 
     def __len__(self) -> int:
         return len(self.ids)

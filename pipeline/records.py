@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pipeline.features import TermVector
+from pipeline.features import PackedArray, TermVector, packed_array, unpacked_array
 
 
 class Article(NamedTuple):
@@ -73,6 +73,30 @@ class ArticleSketch(NamedTuple):
     signature: np.ndarray
     prior: Prior | None = None
     details: np.ndarray | None = None
+
+    def __reduce__(self):
+        # Its arrays as raw bytes (``features.packed_array``): a sketch crosses most shuffles.
+        vector = packed_array(self.vector.ids), packed_array(self.vector.weights)
+        details = None if self.details is None else packed_array(self.details)
+        fields = (self.id, self.outlet, self.published_us, *vector, packed_array(self.signature))
+        return (_unpacked_sketch, (*fields, self.prior, details))
+
+
+def _unpacked_sketch(
+    article_id: str,
+    outlet: str | None,
+    published_us: int | None,
+    ids: PackedArray,
+    weights: PackedArray,
+    signature: PackedArray,
+    prior: Prior | None,
+    details: PackedArray | None,
+) -> ArticleSketch:
+    vector = TermVector(unpacked_array(ids), unpacked_array(weights))
+    unpacked_details = None if details is None else unpacked_array(details)
+    return ArticleSketch(
+        article_id, outlet, published_us, vector, unpacked_array(signature), prior, unpacked_details
+    )
 
 
 class ScoredPair(NamedTuple):

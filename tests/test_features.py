@@ -5,6 +5,7 @@ import json
 
 import duckdb
 import numpy as np
+from apache_beam.coders import FastPrimitivesCoder
 
 from pipeline import config as config_module
 from pipeline.features import (
@@ -12,6 +13,7 @@ from pipeline.features import (
     fold_accents,
     found_only_here,
     idf,
+    packed_array,
     salient_terms,
     stem,
     term_buckets,
@@ -19,8 +21,10 @@ from pipeline.features import (
     term_id,
     term_ids,
     term_vector,
+    unpacked_array,
     weigh_terms,
 )
+from pipeline.records import ArticleSketch, Prior
 from pipeline.run import run_job
 
 
@@ -144,3 +148,31 @@ def test_a_name_written_without_its_accents_is_the_same_story_term(tmp_path):
         f"select article_a, article_b, score from read_parquet('{tmp_path}/out/pairs/*/*.parquet')"
     ).fetchall()
     assert pairs == [("dam-0", "dam-1", 1.0)]
+
+
+def test_sketches_cross_beams_coder_as_raw_bytes_and_come_back_equal():
+    # Beam encodes a NamedTuple with pickle, about ten times per sketch (shuffles and size
+    # estimates): the arrays travel as raw bytes, not through numpy's own reduction.
+    coder = FastPrimitivesCoder()
+    vector = term_vector(np.array([7, 3, 11], np.uint32), np.array([1.0, 2.0, 0.5]))
+    signature = np.arange(256, dtype=np.uint64).reshape(2, 128)[1]  # a row of a batch, as sketched
+    sketches = [
+        ArticleSketch(
+            "a", "Outlet", 5, vector, signature, Prior("s-1", "2025-01-02"), np.array([3], np.uint32)
+        ),
+        ArticleSketch("b", None, None, term_vector(np.zeros(0, np.uint32), np.zeros(0)), signature[:4]),
+    ]
+    for sketch in sketches:
+        encoded = coder.encode(sketch)
+        assert b"_reconstruct" not in encoded and b"_frombuffer" not in encoded
+        back = coder.decode(encoded)
+        assert type(back) is ArticleSketch and back[:3] == sketch[:3] and back.prior == sketch.prior
+        arrays = [(back.vector.ids, sketch.vector.ids), (back.vector.weights, sketch.vector.weights)]
+        arrays.append((back.signature, sketch.signature))
+        for got, want in [*arrays, *([(back.details, sketch.details)] if sketch.details is not None else [])]:
+            assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
+            assert got.flags.writeable, "as any unpickled array"
+        assert (back.details is None) == (sketch.details is None)
+    matrix = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert np.array_equal(unpacked_array(packed_array(matrix)), matrix)
+    assert unpacked_array(packed_array(matrix)).shape == (2, 3)
