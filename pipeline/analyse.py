@@ -18,7 +18,7 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from pipeline.features import sentence_term_counts
+from pipeline.features import TermCounts, sentence_term_counts
 from pipeline.records import AnalysedArticle, Article, Reject
 from pipeline.text import normalise, split_sentences, strip_boilerplate
 
@@ -29,7 +29,7 @@ def analyse_article(article: Article, kinds: tuple[str, ...]) -> AnalysedArticle
     """Normalises, strips boilerplate, splits sentences and counts terms of one article."""
     clean, removed = strip_boilerplate(normalise(article.text))
     sentences = tuple(split_sentences(clean))
-    terms = dict(sentence_term_counts(sentences, kinds))
+    terms = TermCounts.of(sentence_term_counts(sentences, kinds))
     # Identical clean texts are exact duplicates, whatever their ids or outlets.
     content_hash = hashlib.sha1(" ".join(clean.split()).lower().encode("utf-8")).hexdigest()
     # The raw text is not needed past this point (the sentences are the clean text); dropping

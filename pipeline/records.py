@@ -6,6 +6,7 @@ position of a row in a file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -42,7 +43,7 @@ class AnalysedArticle(NamedTuple):
     article: Article
     sentences: tuple[str, ...]
     boilerplate: tuple[tuple[str, str], ...]
-    terms: dict[str, int]
+    terms: Mapping[str, int]  # features.TermCounts once analysed
     content_hash: str
 
 

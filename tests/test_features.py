@@ -5,10 +5,12 @@ import json
 
 import duckdb
 import numpy as np
+import pytest
 from apache_beam.coders import FastPrimitivesCoder
 
 from pipeline import config as config_module
 from pipeline.features import (
+    TermCounts,
     content_words,
     fold_accents,
     found_only_here,
@@ -176,3 +178,24 @@ def test_sketches_cross_beams_coder_as_raw_bytes_and_come_back_equal():
     matrix = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert np.array_equal(unpacked_array(packed_array(matrix)), matrix)
     assert unpacked_array(packed_array(matrix)).shape == (2, 3)
+
+
+def test_term_counts_cross_beams_coder_as_one_string_and_weigh_as_the_dict():
+    counts = term_counts("Leader Karoline Leavitt spoke. Security guarantees matter to Leavitt.")
+    packed = TermCounts.of(counts)
+    assert packed == dict(counts) and list(packed) == list(counts) and packed["N:leavitt"] == 2
+    encoded = FastPrimitivesCoder().encode(packed)
+    assert "\n".join(counts).encode() in encoded, "the terms travel as one string, not a dict"
+    back = FastPrimitivesCoder().decode(encoded)
+    assert type(back) is TermCounts and list(back.items()) == list(counts.items())
+    table = np.arange(1024, dtype=np.uint32)
+    for got, want in zip(weigh_terms(back, table, 9), weigh_terms(dict(counts), table, 9), strict=True):
+        assert np.array_equal(got, want)
+    assert np.array_equal(term_buckets(back, 1024), term_buckets(dict(counts), 1024))
+    assert (
+        TermCounts.of({}) == {}
+        and not TermCounts.of({})
+        and list(TermCounts.of({"": 3}).items()) == [("", 3)]
+    )
+    with pytest.raises(ValueError, match="line break"):
+        TermCounts.of({"two\nlines": 1})
