@@ -110,11 +110,13 @@ def test_beams_flags_still_reach_beam(capsys, tmp_path):
 
 
 def test_the_summary_counts_the_scored_pairs_apart_from_the_lsh_candidates(capsys, tmp_path):
-    # The fixture's stories have pairs LSH did not propose, scored inside their linked groups:
-    # the summary called all 34 rows of pairs "candidate pairs", though LSH proposed 24.
+    # With 10 salient terms the fixture's stories have pairs LSH did not propose, scored inside
+    # their linked groups: the summary called all 35 rows of pairs "candidate pairs", though
+    # LSH proposed 20.
     fixture = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
     output = tmp_path / "out"
     args = ("run", "--input", str(fixture), "--output", str(output), "--run-date", RUN_DATE)
+    args += ("--set", "features.salient_terms=10")
     status, out, err = storymatch_in_process(capsys, *args)
     assert (status, err) == (0, "")
     manifest = json.loads((output / "_runs" / f"run_date={RUN_DATE}" / "manifest.json").read_text())
