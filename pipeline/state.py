@@ -281,11 +281,19 @@ def check_not_pruned(state_dir: str, run_date: dt.date, lookback_days: int, freq
     for key, first_needed in needs.items():
         if key in limits and first_needed < limits[key]:
             what = "anchors" if key == "anchors_before" else "document frequencies"
+            # A date never run before has no published ids, but it would still be matched
+            # without the stories of the days before it.
+            consequence = (
+                "it would publish different story ids"
+                if run_date in dates
+                else "it was never run, and would miss the stories of the days before it "
+                f"(newest run: {dates[-1].isoformat()})"
+            )
             raise StateError(
                 f"a run dated {run_date.isoformat()} reads the {what} of the runs from {first_needed}, "
-                f"but those before {limits[key]} were pruned from {state_dir} after later runs: it "
-                "would publish different story ids. Dates can be run again while they are within "
-                "state.rerun_days of the newest run; keep more with a larger state.rerun_days."
+                f"but those before {limits[key]} were pruned from {state_dir} after later runs: "
+                f"{consequence}. Dates can be run while they are within state.rerun_days of the newest "
+                "run; keep more with a larger state.rerun_days."
             )
 
 

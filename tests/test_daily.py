@@ -218,8 +218,13 @@ def test_state_window_and_pruning(tmp_path):
     # What was pruned is recorded: a run that needs it is refused instead of reading less.
     pruned = {"anchors_before": "2025-08-05", "partitions_before": "2025-08-05"}
     assert json.loads((tmp_path / state.PRUNED_FILE).read_text()) == pruned
-    with pytest.raises(state.StateError):
+    # A date never run is not told it would publish different ids: it has none yet.
+    with pytest.raises(
+        state.StateError, match=r"it was never run, and would miss the stories of the days before it"
+    ):
         state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 11), lookback_days=7, frequency_days=7)
+    with pytest.raises(state.StateError, match=r"it would publish different story ids"):
+        state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 10), lookback_days=7, frequency_days=7)
     state.check_not_pruned(str(tmp_path), dt.date(2025, 8, 12), lookback_days=7, frequency_days=7)
 
 
