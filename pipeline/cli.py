@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument(
         "--all-pairs-limit",
-        type=int,
+        type=_article_count,
         default=3000,
         metavar="N",
         help="skip the quadratic all-pairs measurements above N articles (default: 3000)",
@@ -263,6 +263,7 @@ def _bounded(convert, accepts, expected: str):
 _gate = _bounded(float, lambda value: -1 <= value <= 1, "a number from -1 to 1")
 # Up to a year: a range's last day must stay a date whatever the articles' dates.
 _days_per_run = _bounded(int, lambda value: 1 <= value <= 366, "a whole number of days from 1 to 366")
+_article_count = _bounded(int, lambda value: value >= 0, "a number of articles >= 0")
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -306,7 +307,7 @@ def _print_summary(job) -> None:
         ),
         "tables:",
         *(
-            f"  {table:<20} {path}/*.parquet ({rows[table]} rows)"
+            f"  {table:<20} {path}/*.parquet ({rows[table]} row{'' if rows[table] == 1 else 's'})"
             for table, path in sorted(job.tables.items())
         ),
         f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json",

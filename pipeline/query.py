@@ -410,6 +410,21 @@ def describe_views(session: Session) -> str:
     return "\n".join(out)
 
 
+def non_negative(what: str):
+    """An argparse type: a whole number >= 0 (0 means no limit), ``what`` it counts in the message."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected a number of {what} >= 0, got {text!r}")
+        return value
+
+    return parse
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Run SQL on the output tables with DuckDB (in-process). One view per table over every "
@@ -438,14 +453,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-rows",
-        type=int,
+        type=non_negative("rows"),
         default=50,
         metavar="N",
         help="rows to print in table format (0: all; default: 50)",
     )
     parser.add_argument(
         "--max-width",
-        type=int,
+        type=non_negative("characters"),
         default=40,
         metavar="N",
         help="cut table cells to N characters (0: never; default: 40)",

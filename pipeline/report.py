@@ -55,7 +55,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import SentenceConfig
-from pipeline.query import check_local_output, missing_files
+from pipeline.query import check_local_output, missing_files, non_negative
 from pipeline.text import is_heading, same_outlet_key
 
 DEFAULT_MAX_STORIES = 200
@@ -1404,16 +1404,6 @@ def _megabytes(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of stories >= 0, got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default="out", help="output folder of the run (default: out)")
     parser.add_argument(
@@ -1432,7 +1422,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-stories",
-        type=_positive,
+        type=non_negative("stories"),
         default=DEFAULT_MAX_STORIES,
         metavar="N",
         help=f"stories shown in detail, biggest first (default: {DEFAULT_MAX_STORIES})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 
@@ -334,3 +335,28 @@ def test_a_quality_gate_that_no_figure_could_fail_or_pass_is_a_usage_error(capsy
     status, _, err = storymatch_in_process(capsys, "eval", "--input", str(SEEDS), flag, value)
     assert status == 2 and "Traceback" not in err
     assert err.splitlines()[-1].endswith(f"argument {flag}: expected a number from -1 to 1, got '{value}'")
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "expected"),
+    [
+        (("eval", "--input", str(SEEDS)), "--all-pairs-limit", "a number of articles >= 0"),
+        (("query", "--output", "out"), "--max-rows", "a number of rows >= 0"),
+        (("query", "--output", "out"), "--max-width", "a number of characters >= 0"),
+        (("report", "--output", "out"), "--max-stories", "a number of stories >= 0"),
+    ],
+)
+def test_a_negative_count_is_a_usage_error(capsys, args, flag, expected):
+    """--max-rows -1 and --all-pairs-limit -1 were taken without a word: a count is 0 or more."""
+    status, _, err = storymatch_in_process(capsys, *args, flag, "-1")
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines()[-1].endswith(f"argument {flag}: expected {expected}, got '-1'")
+
+
+def test_the_summary_counts_one_row_as_a_row(capsys, tmp_path):
+    status, out, _ = storymatch_in_process(
+        capsys, "run", "--output", str(tmp_path / "out"), "--run-date", RUN_DATE
+    )
+    assert status == 0
+    assert re.search(r"^  clusters +\S+/\*\.parquet \(1 row\)$", out, re.MULTILINE), out
+    assert re.search(r"^  articles +\S+/\*\.parquet \(5 rows\)$", out, re.MULTILINE), out
