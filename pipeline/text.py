@@ -166,7 +166,12 @@ def normalise(text: str) -> str:
         # Over the whole text at once: no run of these spaces crosses a line break.
         text = _INLINE_SPACE.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(unwrap_lines(lines))).strip()
+    # Joining lines changes the widths that tell hard-wrapped text (``unwrap_lines``), so the
+    # joined text could be joined further: unwrap until nothing is joined, so that a clean
+    # text stays as it is when cleaned again.
+    while len(unwrapped := unwrap_lines(lines)) < len(lines):
+        lines = unwrapped
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def _has_inline_space_to_tidy(text: str) -> bool:
