@@ -76,10 +76,10 @@ class ArticleSketch(NamedTuple):
     details: np.ndarray | None = None
 
     def __reduce__(self):
-        # Its arrays as raw bytes (``features.packed_array``): a sketch crosses most shuffles.
-        vector = packed_array(self.vector.ids), packed_array(self.vector.weights)
+        # Its arrays as raw bytes (``features.packed_array``; the vector packs its own): a
+        # sketch crosses most shuffles.
         details = None if self.details is None else packed_array(self.details)
-        fields = (self.id, self.outlet, self.published_us, *vector, packed_array(self.signature))
+        fields = (self.id, self.outlet, self.published_us, self.vector, packed_array(self.signature))
         return (_unpacked_sketch, (*fields, self.prior, details))
 
 
@@ -87,13 +87,11 @@ def _unpacked_sketch(
     article_id: str,
     outlet: str | None,
     published_us: int | None,
-    ids: PackedArray,
-    weights: PackedArray,
+    vector: TermVector,
     signature: PackedArray,
     prior: Prior | None,
     details: PackedArray | None,
 ) -> ArticleSketch:
-    vector = TermVector(unpacked_array(ids), unpacked_array(weights))
     unpacked_details = None if details is None else unpacked_array(details)
     return ArticleSketch(
         article_id, outlet, published_us, vector, unpacked_array(signature), prior, unpacked_details
