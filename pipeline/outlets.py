@@ -334,8 +334,9 @@ def describe_story(
                     "article_id": article.id,
                     "sentence_index": i,
                     "sentence": member.sentences[i],
-                    # from the score as sentence_alignments holds it, so the two agree exactly
-                    "novelty": round(1.0 - round(float(best[i]), 6), 6),
+                    # from the score as sentence_alignments holds it (numpy's rounding: on a
+                    # half, Python's round can differ by 1e-6), so the two agree exactly
+                    "novelty": round(1.0 - float(np.round(best[i], 6)), 6),
                 }
             )
     rows["sentence_alignments"] = _alignment_batch(story_id, members, compared, matches)
