@@ -46,7 +46,12 @@ ARTICLES = pa.schema(
         _field(
             "boilerplate_lines", pa.int32(), "Lines removed as boilerplate (prompts, link lists, contacts)."
         ),
-        _field("duplicate_of", pa.string(), "Id of the identical article this one copies, else null."),
+        _field(
+            "duplicate_of",
+            pa.string(),
+            "Id of the identical article of the same run that this one copies, else null (a copy of "
+            "an earlier run's article is matched as a rewrite, by its pair's score).",
+        ),
         _field("is_representative", pa.bool_(), "True for the article chosen to represent its story.", False),
         _field(
             "similarity_to_representative",
@@ -84,7 +89,8 @@ CLUSTERS = pa.schema(
                 )
             ),
             "Per outlet: share of its sentences that have a counterpart in the representative "
-            "(null when the outlet's articles have no reportable sentence). An article without an "
+            "(null when the outlet's articles have no reportable sentence; the list is empty for a "
+            "story of one article). An article without an "
             "outlet counts as an outlet of its own: its entry has a null outlet and its article_id "
             "(null for a named outlet; absent in partitions written before 2026-11-26).",
         ),
@@ -149,14 +155,21 @@ SENTENCE_ALIGNMENTS = pa.schema(
 
 PAIRS = pa.schema(
     [
-        _field("article_a", pa.string(), "Smaller article id of the pair.", False),
+        _field(
+            "article_a",
+            pa.string(),
+            "Smaller article id of the pair (either may be an article of an earlier run that the "
+            "run's articles were matched against: join articles by id, not by run_date).",
+            False,
+        ),
         _field("article_b", pa.string(), "Larger article id of the pair.", False),
         _field("score", pa.float64(), "TF-IDF cosine of the two articles (1.0 for exact duplicates).", False),
         _field("days_apart", pa.float64(), "Days between publication times; null if either is unknown."),
         _field(
             "verified",
             pa.bool_(),
-            "True when the pair passed verification and links the two articles.",
+            "True when the pair passed verification: a link for clustering, whose average linkage "
+            "may still put the two articles in different stories.",
             False,
         ),
         _field(
@@ -168,7 +181,8 @@ PAIRS = pa.schema(
         _field(
             "found_by",
             pa.string(),
-            "lsh (a candidate), component (scored because both are in one linked group) or exact_duplicate.",
+            "lsh (a candidate), component (a verified pair found by scoring every pair of a linked "
+            "group; the group's pairs that fail are not written) or exact_duplicate.",
             False,
         ),
     ]
@@ -185,7 +199,13 @@ REJECTS = pa.schema(
         ),
         _field("reason", pa.string(), "Reason code, e.g. malformed_json, missing_id, duplicate_id.", False),
         _field("detail", pa.string(), "What exactly was wrong, for a person."),
-        _field("raw", pa.string(), "The raw record, first 1,000 characters."),
+        _field(
+            "raw",
+            pa.string(),
+            "The raw record, first 1,000 characters (empty for unreadable_file; the article's text "
+            "for a reject decided after reading: duplicate_id, too_short, empty_text after clean-up, "
+            "error_* of the analysis).",
+        ),
     ]
 )
 

@@ -37,8 +37,8 @@ CREATE OR REPLACE VIEW unique_sentences AS SELECT * EXCLUDE (filename), CAST(reg
 -- One row per sentence and other outlet's article: its best match there.
 CREATE OR REPLACE VIEW sentence_alignments AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/sentence_alignments/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
--- One row per scored pair (found_by: lsh, a candidate; component, both in one linked group;
--- exact_duplicate, a copy and its canonical article), verified or rejected with the reason.
+-- One row per scored pair (found_by: lsh, a candidate; component, a verified pair of one linked
+-- group; exact_duplicate, a copy and its canonical article), verified or rejected with the reason.
 CREATE OR REPLACE VIEW pairs AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/pairs/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
 -- One row per input record that could not be used, with the reason.
