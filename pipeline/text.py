@@ -688,7 +688,8 @@ def same_outlet_key(name: str) -> str:
     """Outlet names that differ only in case or spacing ("Reuters", "reuters", "The  Guardian")
     name one outlet: they have the same key.
 
-    Lower-cased one character at a time as DuckDB's ``lower`` does (the ``story_outlets`` view
-    of schemas/views.sql groups outlets with it, and DuckDB has no casefold): no final-sigma
+    Lower-cased one character at a time as DuckDB's ``lower`` does (the ``outlet_key`` macro
+    of schemas/views.sql, by which the ``story_outlets`` view groups outlets, does the same,
+    and DuckDB has no casefold): no final-sigma
     rule, and U+0130 is a plain "i"."""
     return "".join(char.lower() for char in " ".join(name.replace("\u0130", "I").split()))

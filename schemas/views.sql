@@ -44,6 +44,11 @@ CREATE OR REPLACE VIEW pairs AS SELECT * EXCLUDE (filename), CAST(regexp_extract
 -- One row per input record that could not be used, with the reason.
 CREATE OR REPLACE VIEW rejects AS SELECT * EXCLUDE (filename), CAST(regexp_extract(filename, 'run_date=([^/\\]*)[/\\][^/\\]*$', 1) AS DATE) AS run_date FROM read_parquet('${output}/rejects/*/*.parquet', hive_partitioning = false, filename = true, union_by_name = true);
 
+-- outlet_key(name): an outlet's name as the pipeline compares it (pipeline.text.same_outlet_key):
+-- names that differ only in case or spacing are one outlet ("Reuters", "reuters", "The  Guardian").
+-- Any Unicode space (a no-break space too) separates words, as Python's str.split does.
+CREATE OR REPLACE MACRO outlet_key(name) AS lower(trim(regexp_replace(name, '[\s\p{Z}\x0b\x1c-\x1f\x85]+', ' ', 'g')));
+
 -- One row per story and outlet, over all run dates (an article sent on several days counts
 -- once, as its latest run saw it): articles, title (of its first article),
 -- first_published_at, publish_order (1 = the outlet that published the story first; unknown times last),
@@ -77,8 +82,7 @@ per_outlet AS (
     FROM latest_articles AS a
     JOIN clusters AS c USING (cluster_id, run_date)
     LEFT JOIN unique_counts AS u USING (article_id, run_date)
-    -- Any Unicode space (a no-break space too) separates words, as Python's str.split does.
-    GROUP BY a.cluster_id, lower(trim(regexp_replace(a.outlet, '[\s\p{Z}\x0b\x1c-\x1f\x85]+', ' ', 'g')))
+    GROUP BY a.cluster_id, outlet_key(a.outlet)
 )
 SELECT
     cluster_id,

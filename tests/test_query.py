@@ -760,6 +760,44 @@ def test_story_outlets_takes_names_that_differ_in_case_or_spacing_as_one_outlet(
     assert found == [("Metro Wire", 2, 16, 2), ("Harbour Times", 1, 8, 2)]
 
 
+@pytest.mark.parametrize(
+    "spelling", ["metro  WIRE", "Metro\u00a0Wire"], ids=["case-and-spaces", "no-break-space"]
+)
+def test_outlet_additions_takes_every_spelling_of_the_outlet(tmp_path, spelling):
+    # story_outlets (and so the originality query) counts both articles as Metro Wire's, as
+    # the pipeline does: what Metro Wire added must then come from both too.
+    articles = [
+        article_row("quake-metro", QUAKE, "Metro Wire", at(19, 1), 10, "Quake", True),
+        article_row("quake-metro-2", QUAKE, spelling, at(19, 2), 6, "Quake update", False),
+        article_row("quake-harbour", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour damaged", False),
+    ]
+    write_one_story(tmp_path, DAY2, articles, num_outlets=2, first_seen=DAY2)
+    added = [("quake-metro", 1, 0.9, "Residents slept outside."), ("quake-metro-2", 0, 0.8, "Trams stopped.")]
+    unique = [
+        {
+            "cluster_id": QUAKE,
+            "outlet": row["outlet"],
+            "article_id": row["article_id"],
+            "sentence_index": index,
+        }
+        | {"sentence": sentence, "novelty": novelty}
+        for row in articles
+        for article_id, index, novelty, sentence in added
+        if row["article_id"] == article_id
+    ]
+    write_partition(tmp_path, "unique_sentences", DAY2, unique)
+    session = query.connect(tmp_path)
+    try:
+        found = query.execute(session.connection, cookbook_queries()["outlet_additions"]).fetchall()
+        originality = query.execute(session.connection, cookbook_queries()["outlet_originality"]).fetchall()
+    finally:
+        session.connection.close()
+    assert found == [
+        (DAY2, article_id, index, novelty, sentence) for article_id, index, novelty, sentence in added
+    ]
+    assert ("Metro Wire", 1, 16, 2, 0.125) in originality
+
+
 def test_story_outlets_counts_an_article_sent_on_two_days_once(tmp_path):
     wire = article_row("q-1", QUAKE, "Metro Wire", at(18, 23), 10, "Quake", True)
     write_one_story(tmp_path, DAY1, [wire], num_outlets=1, first_seen=DAY1)
