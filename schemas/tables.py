@@ -44,7 +44,9 @@ ARTICLES = pa.schema(
         ),
         _field("num_sentences", pa.int32(), "Sentences after boilerplate was stripped."),
         _field(
-            "boilerplate_lines", pa.int32(), "Lines removed as boilerplate (prompts, link lists, contacts)."
+            "boilerplate_lines",
+            pa.int32(),
+            "Lines, or sentences of a paragraph, removed as boilerplate (prompts, link lists, contacts).",
         ),
         _field(
             "duplicate_of",

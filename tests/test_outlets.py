@@ -138,6 +138,28 @@ def test_an_outlets_updates_are_unique_only_against_other_outlets():
     assert pairs == {("w1", "p1"), ("w2", "p1"), ("p1", "w1"), ("p1", "w2")}  # never w1 <-> w2
 
 
+# A scraped page that put its prompts on the line of a paragraph (as many of the dev corpus's
+# pages do): no rule holds for the whole line.
+PAPER_WITH_PROMPTS = (
+    PAPER + " Sign up for our free daily newsletter to get the news in your inbox. Download the "
+    "Daily Paper app now! Jane Doe can be reached at jdoe@dailypaper.com."
+)
+
+
+def test_prompts_on_the_line_of_a_paragraph_are_never_what_an_outlet_added():
+    members = [
+        analysed("w1", WIRE_FIRST, outlet="Wire", published=10),
+        analysed("p1", PAPER_WITH_PROMPTS, outlet="Paper", published=15),
+    ]
+    rows = describe(members)
+    unique = {(row["article_id"], row["sentence"]) for row in rows["unique_sentences"]}
+    assert unique == {
+        ("w1", "The announcement came after talks with European leaders at the White House."),
+        ("p1", "Russia fired hundreds of drones at Kharkiv overnight, local officials reported."),
+    }
+    assert {row["article_id"]: row["boilerplate_lines"] for row in rows["articles"]}["p1"] == 3
+
+
 def test_alignment_rows_are_traceable_scores():
     rows = describe(two_outlets())
     troops = [r for r in rows["sentence_alignments"] if r["article_id"] == "p1" and r["sentence_index"] == 0]

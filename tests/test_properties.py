@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.features import content_words, term_counts
 from pipeline.signatures import BatchMinHasher
-from pipeline.text import normalise, split_sentences, strip_boilerplate
+from pipeline.text import CAPTION_MARK, normalise, split_sentences, strip_boilerplate
 
 ANY_TEXT = st.text(max_size=2000)
 NEWSY_TEXT = st.lists(
@@ -66,11 +68,15 @@ def test_unpunctuated_text_is_cut_into_bounded_sentences(text):
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(ANY_TEXT, NEWSY_TEXT))
-def test_boilerplate_removal_only_removes_lines(text):
+def test_boilerplate_removal_only_removes_lines_and_sentences(text):
     clean, removed = strip_boilerplate(normalise(text))
-    kept_lines = [line for line in clean.split("\n") if line.strip()]
     original_lines = [line.strip() for line in normalise(text).split("\n") if line.strip()]
-    assert len(kept_lines) + len(removed) == len(original_lines)
+    # What is removed is a whole line, or a whole sentence of a line that keeps the others.
+    pieces = set(original_lines) | {sentence for line in original_lines for sentence in split_sentences(line)}
+    assert all(piece in pieces or CAPTION_MARK + piece in pieces for _, piece in removed)
+    # No word is lost or added: the words kept and the words removed are the text's words.
+    kept_words = Counter(clean.split()) + Counter(word for _, piece in removed for word in piece.split())
+    assert kept_words == Counter(" ".join(original_lines).replace(CAPTION_MARK, "").split())
 
 
 @settings(max_examples=300, deadline=None)

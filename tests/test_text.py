@@ -13,6 +13,7 @@ from pipeline.text import (
     boilerplate_reason,
     is_heading,
     normalise,
+    paragraph_sentence_reason,
     split_sentences,
     strip_boilerplate,
     unwrap_lines,
@@ -74,55 +75,55 @@ def test_news_sentences_are_not_boilerplate(line):
     assert strip_boilerplate(line) == (line, [])
 
 
-@pytest.mark.parametrize(
-    ("line", "reason"),
-    [
-        ("Stay with KDKA for the latest on this developing story.", "prompt"),
-        ("Stay Up To Date, Follow KDKA On Twitter", "prompt"),
-        ("Join The Conversation On The KDKA Facebook Page", "prompt"),
-        ("Follow us on twitter.com/foxnewslatino", "prompt"),
-        ("FREE APPS | NOW | FACEBOOK | TWITTER", "prompt"),
-        ("share tweet pin email", "prompt"),
-        ("Read or Share this story: http://usat.ly/1a6mXog", "prompt"),
-        ("Please enable Javascript to watch this video", "prompt"),
-        ("Click to share on Facebook (Opens in new window)", "prompt"),
-        ("For a full recap of the night's big winners, click here.", "prompt"),
-        ("(PHOTOS: Obama surveys Oklahoma tornado damage)", "prompt"),
-        ("\u25ba Related: Wayne State suspect has history of assaulting cops", "prompt"),
-        ("Story Continued Below", "prompt"),
-        ("Related 'Jurassic World: Fallen Kingdom' Hits $39.3 Million Overseas", "link_list"),
-        ("More info: http://www.example.com/", "link"),
-        ("Twitter: @DanielNMiller", "contact"),
-        (
-            "Call IndyStar reporter Holly Hays at (317) 444-6156. Follow her on Twitter: @hollyvhays.",
-            "contact",
-        ),
-        ("[h/t OpposingViews, Photo: WPXI]", "credit"),
-        ("Image copyright Getty Images", "credit"),
-        ("© 2025 Reuters. All rights reserved.", "copyright"),
-        (
-            "(c) 2025 Cable News Network, Inc. A Warner Bros. Discovery Company. All Rights Reserved.",
-            "copyright",
-        ),
-        ("© Guardian News & Media Limited or its affiliated companies. All rights reserved.", "copyright"),
-        ("©2025 The Associated Press", "copyright"),
-        ("Copyright 2025 NPR", "copyright"),
-        ("- Reuters", "credit"),
-        ("By Sarah Fitzmaurice", "credit"),
-        ("Last updated at 6:04 PM on 20th October 2011", "credit"),
-        ("Collin Rose (Photo: Wayne State University)", "caption"),
-        ("Keurig Green Mountain K-Cup coffee packs. (Joe Raedle/Getty Images)", "caption"),
-        ("Steck speaks to the media in Kathmandu, Nepal May 30, 2016. REUTERS/Navesh Chitra", "caption"),
-        # Notes about the article: never what an outlet added to the story.
-        ("Editor's note: This story has been updated with comments from the White House.", "credit"),
-        ("Correction: An earlier version of this story misstated the day of the meeting.", "credit"),
-        ("CORRECTION: This article originally said the game is in Tempe, Ariz. It is in Glendale.", "credit"),
-        ("Correction 31 July 2017: This article has been amended to make it clear.", "credit"),
-        ("Clarification: The Alaska meeting was last week, not on Monday.", "credit"),
-        ("An earlier version of this post incorrectly gave the suspect's name as Jones.", "credit"),
-        ("This article was amended on 9 June 2016. Two quotes were made by another lawyer.", "credit"),
-    ],
-)
+SITE_FURNITURE = [
+    ("Stay with KDKA for the latest on this developing story.", "prompt"),
+    ("Stay Up To Date, Follow KDKA On Twitter", "prompt"),
+    ("Join The Conversation On The KDKA Facebook Page", "prompt"),
+    ("Follow us on twitter.com/foxnewslatino", "prompt"),
+    ("FREE APPS | NOW | FACEBOOK | TWITTER", "prompt"),
+    ("share tweet pin email", "prompt"),
+    ("Read or Share this story: http://usat.ly/1a6mXog", "prompt"),
+    ("Please enable Javascript to watch this video", "prompt"),
+    ("Click to share on Facebook (Opens in new window)", "prompt"),
+    ("For a full recap of the night's big winners, click here.", "prompt"),
+    ("(PHOTOS: Obama surveys Oklahoma tornado damage)", "prompt"),
+    ("\u25ba Related: Wayne State suspect has history of assaulting cops", "prompt"),
+    ("Story Continued Below", "prompt"),
+    ("Related 'Jurassic World: Fallen Kingdom' Hits $39.3 Million Overseas", "link_list"),
+    ("More info: http://www.example.com/", "link"),
+    ("Twitter: @DanielNMiller", "contact"),
+    (
+        "Call IndyStar reporter Holly Hays at (317) 444-6156. Follow her on Twitter: @hollyvhays.",
+        "contact",
+    ),
+    ("[h/t OpposingViews, Photo: WPXI]", "credit"),
+    ("Image copyright Getty Images", "credit"),
+    ("© 2025 Reuters. All rights reserved.", "copyright"),
+    (
+        "(c) 2025 Cable News Network, Inc. A Warner Bros. Discovery Company. All Rights Reserved.",
+        "copyright",
+    ),
+    ("© Guardian News & Media Limited or its affiliated companies. All rights reserved.", "copyright"),
+    ("©2025 The Associated Press", "copyright"),
+    ("Copyright 2025 NPR", "copyright"),
+    ("- Reuters", "credit"),
+    ("By Sarah Fitzmaurice", "credit"),
+    ("Last updated at 6:04 PM on 20th October 2011", "credit"),
+    ("Collin Rose (Photo: Wayne State University)", "caption"),
+    ("Keurig Green Mountain K-Cup coffee packs. (Joe Raedle/Getty Images)", "caption"),
+    ("Steck speaks to the media in Kathmandu, Nepal May 30, 2016. REUTERS/Navesh Chitra", "caption"),
+    # Notes about the article: never what an outlet added to the story.
+    ("Editor's note: This story has been updated with comments from the White House.", "credit"),
+    ("Correction: An earlier version of this story misstated the day of the meeting.", "credit"),
+    ("CORRECTION: This article originally said the game is in Tempe, Ariz. It is in Glendale.", "credit"),
+    ("Correction 31 July 2017: This article has been amended to make it clear.", "credit"),
+    ("Clarification: The Alaska meeting was last week, not on Monday.", "credit"),
+    ("An earlier version of this post incorrectly gave the suspect's name as Jones.", "credit"),
+    ("This article was amended on 9 June 2016. Two quotes were made by another lawyer.", "credit"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), SITE_FURNITURE)
 def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
     assert boilerplate_reason(line) == reason
 
@@ -147,6 +148,60 @@ def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
 )
 def test_news_lines_that_look_like_site_furniture_are_kept(line):
     assert boilerplate_reason(line) is None
+
+
+def test_boilerplate_sentences_on_the_line_of_a_paragraph_are_stripped_and_counted():
+    text = (
+        "Kyiv said talks would resume. Sign up for our newsletter today to get the news in your inbox. "
+        "Download the Us Weekly iPhone app now! Jane Doe contributed to this report. Contact her at "
+        "925-943-8011. Follow her at Twitter.com/jdoe.\n\nMoscow did not reply to the offer."
+    )
+    clean, removed = strip_boilerplate(text)
+    assert clean == "Kyiv said talks would resume.\n\nMoscow did not reply to the offer."
+    assert removed == [
+        ("newsletter", "Sign up for our newsletter today to get the news in your inbox."),
+        ("prompt", "Download the Us Weekly iPhone app now!"),
+        ("credit", "Jane Doe contributed to this report."),
+        ("contact", "Contact her at 925-943-8011."),
+        ("contact", "Follow her at Twitter.com/jdoe."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # A link cited in prose, someone's words, the writer's aside: not the page's furniture.
+        "Durbin wrote to the bank on Monday. The letter: http://politi.co/mXz2tc",
+        (
+            '"Sign up for the free shots today," the mayor said. Clinics in all five boroughs opened '
+            "at 9 a.m. and lines formed before dawn, as the city hoped to vaccinate a million people."
+        ),
+        "Apps want your time. (See: every app that wanted to make money ever.)",
+        "Follow-up talks are planned. Officials said more talks would follow on Friday.",
+    ],
+)
+def test_sentences_of_a_paragraph_that_only_look_like_furniture_are_kept(paragraph):
+    assert strip_boilerplate(paragraph) == (paragraph, [])
+
+
+# A paragraph long enough (over 60 words) that no rule for a whole line holds for it.
+PROSE = (
+    "Kyiv said on Monday that talks with Moscow would resume in Geneva next week, after a pause of "
+    "almost three months in which both sides accused the other of shelling civilians. Officials "
+    "in Washington and Brussels welcomed the announcement but warned that a ceasefire was still "
+    "far off, and that sanctions would stay in place until Russian troops left the occupied regions."
+)
+
+
+@pytest.mark.parametrize(("line", "reason"), SITE_FURNITURE)
+def test_every_furniture_sentence_is_found_on_the_line_of_a_paragraph(line, reason):
+    """The paragraphs tried sentence by sentence are picked by key words
+    (``text._SENTENCE_KEYS``): every rule's example that is a sentence of its own there must
+    be found."""
+    paragraph = f"{PROSE} {line}"
+    if split_sentences(paragraph)[-1] != line or paragraph_sentence_reason(line) is None:
+        return  # not a sentence ("share tweet pin email"), or a whole line's rule (a menu row)
+    assert strip_boilerplate(paragraph) == (PROSE, [(reason, line)])
 
 
 def test_boilerplate_stripping_on_a_labelled_sample_of_eval_articles():
