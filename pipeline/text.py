@@ -348,6 +348,9 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         ),
     ),
     ("credit", 8, r"(?i:-?\s*(reuters|afp|ap|the associated press|associated press|upi)\.?)$"),
+    # A video player's embed code and a video module's titles: "Embed <title> 3:08 autoplay
+    # autoplay Copy this code to your website or blog", "JUST WATCHED <title> Replay More Videos".
+    ("embed", 40, r"(?i:embed\b.{0,200}\bcopy this code to your\b)|(JUST WATCHED|MUST WATCH)\b"),
     (
         "prompt",
         25,
@@ -438,6 +441,18 @@ _CAPTION_CREDIT = re.compile(
     r"|\b(REUTERS|AFP|EPA)/[A-Z][\w.' -]+"
     r"|\b(?i:photo|image|credit|photograph( by)?):\s*[A-Z][^.!?]*)\.?$"
 )
+# An embedded post as scraped ends with its links, author, handle and date ("Our economy is
+# booming! pic.twitter.com/x - Donald J. Trump (@realDonaldTrump) January 25, 2018"; "A post
+# shared by Jane Doe (@jdoe) on Jun 8, 2016 at 10:04am PDT"). The post's text is what the outlet
+# quoted and stays; what the embed added to it is removed (``strip_embed_residue``).
+# The text before the author is as long as it can be: the residue starts at the last dash
+# ("Amazing--Obama speaks --- should not be that way! - Donald J. Trump (@realDonaldTrump) ...").
+_EMBED_AUTHOR = re.compile(
+    r"(?s:(.*))(?<!\S)(([-\u2014]\s*|(?i:a post shared by\s+))[^()]{1,60}\(@\w{1,30}\)\s+(on\s+)?"
+    r"[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}(\s+at\s+\d{1,2}:\d{2}\s*[apAP][mM](\s+[A-Z]{2,4})?)?\.?)$"
+)
+_EMBED_LINKS = re.compile(r"((?<!\S)(https?://)?(t\.co|pic\.twitter\.com)/\w+\s*)+$", re.IGNORECASE)
+_EMBED_MARKS = ("Replay More Videos",)
 _TAIL_CHARS = 120
 _LEADING_MARKS = re.compile(r"^[^\w\"'(\[@#]+")  # "► Related: ..." is a "Related: ..." prompt
 # Which paragraphs may hold a boilerplate sentence: one that starts with a word the rules
@@ -464,7 +479,8 @@ _KEYED_FIRST_SENTENCE = re.compile(_SENTENCE_KEYS)
 _KEYED_SENTENCE = re.compile(r"""[.!?]["')\]]*\s+""" + _SENTENCE_KEYS)
 _PARAGRAPH_WORDS = (
     "newsletter", "sign up", "subscri", "contributed", "photo", "getty", "credit", "click here", "window",
-    "@", "/ap", "reuters/", " | ",
+    "@", "/ap", "reuters/", " | ", "pic.twitter.com/", "replay more videos", "copy this code", "just watched",
+    "must watch",
 )  # fmt: skip
 # "(See: every app that wanted to make money.)" inside a paragraph is the writer's aside.
 _SEE_ASIDE = re.compile(r"^[\[(]\s*see\b", re.IGNORECASE)
@@ -477,7 +493,10 @@ def boilerplate_reason(line: str) -> str | None:
     share buttons, video-player notices), ``contact`` (author e-mail, handle and phone
     lines), ``newsletter``, ``credit`` ("Reporting by ...", "... contributed to this
     report", photo credits, bylines, update notes, editor's notes and corrections),
-    ``link_list`` ("Related <title>"), ``caption`` (a line ending with its photo credit), ``copyright``.
+    ``link_list`` ("Related <title>"), ``caption`` (a line ending with its photo credit),
+    ``embed`` (a video player's or module's text: "JUST WATCHED <title> Replay More Videos";
+    ``strip_boilerplate`` also removes what an embedded post adds to its text,
+    ``strip_embed_residue``), ``copyright``.
 
     Example:
         >>> boilerplate_reason("Write to Nik Popli at nik.popli@time.com")
@@ -514,9 +533,12 @@ def boilerplate_reason(line: str) -> str | None:
 
 
 def _site_furniture_reason(stripped: str, words: int) -> str | None:
-    """The rarer kinds of boilerplate: social prompts, share rows, players, bylines, captions."""
+    """The rarer kinds of boilerplate: social prompts, share rows, players, embeds, bylines,
+    captions."""
     if words > 60:
         return None  # a paragraph of prose
+    if any(mark in stripped for mark in _EMBED_MARKS):
+        return "embed"
     unmarked = _LEADING_MARKS.sub("", stripped)
     if unmarked != stripped and (_PROMPT_LINE.match(unmarked) or _LIST_HEADER.match(unmarked)):
         return "prompt"
@@ -585,6 +607,28 @@ def _strip_paragraph_sentences(line: str, removed: list[tuple[str, str]]) -> str
     return line if len(kept) == len(sentences) else " ".join(kept)
 
 
+def strip_embed_residue(line: str) -> tuple[str, str]:
+    """Splits a line into the text of an embedded post it ends with and what the embed added
+    (its links, author, handle and date), which is ``""`` for a line without one; a line that is
+    all residue ("pic.twitter.com/x", "- Jane Doe (@jdoe) June 8, 2016") gives ``("", line)``.
+
+    Example:
+        >>> strip_embed_residue("A great future! https://t.co/9TzSC8F8vY - Ann Lee (@ann) May 3, 2017")
+        ('A great future!', 'https://t.co/9TzSC8F8vY - Ann Lee (@ann) May 3, 2017')
+    """
+    tail = line[-_TAIL_CHARS - 60 :]
+    if not ("(@" in tail or "t.co/" in tail or "twitter.com/" in tail):
+        return line, ""
+    text = line
+    author = _EMBED_AUTHOR.match(tail) if "(@" in tail else None
+    if author:
+        text = line[: len(line) - len(tail) + author.end(1)].rstrip()
+    links = _EMBED_LINKS.search(text, max(0, len(text) - _TAIL_CHARS))
+    if links:
+        text = text[: links.start()]
+    return text.rstrip(), line[len(text) :].strip()
+
+
 def _may_hold_boilerplate_sentence(line: str) -> bool:
     """Whether a paragraph has a sentence that starts with a key word of the rules, or a word
     an unanchored rule looks for (see ``_SENTENCE_KEYS``)."""
@@ -629,7 +673,10 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             removed.append((reason, stripped.lstrip(CAPTION_MARK)))
             continue
         if stripped:
-            line = _strip_paragraph_sentences(stripped, removed)
+            stripped, residue = strip_embed_residue(stripped)
+            if residue:
+                removed.append(("embed", residue))
+            line = _strip_paragraph_sentences(stripped, removed) if stripped else ""
             if not line:
                 continue
         kept.append(line)

@@ -16,6 +16,7 @@ from pipeline.text import (
     paragraph_sentence_reason,
     split_sentences,
     strip_boilerplate,
+    strip_embed_residue,
     unwrap_lines,
 )
 
@@ -120,6 +121,16 @@ SITE_FURNITURE = [
     ("Clarification: The Alaska meeting was last week, not on Monday.", "credit"),
     ("An earlier version of this post incorrectly gave the suspect's name as Jones.", "credit"),
     ("This article was amended on 9 June 2016. Two quotes were made by another lawyer.", "credit"),
+    # A video player's embed code and a video module's titles.
+    ("JUST WATCHED Flight 370 mystery Replay More Videos ...", "embed"),
+    ("MUST WATCH Who else is vulnerable to Putin?", "embed"),
+    (
+        (
+            "Embed Teen Invents Gadgets to Aid Alzheimer's Patients 2:14 autoplay autoplay Copy this code "
+            "to your website or blog"
+        ),
+        "embed",
+    ),
 ]
 
 
@@ -144,6 +155,7 @@ def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
         "Corrections officers said the inmate escaped on Monday.",
         "The correction: stocks fell 10% in a week.",
         "UPDATE: AARP's chief executive said in a statement that the policy had not changed.",
+        "Must watch: the debate starts at 9 p.m.",
     ],
 )
 def test_news_lines_that_look_like_site_furniture_are_kept(line):
@@ -202,6 +214,68 @@ def test_every_furniture_sentence_is_found_on_the_line_of_a_paragraph(line, reas
     if split_sentences(paragraph)[-1] != line or paragraph_sentence_reason(line) is None:
         return  # not a sentence ("share tweet pin email"), or a whole line's rule (a menu row)
     assert strip_boilerplate(paragraph) == (PROSE, [(reason, line)])
+
+
+@pytest.mark.parametrize(
+    ("line", "text", "residue"),
+    [
+        (
+            (
+                "Our economy is now booming and will only get better...Our country is finally WINNING "
+                "again! - Donald J. Trump (@realDonaldTrump) January 25, 2018"
+            ),
+            "Our economy is now booming and will only get better...Our country is finally WINNING again!",
+            "- Donald J. Trump (@realDonaldTrump) January 25, 2018",
+        ),
+        (
+            (
+                "Judge set no bond on murder charge; $500 on child abuse. @BN9 pic.twitter.com/m9kricVKIb "
+                "- DaveJordanBN9 (@DaveJordanBN9) September 5, 2018"
+            ),
+            "Judge set no bond on murder charge; $500 on child abuse. @BN9",
+            "pic.twitter.com/m9kricVKIb - DaveJordanBN9 (@DaveJordanBN9) September 5, 2018",
+        ),
+        (
+            # The residue starts at the last dash.
+            (
+                "Amazing--Obama speaks, market goes DOWN --- should not be that way! - Donald J. Trump "
+                "(@realDonaldTrump) August 16, 2011"
+            ),
+            "Amazing--Obama speaks, market goes DOWN --- should not be that way!",
+            "- Donald J. Trump (@realDonaldTrump) August 16, 2011",
+        ),
+        (
+            "The valve is Japanese. pic.twitter.com/BcJgkhWskb",
+            "The valve is Japanese.",
+            "pic.twitter.com/BcJgkhWskb",
+        ),
+        (
+            "A post shared by Jane Doe (@jdoe) on Jun 8, 2016 at 10:04am PDT",
+            "",
+            "A post shared by Jane Doe (@jdoe) on Jun 8, 2016 at 10:04am PDT",
+        ),
+        ("- Jane Doe (@jdoe) June 8, 2016", "", "- Jane Doe (@jdoe) June 8, 2016"),
+    ],
+)
+def test_what_an_embedded_post_adds_to_its_text_is_stripped(line, text, residue):
+    """The post's text is what the outlet quoted; its links, author, handle and date are the
+    embed's."""
+    assert strip_embed_residue(line) == (text, residue)
+    clean, removed = strip_boilerplate(f"{PROSE}\n\n{line}")
+    assert clean == (f"{PROSE}\n\n{text}" if text else PROSE)
+    assert removed == [("embed", residue)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The aide, who tweets as @DCGopGirl (@DCGopGirl on Instagram too), resigned on Monday.",
+        "He wrote on Twitter (@jdoe) on Monday that the talks - in Geneva - had failed.",
+        "Trump tweeted on January 25, 2018 that the economy was booming.",
+    ],
+)
+def test_lines_that_mention_a_handle_are_not_embeds(line):
+    assert strip_embed_residue(line) == (line, "")
 
 
 def test_boilerplate_stripping_on_a_labelled_sample_of_eval_articles():
