@@ -335,6 +335,9 @@ _SOCIAL_NAMES = (
     r"snapchat|tumblr|google\+?"
 )
 _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
+    # The BBC's caption under a video or photo: "Media playback is unsupported on your device Media
+    # caption Panorama's Fergus Walsh meets ...".
+    ("caption", 60, r"(?i:(media playback is unsupported on your device\s+)?media caption\b)"),
     # "Twitter: @handle", "503-294-5135 @ReadOregonian"
     ("contact", 4, r"(?i:(twitter:?\s*)?(\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\s+)?@\w+)$"),
     ("contact", 30, r"(?i:(call|contact|reach|text)\s.{0,80}\bat \(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4})"),
@@ -409,7 +412,6 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
     # "For more news on L.A. homicides, follow @nicolesantacruz."
     ("prompt", 15, r"(?i:(for more\b.{0,80}?,\s*)?follow\s+@\w+\.?)$"),
     # The AP's caption: "FILE - In this July 12, 2018 file photo, FBI Deputy ..."
-    ("caption", 60, r"(FILE\s*-\s*)?In this [A-Z][a-z]{2,8}\.? \d{1,2}, \d{4},? (file )?(photo|image)\b"),
     # Notes about the article, not news: "Editor's note: ...", "Correction 31 July 2017: ...",
     # "An earlier version of this story misstated ...", "This article was amended on 9 June 2016."
     (
@@ -453,6 +455,30 @@ _EMBED_AUTHOR = re.compile(
 )
 _EMBED_LINKS = re.compile(r"((?<!\S)(https?://)?(t\.co|pic\.twitter\.com)/\w+\s*)+$", re.IGNORECASE)
 _EMBED_MARKS = ("Replay More Videos",)
+# The wire services' captions: "FILE - In this Thursday, Jan. 17, 2013, file photo, a man ...",
+# "In this photo provided by the Vatican paper ...", "(Associated Press) In this image released
+# by ...", "This undated photo provided by Husky Homestead shows ...", "FILE PHOTO: A store ...".
+# Not "In this photo, she is bent over the balcony rail": a feature describing a photo. Only the
+# caption's sentence: pages put the article's first sentence on its line.
+_WIRE_CAPTION = re.compile(
+    r"(\(Associated Press\)\s*)?(FILE\s*-\s*)?In this (((undated|file|handout|[A-Z][a-z]+day,?"
+    r"|[A-Z][a-z]{2,8}\.? \d{1,2},?|\d{4},?)\s+)+(?i:photo|image|picture|photograph|frame grab)\b"
+    r"|(?i:photo|image|picture|photograph|frame grab),? "
+    r"(provided|released|taken|made|obtained|distributed)\b)"
+    r"|This (undated |handout |file )?((\w+\.? )?\d{1,2}, \d{4},? )?(?i:photo|image|picture|frame grab),? "
+    r"(provided|released|taken|made available|obtained|distributed) by\b"
+    r"|(FILE PHOTO:|FILE -)\s"
+)
+# A photo gallery scraped as one line: "Photos: Sinking of the Musashi ... Hide Caption 1 of 6
+# Photos: Sinking of the Musashi ... Hide Caption 2 of 6 ...".
+_GALLERY = re.compile(r"(?i:hide caption)\s+\d{1,4} of \d{1,4}\b")
+# Reuters' caption ends by naming its photo: "..., in this evidence photo released by the
+# Connecticut State Police, December 27, 2013.", "..., in this March 24, 2014 file photo."
+_CAPTION_IN_THIS = re.compile(
+    r",? in this\b[^!?]{0,40}\b(photo|picture|image|photograph)( (taken|released|provided|obtained|dated)\b"
+    r"[^!?]{0,100})?\.?$",
+    re.IGNORECASE,
+)
 _TAIL_CHARS = 120
 _LEADING_MARKS = re.compile(r"^[^\w\"'(\[@#]+")  # "► Related: ..." is a "Related: ..." prompt
 # Which paragraphs may hold a boilerplate sentence: one that starts with a word the rules
@@ -479,7 +505,8 @@ _KEYED_FIRST_SENTENCE = re.compile(_SENTENCE_KEYS)
 _KEYED_SENTENCE = re.compile(r"""[.!?]["')\]]*\s+""" + _SENTENCE_KEYS)
 _PARAGRAPH_WORDS = (
     "newsletter", "sign up", "subscri", "contributed", "photo", "getty", "credit", "click here", "window",
-    "@", "/ap", "reuters/", " | ", "pic.twitter.com/", "replay more videos", "copy this code", "just watched",
+    "@", "/ap", "reuters/", " | ", "image", "picture", "caption", "pic.twitter.com/", "replay more videos",
+    "copy this code", "just watched",
     "must watch",
 )  # fmt: skip
 # "(See: every app that wanted to make money.)" inside a paragraph is the writer's aside.
@@ -529,6 +556,10 @@ def boilerplate_reason(line: str) -> str | None:
         return "newsletter"
     if _COPYRIGHT.match(stripped):
         return "copyright"
+    if "hide caption" in lower and _GALLERY.search(stripped):
+        return "caption"  # a photo gallery, however long its line
+    if words <= 60 and _WIRE_CAPTION.match(stripped) and len(_split_line(stripped)) == 1:
+        return "caption"
     return _site_furniture_reason(stripped, words)
 
 
@@ -556,6 +587,8 @@ def _site_furniture_reason(stripped: str, words: int) -> str | None:
         return "prompt"
     tail = stripped[-_TAIL_CHARS:]
     if ("(" in tail or "/" in tail or ":" in tail) and _CAPTION_CREDIT.search(tail):
+        return "caption"
+    if "in this" in tail.lower() and _CAPTION_IN_THIS.search(tail):
         return "caption"
     return None
 

@@ -121,6 +121,44 @@ SITE_FURNITURE = [
     ("Clarification: The Alaska meeting was last week, not on Monday.", "credit"),
     ("An earlier version of this post incorrectly gave the suspect's name as Jones.", "credit"),
     ("This article was amended on 9 June 2016. Two quotes were made by another lawyer.", "credit"),
+    # The wire services' and the BBC's captions, and a photo gallery scraped as one line.
+    (
+        "FILE - In this Thursday, Jan. 17, 2013, file photo, a man speaks on a cell phone in Madrid.",
+        "caption",
+    ),
+    (
+        "In this photo provided by the Vatican paper, Pope Francis meets Pope emeritus Benedict XVI.",
+        "caption",
+    ),
+    ("(Associated Press) In this Saturday, July 1, 2017, photo, people line up at a dispensary.", "caption"),
+    ("This undated photo provided by Husky Homestead shows Banjo, a dog that was injured.", "caption"),
+    (
+        "FILE PHOTO: A store of shoe designer Jimmy Choo is seen in St. Moritz, Switzerland March 15, 2016.",
+        "caption",
+    ),
+    (
+        (
+            "The car driven by Adam Lanza is pictured at Sandy Hook Elementary School, in this evidence "
+            "photo released by the Connecticut State Police, December 27, 2013."
+        ),
+        "caption",
+    ),
+    (
+        (
+            "Media playback is unsupported on your device Media caption BBC's Jonathan Head: \"Experts say "
+            'this is probably the most difficult search in modern aviation history"'
+        ),
+        "caption",
+    ),
+    (
+        (
+            "Photos: Sinking of the Musashi The battleship under attack in the Sibuyan Sea on October 24, "
+            "1944. A destroyer is also receiving attacks. Hide Caption 1 of 6 Photos: Sinking of the Musashi "
+            "The "
+            "Japanese Center Force leaves Brunei Bay on October 22, 1944. Hide Caption 2 of 6"
+        ),
+        "caption",
+    ),
     # A video player's embed code and a video module's titles.
     ("JUST WATCHED Flight 370 mystery Replay More Videos ...", "embed"),
     ("MUST WATCH Who else is vulnerable to Putin?", "embed"),
@@ -156,6 +194,10 @@ def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
         "The correction: stocks fell 10% in a week.",
         "UPDATE: AARP's chief executive said in a statement that the policy had not changed.",
         "Must watch: the debate starts at 9 p.m.",
+        "In this photo, she is bent over the balcony rail, watching him go.",
+        "In this year's race, the picture is different, the pollster said.",
+        "Police released a photo of the suspect, in this case a man in his 30s.",
+        "The file was released on Monday, officials said.",
     ],
 )
 def test_news_lines_that_look_like_site_furniture_are_kept(line):
@@ -276,6 +318,12 @@ def test_what_an_embedded_post_adds_to_its_text_is_stripped(line, text, residue)
 )
 def test_lines_that_mention_a_handle_are_not_embeds(line):
     assert strip_embed_residue(line) == (line, "")
+
+
+def test_a_wire_caption_on_the_line_of_the_article_s_first_sentence_leaves_the_sentence():
+    caption = "In this Saturday, July 1, 2017, photo, people line up at a marijuana dispensary in Las Vegas."
+    lede = "Recreational marijuana sales have exceeded the expectations of Las Vegas store owners."
+    assert strip_boilerplate(f"{caption} {lede}") == (lede, [("caption", caption)])
 
 
 def test_boilerplate_stripping_on_a_labelled_sample_of_eval_articles():
