@@ -231,15 +231,18 @@ def unwrap_lines(lines: list[str]) -> list[str]:
                 joined.add(i)
     if not joined:
         return lines
-    result = [lines[0]]
+    # Each joined line is built from its parts: growing one string, and searching it whole for
+    # a hyphen at its end, at every join would cost time quadratic in its length (a long text
+    # of short lines, each going on in the next, is one line).
+    result = [[lines[0]]]
     for i in range(1, len(lines)):
         if i - 1 not in joined:
-            result.append(lines[i])
-        elif _HYPHEN_BREAK.search(result[-1]) and lines[i][0].isalpha():
-            result[-1] += lines[i]
+            result.append([lines[i]])
+        elif _HYPHEN_BREAK.search(result[-1][-1]) and lines[i][0].isalpha():
+            result[-1].append(lines[i])
         else:
-            result[-1] = f"{result[-1]} {lines[i]}"
-    return result
+            result[-1] += (" ", lines[i])
+    return ["".join(parts) for parts in result]
 
 
 def _goes_on_in_lower_case(line: str, following: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 
 import pytest
 
@@ -486,6 +487,19 @@ def test_text_written_one_paragraph_a_line_is_not_unwrapped():
 
 def test_a_word_hyphenated_at_a_wrap_is_joined_without_a_space():
     assert unwrap_lines(["a long-", "standing goal"]) == ["a long-standing goal"]
+
+
+def test_a_long_text_of_lines_that_go_on_is_unwrapped_in_linear_time():
+    # 10,000 short lines, each going on in the next (lower case, no full stop), are one
+    # line: built by growing one string and searching it whole at each join, that took a
+    # minute (about ten for a text of input.max_chars), now a few milliseconds.
+    lines = ["the river rose again overnight and", "long-", "standing"] * 3_333
+    started = time.perf_counter()
+    unwrapped = unwrap_lines(lines)
+    elapsed = time.perf_counter() - started
+    expected = " ".join(["the river rose again overnight and long-standing"] * 3_333)
+    assert unwrapped == [expected]
+    assert elapsed < 5, f"{elapsed:.1f}s"
 
 
 def test_line_breaks_in_html_source_are_spaces_except_in_pre():
