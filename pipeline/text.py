@@ -42,13 +42,29 @@ _QUOTES = str.maketrans(
         "\u00b7": "-",
         "\u2026": "...",
         "\u00a0": " ",
-        "\u200b": "",
-        "\ufeff": "",
         # Unicode's own line and paragraph separators are line breaks like "\n".
         "\u2028": "\n",
         "\u2029": "\n\n",
         "\x85": "\n",
     }
+    # Invisible format characters go: a soft hyphen (HTML's &shy;) or a word joiner inside a
+    # word would split it in two terms, and direction marks, zero-width spaces and byte-order
+    # marks are no text. The zero-width joiner and non-joiner stay: they change how the
+    # letters beside them are drawn (Persian, Indic scripts, emoji).
+    | dict.fromkeys(
+        [
+            "\u00ad",
+            "\u061c",
+            "\u180e",
+            "\u200b",
+            "\u200e",
+            "\u200f",
+            *map(chr, range(0x202A, 0x202F)),
+            *map(chr, range(0x2060, 0x2070)),
+            "\ufeff",
+        ],
+        "",
+    )
 )
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
 _INLINE_SPACE = re.compile(r"[ \t\f\v\r]+")
@@ -152,7 +168,8 @@ def strip_html(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Unicode NFKC, plain quotes and dashes, HTML to text, tidy spaces and blank lines."""
+    """Unicode NFKC, plain quotes and dashes, no invisible format characters, HTML to text,
+    tidy spaces and blank lines."""
     # Only the HTML extractor may mark a caption: the character in the input (an icon font's
     # glyph) would strip its line.
     text = text.replace(CAPTION_MARK, "")

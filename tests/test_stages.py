@@ -71,6 +71,7 @@ def test_analyse_rejects_articles_with_nothing_left_after_cleaning(pipeline):
         Article("markup", "<p>&nbsp;</p><br/>", source="in.jsonl", record=2),
         Article("invisible", "\u200b\ufeff", source="in.jsonl", record=3),
         Article("credit", "Photo: Reuters", source="in.jsonl", record=4),
+        Article("marks", "\u200f\u2060\u00ad \u202e\u2066", source="in.jsonl", record=5),
     ]
     with pipeline as p:
         results = p | beam.Create([Article("ok", WIRE), *empty]) | AnalyseArticles(FEATURE_KINDS)
@@ -83,6 +84,7 @@ def test_analyse_rejects_articles_with_nothing_left_after_cleaning(pipeline):
             (2, "empty_text", nothing_left, "<p>&nbsp;</p><br/>"),
             (3, "empty_text", nothing_left, "\u200b\ufeff"),
             (4, "empty_text", f"{nothing_left} (1 boilerplate line(s))", "Photo: Reuters"),
+            (5, "empty_text", nothing_left, "\u200f\u2060\u00ad \u202e\u2066"),
         ]
         assert_that(rejects, equal_to(expected), label="rejected")
 

@@ -409,6 +409,19 @@ def test_normalise_quotes_and_dashes():
     assert normalise("\u201cYes,\u201d he said \u2014 twice.") == '"Yes," he said - twice.'
 
 
+def test_invisible_format_characters_are_dropped():
+    # A soft hyphen (&shy; in scraped HTML) or a word joiner split a word in two terms, so a
+    # rewrite lost the words it shares; direction marks and isolates are no text either.
+    plain = "The government announced new subsidies."
+    marked = "The gov\u00adern\u00adment\u200e an\u2060nounced \u2067new\u2069 sub\u00adsidies.\u200f"
+    assert normalise(marked) == plain
+    assert normalise("&shy;<p>The gov&shy;ernment announced new subsidies.</p><p>x</p>") == f"{plain}\n\nx"
+    # The zero-width joiner and non-joiner shape the letters beside them: they stay.
+    assert normalise("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469") == (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469"
+    )
+
+
 def test_a_short_list_item_is_not_a_heading():
     text = (
         "Key points\n\n"
