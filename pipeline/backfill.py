@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -53,11 +54,10 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
 
 from pipeline import state
 from pipeline.config import Config
-from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, parse_file
+from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
 from pipeline.records import Article, Reject
 
 SPLIT_FOLDER = "_backfill"
@@ -233,7 +233,8 @@ def fingerprint(files: list[str], days_per_run: int, config: Config) -> str:
     """What makes two backfills the same: the input files (path, size, modification time),
     the days a run and the config."""
     described = [days_per_run, config.to_dict()]
-    for result in FileSystems.match(files):
+    # The files as named, not as globs: a name may hold a wildcard character ("export[1].jsonl").
+    for result in match_patterns([glob.escape(path) for path in files]):
         for metadata in result.metadata_list:
             described.append([metadata.path, metadata.size_in_bytes, metadata.last_updated_in_seconds])
     return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -68,6 +68,7 @@ import json
 import math
 import os
 import re
+import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,7 +79,7 @@ import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import CompressionTypes, MatchResult
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
@@ -146,7 +147,8 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     """Expands files, globs and folders to a sorted list of input files.
 
     A file matched under several spellings (``in/a.jsonl``, ``./in/a.jsonl``, its absolute
-    path, a symbolic link) is listed once, under its shortest spelling.
+    path, a symbolic link) is listed once, under its shortest spelling. A glob that matches
+    nothing but names a file or folder as spelled (``export[1].jsonl``) stands for it.
 
     Raises InputError when an argument matches nothing, a file's type is not supported (a
     folder's other files are passed over, unless they are compressed inputs), a file's name
@@ -214,22 +216,34 @@ def _input_suffix(folder: str) -> str:
 
 
 def _expand(pattern: str) -> list[str]:
-    if not any(char in pattern for char in "*?["):
-        # A folder (or an object-store prefix) stands for the input files directly inside it.
-        listed = _match(FileSystems.join(pattern, "*"))
-        inside = [path for path in listed if _kind(path)]
-        if inside or pattern.endswith("/") or os.path.isdir(pattern):
-            # Other files are passed over, but not one that holds articles the reader cannot
-            # unpack (feed.jsonl.bz2, a.txt.gz): its records would be lost without a trace.
-            packed = sorted(path for path in listed if not _kind(path) and _COMPRESSED_INPUT.search(path))
-            if packed:
-                more = f" (and {len(packed) - 1} more)" if len(packed) > 1 else ""
-                gzipped = ", ".join(suffix for suffix in _SUFFIX_KINDS if suffix.endswith(".gz"))
-                raise InputError(
-                    f"{packed[0]}{more}: a compressed input the reader cannot read (only JSON Lines "
-                    f"may be compressed, with gzip: {gzipped}); unpack it, or move it out of {pattern}"
-                )
-            return inside
+    if any(char in pattern for char in "*?["):
+        matched = _match(pattern)
+        if matched or not FileSystems.exists(pattern):
+            return matched
+        # A glob that matches nothing but names a file or folder as it is spelled
+        # ("export[1].jsonl", which a shell passes on unexpanded when it matches nothing)
+        # stands for that file or folder.
+        return _expand_name(pattern, glob.escape(pattern))
+    return _expand_name(pattern, pattern)
+
+
+def _expand_name(name: str, pattern: str) -> list[str]:
+    """The input files a file or folder's ``name`` stands for; ``pattern`` matches that name only."""
+    # A folder (or an object-store prefix) stands for the input files directly inside it.
+    listed = _match(FileSystems.join(pattern, "*"))
+    inside = [path for path in listed if _kind(path)]
+    if inside or name.endswith("/") or os.path.isdir(name):
+        # Other files are passed over, but not one that holds articles the reader cannot
+        # unpack (feed.jsonl.bz2, a.txt.gz): its records would be lost without a trace.
+        packed = sorted(path for path in listed if not _kind(path) and _COMPRESSED_INPUT.search(path))
+        if packed:
+            more = f" (and {len(packed) - 1} more)" if len(packed) > 1 else ""
+            gzipped = ", ".join(suffix for suffix in _SUFFIX_KINDS if suffix.endswith(".gz"))
+            raise InputError(
+                f"{packed[0]}{more}: a compressed input the reader cannot read (only JSON Lines "
+                f"may be compressed, with gzip: {gzipped}); unpack it, or move it out of {name}"
+            )
+        return inside
     return _match(pattern)
 
 
@@ -240,11 +254,19 @@ def _match(pattern: str) -> list[str]:
     head = re.split(r"[*?[]", pattern, maxsplit=1)[0]
     from_here = head != pattern and "/" not in head and FileSystems.get_scheme(pattern) is None
     try:
-        (result,) = FileSystems.match([f"./{pattern}" if from_here else pattern])
+        (result,) = match_patterns([f"./{pattern}" if from_here else pattern])
     except (OSError, ValueError) as error:  # unknown scheme, missing credentials, bad pattern
         raise InputError(f"input {pattern!r} cannot be listed: {error}") from None
     paths = [metadata.path for metadata in result.metadata_list]
     return [path.removeprefix("./") for path in paths] if from_here else paths
+
+
+def match_patterns(patterns: list[str]) -> list[MatchResult]:
+    """``FileSystems.match``, quiet about a "[" escaped by ``glob.escape``: Beam makes it the
+    regular expression set "[[]", which Python warns a later version might read as a nested set."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Possible nested set", FutureWarning)
+        return FileSystems.match(patterns)
 
 
 def _identity(path: str) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline import cli
 from pipeline import config as config_module
-from pipeline.backfill import BackfillError, backfill, range_end
+from pipeline.backfill import BackfillError, backfill, fingerprint, range_end
 from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
 from pipeline.run import run_job
 from tests.conftest import ROOT, SEEDS
@@ -292,3 +292,13 @@ def test_command_line_refuses_a_bad_days_per_run(capsys, days):
         cli.main(["backfill", "--input", str(SEEDS), "--days-per-run", days])
     assert exit_info.value.code == 2
     assert "expected a whole number of days from 1 to 366" in capsys.readouterr().err
+
+
+def test_the_fingerprint_of_the_inputs_sees_a_file_whose_name_has_wildcard_characters(tmp_path):
+    # Matched as a glob, "export[1].jsonl" was no file: --resume took a changed input for the same.
+    path = tmp_path / "export[1].jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n', encoding="utf-8")
+    config = config_module.load()
+    before = fingerprint([str(path)], 1, config)
+    path.write_text('{"id": "a", "text": "one, changed"}\n', encoding="utf-8")
+    assert fingerprint([str(path)], 1, config) != before

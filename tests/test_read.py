@@ -535,6 +535,28 @@ def test_no_match_is_an_error(tmp_path):
             resolve_inputs([pattern])
 
 
+def test_a_name_with_wildcard_characters_is_read_as_named_when_its_glob_matches_nothing(tmp_path):
+    # A shell passes a glob that matches nothing on unexpanded: "export[1].jsonl" named a file
+    # that exists, and was refused as matching no files.
+    folder = tmp_path / "day[1]"
+    folder.mkdir()
+    for name in ("export[1].jsonl", "b.jsonl"):
+        (folder / name).write_bytes(b"")
+    named = str(folder / "export[1].jsonl")
+    assert resolve_inputs([named]) == [named]
+    assert resolve_inputs([str(folder)]) == [str(folder / "b.jsonl"), named]
+    # A glob that matches is read as a glob, and one that names nothing is still an error.
+    for name in ("x1.jsonl", "x2.jsonl"):
+        (tmp_path / name).write_bytes(b"")
+    assert resolve_inputs([str(tmp_path / "x[12].jsonl")]) == [
+        str(tmp_path / "x1.jsonl"),
+        str(tmp_path / "x2.jsonl"),
+    ]
+    missing = str(tmp_path / "x[3].jsonl")
+    with pytest.raises(InputError, match=re.escape(f"input '{missing}' matches no files")):
+        resolve_inputs([missing])
+
+
 def test_a_file_name_that_is_not_utf8_is_refused_by_name(tmp_path):
     # Every row names its source file, in UTF-8: such a name would fail the run at writing.
     folder = bytes(tmp_path)
