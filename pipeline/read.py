@@ -726,7 +726,13 @@ def _named(item: Article | Reject, located: str, path: str) -> Article | Reject:
     if item.source != located:  # a backfill split's row keeps its own provenance
         return item
     if isinstance(item, Reject):
-        return item._replace(source=path, detail=item.detail.replace(located, path))
+        # A .txt file's reject may name its sidecar, read from beside ``located``: named beside
+        # ``path`` too, a row does not depend on the folder the run was started in.
+        detail = item.detail
+        if _kind(path) == "text":
+            for read, named in zip(_sidecar_paths(located), _sidecar_paths(path), strict=True):
+                detail = detail.replace(read, named)
+        return item._replace(source=path, detail=detail.replace(located, path))
     return item._replace(source=path)
 
 

@@ -22,7 +22,7 @@ from apache_beam.testing import (
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline import read
-from pipeline.read import InputError, ReadArticles, parse_file, parse_published, resolve_inputs
+from pipeline.read import InputError, ReadArticles, _ParseFileFn, parse_file, parse_published, resolve_inputs
 from pipeline.records import Article, Reject
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -479,6 +479,17 @@ def test_text_file_rejects(tmp_path):
     (bad_sidecar,) = parse(tmp_path / "meta.txt")
     assert bad_sidecar.reason == "malformed_json"
     assert str(tmp_path / "meta.json") in bad_sidecar.detail
+
+
+def test_a_sidecar_reject_names_the_sidecar_as_the_inputs_spell_its_text_file(tmp_path):
+    # The run reads a relative input from the folder it was started in, made absolute: the
+    # sidecar's reject named that folder, so the same run started elsewhere gave other rows.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Kyiv agreed to talks on Tuesday.", encoding="utf-8")
+    (tmp_path / "in" / "a.json").write_text("{not json", encoding="utf-8")
+    (reject,) = [output.value for output in _ParseFileFn(1000, str(tmp_path)).process("in/a.txt")]
+    assert (reject.source, reject.reason) == ("in/a.txt", "malformed_json")
+    assert reject.detail.startswith("text file: sidecar in/a.json: ")
 
 
 def test_seed_articles_read_with_their_stems_as_ids():
