@@ -385,10 +385,11 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
         # Splitting on b"\n" alone means a stray "\r" or U+2028 inside a record never splits it.
         for number, line_with_end in enumerate(iter(handle.readline, b""), start=1):
             line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
-            if number == 1:
-                # A byte-order mark is legal at the start of a UTF-8 file, and is no content:
-                # a file of only a mark (and blank lines) has no records.
-                line = line.removeprefix(codecs.BOM_UTF8)
+            # A byte-order mark is legal at the start of a UTF-8 file, and is no content: a file
+            # of only a mark (and blank lines) has no records. Files joined end to end (cat
+            # a.jsonl b.jsonl) carry the marks of the later ones at the start of a line, where
+            # JSON cannot have one either.
+            line = line.removeprefix(codecs.BOM_UTF8)
             if line.strip():
                 yield _guarded(
                     path,

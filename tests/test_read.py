@@ -231,6 +231,16 @@ def test_a_byte_order_mark_alone_is_no_record(tmp_path):
     assert outcomes(parse(path)) == [(2, "ok")]
 
 
+def test_files_with_byte_order_marks_joined_end_to_end_are_read_whole(tmp_path):
+    # cat a.jsonl b.jsonl > all.jsonl: b's mark starts a line inside the file, and its first
+    # record was a malformed_json reject ("unexpected utf-8 bom").
+    bom = b"\xef\xbb\xbf"
+    path = write_lines(
+        tmp_path / "all.jsonl", bom + b'{"id": "a", "text": "x"}', bom + b'{"id": "b", "text": "y"}', bom
+    )
+    assert outcomes(parse(path)) == [(1, "ok"), (2, "ok")]
+
+
 def dates_read(tmp_path, dates: dict[str, object]) -> tuple[list[tuple[str, int | None]], int]:
     """(id, published_us) of one article per ``id: published_at``, and how many dates were
     reported unparseable."""
