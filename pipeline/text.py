@@ -773,6 +773,11 @@ _IDEOGRAPHIC_END = re.compile(r'(?<=。)["\')\]」』]*\s*(?=\S)')
 # Letters of any script and dots ("С." is an initial too), matched backwards from a full stop.
 _LETTERS_OR_DOTS = re.compile(r"(?:[^\W\d_]|\.)*")
 _NEXT_WORD = re.compile(r"[\"'(\[]?([^\W\d_]+)")
+# Enough of the text after a boundary to hold any word ``_is_abbreviation`` compares with
+# ``_SENTENCE_STARTERS`` (a longer word is cut, and is none of them either way).
+_NEXT_WORD_CHARS = 64
+# The first character after a boundary's opening quotes and brackets.
+_AFTER_BOUNDARY = re.compile(r"[\"'(\[]*(.)", re.DOTALL)
 MAX_UNPUNCTUATED_WORDS = 40
 
 
@@ -806,6 +811,12 @@ def _is_abbreviation(prefix: str, following: str) -> bool:
     return bare in ABBREVIATIONS
 
 
+def _last_word_start(line: str, start: int, end: int) -> int:
+    """Where ``line[start:end]``'s last space-separated word starts: the word ``_word_before``
+    finds (letters and dots, never a space) lies inside it."""
+    return max(start, line.rfind(" ", start, end) + 1)
+
+
 def _chunk_words(text: str, size: int = MAX_UNPUNCTUATED_WORDS) -> list[str]:
     words = text.split()
     return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
@@ -821,11 +832,17 @@ def _split_part(line: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(line):
-        following = line[match.end() :].lstrip("\"'([")[:1]
-        if following.islower():
+        # Only the ends of the line next to the boundary are looked at (the word before it, the
+        # word after it): slicing the rest of the line at each boundary took time quadratic in
+        # the line's length (a megabyte of "U.S. " took a minute).
+        after = _AFTER_BOUNDARY.match(line, match.end())
+        if after and after.group(1).islower():
             continue
         end = match.end(2)
-        if match.group(1) == "." and _is_abbreviation(line[start : match.start(1)], line[match.end() :]):
+        if match.group(1) == "." and _is_abbreviation(
+            line[_last_word_start(line, start, match.start(1)) : match.start(1)],
+            line[match.end() : match.end() + _NEXT_WORD_CHARS],
+        ):
             continue
         pieces.append(line[start:end].strip())
         start = match.end()

@@ -405,6 +405,18 @@ def test_line_breaks_end_sentences_and_long_unpunctuated_text_is_chunked():
     assert " ".join(chunks) == words
 
 
+def test_a_long_line_of_abbreviations_is_split_in_linear_time():
+    # A list of names with initials is one sentence that ends at none of its full stops:
+    # slicing the line around each of them took time quadratic in the line's length (a text
+    # of input.max_chars: about 20 s), now a fraction of a second.
+    names = "J. Smith, U.S. Army, A. Jones, " * 32_000
+    started = time.perf_counter()
+    sentences = split_sentences(names + "Mr. Brown.")
+    elapsed = time.perf_counter() - started
+    assert sentences == [names + "Mr. Brown."]
+    assert elapsed < 4, f"{elapsed:.1f}s"
+
+
 def test_normalise_quotes_and_dashes():
     assert normalise("\u201cYes,\u201d he said \u2014 twice.") == '"Yes," he said - twice.'
 
