@@ -7,7 +7,8 @@ one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``Inp
 
 - JSON Lines and Parquet records have the fields ``id`` and ``text`` (required) and
   ``outlet``, ``title``, ``published_at``, ``url`` (optional). ``Article.record`` is the
-  1-based line or row number.
+  1-based line or row number. A ``.json`` file may instead be one JSON array of such records
+  (read whole; ``record`` is the element's number).
 - A ``.txt`` file is one article: its id is the file's stem, its text the file's contents.
   Metadata comes from an optional sidecar ``<stem>.json`` (or ``<stem>.JSON``: suffixes are
   matched ignoring case, the one in the case of the ``.txt`` suffix first) object in the
@@ -24,8 +25,9 @@ counter ``read/rejected_<reason>``:
 
     invalid_utf8      the line or file is not valid UTF-8, or id, text, outlet, title or url
                       holds a lone surrogate (JSON ``"\\ud800"``), which UTF-8 cannot encode
-    malformed_json    the line (or a .txt file's sidecar) is not valid JSON
-    not_an_object     the line (or sidecar) is JSON, but not an object
+    malformed_json    the line (or a .txt file's sidecar) is not valid JSON, or nested too
+                      deeply; record 0 for a .json file that starts an array it does not end
+    not_an_object     the line (or sidecar, or array element) is JSON, but not an object
     missing_id        id is absent, null, empty or not a string or an integer
     missing_text      text is absent or null
     text_not_string   text is not a string
@@ -64,6 +66,7 @@ import contextlib
 import email.utils
 import glob
 import gzip
+import itertools
 import json
 import math
 import os
@@ -383,7 +386,16 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
             # Python's raises EOFError at the cut.
             handle = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
         # Splitting on b"\n" alone means a stray "\r" or U+2028 inside a record never splits it.
-        for number, line_with_end in enumerate(iter(handle.readline, b""), start=1):
+        lines: Iterable[bytes] = iter(handle.readline, b"")
+        if _is_json_file(path):
+            lines, array, problem = _json_array(lines)
+            if problem:  # one reject for the file, not one per line of a pretty-printed array
+                yield Reject(path, 0, "malformed_json", f"{path} {problem}", "")
+                return
+            if array is not None:
+                yield from _array_records(array, path, max_chars, on_bad_date)
+                return
+        for number, line_with_end in enumerate(lines, start=1):
             line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
             # A byte-order mark is legal at the start of a UTF-8 file, and is no content: a file
             # of only a mark (and blank lines) has no records. Files joined end to end (cat
@@ -402,6 +414,65 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
                     max_chars,
                     on_bad_date,
                 )
+
+
+def _is_json_file(path: str) -> bool:
+    return path.lower().removesuffix(".gz").endswith(".json")
+
+
+def _json_array(lines: Iterable[bytes]) -> tuple[Iterable[bytes], list[Any] | None, str]:
+    """A ``.json`` file that is one JSON array of records (as ``pandas.DataFrame.to_json(
+    orient="records")`` and ``jq -s`` write it), or JSON Lines: the file's lines, its array when
+    it is one, and what is wrong with it when it starts an array that is not valid JSON. Only a
+    file whose first non-blank line starts with "[" is read whole."""
+    lines = iter(lines)
+    head: list[bytes] = []
+    for line in lines:
+        head.append(line)
+        if line.strip().removeprefix(codecs.BOM_UTF8).strip():
+            break
+    first = head[-1].strip().removeprefix(codecs.BOM_UTF8).strip() if head else b""
+    if not first.startswith(b"["):
+        return itertools.chain(head, lines), None, ""
+    head.extend(lines)
+    try:
+        value = json.loads(b"".join(head).decode("utf-8").removeprefix("\ufeff"))
+    except json.JSONDecodeError as error:
+        try:
+            json.loads(first)
+        except (ValueError, RecursionError):  # one line of a broken array, not a record of its own
+            problem = f"{error.msg.lower()} at line {error.lineno} column {error.colno}"
+            return head, None, f"starts a JSON array but is not valid JSON: {problem}"
+        value = None  # JSON Lines whose first record is an array: rejected with the others
+    except (UnicodeDecodeError, RecursionError):
+        value = None  # its lines are rejected one by one, with their reasons
+    return head, value if isinstance(value, list) else None, ""
+
+
+def _array_records(
+    array: list[Any], path: str, max_chars: int, on_bad_date: Callable[[], Any]
+) -> Iterator[Article | Reject]:
+    """A JSON array's records; ``Article.record`` is the 1-based element number."""
+    for number, value in enumerate(array, start=1):
+        yield _guarded(
+            path,
+            number,
+            f"element {number}",
+            value,
+            _array_element_article,
+            path,
+            number,
+            max_chars,
+            on_bad_date,
+        )
+
+
+def _array_element_article(
+    value: Any, source: str, number: int, max_chars: int, on_bad_date: Callable[[], Any]
+) -> Article:
+    if not isinstance(value, dict):
+        raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
+    return _article(value, source, number, max_chars, on_bad_date)
 
 
 def _json_line_article(
@@ -525,6 +596,8 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
         value = json.loads(decoded)
     except json.JSONDecodeError as error:
         raise _Rejected("malformed_json", f"{error.msg.lower()} at column {error.colno}") from None
+    except RecursionError:
+        raise _Rejected("malformed_json", "nested too deeply to parse") from None
     if not isinstance(value, dict):
         raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
     return value
@@ -597,7 +670,7 @@ def _guarded(
     source: str,
     record: int,
     where: str,
-    raw: bytes | Mapping[str, Any],
+    raw: Any,
     build: Callable[..., Article],
     *args: Any,
 ) -> Article | Reject:
@@ -611,10 +684,12 @@ def _guarded(
     return Reject(source, record, reason, f"{where}: {message}", _raw_preview(raw))
 
 
-def _raw_preview(raw: bytes | Mapping[str, Any]) -> str:
+def _raw_preview(raw: Any) -> str:
     if isinstance(raw, bytes):
         # A UTF-8 character is at most 4 bytes, so this never decodes more than needed.
         return raw[: 4 * RAW_LIMIT].decode("utf-8", errors="replace")[:RAW_LIMIT]
+    if not isinstance(raw, Mapping):  # a JSON array's element that is no object
+        return json.dumps(raw, ensure_ascii=False, default=str)[:RAW_LIMIT]
     # Truncate values first so a huge text is not serialised only to be cut.
     shortened = {key: value[:RAW_LIMIT] if isinstance(value, str) else value for key, value in raw.items()}
     return json.dumps(shortened, ensure_ascii=False, default=str)[:RAW_LIMIT]

@@ -305,6 +305,45 @@ def test_gzip_json_lines(tmp_path):
     assert [(article.id, article.record) for article in parse(path)] == [("a", 1), ("b", 3)]
 
 
+def test_json_file_of_one_array(tmp_path):
+    # pandas' to_json(orient="records") and jq -s write one array, pretty-printed or not.
+    records = [{"id": "a", "text": "x"}, 5, {"id": "b"}, {"id": "c", "text": "z"}]
+    pretty = tmp_path / "export.json"
+    pretty.write_text("\n" + json.dumps(records, indent=2))
+    zipped = tmp_path / "export.json.gz"
+    zipped.write_bytes(gzip.compress(b"\xef\xbb\xbf" + json.dumps(records).encode()))
+    for path in (pretty, zipped):
+        items = parse(path)
+        assert outcomes(items) == [(1, "ok"), (2, "not_an_object"), (3, "missing_text"), (4, "ok")]
+        assert items[1].detail == "element 2: expected a JSON object, got a number"
+        assert items[1].raw == "5"
+
+
+def test_json_file_that_breaks_its_array_is_one_reject(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": "a", "text": "x"}, {"id": "b", "text": "y"}], indent=2)[:-3])
+    (reject,) = parse(path)
+    assert (reject.record, reject.reason) == (0, "malformed_json")
+    assert (
+        reject.detail
+        == f"{path} starts a JSON array but is not valid JSON: expecting ',' delimiter at line 9 column 3"
+    )
+
+
+def test_json_lines_whose_first_record_is_an_array_stay_lines(tmp_path):
+    # Only a .json file may be one array; a .jsonl file's "[" line is a record (rejected).
+    lines = ("[1, 2]", '{"id": "a", "text": "x"}', "[{")
+    for name in ("lines.json", "lines.jsonl"):
+        items = parse(write_lines(tmp_path / name, *lines))
+        assert outcomes(items) == [(1, "not_an_object"), (2, "ok"), (3, "malformed_json")]
+
+
+def test_json_nested_too_deeply_is_malformed(tmp_path):
+    items = parse(write_lines(tmp_path / "deep.jsonl", "[" * 100_000, '{"id": "a", "text": "x"}'))
+    assert outcomes(items) == [(1, "malformed_json"), (2, "ok")]
+    assert items[0].detail == "line 1: nested too deeply to parse"
+
+
 def test_gzip_cut_short_keeps_the_records_before_the_cut(tmp_path):
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
     data = b'{"id": "a", "text": "first"}\n{"id": "b", "text": "sec'
