@@ -1,8 +1,10 @@
 """The one frozen, validated configuration shared by every stage.
 
 A config is loaded from a TOML file (``configs/default.toml`` by default) with the standard
-library's ``tomllib``, which only parses data: no input can run code. Command-line flags
-override single values with ``--set section.key=value``. Every value is checked when the
+library's ``tomllib``, which only parses data: no input can run code; its values must have
+the setting's type (a quoted ``"0.2"`` is a string, refused where a number is expected).
+Command-line flags override single values with ``--set section.key=value``, whose text is
+read as the setting's type. Every value is checked when the
 config is built, so a bad value fails before any pipeline starts, with a message that says
 what to change.
 """
@@ -243,21 +245,32 @@ def _section_class(name: str) -> type:
     }[name]
 
 
+class _SetValue(str):
+    """A ``--set`` value: command-line text, read as the type of its setting. A file's values
+    are typed by TOML itself, so a string there is only ever a string."""
+
+
+def _parse_set_value(key: str, expected: type, text: str) -> Any:
+    """Reads a ``--set`` value as ``expected``: ``true``/``false``, a number, or a
+    comma-separated list of names (``features.kinds=word,name``)."""
+    text = text.strip()
+    if expected is bool:
+        if text.lower() not in {"true", "false"}:
+            raise ConfigError(f"{key}: expected true or false, got {text!r}", key)
+        return text.lower() == "true"
+    if expected is tuple:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    try:
+        return expected(text)
+    except ValueError:
+        raise ConfigError(f"{key}: expected {expected.__name__}, got {text!r}", key) from None
+
+
 def _coerce(key: str, default: Any, value: Any) -> Any:
-    """Converts a TOML or command-line value to the type of the field's default."""
+    """Checks a TOML value (or reads a ``--set`` one) as the type of the field's default."""
     expected = type(default)
-    if isinstance(value, str) and expected is not str:
-        text = value.strip()
-        if expected is bool:
-            if text.lower() not in {"true", "false"}:
-                raise ConfigError(f"{key}: expected true or false, got {value!r}", key)
-            return text.lower() == "true"
-        if expected is tuple:
-            return tuple(part.strip() for part in text.split(",") if part.strip())
-        try:
-            return expected(text)
-        except ValueError:
-            raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}", key) from None
+    if isinstance(value, _SetValue):
+        return str(value) if expected is str else _parse_set_value(key, expected, value)
     if expected is tuple:
         # The only list setting (features.kinds) is a list of names.
         if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
@@ -269,7 +282,9 @@ def _coerce(key: str, default: Any, value: Any) -> Any:
         except OverflowError:  # past any float: out of range, as validate() then says
             return math.inf if value > 0 else -math.inf
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ConfigError(f"{key}: expected {expected.__name__}, got {value!r}", key)
+        got = f"the string {value!r} (write it without quotes)" if isinstance(value, str) else repr(value)
+        wanted = "true or false" if expected is bool else expected.__name__
+        raise ConfigError(f"{key}: expected {wanted}, got {got}", key)
     return value
 
 
@@ -310,7 +325,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         section, key, value = _parse_override(item)
         values = merged.setdefault(section, {})
         if isinstance(values, dict):  # otherwise from_dict reports the file's section that is no table
-            values[key] = value
+            values[key] = _SetValue(value)
     return merged
 
 

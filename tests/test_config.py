@@ -121,6 +121,30 @@ def test_bad_files_are_config_errors_naming_the_file(tmp_path, content, message)
         config.load(path, overrides=["lsh.seed=2"])
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('[cluster]\nthreshold = "0.2"\n', "cluster.threshold: expected float, got the string '0.2'"),
+        ('[lsh]\nnum_perm = "64"\n', "lsh.num_perm: expected int, got the string '64'"),
+        ('[sentences]\nstory_weights = "false"\n', "sentences.story_weights: expected true or false, got"),
+        ('[features]\nkinds = "word,name"\n', "features.kinds: expected a list of strings, got 'word,name'"),
+        ("[lsh]\nnum_perm = 64.0\n", "lsh.num_perm: expected int, got 64.0"),
+        ("[sentences]\nrepresentative = 1\n", "sentences.representative: expected str, got 1"),
+    ],
+    ids=["float", "int", "bool", "list", "float-for-int", "int-for-str"],
+)
+def test_a_file_value_of_another_type_is_refused_not_converted(tmp_path, content, message):
+    """A file's values are typed by TOML: a quoted number was read as the number, so a file
+    that says something else than what runs passed without a word."""
+    path = tmp_path / "typed.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: {re.escape(message)}"):
+        config.load(path)
+    # The command line has only text: there it is read as the setting's type.
+    assert config.load(overrides=["lsh.num_perm=64", "sentences.story_weights=false"]).lsh.num_perm == 64
+    assert config.load(overrides=["sentences.representative=longest"]).sentences.representative == "longest"
+
+
 def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path):
     """Notepad's "UTF-8 with BOM": the file was 'not valid TOML (Invalid statement (at line 1,
     column 1))', with nothing to see there."""
