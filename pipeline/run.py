@@ -262,6 +262,7 @@ def run_job(
     with claimed_output(inputs, output, state_dir) as files:
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         state.check_not_pruned(state_dir, run_date, lookback, horizon)
+        state.check_settings(state_dir, run_date, config)
         state_files = state.window_files(state_dir, run_date, lookback)
         frequency_files = state.frequency_files(state_dir, run_date, horizon)
 
@@ -312,6 +313,7 @@ def run_job(
             os.path.join(staging, "state_frequencies"),
             os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
         )
+        state.write_settings(os.path.join(staging, "state"), config)
         later_runs = _later_runs_not_continued(output, state_dir, run_date, os.path.join(staging, "state"))
         seconds = time.time() - started
         manifest = {

@@ -15,8 +15,11 @@ run, too many shared terms look rare and two stories on one topic match.
 
 Only dates strictly before the run date are read, so re-running an old date neither sees
 later days nor matches its own earlier output; its own partition is replaced when it
-publishes. Anchors whose signatures have another length than this run's
-``lsh.num_perm`` (written before it was changed) cannot be banded and are skipped.
+publishes. The partition records the settings its rows were made with (``SETTINGS_FILE``);
+a run with other values of those settings is refused before it starts (``check_settings``):
+its signatures and vectors could not be compared with the anchors'. In a partition written
+before they were recorded, anchors whose signatures have another length than this run's
+``lsh.num_perm`` cannot be banded and are skipped.
 Pruning counts back from ``rerun_days`` before the newest date: anchors older
 than ``lookback_days`` before that are dropped, and whole partitions (frequencies too)
 older than ``frequency_days``, so every date of the last ``rerun_days`` can be run again
@@ -33,6 +36,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
 import numpy as np
@@ -295,6 +299,90 @@ def check_not_pruned(state_dir: str, run_date: dt.date, lookback_days: int, freq
                 f"{consequence}. Dates can be run while they are within state.rerun_days of the newest "
                 "run; keep more with a larger state.rerun_days."
             )
+
+
+# The settings a partition's anchors and document frequencies were made with, which a run
+# that reads them must share: other MinHash permutations (num_perm, seed) give signatures that
+# never collide with this run's, other feature kinds give vectors and frequencies of other
+# terms, and a table of another size cannot be added. Every other setting (thresholds,
+# salient_terms, the lookback...) only changes how this run matches, and may change any day.
+SETTINGS_FILE = "settings.json"
+ANCHOR_SETTINGS = ("lsh.num_perm", "lsh.seed", "features.kinds")
+FREQUENCY_SETTINGS = ("features.kinds", "features.df_buckets")
+
+
+def matching_settings(config) -> dict[str, Any]:
+    """The values of ``ANCHOR_SETTINGS`` and ``FREQUENCY_SETTINGS`` in ``config``, as JSON."""
+    values = config.to_dict()
+    settings: dict[str, Any] = {}
+    for key in (*ANCHOR_SETTINGS, *FREQUENCY_SETTINGS):
+        section, name = key.split(".")
+        value = values[section][name]
+        settings[key] = list(value) if isinstance(value, tuple) else value
+    return settings
+
+
+def write_settings(folder: str, config) -> None:
+    """Records in a staged state partition the settings its rows were made with."""
+    with open(os.path.join(folder, SETTINGS_FILE), "w", encoding="utf-8") as file:
+        json.dump(matching_settings(config), file, sort_keys=True)
+
+
+def _recorded_settings(folder: str) -> dict[str, Any] | None:
+    """A partition's recorded settings; None for one written before they were recorded."""
+    path = os.path.join(folder, SETTINGS_FILE)
+    try:
+        with open(path, encoding="utf-8") as file:
+            settings = json.load(file)
+    except FileNotFoundError:
+        return None
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise StateError(f"{path} cannot be read ({error}): restore it, or remove the state") from None
+    if not isinstance(settings, dict):
+        raise StateError(f"{path} is not a JSON object: restore it, or remove the state")
+    return settings
+
+
+def _as_set_value(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def check_settings(state_dir: str, run_date: dt.date, config) -> None:
+    """Raises StateError when the state that a run of ``run_date`` reads (its anchors and
+    document frequencies) was made with other ``ANCHOR_SETTINGS`` or ``FREQUENCY_SETTINGS``
+    than ``config``'s: the run would compare what cannot be compared, and its stories would
+    stop continuing without a word. Partitions written before settings were recorded are
+    not checked (their anchors of another ``lsh.num_perm`` and frequency tables of another
+    size are skipped and counted as they are read)."""
+    ours = matching_settings(config)
+    lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
+    anchors = {os.path.dirname(path) for path in window_files(state_dir, run_date, lookback)}
+    differences: dict[str, tuple[Any, list[str]]] = {}
+    for folder in _folders_before(state_dir, run_date, horizon):
+        keys = [*(ANCHOR_SETTINGS if folder in anchors else ())]
+        if _parquet_files(os.path.join(folder, FREQUENCIES_FOLDER)):
+            keys += FREQUENCY_SETTINGS
+        recorded = (_recorded_settings(folder) if keys else None) or {}
+        day = os.path.basename(folder).removeprefix("run_date=")
+        for key in dict.fromkeys(keys):
+            if key in recorded and recorded[key] != ours[key]:
+                differences.setdefault(key, (recorded[key], []))[1].append(day)
+    if not differences:
+        return
+    changes = "; ".join(
+        f"{key} is {_as_set_value(ours[key])} in this run but {_as_set_value(theirs)} in the runs of "
+        f"{days[0]}{f' to {days[-1]}' if len(days) > 1 else ''}"
+        for key, (theirs, days) in differences.items()
+    )
+    back = " ".join(f"--set {key}={_as_set_value(theirs)}" for key, (theirs, _) in differences.items())
+    raise StateError(
+        f"the state in {state_dir} was made with other matching settings than this run's ({changes}): "
+        "its anchors and document frequencies cannot be compared with this run's, so no story would "
+        f"continue. Run with the state's values ({back}), or start the stories afresh with a new state "
+        "folder (--state NEW_FOLDER); the published tables stay as they are."
+    )
 
 
 def state_row(sketch: ArticleSketch, assignment: StoryAssignment, run_date: dt.date) -> dict:

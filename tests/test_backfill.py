@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import cli
+from pipeline import cli, state
 from pipeline import config as config_module
 from pipeline.backfill import BackfillError, backfill, fingerprint, range_end
 from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
@@ -151,6 +151,27 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(backfilled, tmp_path):
     )
     _, again = backfill([str(archive)], str(copy), config, resume=True)
     assert again == []
+
+
+def test_a_backfill_with_other_matching_settings_than_its_state_is_refused(backfilled, tmp_path):
+    """A backfill that continues the stories of earlier runs reads their state: with another
+    lsh.seed its first run is refused, and nothing is published."""
+    _, _, output, _, _ = backfilled
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    last = "run_date=2025-08-21"
+    for folder in [*(p / last for p in copy.iterdir() if p.name[0] != "_"), copy / "_state" / last]:
+        shutil.rmtree(folder)
+    shutil.rmtree(copy / "_runs" / last)
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps({"id": "later", "text": UNRELATED, "published_at": "2025-08-21T09:00:00Z"}) + "\n",
+        encoding="utf-8",
+    )
+    seeded = config_module.load(overrides=["lsh.seed=7"])
+    with pytest.raises(state.StateError, match="lsh.seed is 7 in this run but 1 in the runs of 2025-08-19"):
+        backfill([str(later)], str(copy), seeded)
+    assert not (copy / "_runs" / last).exists() and not (copy / "_backfill").exists()
 
 
 def test_a_resumed_backfill_says_where_the_records_of_the_skipped_runs_are(backfilled, tmp_path, capsys):

@@ -318,9 +318,10 @@ def test_a_run_adds_frequencies_older_than_its_lookback(tmp_path):
     assert job.manifest["state_frequency_files_read"] == [str(p) for p in day1_frequencies]
     assert job.counters["state/prior_documents"] == 3
     assert job.counters["state/frequency_tables_added"] == 1
-    # The day 1 partition keeps its frequencies but no longer its anchors.
+    # The day 1 partition keeps its frequencies (and the settings they were made with) but no
+    # longer its anchors.
     day1 = output / "_state" / f"run_date={DAY1}"
-    assert sorted(p.name for p in day1.iterdir()) == [state.FREQUENCIES_FOLDER]
+    assert sorted(p.name for p in day1.iterdir()) == [state.FREQUENCIES_FOLDER, state.SETTINGS_FILE]
 
     short = config_module.load(overrides=["state.frequency_days=0"])
     job = run_job([str(second)], str(output), short, run_date=later + dt.timedelta(days=1))
@@ -603,13 +604,63 @@ def test_a_date_filled_in_after_a_later_run_names_the_runs_to_redo(tmp_path, cap
     assert run_job([str(second)], str(output), config, run_date=DAY2).later_runs == []
 
 
-def test_a_run_after_lsh_num_perm_changed_skips_the_anchors_it_cannot_band(two_days, tmp_path):
-    """Anchors of runs with another number of MinHash permutations cannot be banded with
-    this run's signatures: they are skipped and counted (as frequencies of another table
-    size are), not a crash of every run of the lookback."""
+def test_a_run_with_other_matching_settings_than_its_state_is_refused(two_days, tmp_path, capsys):
+    """Anchors of another lsh.seed have signatures of the same length that never collide
+    with this run's, and other feature kinds give vectors and frequencies of other terms:
+    such runs were published with no story continued and nothing said. A change that only
+    alters how this run matches is no refusal."""
     output, second, _ = two_days
     copy = tmp_path / "copy"
     shutil.copytree(output, copy)
+    before = snapshot(copy)
+    day3 = dt.date(2025, 8, 21)
+    for override, message in (
+        ("lsh.seed=7", "lsh.seed is 7 in this run but 1 in the runs of 2025-08-19 to 2025-08-20"),
+        ("lsh.num_perm=64", "lsh.num_perm is 64 in this run but 128 in the runs of"),
+        ("features.kinds=word,name", "features.kinds is word,name in this run but word,name,pair in"),
+        ("features.df_buckets=1024", "features.df_buckets is 1024 in this run but 4194304 in"),
+    ):
+        changed = config_module.load(overrides=[override])
+        with pytest.raises(state.StateError, match=message) as error:
+            run_job([str(second)], str(copy), changed, run_date=day3)
+        assert "--state NEW_FOLDER" in str(error.value) and f"--set {override.split('=')[0]}=" in str(
+            error.value
+        )
+        assert snapshot(copy) == before, "nothing published"
+    command = ["run", "--input", str(second), "--output", str(copy), "--run-date", "2025-08-21"]
+    assert cli.main([*command, "--set", "lsh.seed=7"]) == cli.EXIT_USAGE
+    assert "storymatch: error: the state in" in capsys.readouterr().err
+    # A new state folder starts the stories afresh; the published tables stay.
+    fresh = config_module.load(overrides=["lsh.seed=7"])
+    job = run_job([str(second)], str(copy), fresh, run_date=day3, state_dir=str(tmp_path / "fresh"))
+    assert job.counters.get("state/prior_articles", 0) == 0 and job.row_counts["articles"] == 2
+    safe = config_module.load(
+        overrides=[
+            "cluster.threshold=0.2",
+            "features.salient_terms=20",
+            "lsh.threshold=0.05",
+            "verify.min_score=0.1",
+        ]
+    )
+    job = run_job([str(second)], str(copy), safe, run_date=day3)
+    assert job.counters["state/prior_articles"] == 5
+    settings = copy / "_state" / "run_date=2025-08-19" / state.SETTINGS_FILE
+    settings.write_text("{not json", encoding="utf-8")
+    with pytest.raises(state.StateError, match=f"{settings} cannot be read"):
+        run_job([str(second)], str(copy), safe, run_date=dt.date(2025, 8, 22))
+
+
+def test_a_run_after_lsh_num_perm_changed_skips_the_anchors_of_an_older_state_it_cannot_band(
+    two_days, tmp_path
+):
+    """A state written before the settings were recorded cannot be checked: anchors of
+    another number of MinHash permutations are skipped and counted as they are read (as
+    frequencies of another table size are), not a crash of every run of the lookback."""
+    output, second, _ = two_days
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    for settings in (copy / "_state").glob(f"*/{state.SETTINGS_FILE}"):
+        settings.unlink()
     fewer = config_module.load(overrides=["lsh.num_perm=64"])
     job = run_job([str(second)], str(copy), fewer, run_date=dt.date(2025, 8, 21))
     assert job.counters["state/anchors_skipped"] == 5
