@@ -14,13 +14,17 @@ that Beam does not know either (a mistyped ``--inputs``) is an error, not silent
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import importlib
 import importlib.metadata
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,6 +53,36 @@ INPUT_HELP = (
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# 128 + the signal's number, as a shell reports a process that the signal ended.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM (a scheduler stopping the task, ``timeout``) as an exception in the main
+    thread, as Ctrl-C is a KeyboardInterrupt: a BaseException, so no ``except Exception``
+    holds it, and every ``finally`` and context manager on the way out runs (the remote
+    staging folder is deleted, a backfill's split removed, the locks released)."""
+
+
+def _terminate(signum, frame) -> None:
+    # A second SIGTERM while the clean-up runs ends the process at once, as it used to.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turns SIGTERM into ``Terminated`` while the command runs (main thread only, where
+    Python runs signal handlers), then puts back the handler there was."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -439,6 +473,22 @@ COMMANDS = ("run", "backfill", "eval", *(name for name, _, _ in VIEWER_COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:
+    stopped = (
+        "; what it had not published stays unpublished, and the next run into its output folder "
+        "removes the rest"
+    )
+    try:
+        with _sigterm_raises():
+            return _main(argv)
+    except Terminated:
+        print(f"storymatch: stopped by SIGTERM{stopped}", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print(f"storymatch: interrupted{stopped}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # `storymatch --input x` means `storymatch run --input x` (and schedulers need it); a first

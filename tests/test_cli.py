@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import re
+import signal
 import subprocess
 import sys
 
@@ -360,3 +361,12 @@ def test_the_summary_counts_one_row_as_a_row(capsys, tmp_path):
     assert status == 0
     assert re.search(r"^  clusters +\S+/\*\.parquet \(1 row\)$", out, re.MULTILINE), out
     assert re.search(r"^  articles +\S+/\*\.parquet \(5 rows\)$", out, re.MULTILINE), out
+
+
+def test_the_sigterm_handler_is_only_the_commands_own(capsys, tmp_path):
+    """main turns SIGTERM into a clean-up and exit 143 while a command runs (test_runners);
+    a program that calls main, such as this test run, gets its own handler back."""
+    before = signal.getsignal(signal.SIGTERM)
+    assert cli.main(["run", "--output", str(tmp_path / "out"), "--set", "lsh.num_perm=0"]) == cli.EXIT_USAGE
+    assert signal.getsignal(signal.SIGTERM) is before
+    capsys.readouterr()

@@ -7,6 +7,10 @@ import gzip
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import apache_beam as beam
 import duckdb
@@ -208,6 +212,35 @@ def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_t
     for table in TABLES:
         assert table_rows(output, table) == table_rows(expected, table), table
     assert not [path for path in (tmp_path / "bucket").rglob("*") if path.is_file()], "remote copies deleted"
+
+
+def test_sigterm_mid_run_deletes_the_remote_staging_folder_and_exits_143(tmp_path):
+    """SIGTERM is what a scheduler (Airflow, ``timeout``) sends to stop a task: the process
+    died without running its ``finally`` blocks, and the copies of the inputs and state under
+    --temp_location stayed there for good. It now cleans up as Ctrl-C does and says so."""
+    bucket = tmp_path / "bucket"
+    output = tmp_path / "out"
+    launch = (
+        "import sys; from tests import remote_fs; remote_fs.ROOT['folder'] = sys.argv[1]; "
+        "from pipeline.cli import main; sys.exit(main(sys.argv[2:]))"
+    )
+    command = [sys.executable, "-c", launch, str(bucket), "run", "--input", str(FIXTURE)]
+    command += ["--output", str(output), "--run-date", "2025-08-19", "--temp_location=testremote://b/tmp"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list(bucket.glob("b/tmp/storymatch-*/inputs")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "still running: copying its inputs, or in the pipeline"
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "storymatch: stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    assert not [path for path in bucket.rglob("*") if path.is_file()], "remote copies deleted"
+    assert not (output / "articles").exists(), "nothing published"
+    # The next run into the folder gets its lock and removes the local staging folder left.
+    run_job([str(FIXTURE)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+    assert not (output / "_staging").exists()
 
 
 def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_location(tmp_path):
