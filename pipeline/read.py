@@ -13,6 +13,9 @@ one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``Inp
   Metadata comes from an optional sidecar ``<stem>.json`` (or ``<stem>.JSON``: suffixes are
   matched ignoring case, the one in the case of the ``.txt`` suffix first) object in the
   same folder, which is not an input itself; without one, outlet and title are the stem.
+  Whether a local .txt file has a sidecar is decided where the inputs are listed: a sidecar
+  there that cannot be read (a link to nothing, or one the workers do not see) makes the
+  article an ``unreadable_file`` reject, not an article named after its stem.
 - ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
   a number of seconds since the epoch, or a Parquet timestamp (any unit, nanoseconds
   included) or date. Anything else, and any time before 1900-01-01 or from 9999-01-01 on
@@ -64,6 +67,8 @@ from __future__ import annotations
 import codecs
 import contextlib
 import email.utils
+import enum
+import functools
 import glob
 import gzip
 import itertools
@@ -308,8 +313,23 @@ def _sidecar_paths(text_path: str) -> tuple[str, str]:
 
 
 def _sidecar(text_path: str) -> str | None:
-    """The sidecar ``parse_file`` reads for a .txt file, or None."""
-    return next((path for path in _sidecar_paths(text_path) if FileSystems.exists(path)), None)
+    """The sidecar ``parse_file`` reads for a .txt file, or None. A local one that is there
+    but cannot be read (a link to nothing) is still the sidecar: reading it fails, and the
+    article is rejected rather than given its stem as outlet and title."""
+    local = FileSystems.get_scheme(text_path) is None
+    exists = os.path.lexists if local else FileSystems.exists
+    return next((path for path in _sidecar_paths(text_path) if exists(path)), None)
+
+
+def local_sidecars(files: Iterable[str]) -> dict[str, str | None]:
+    """Each local .txt input -> its sidecar as this machine sees it (None: none). Decided
+    where the inputs are listed, so that a worker that does not see a sidecar fails to read
+    it, rather than taking it for missing."""
+    return {
+        path: _sidecar(path)
+        for path in files
+        if _kind(path) == "text" and FileSystems.get_scheme(path) is None
+    }
 
 
 def files_read_for(path: str) -> list[str]:
@@ -335,10 +355,20 @@ def _listed_sidecar(text_path: str, identities: Collection[str]) -> str | None:
 # --- Parsing one file (pure apart from reading it) ---
 
 
+class _Sidecar(enum.Enum):
+    LOOK_BESIDE = "look beside the file"
+
+
 def parse_file(
-    path: str, max_chars: int, on_unparseable_date: Callable[[], Any] | None = None
+    path: str,
+    max_chars: int,
+    on_unparseable_date: Callable[[], Any] | None = None,
+    sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE,
 ) -> Iterator[Article | Reject]:
     """Yields one Article or Reject per record of ``path``, in file order.
+
+    ``sidecar``: a .txt file's sidecar path, or None for none; by default it is looked for
+    beside the file.
 
     ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
     could not be parsed (the pipeline counts them). A file that cannot be read (or a gzip
@@ -346,7 +376,13 @@ def parse_file(
     reject with record 0 for the rest; any other exception outside a record does the same
     with reason ``error_<Type>``, so every caller gets a reject to count, never a traceback.
     """
-    readers = {"json_lines": _read_json_lines, "parquet": _read_parquet, "text": _read_text_file}
+    if isinstance(sidecar, _Sidecar):
+        sidecar = _sidecar(path) if _kind(path) == "text" else None
+    readers: dict[str, Callable[[str, int, Callable[[], Any]], Iterator[Article | Reject]]] = {
+        "json_lines": _read_json_lines,
+        "parquet": _read_parquet,
+        "text": functools.partial(_read_text_file, sidecar_path=sidecar),
+    }
     kind = _kind(path)
     if kind is None:
         raise _unsupported(path)
@@ -540,11 +576,12 @@ def _row_article(
     return _article(row, source, record, max_chars, on_bad_date)
 
 
-def _read_text_file(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+def _read_text_file(
+    path: str, max_chars: int, on_bad_date: Callable[[], Any], sidecar_path: str | None
+) -> Iterator[Article | Reject]:
     stem = FileSystems.split(path)[1][: -len(".txt")]
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         contents = handle.read()
-    sidecar_path = _sidecar(path)
     sidecar = None
     if sidecar_path is not None:
         with FileSystems.open(sidecar_path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -817,10 +854,17 @@ def _named(item: Article | Reject, located: str, path: str) -> Article | Reject:
 class _ParseFileFn(beam.DoFn):
     """A file path -> its Articles (main output) and Rejects (output ``rejects``)."""
 
-    def __init__(self, max_chars: int, base: str | None = None, copies: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        max_chars: int,
+        base: str | None = None,
+        copies: dict[str, str] | None = None,
+        sidecars: dict[str, str | None] | None = None,
+    ) -> None:
         self._max_chars = max_chars
         self._base = base
         self._copies = copies or {}
+        self._sidecars = sidecars or {}
         # A copy -> the file it copies, as read without copies.
         self._originals = {copy: _located(path, base) for path, copy in self._copies.items()}
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
@@ -833,7 +877,11 @@ class _ParseFileFn(beam.DoFn):
             if FileSystems.get_scheme(located) is None and not os.path.isfile(located):
                 # Rejected below as unreadable_file; the run checks that this machine lacks it too.
                 self._not_found.inc()
-            for item in parse_file(located, self._max_chars, self._unparseable_dates.inc):
+            sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE
+            if path in self._sidecars:  # a local .txt file: its sidecar as listed here, or none
+                listed = self._sidecars[path]
+                sidecar = None if listed is None else self._copies.get(listed) or _located(listed, self._base)
+            for item in parse_file(located, self._max_chars, self._unparseable_dates.inc, sidecar):
                 if located != path:
                     item = _named(item, located, path)
                 self._records.inc()
@@ -908,6 +956,7 @@ class ReadArticles(beam.PTransform):
         # Relative local paths are relative to this folder, not to a worker's.
         self._base = os.getcwd()
         self._copies = dict(copies or {})
+        self._sidecars = local_sidecars(self._files)
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         parsed = (
@@ -916,9 +965,9 @@ class ReadArticles(beam.PTransform):
             # Without this break in fusion, one worker would parse every file.
             | "SpreadFiles" >> beam.Reshuffle()
             | "ParseFiles"
-            >> beam.ParDo(_ParseFileFn(self._max_chars, self._base, self._copies)).with_outputs(
-                REJECTS, main=ARTICLES
-            )
+            >> beam.ParDo(
+                _ParseFileFn(self._max_chars, self._base, self._copies, self._sidecars)
+            ).with_outputs(REJECTS, main=ARTICLES)
         )
         unique = (
             parsed[ARTICLES]

@@ -541,6 +541,21 @@ def test_a_sidecar_reject_names_the_sidecar_as_the_inputs_spell_its_text_file(tm
     assert reject.detail.startswith("text file: sidecar in/a.json: ")
 
 
+def test_a_sidecar_that_is_there_but_cannot_be_read_is_a_reject_not_the_stem(tmp_path):
+    """A sidecar that is a link to nothing (a mount gone, a file moved) was taken for a
+    missing one: the article was kept with its stem as outlet and title, without a word.
+    Only a sidecar that is not there at all gives the stem."""
+    for name in ("linked", "plain"):
+        (tmp_path / f"{name}.txt").write_text("Kyiv agreed to talks on Tuesday.", encoding="utf-8")
+    (tmp_path / "linked.json").symlink_to(tmp_path / "moved-away.json")
+    (unreadable,) = parse(tmp_path / "linked.txt")
+    assert isinstance(unreadable, Reject) and unreadable.reason == "unreadable_file"
+    assert str(tmp_path / "linked.json") in unreadable.detail
+    (article,) = parse(tmp_path / "plain.txt")
+    assert isinstance(article, Article) and article.outlet == article.title == "plain"
+    assert resolve_inputs([str(tmp_path)]) == [str(tmp_path / "linked.txt"), str(tmp_path / "plain.txt")]
+
+
 def test_seed_articles_read_with_their_stems_as_ids():
     files = resolve_inputs([str(SEEDS)])
     articles = [item for path in files for item in parse_file(path, max_chars=1_000_000)]

@@ -113,6 +113,34 @@ def test_inputs_the_workers_do_not_find_stop_the_run_with_the_cause(tmp_path, mo
     assert result.row_counts["rejects"] == 1 and result.row_counts["articles"] > 0
 
 
+def test_a_sidecar_the_workers_do_not_find_is_a_reject_not_the_stem(tmp_path, monkeypatch):
+    """Workers that see a .txt input but not its sidecar (another mount, a file moved while
+    the run reads it) kept the article with its stem as outlet and title, without a word.
+    Whether an article has a sidecar is decided where the inputs are listed; one the
+    workers then cannot read is an ``unreadable_file`` reject that names it."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("Kyiv agreed to talks on Tuesday.", encoding="utf-8")
+    (inputs / "a.json").write_text(json.dumps({"outlet": "Daily", "title": "Talks"}), encoding="utf-8")
+    run_with_the_sidecar = beam.Pipeline.run
+
+    def run_without_the_sidecar(self, *args, **kwargs):
+        (inputs / "a.json").rename(tmp_path / "a.json.away")
+        try:
+            return run_with_the_sidecar(self, *args, **kwargs)
+        finally:
+            (tmp_path / "a.json.away").rename(inputs / "a.json")
+
+    monkeypatch.setattr(beam.Pipeline, "run", run_without_the_sidecar)
+    output = tmp_path / "out"
+    result = run_job([str(inputs)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+    assert result.row_counts == {**result.row_counts, "articles": 0, "rejects": 1}
+    ((reason, detail),) = duckdb.sql(
+        f"select reason, detail from read_parquet('{output}/rejects/*/*.parquet')"
+    ).fetchall()
+    assert reason == "unreadable_file" and str(inputs / "a.json") in detail
+
+
 def test_relative_paths_do_not_depend_on_the_workers_folder(tmp_path, monkeypatch):
     """A worker of a distributed runner (Flink, Spark) runs in a folder of its own: relative
     --input, --output (the default ``out``) and state paths must not be read or written
