@@ -265,6 +265,7 @@ def run_job(
         state.check_settings(state_dir, run_date, config)
         state_files = state.window_files(state_dir, run_date, lookback)
         frequency_files = state.frequency_files(state_dir, run_date, horizon)
+        state.check_readable(state_files, frequency_files)
 
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         staging = os.path.join(output, publish.STAGING, run_id)

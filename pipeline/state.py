@@ -48,6 +48,7 @@ from apache_beam.metrics import Metrics
 from pipeline.errors import StateError
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior, StoryAssignment
+from schemas.tables import INTERNAL_TABLES
 
 _LOG = logging.getLogger(__name__)
 _PARTITION = re.compile(r"^run_date=(\d{4}-\d{2}-\d{2})$")
@@ -383,6 +384,35 @@ def check_settings(state_dir: str, run_date: dt.date, config) -> None:
         f"continue. Run with the state's values ({back}), or start the stories afresh with a new state "
         "folder (--state NEW_FOLDER); the published tables stay as they are."
     )
+
+
+# Columns a state file must have to be read (a state written before details existed has no
+# detail_ids: its anchors skip that check).
+_ANCHOR_COLUMNS = tuple(name for name in INTERNAL_TABLES["state"].names if name != "detail_ids")
+_FREQUENCY_COLUMNS = tuple(INTERNAL_TABLES["state_frequencies"].names)
+
+
+def check_readable(anchor_files: Iterable[str], frequency_files: Iterable[str]) -> None:
+    """Raises StateError naming the first state file a run would read that is no Parquet file
+    (cut short by a full disk, say) or lacks a column the run reads: checked here, before the
+    pipeline, whose workers would fail with neither the file's name nor what to do."""
+    for columns, paths in ((_ANCHOR_COLUMNS, anchor_files), (_FREQUENCY_COLUMNS, frequency_files)):
+        for path in paths:
+            try:
+                names = pq.ParquetFile(path).schema_arrow.names
+            except (OSError, pa.ArrowException) as error:
+                problem = f"cannot be read ({error})"
+            else:
+                missing = [name for name in columns if name not in names]
+                if not missing:
+                    continue
+                problem = f"has no column {', '.join(missing)}"
+            partition = os.path.dirname(path if columns is _ANCHOR_COLUMNS else os.path.dirname(path))
+            raise StateError(
+                f"the state file {path} {problem}: restore it, or remove its partition {partition} "
+                "(its stories then do not continue), or start the stories afresh with a new state "
+                "folder (--state NEW_FOLDER)"
+            )
 
 
 def state_row(sketch: ArticleSketch, assignment: StoryAssignment, run_date: dt.date) -> dict:

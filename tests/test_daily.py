@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -648,6 +649,30 @@ def test_a_run_with_other_matching_settings_than_its_state_is_refused(two_days, 
     settings.write_text("{not json", encoding="utf-8")
     with pytest.raises(state.StateError, match=f"{settings} cannot be read"):
         run_job([str(second)], str(copy), safe, run_date=dt.date(2025, 8, 22))
+
+
+def test_a_state_file_cut_short_or_without_a_column_is_refused_naming_it(two_days, tmp_path):
+    """A state file cut short (a full disk, a copy interrupted) failed the run inside the
+    pipeline with Beam's traceback and 'Parquet magic bytes not found', naming no file."""
+    output, second, config = two_days
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    day3 = dt.date(2025, 8, 21)
+    (anchors,) = (copy / "_state" / "run_date=2025-08-20").glob("*.parquet")
+    (frequencies,) = (copy / "_state" / "run_date=2025-08-19" / state.FREQUENCIES_FOLDER).glob("*.parquet")
+    whole = frequencies.read_bytes()
+    frequencies.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(
+        state.StateError, match=rf"the state file {re.escape(str(frequencies))} cannot be read"
+    ):
+        run_job([str(second)], str(copy), config, run_date=day3)
+    frequencies.write_bytes(whole)
+    pq.write_table(pq.read_table(anchors).drop_columns(["term_weights"]), anchors)
+    with pytest.raises(
+        state.StateError, match=rf"{re.escape(str(anchors))} has no column term_weights: restore"
+    ):
+        run_job([str(second)], str(copy), config, run_date=day3)
+    assert not (copy / "_runs" / "run_date=2025-08-21").exists()
 
 
 def test_a_run_after_lsh_num_perm_changed_skips_the_anchors_of_an_older_state_it_cannot_band(
