@@ -1,7 +1,8 @@
 """Read articles: JSON Lines, Parquet and folders of .txt files -> Article or Reject.
 
 Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``). A
-folder stands for the input files directly inside it (not its subfolders): ``*.jsonl``,
+folder stands for the input files directly inside it (not its subfolders, nor hidden files
+such as macOS's ``._a.jsonl``): ``*.jsonl``,
 ``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``;
 one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``.
 
@@ -237,8 +238,10 @@ def _expand(pattern: str) -> list[str]:
 
 def _expand_name(name: str, pattern: str) -> list[str]:
     """The input files a file or folder's ``name`` stands for; ``pattern`` matches that name only."""
-    # A folder (or an object-store prefix) stands for the input files directly inside it.
-    listed = _match(FileSystems.join(pattern, "*"))
+    # A folder (or an object-store prefix) stands for the input files directly inside it, but
+    # not its hidden files: macOS leaves "._a.jsonl" (resource forks, not text) beside a.jsonl
+    # on other disks and in archives, which would read as a file of invalid_utf8 rejects.
+    listed = [path for path in _match(FileSystems.join(pattern, "*")) if not _hidden(path)]
     inside = [path for path in listed if _kind(path)]
     if inside or name.endswith("/") or os.path.isdir(name):
         # Other files are passed over, but not one that holds articles the reader cannot
@@ -253,6 +256,10 @@ def _expand_name(name: str, pattern: str) -> list[str]:
             )
         return inside
     return _match(pattern)
+
+
+def _hidden(path: str) -> bool:
+    return path.rstrip("/").rsplit("/", 1)[-1].startswith(".")
 
 
 def _match(pattern: str) -> list[str]:

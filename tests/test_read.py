@@ -585,6 +585,18 @@ def test_folder_means_its_input_files(input_folder):
     assert resolve_inputs([str(input_folder / "a.jsonl"), str(input_folder) + "/"]) == expected
 
 
+def test_a_folder_passes_over_its_hidden_files(input_folder):
+    # macOS writes "._<name>" resource forks (binary) beside the files it copies to other disks.
+    (input_folder / "._a.jsonl").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    (input_folder / ".c.txt").write_bytes(b"")
+    assert resolve_inputs([str(input_folder)])[:3] == [
+        str(input_folder / n) for n in ("a.jsonl", "b.ndjson", "c.txt")
+    ]
+    assert len(resolve_inputs([str(input_folder)])) == 5
+    # Named on its own, a hidden file is read.
+    assert resolve_inputs([str(input_folder / "._a.jsonl")]) == [str(input_folder / "._a.jsonl")]
+
+
 def test_a_folder_with_an_input_compressed_as_the_reader_cannot_read_is_an_error(input_folder):
     # Passed over like notes.md, its articles were lost without a reject or a word.
     (input_folder / "g.jsonl.tmp").write_bytes(b"")  # not compressed: passed over as before
