@@ -3,7 +3,10 @@
 A schedule runs ``storymatch run`` once a day on that day's articles, and the state carries
 stories from one run to the next (``state``). ``backfill`` does the same for an archive in
 one command: it splits the inputs by publication date (UTC) into ranges of
-``days_per_run`` days and runs each range, oldest first, as the run dated its last day.
+``days_per_run`` days and runs each range, oldest first, as the run dated its last day. A
+range that has not ended by today (UTC) is run as today's run (its articles of tomorrow, which
+a clock ahead of UTC may give, as tomorrow's): a run date in the future is refused
+(``state.check_not_in_future``).
 A run holds one range's articles (and the lookback's anchors), not the archive's, so
 memory is bounded by the busiest range whatever the archive's length.
 
@@ -57,6 +60,7 @@ import pyarrow.parquet as pq
 
 from pipeline import state
 from pipeline.config import Config
+from pipeline.errors import StateError
 from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
 from pipeline.records import Article, Reject
 
@@ -158,14 +162,30 @@ class _RangeWriter:
             self._write(key)
 
 
+def run_date_of(published_us: int, days_per_run: int, today: dt.date) -> dt.date:
+    """The date of the run that reads an article: its range's last day, or for a range that
+    has not ended by ``today``, today (its own day, if that is later: tomorrow's)."""
+    end = range_end(published_us, days_per_run)
+    if end <= today:
+        return end
+    return max(today, _EPOCH_DAY + dt.timedelta(days=published_us // _DAY_US))
+
+
 def split_by_date(
-    files: Iterable[str], max_chars: int, days_per_run: int, folder: str, run_date: dt.date | None = None
+    files: Iterable[str],
+    max_chars: int,
+    days_per_run: int,
+    folder: str,
+    run_date: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> Split:
-    """Reads every input record once and writes each article into its range's folder.
+    """Reads every input record once and writes each article into the folder of the run that
+    reads it (``run_date_of``; ``today`` defaults to today, UTC).
 
     ``run_date`` dates the single run of inputs without a dated article, and is required
     then (BackfillError); with dated articles it is refused.
     """
+    today = today or dt.datetime.now(dt.UTC).date()
     if not 1 <= days_per_run <= 366:
         raise ValueError(f"days_per_run must be from 1 to 366, got {days_per_run}")
     writer = _RangeWriter(folder)
@@ -192,7 +212,7 @@ def split_by_date(
                     Reject(item.source, item.record, "duplicate_id", detail, item.text[:RAW_LIMIT])
                 )
                 continue
-            key = None if item.published_us is None else range_end(item.published_us, days_per_run)
+            key = None if item.published_us is None else run_date_of(item.published_us, days_per_run, today)
             writer.add(key, _row(item))
     writer.close()
     dated = sorted(key for key in writer.counts if key is not None)
@@ -227,6 +247,23 @@ def split_by_date(
             pq.write_table(SPLIT_SCHEMA.empty_table(), os.path.join(range_folder, "part-00000.parquet"))
     per_range = {day: writer.counts.get(day, 0) + (undated if day == last else 0) for day in run_dates}
     return Split(ranges, rejects, records, undated, unparseable, per_range)
+
+
+def _check_not_in_future(split: Split) -> None:
+    """``state.check_not_in_future`` for the newest run, naming its first articles."""
+    newest, folder = split.ranges[-1]
+    try:
+        state.check_not_in_future(newest)
+    except StateError as error:
+        rows = pq.read_table(folder, columns=["id", "published_at", *PROVENANCE_COLUMNS]).slice(0, 3)
+        named = "; ".join(
+            f"id {row['id']!r} published {row['published_at']:%Y-%m-%d} "
+            f"({row['source_file']}:{row['source_record']})"
+            for row in rows.to_pylist()
+        )
+        count = split.articles_per_range[newest]
+        more = f", such as {named}" if count > 3 else f": {named}"
+        raise StateError(f"{error} That run would read {count} article(s){more}") from None
 
 
 def fingerprint(files: list[str], days_per_run: int, config: Config) -> str:
@@ -325,7 +362,7 @@ def backfill(
         try:
             split = split_by_date(files, config.input.max_chars, days_per_run, folder, run_date)
             if split.ranges:  # before any run, not after the ranges before it are published
-                state.check_not_in_future(split.ranges[-1][0])
+                _check_not_in_future(split)
             identity = fingerprint(files, days_per_run, config)
             done = _published_backfill_runs(output, split.ranges, identity)
             after = (

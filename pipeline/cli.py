@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         "backfill",
         help="run an archive as the daily runs a schedule would have made, oldest first",
         description="Split the inputs by publication date (UTC) into ranges of --days-per-run days and "
-        "run each range as the run dated its last day, oldest first, each continuing the stories of the "
+        "run each range as the run dated its last day (one not ended yet as today's), oldest first, "
+        "each continuing the stories of the "
         "runs before it. Memory is bounded by the busiest range, not the archive. Records that cannot be "
         "read and repeated ids are reported in the last run's rejects; articles without a publication "
         "time go to the last run (when no article has one, --run-date dates the single run).",

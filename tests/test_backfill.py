@@ -20,7 +20,7 @@ import pytest
 
 from pipeline import cli, state
 from pipeline import config as config_module
-from pipeline.backfill import BackfillError, backfill, fingerprint, range_end
+from pipeline.backfill import BackfillError, backfill, fingerprint, range_end, run_date_of, split_by_date
 from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
 from pipeline.run import run_job
 from tests.conftest import ROOT, SEEDS
@@ -293,6 +293,29 @@ def test_ranges_are_aligned_to_the_epoch():
         "2025-08-27",
     ]
     assert dt.date(2025, 8, 14).weekday() == 3
+
+
+def test_a_range_that_has_not_ended_is_run_today(tmp_path):
+    # A weekly backfill of an archive up to today was refused: its newest range ends on a
+    # later day, "in the future", so any archive that did not end on a range's last day.
+    today = dt.date(2025, 8, 15)  # a Friday: its seven-day range ends on Wednesday the 20th
+    rows = [
+        {"id": day, "text": "Flood waters reached the old bridge.", "published_at": f"{day}T10:00:00Z"}
+        for day in ("2025-08-12", "2025-08-14", "2025-08-15", "2025-08-16")
+    ]
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    split = split_by_date([str(archive)], 1_000, 7, str(tmp_path / "split"), today=today)
+    # The 12th's range ended on the 13th; the 14th and 15th are today's run, the 16th
+    # (a clock ahead of UTC) tomorrow's.
+    assert split.articles_per_range == {
+        dt.date(2025, 8, 13): 1,
+        dt.date(2025, 8, 15): 2,
+        dt.date(2025, 8, 16): 1,
+    }
+    published = parse_published("2025-08-14T10:00:00Z")
+    assert run_date_of(published, 7, dt.date(2025, 8, 21)) == range_end(published, 7) == dt.date(2025, 8, 20)
+    assert run_date_of(published, 1, today) == dt.date(2025, 8, 14)
 
 
 def test_provenance_columns_count_only_with_the_marker(tmp_path):

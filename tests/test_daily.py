@@ -281,8 +281,12 @@ def test_a_backfill_with_an_article_from_the_future_runs_nothing(tmp_path):
     ]
     articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     output = tmp_path / "out"
-    with pytest.raises(state.StateError, match="2205-08-19 is in the future"):
+    with pytest.raises(state.StateError, match="2205-08-19 is in the future") as refused:
         backfill([str(articles)], str(output), config_module.load())
+    # It names the articles, which may be anywhere in a large archive.
+    assert str(refused.value).endswith(
+        f"That run would read 1 article(s): id 'b' published 2205-08-19 ({articles}:2)"
+    )
     assert not (output / "_runs").exists()
 
 
