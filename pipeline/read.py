@@ -755,7 +755,14 @@ def _is_blank(value: Any) -> bool:
 
 
 def _type_name(value: Any) -> str:
-    json_names = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}
+    json_names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return json_names.get(type(value), "a boolean" if isinstance(value, bool) else type(value).__name__)
 
 

@@ -338,6 +338,11 @@ def test_json_lines_whose_first_record_is_an_array_stay_lines(tmp_path):
         assert outcomes(items) == [(1, "not_an_object"), (2, "ok"), (3, "malformed_json")]
 
 
+def test_a_null_record_is_named_as_json_names_it(tmp_path):
+    (reject,) = parse(write_lines(tmp_path / "nulls.jsonl", "null"))
+    assert (reject.reason, reject.detail) == ("not_an_object", "line 1: expected a JSON object, got null")
+
+
 def test_json_nested_too_deeply_is_malformed(tmp_path):
     items = parse(write_lines(tmp_path / "deep.jsonl", "[" * 100_000, '{"id": "a", "text": "x"}'))
     assert outcomes(items) == [(1, "malformed_json"), (2, "ok")]
