@@ -38,10 +38,11 @@ outlet whose articles have no reportable sentence).
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -479,7 +480,8 @@ class _DescribeFn(beam.DoFn):
 
     def process(self, keyed):
         story_id, grouped = keyed
-        members, vectors = zip(*sorted(grouped, key=lambda item: item[0].article.id), strict=True)
+        unpacked = [(packed.unpack(), vector) for packed, vector in grouped]
+        members, vectors = zip(*sorted(unpacked, key=lambda item: item[0].article.id), strict=True)
         try:
             rows = describe_story(
                 story_id, list(members), _with_copies_vectors(list(members), list(vectors)), self._config
@@ -511,10 +513,28 @@ def _join_story(keyed):
         yield stories[0], (member, vector)
 
 
-def _story_member(analysed: AnalysedArticle) -> tuple[str, AnalysedArticle]:
-    """(id, the article without its term counts): what describing its story needs of it,
-    about 4 KB instead of 9, for the join that waits for every story id."""
-    return analysed.article.id, analysed._replace(terms={})
+class PackedMember(NamedTuple):
+    """An analysed article without its term counts (what describing its story needs of it),
+    pickled and compressed with zstd: about 2 KB, against 4.7 KB pickled and 7.8 KB as
+    Python objects (its ~40 sentences are as many strings). Every article waits from
+    analysis until the story join runs, then in the grouping by story: the in-process runner
+    holds the whole corpus there, encoded in the first, decoded in the second, and hands the
+    grouping over as one bundle."""
+
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, analysed: AnalysedArticle) -> PackedMember:
+        pickled = pickle.dumps(analysed._replace(terms={}), protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(len(pickled), pa.compress(pickled, codec="zstd", asbytes=True))
+
+    def unpack(self) -> AnalysedArticle:
+        return pickle.loads(pa.decompress(self.data, self.size, codec="zstd", asbytes=True))
+
+
+def _story_member(analysed: AnalysedArticle) -> tuple[str, PackedMember]:
+    return analysed.article.id, PackedMember.of(analysed)
 
 
 class DescribeStories(beam.PTransform):
