@@ -121,8 +121,9 @@ def _state_rows(keyed, run_date: dt.date):
 class DetectStories(beam.PTransform):
     """PCollection[Article] -> dict of table name -> PCollection of row dicts, or of Arrow
     record batches where rows come by the million: one batch per story in
-    ``sentence_alignments`` (the table's schema with its ids dictionary-encoded,
-    ``schemas.tables.compact_schema``; ``write.with_table_schema`` decodes it), batches of
+    ``sentence_alignments`` (the table's schema with its ids dictionary-encoded and its
+    positions in 16 bits, ``schemas.tables.narrow_schema``, or ``compact_schema`` for a
+    story too big for that; ``write.with_table_schema`` decodes both), batches of
     the LSH candidates' rows in ``pairs`` (compact the same way, ``windows.PAIR_ROWS_SCHEMA``).
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,

@@ -54,7 +54,7 @@ from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading, normalise, same_outlet_key, split_sentences
-from schemas.tables import TABLES, compact_schema
+from schemas.tables import TABLES, compact_schema, narrow_schema
 
 # A story with more articles than this compares each article with its closest ones only.
 # Each article is aligned with at most this many other-outlet articles, the closest first:
@@ -224,14 +224,19 @@ def _align(story: StorySentences, hashes: list[str], x: int, others: list[int]) 
 
 
 ALIGNMENT_SCHEMA = compact_schema(TABLES["sentence_alignments"])
+# A story's alignments as they nearly always travel: 16-bit positions and dictionary indices
+# (``narrow_schema``); ALIGNMENT_SCHEMA when a story or an article is too big for them.
+NARROW_ALIGNMENT_SCHEMA = narrow_schema(TABLES["sentence_alignments"])
+_NARROW_LIMIT = int(np.iinfo(np.int16).max)
 
 
 def _alignment_batch(
     story_id: str, members: list[AnalysedArticle], compared: list[list[int]], matches: Matches
 ) -> pa.RecordBatch:
     """The ``sentence_alignments`` rows of a story, built column by column, its ids
-    dictionary-encoded (``ALIGNMENT_SCHEMA``): a sentence with no counterpart in an article
-    (nothing shared) has no row for it."""
+    dictionary-encoded (``NARROW_ALIGNMENT_SCHEMA``; ``ALIGNMENT_SCHEMA`` when the story has
+    more than 32,767 articles or an article more than 32,767 sentences): a sentence with no
+    counterpart in an article (nothing shared) has no row for it."""
     articles, matched, sentence_index, matched_index, scores = [], [], [], [], []
     for x, others in enumerate(compared):
         for y in others:  # ascending positions, i.e. ascending ids
@@ -247,17 +252,20 @@ def _alignment_batch(
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
     ids = pa.array([member.article.id for member in members], pa.string())
-    positions = joined(articles, np.int32)
+    longest = max((len(member.sentences) for member in members), default=0)
+    narrow = len(members) <= _NARROW_LIMIT and longest <= _NARROW_LIMIT
+    dtype = np.int16 if narrow else np.int32
+    positions = joined(articles, dtype)
     return pa.RecordBatch.from_arrays(
         [
-            pa.DictionaryArray.from_arrays(np.zeros(len(positions), np.int32), pa.array([story_id])),
+            pa.DictionaryArray.from_arrays(np.zeros(len(positions), dtype), pa.array([story_id])),
             pa.DictionaryArray.from_arrays(positions, ids),
-            pa.array(joined(sentence_index, np.int32)),
-            pa.DictionaryArray.from_arrays(joined(matched, np.int32), ids),
-            pa.array(joined(matched_index, np.int32)),
+            pa.array(joined(sentence_index, dtype)),
+            pa.DictionaryArray.from_arrays(joined(matched, dtype), ids),
+            pa.array(joined(matched_index, dtype)),
             pa.array(np.round(joined(scores, np.float64), 6)),
         ],
-        schema=ALIGNMENT_SCHEMA,
+        schema=NARROW_ALIGNMENT_SCHEMA if narrow else ALIGNMENT_SCHEMA,
     )
 
 

@@ -22,14 +22,15 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.config import OutputConfig
-from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES, compact_schema
+from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES, compact_schema, narrow_schema
 
 SCHEMAS = {**TABLES, **INTERNAL_TABLES}
 _CHUNK_ROWS = 50_000
 
 
 def with_table_schema(batch: pa.RecordBatch, table: str) -> pa.RecordBatch:
-    """A record batch of the table's schema or of its ``compact_schema`` -> the table's schema."""
+    """A record batch of the table's schema, its ``compact_schema`` or its ``narrow_schema``
+    -> the table's schema."""
     schema = SCHEMAS[table]
     if batch.schema.equals(schema):
         return batch
@@ -81,14 +82,14 @@ class _BatchByShardFn(beam.DoFn):
         self._table = table
         self._num_shards = num_shards
         self._schema = SCHEMAS[table]
-        self._compact = compact_schema(self._schema)
+        self._travelling = (compact_schema(self._schema), narrow_schema(self._schema))
 
     def start_bundle(self):
         self._chunks: dict[int, list[dict[str, Any]]] = {}
 
     def process(self, row):
         if isinstance(row, pa.RecordBatch):
-            if not (row.schema.equals(self._schema) or row.schema.equals(self._compact)):
+            if not any(row.schema.equals(schema) for schema in (self._schema, *self._travelling)):
                 raise ValueError(f"a record batch for table {self._table} has schema {row.schema}")
             if row.num_rows:
                 yield from split_by_shard(row, self._table, self._num_shards)
@@ -140,7 +141,8 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
     rows in tens of thousands of batches), the batches are sorted one at a time and written
     in story order, a row group at a time, so the sorted rows are never all in memory next
     to the unsorted ones; otherwise the rows are sorted together. Batches may come in the
-    table's ``schemas.tables.compact_schema``; the file has the table's schema.
+    table's ``schemas.tables.compact_schema`` or ``narrow_schema``; the file has the table's
+    schema.
     """
     schema = SCHEMAS[table]
     compression = None if config.compression == "none" else config.compression
@@ -189,8 +191,9 @@ class _WriteShardFn(beam.DoFn):
 
 
 class WriteTable(beam.PTransform):
-    """Rows of one table (dicts, or Arrow record batches of the table's schema or its
-    ``compact_schema``) -> sorted Parquet shards; outputs (table, rows written) per shard."""
+    """Rows of one table (dicts, or Arrow record batches of the table's schema, its
+    ``compact_schema`` or its ``narrow_schema``) -> sorted Parquet shards; outputs (table,
+    rows written) per shard."""
 
     def __init__(self, table: str, directory: str, config: OutputConfig) -> None:
         super().__init__()

@@ -277,3 +277,18 @@ def compact_schema(schema: pa.Schema) -> pa.Schema:
         [field.with_type(dictionary) if field.type == pa.string() else field for field in schema],
         metadata=schema.metadata,
     )
+
+
+def narrow_schema(schema: pa.Schema) -> pa.Schema:
+    """``compact_schema`` with 16-bit dictionary indices and 16-bit integers in place of
+    32-bit ones: how a story's sentence alignments travel when its articles and their
+    sentences number under 32,768 (nearly always). Each row then takes 18 bytes instead of
+    28, in every copy the local runner holds on the way to the writer, which casts the
+    columns back to ``schema``.
+    """
+    dictionary = pa.dictionary(pa.int16(), pa.string())
+    narrow = {pa.string(): dictionary, pa.int32(): pa.int16()}
+    return pa.schema(
+        [field.with_type(narrow.get(field.type, field.type)) for field in schema],
+        metadata=schema.metadata,
+    )

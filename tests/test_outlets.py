@@ -18,16 +18,17 @@ from pipeline.outlets import (
     MAX_COMPARED_ARTICLES,
     STORY_TABLES,
     DescribeStories,
+    _alignment_batch,
     choose_representative,
     compared_articles,
     describe_story,
     reportable_flags,
 )
 from pipeline.read import parse_file
-from pipeline.records import Article
+from pipeline.records import AnalysedArticle, Article
 from pipeline.sentence_eval import load_unique_gold, sentence_key, unique_sentence_scores
 from pipeline.text import normalise, split_sentences
-from schemas.tables import TABLES, compact_schema
+from schemas.tables import TABLES, compact_schema, narrow_schema
 
 from .conftest import ROOT, SEEDS, SHARED_EVAL
 
@@ -51,8 +52,9 @@ def describe(members, config=CONFIG, story_id="s1"):
     members = sorted(members, key=lambda m: m.article.id)
     vectors = [vector_of(m, len(members)) for m in members]
     rows = describe_story(story_id, members, vectors, config)
-    # A story's alignments come as one record batch, ids dictionary-encoded; as dicts here.
-    assert rows["sentence_alignments"].schema.equals(compact_schema(TABLES["sentence_alignments"]))
+    # A story's alignments come as one record batch, ids dictionary-encoded and positions in
+    # 16 bits; as dicts here.
+    assert rows["sentence_alignments"].schema.equals(narrow_schema(TABLES["sentence_alignments"]))
     rows["sentence_alignments"] = rows["sentence_alignments"].to_pylist()
     return rows
 
@@ -413,7 +415,7 @@ def test_describe_stories_transform(pipeline):
         tables = describe_in_beam(p, members, unsketched="p2")
         assert set(tables) == set(STORY_TABLES)
         # A story's alignments arrive as one Arrow record batch, ids dictionary-encoded.
-        schema = compact_schema(TABLES["sentence_alignments"])
+        schema = narrow_schema(TABLES["sentence_alignments"])
         alignment_rows = tables["sentence_alignments"] | "Unbatch" >> beam.FlatMap(
             lambda batch: (
                 batch.to_pylist() if batch.schema.equals(schema) else [{"schema": str(batch.schema)}]
@@ -605,3 +607,31 @@ def test_unique_sentence_scores_counts_kinds_of_mistakes():
     assert scores["precision"] == pytest.approx(1 / 3) and scores["recall"] == pytest.approx(0.5)
     assert (scores["reported_shared"], scores["reported_unlabelled"]) == (1, 1)
     assert unique_sentence_scores(gold, [])["precision"] == 1.0
+
+
+def test_alignments_of_an_article_too_long_for_16_bits_travel_in_32():
+    long_article = AnalysedArticle(Article("a", ""), ("One.",) * 40_000, (), {}, "h1")
+    other = AnalysedArticle(Article("b", ""), ("One.",), (), {}, "h2")
+    best = np.full(40_000, -1)
+    best[[0, 39_999]] = 0
+    matches = {(0, 1): (best, np.full(40_000, 0.5)), (1, 0): (np.array([39_999]), np.array([1.0]))}
+    batch = _alignment_batch("s", [long_article, other], [[1], [0]], matches)
+    assert batch.schema.equals(compact_schema(TABLES["sentence_alignments"]))
+    assert batch.to_pylist()[1:] == [
+        {
+            "cluster_id": "s",
+            "article_id": "a",
+            "sentence_index": 39_999,
+            "matched_article_id": "b",
+            "matched_sentence_index": 0,
+            "score": 0.5,
+        },
+        {
+            "cluster_id": "s",
+            "article_id": "b",
+            "sentence_index": 0,
+            "matched_article_id": "a",
+            "matched_sentence_index": 39_999,
+            "score": 1.0,
+        },
+    ]

@@ -24,7 +24,7 @@ from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
 from pipeline.verify import MICROSECONDS_PER_DAY
 from pipeline.write import SCHEMAS, WriteTable, shard_of, with_table_schema, write_sorted
-from schemas.tables import compact_schema
+from schemas.tables import compact_schema, narrow_schema
 
 from .conftest import beam_test_pipeline
 
@@ -394,6 +394,13 @@ def test_dictionary_encoded_batches_are_written_in_the_table_schema(tmp_path):
             ],
         ),
         ("mixed", [pa.RecordBatch.from_pylist(rows, schema=compact)]),
+        (
+            "narrow",
+            [
+                pa.RecordBatch.from_pylist(rows[:5], schema=narrow_schema(schema)),
+                pa.RecordBatch.from_pylist(rows[5:], schema=compact),
+            ],
+        ),
     ):
         assert write_sorted(str(tmp_path / f"{name}.parquet"), batches, "sentence_alignments", config) == 10
         written = pq.read_table(tmp_path / f"{name}.parquet")
@@ -404,6 +411,17 @@ def test_dictionary_encoded_batches_are_written_in_the_table_schema(tmp_path):
     assert with_table_schema(pa.RecordBatch.from_pylist(rows, schema=compact), "sentence_alignments").equals(
         pa.RecordBatch.from_pylist(rows, schema=schema)
     )
+    assert [field.type for field in narrow_schema(schema)] == [
+        pa.dictionary(pa.int16(), pa.string()),
+        pa.dictionary(pa.int16(), pa.string()),
+        pa.int16(),
+        pa.dictionary(pa.int16(), pa.string()),
+        pa.int16(),
+        pa.float64(),
+    ]
+    narrow = pa.RecordBatch.from_pylist(rows, schema=narrow_schema(schema))
+    plain = pa.RecordBatch.from_pylist(rows, schema=schema)
+    assert with_table_schema(narrow, "sentence_alignments").equals(plain)
 
 
 def test_write_table_refuses_a_record_batch_of_another_schema(tmp_path):
