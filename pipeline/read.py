@@ -470,11 +470,12 @@ def _json_array(lines: Iterable[bytes]) -> tuple[Iterable[bytes], list[Any] | No
     file whose first non-blank line starts with "[" is read whole."""
     lines = iter(lines)
     head: list[bytes] = []
+    first = b""
     for line in lines:
         head.append(line)
-        if line.strip().removeprefix(codecs.BOM_UTF8).strip():
+        first = line.strip().removeprefix(codecs.BOM_UTF8).strip()
+        if first:
             break
-    first = head[-1].strip().removeprefix(codecs.BOM_UTF8).strip() if head else b""
     if not first.startswith(b"["):
         return itertools.chain(head, lines), None, ""
     head.extend(lines)

@@ -262,9 +262,9 @@ def run_job(
     with claimed_output(inputs, output, state_dir) as files:
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         state.check_not_pruned(state_dir, run_date, lookback, horizon)
-        state.check_settings(state_dir, run_date, config)
         state_files = state.window_files(state_dir, run_date, lookback)
         frequency_files = state.frequency_files(state_dir, run_date, horizon)
+        state.check_settings(state_dir, state_files, frequency_files, config)
         state.check_readable(state_files, frequency_files)
 
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]

@@ -350,22 +350,24 @@ def _as_set_value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
-def check_settings(state_dir: str, run_date: dt.date, config) -> None:
-    """Raises StateError when the state that a run of ``run_date`` reads (its anchors and
-    document frequencies) was made with other ``ANCHOR_SETTINGS`` or ``FREQUENCY_SETTINGS``
-    than ``config``'s: the run would compare what cannot be compared, and its stories would
-    stop continuing without a word. Partitions written before settings were recorded are
-    not checked (their anchors of another ``lsh.num_perm`` and frequency tables of another
-    size are skipped and counted as they are read)."""
+def check_settings(state_dir: str, anchor_files: list[str], frequency_files: list[str], config) -> None:
+    """Raises StateError when the state a run reads (``anchor_files`` and ``frequency_files``,
+    as ``window_files`` and ``frequency_files`` list them) was made with other
+    ``ANCHOR_SETTINGS`` or ``FREQUENCY_SETTINGS`` than ``config``'s: the run would compare
+    what cannot be compared, and its stories would stop continuing without a word.
+    Partitions written before settings were recorded are not checked (their anchors of
+    another ``lsh.num_perm`` and frequency tables of another size are skipped and counted
+    as they are read)."""
     ours = matching_settings(config)
-    lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
-    anchors = {os.path.dirname(path) for path in window_files(state_dir, run_date, lookback)}
+    anchors = {os.path.dirname(path) for path in anchor_files}
+    frequencies = {os.path.dirname(os.path.dirname(path)) for path in frequency_files}
     differences: dict[str, tuple[Any, list[str]]] = {}
-    for folder in _folders_before(state_dir, run_date, horizon):
-        keys = [*(ANCHOR_SETTINGS if folder in anchors else ())]
-        if _parquet_files(os.path.join(folder, FREQUENCIES_FOLDER)):
-            keys += FREQUENCY_SETTINGS
-        recorded = (_recorded_settings(folder) if keys else None) or {}
+    for folder in sorted(anchors | frequencies):
+        keys = [
+            *(ANCHOR_SETTINGS if folder in anchors else ()),
+            *(FREQUENCY_SETTINGS if folder in frequencies else ()),
+        ]
+        recorded = _recorded_settings(folder) or {}
         day = os.path.basename(folder).removeprefix("run_date=")
         for key in dict.fromkeys(keys):
             if key in recorded and recorded[key] != ours[key]:
