@@ -10,6 +10,10 @@ SQL and prints the last statement's result as an aligned table::
     storymatch query "SELECT * FROM unique_sentences" --format csv --to unique.csv
     storymatch query "SELECT * FROM story_outlets" --format parquet --to story_outlets.parquet
 
+Parquet output holds an INTERVAL column (``story_outlets.behind_first``) as a duration in
+microseconds (pyarrow ``duration[us]``, pandas ``timedelta64``; DuckDB reads a BIGINT), not
+as DuckDB's Parquet INTERVAL, which other readers see as raw bytes.
+
 Each table view has the table's columns (``schemas/tables.py``) plus ``run_date`` from the
 partition folders. A table with no files yet gets an empty view with the right columns, so
 queries still run. Errors (no output folder, bad SQL, unknown format) are one line on
@@ -36,6 +40,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from schemas.tables import TABLES
 
@@ -53,6 +58,7 @@ _COPY_OPTIONS = {
     "parquet": "FORMAT parquet, COMPRESSION zstd",
 }
 _RESULT_VIEW = "storymatch_query_result"
+_PARQUET_BATCH_ROWS = 100_000
 # What ends a line or moves the cursor (str.splitlines' breaks and the tab), and the other
 # control characters (C0, DEL, C1), which article data can hold: titles and outlets are kept as given.
 _LINE_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
@@ -126,6 +132,10 @@ def parse_views(text: str) -> list[Statement]:
 
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _one_line(error: Exception) -> str:
@@ -346,12 +356,60 @@ def render_table(relation: duckdb.DuckDBPyRelation, max_rows: int, max_width: in
     return format_table(relation.columns, rows, total, max_width)
 
 
+def _holds_interval(data_type: pa.DataType) -> bool:
+    return pa.types.is_interval(data_type) or any(
+        _holds_interval(data_type.field(i).type) for i in range(data_type.num_fields)
+    )
+
+
+def _write_parquet_with_durations(connection: duckdb.DuckDBPyConnection, path: str) -> bool:
+    """Writes the result view to ``path`` with its INTERVAL columns as Arrow durations in
+    microseconds; False (nothing written) when it has none.
+
+    DuckDB's Parquet writer stores an INTERVAL as Parquet's 12-byte INTERVAL, which pyarrow
+    and pandas read as raw bytes. Parquet has no duration type: pyarrow stores one as int64
+    with the Arrow schema beside it, so pyarrow reads a duration back (pandas a timedelta64)
+    and DuckDB the number of microseconds. A month counts 30 days and a day 24 hours, as
+    DuckDB's epoch_us and its Python values take them.
+
+    Raises:
+        QueryError: an INTERVAL inside a LIST, STRUCT or MAP, which cannot be converted here.
+    """
+    schema = connection.sql(f"SELECT * FROM {_RESULT_VIEW} LIMIT 0").arrow().schema
+    intervals = [f.name for f in schema if pa.types.is_interval(f.type)]
+    positions = {i for i, f in enumerate(schema) if pa.types.is_interval(f.type)}
+    nested = [f.name for f in schema if not pa.types.is_interval(f.type) and _holds_interval(f.type)]
+    if nested:
+        raise QueryError(
+            f"column {nested[0]} holds INTERVAL values inside a list or struct, which Parquet readers "
+            "other than DuckDB cannot read: convert them in the query (epoch_us(x) gives microseconds)"
+        )
+    if not intervals:
+        return False
+    microseconds = ", ".join(
+        f"epoch_us({_sql_identifier(name)}) AS {_sql_identifier(name)}" for name in intervals
+    )
+    converted = connection.sql(f"SELECT * REPLACE ({microseconds}) FROM {_RESULT_VIEW}")
+    # to_arrow_reader is DuckDB 2's name; fetch_record_batch that of the 1.x releases.
+    to_reader = getattr(converted, "to_arrow_reader", None) or converted.fetch_record_batch
+    reader = to_reader(_PARQUET_BATCH_ROWS)
+    target = pa.schema(
+        [f.with_type(pa.duration("us")) if i in positions else f for i, f in enumerate(reader.schema)]
+    )
+    with pq.ParquetWriter(path, target, compression="zstd") as writer:
+        for batch in reader:
+            writer.write_table(pa.Table.from_batches([batch]).cast(target))
+    return True
+
+
 def write_result(
     connection: duckdb.DuckDBPyConnection, relation: duckdb.DuckDBPyRelation, file_format: str, to: str | None
 ) -> None:
     """Writes the relation as csv, json, jsonl or parquet to ``to``, or to stdout."""
     relation.create_view(_RESULT_VIEW, replace=True)
     options = _COPY_OPTIONS[file_format]
+    if file_format == "parquet" and to and _write_parquet_with_durations(connection, os.path.abspath(to)):
+        return
     if to:
         connection.execute(f"COPY {_RESULT_VIEW} TO {_sql_string(os.path.abspath(to))} ({options})")
         return
@@ -446,7 +504,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         default="table",
         metavar="FORMAT",
-        help="table (default: aligned text), csv, json (an array), jsonl (one object a line) or parquet",
+        help="table (default: aligned text), csv, json (an array), jsonl (one object a line) or parquet "
+        "(an INTERVAL column as a duration in microseconds, a month as 30 days)",
     )
     parser.add_argument(
         "--to", metavar="FILE", help="write the result to FILE (required for parquet; default: stdout)"

@@ -612,6 +612,27 @@ def test_command_writes_json_jsonl_and_parquet(capsys, known_output, tmp_path):
     written = pq.read_table(target)
     assert written.column("outlet").to_pylist() == ["Atlas News Agency", "Market Beacon"]
     assert pq.ParquetFile(target).metadata.row_group(0).column(0).compression == "ZSTD"
+    # An INTERVAL reads back as a duration (DuckDB's own Parquet INTERVAL is 12 raw bytes to
+    # pyarrow and pandas), and as microseconds in DuckDB.
+    assert written.schema.field("behind_first").type == pa.duration("us")
+    assert written.column("behind_first").to_pylist() == [dt.timedelta(0), dt.timedelta(minutes=20)]
+    assert duckdb.sql(f"SELECT behind_first FROM '{target}'").fetchall() == [(0,), (20 * 60 * 10**6,)]
+
+
+def test_command_writes_intervals_to_parquet_as_durations_of_30_day_months(capsys, known_output, tmp_path):
+    target = tmp_path / "result.parquet"
+    sql = (
+        "SELECT * FROM (VALUES (INTERVAL '1 month 2 days 3.5 seconds', 1), (NULL, 2), "
+        '(INTERVAL \'-90 minutes\', 3)) AS t("wait ""x""", n) ORDER BY n'
+    )
+    assert query_known(capsys, known_output, "--format", "parquet", "--to", str(target), sql) == (0, "", "")
+    written = pq.read_table(target)
+    assert written.schema == pa.schema([('wait "x"', pa.duration("us")), ("n", pa.int32())])
+    assert written.column(0).to_pylist() == [
+        dt.timedelta(days=32, seconds=3.5),
+        None,
+        dt.timedelta(minutes=-90),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -629,6 +650,10 @@ def test_command_writes_json_jsonl_and_parquet(capsys, known_output, tmp_path):
         (("--file", "{utf16}"), "cannot read --file {utf16}: not UTF-8 text (invalid start byte)"),
         (("SELEC 1",), 'Parser Error: syntax error at or near "SELEC"'),
         (("-- nothing",), "no SQL statement given"),
+        (
+            ("--format", "parquet", "--to", "{missing}", "SELECT [INTERVAL 1 DAY] AS waits"),
+            "column waits holds INTERVAL values inside a list or struct",
+        ),
     ],
 )
 def test_command_errors_are_one_line_with_status_2(capsys, known_output, tmp_path, args, message):
