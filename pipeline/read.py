@@ -18,9 +18,16 @@ one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``Inp
   there that cannot be read (a link to nothing, or one the workers do not see) makes the
   article an ``unreadable_file`` reject, not an article named after its stem.
 - ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
-  a number of seconds since the epoch, or a Parquet timestamp (any unit, nanoseconds
-  included) or date. Anything else, and any time before 1900-01-01 or from 9999-01-01 on
-  (UTC), is counted and read as unknown (``published_us = None``); the article is kept.
+  an epoch number, or a Parquet timestamp (any unit, nanoseconds included) or date. An epoch
+  number (a JSON or Parquet number, or a string of digits with an optional fraction that is
+  not an ISO 8601 basic date such as ``20250819``) is read by its magnitude ``|n|``:
+  seconds under 253,402,300,800 (10000-01-01 in seconds), milliseconds under 1,000 times
+  that, microseconds under 10^6 times, nanoseconds under 10^9 times (so 1755597600,
+  1755597600000, 1755597600000000 and 1755597600000000000 are one time). A number that
+  reads as seconds keeps that reading: milliseconds (or finer) of a time within about 8
+  years of 1970 (1962-1978) are taken as seconds. Anything else, and any time before
+  1900-01-01 or from 9999-01-01 on (UTC), is counted and read as unknown
+  (``published_us = None``); the article is kept.
 - A file named more than once (by several arguments, or as ``in/a.jsonl``, ``./in/a.jsonl``,
   its absolute path or a symbolic link to it) is read once.
 
@@ -131,6 +138,17 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # conversions, backfill's ranges of up to a year ending after the article's day).
 _EARLIEST_US = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 _END_US = (datetime(9999, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+# An epoch number's unit, by magnitude: the first of seconds, milliseconds, microseconds and
+# nanoseconds in which it lies before 10000-01-01 (|n| < 253,402,300,800 s). Every number read
+# as seconds before keeps that reading, placeholders included (253402300799, 9999-12-31T23:59:59
+# in seconds, is no date, not 1978 in milliseconds); the price is that milliseconds (and the
+# finer units) of a time in 1962-1978, within ~8 years of 1970, are read as seconds.
+_YEAR_10000_S = (datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH + timedelta(days=1)) // timedelta(seconds=1)
+_EPOCH_UNITS: tuple[tuple[Fraction, int], ...] = tuple(
+    (Fraction(1_000_000, 1_000**power), _YEAR_10000_S * 1_000**power) for power in range(4)
+)
+# An epoch number written as text ("1732600000", "1732600000123", "1732600000.5").
+_EPOCH_DIGITS = re.compile(r"[+-]?\d+(?:\.\d+)?")
 # Microseconds per tick of the numpy datetime64 units Parquet dates and timestamps read as.
 _MICROSECONDS_PER_TICK = {
     "D": Fraction(86_400_000_000),
@@ -770,14 +788,18 @@ def _type_name(value: Any) -> str:
 def parse_published(value: Any) -> int | None:
     """Microseconds since the Unix epoch (UTC) of a publication date, or None if unparseable.
 
-    Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, numbers (seconds
-    since the epoch), dates and datetimes, and the numpy datetime64 values Parquet timestamp
-    and date columns read as. A time before 1900-01-01 or from 9999-01-01 on (UTC) is a
-    placeholder, not a publication date: None.
+    Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, epoch numbers
+    (numbers, or digit strings that are no ISO date, in seconds, or in milliseconds,
+    microseconds or nanoseconds when too large for seconds: see the module docstring), dates
+    and datetimes, and the numpy datetime64 values Parquet timestamp and date columns read as.
+    A time before 1900-01-01 or from 9999-01-01 on (UTC) is a placeholder, not a publication
+    date: None.
 
     Example:
         >>> parse_published("2010-07-02"), parse_published("2025-08-19T10:00:00+02:00")
         (1278028800000000, 1755590400000000)
+        >>> parse_published(1755597600), parse_published(1755597600000), parse_published("1755597600")
+        (1755597600000000, 1755597600000000, 1755597600000000)
         >>> parse_published("0001-01-01T00:00:00Z") is None
         True
     """
@@ -791,10 +813,7 @@ def _microseconds(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        # Checked before scaling: a float past 1.8e302 would become infinite.
-        if not math.isfinite(value) or abs(value) > _END_US / 1_000_000:
-            return None
-        return round(value * 1_000_000)
+        return _epoch_microseconds(value)
     if isinstance(value, np.datetime64):
         unit, count = np.datetime_data(value.dtype)
         if np.isnat(value) or unit not in _MICROSECONDS_PER_TICK:
@@ -805,7 +824,11 @@ def _microseconds(value: Any) -> int | None:
     elif isinstance(value, date):
         moment = datetime.combine(value, time())
     elif isinstance(value, str):
-        moment = _parse_date_text(value.strip())
+        text = value.strip()
+        moment = _parse_date_text(text)
+        # After ISO 8601, which reads eight digits as a basic date (20250819).
+        if moment is None and _EPOCH_DIGITS.fullmatch(text):
+            return _epoch_microseconds(Fraction(text))
     else:
         return None
     if moment is None:
@@ -813,6 +836,16 @@ def _microseconds(value: Any) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _epoch_microseconds(number: int | float | Fraction) -> int | None:
+    """An epoch number in the unit its magnitude gives (``_EPOCH_UNITS``) as microseconds."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    for microseconds_per_unit, year_10000 in _EPOCH_UNITS:
+        if -year_10000 < number < year_10000:
+            return round(number * microseconds_per_unit)
+    return None
 
 
 def _parse_date_text(text: str) -> datetime | None:

@@ -71,6 +71,23 @@ def outcomes(items: list[Article | Reject]) -> list[tuple[int, str]]:
         ("1900-01-01T00:00:00Z", JAN_1_1900_UTC),
         (-2_208_988_800, JAN_1_1900_UTC),
         ("9998-12-31T23:59:59.999999Z", 253_370_764_799_999_999),
+        # Epoch numbers in the unit their magnitude gives, numbers or digit strings alike.
+        (1_755_597_600_123, AUG_19_10H_UTC + 123_000),  # milliseconds (JavaScript, Kafka)
+        (1.7555976e12, AUG_19_10H_UTC),
+        (1_755_597_600_123_456, AUG_19_10H_UTC + 123_456),  # microseconds
+        (1_755_597_600_123_456_789, AUG_19_10H_UTC + 123_457),  # nanoseconds
+        ("1755597600", AUG_19_10H_UTC),
+        (" 1755597600.25 ", AUG_19_10H_UTC + 250_000),
+        ("1755597600123", AUG_19_10H_UTC + 123_000),
+        ("1755597600123456789", AUG_19_10H_UTC + 123_457),
+        ("-2208988800", JAN_1_1900_UTC),
+        ("20250819", 1_755_561_600_000_000),  # eight digits: an ISO 8601 basic date, not seconds
+        # The boundaries: the first number of each unit past seconds is 1978-01-11T21:31:40Z.
+        (253_402_300_800, 253_402_300_800_000),
+        (253_402_300_800_000, 253_402_300_800_000),
+        (253_402_300_800_000_000, 253_402_300_800_000),
+        (-253_402_300_800, -253_402_300_800_000),  # milliseconds: 1961-12-20
+        (-2_208_988_800_000, JAN_1_1900_UTC),
     ],
 )
 def test_parse_published_accepts(value, expected):
@@ -96,6 +113,14 @@ def test_parse_published_accepts(value, expected):
         1e303,
         np.datetime64(2**62, "s"),
         np.datetime64("NaT", "ns"),
+        # The last number of each unit: 9999-12-31T23:59:59(.999...), no date in the next unit.
+        253_402_300_799_999,
+        253_402_300_799_999_999,
+        253_402_300_799_999_999_999,
+        253_402_300_800_000_000_000,  # past nanoseconds
+        -2_208_988_800_001,  # milliseconds before 1900
+        "253402300799",
+        *("1755597600x", "1.7e12", "--1755597600", "1755597600."),
     ],
 )
 def test_parse_published_rejects(value):
@@ -255,6 +280,20 @@ def test_unparseable_date_keeps_the_article_and_is_reported(tmp_path):
     published, unparseable = dates_read(tmp_path, {"a": "someday", "b": "", "c": 1755597600})
     assert published == [("a", None), ("b", None), ("c", AUG_19_10H_UTC)]
     assert unparseable == 1  # a blank date is absent, not unparseable
+
+
+def test_epoch_numbers_are_read_in_the_unit_their_magnitude_gives(tmp_path):
+    dates = {"s": 1755597600, "ms": 1755597600000, "us": "1755597600000000", "ns": 1755597600000000000}
+    published, unparseable = dates_read(tmp_path, dates)
+    assert published == [(key, AUG_19_10H_UTC) for key in dates]
+    assert unparseable == 0
+    milliseconds = pa.array([1_755_597_600_000, None], pa.int64())  # a Parquet column of them
+    assert [
+        (item.id, item.published_us) for item in parse(write_parquet(tmp_path / "ms.parquet", milliseconds))
+    ] == [
+        ("p1", AUG_19_10H_UTC),
+        ("p2", None),
+    ]
 
 
 def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
