@@ -8,7 +8,8 @@ one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``Inp
 
 - JSON Lines and Parquet records have the fields ``id`` and ``text`` (required) and
   ``outlet``, ``title``, ``published_at``, ``url`` (optional). ``Article.record`` is the
-  1-based line or row number. A ``.json`` file may instead be one JSON array of such records
+  1-based line or row number; a line ends with LF, CR LF or a lone CR (classic Mac OS), in
+  any mix. A ``.json`` file may instead be one JSON array of such records
   (read whole; ``record`` is the element's number).
 - A ``.txt`` file is one article: its id is the file's stem, its text the file's contents.
   Metadata comes from an optional sidecar ``<stem>.json`` (or ``<stem>.JSON``: suffixes are
@@ -446,8 +447,7 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
             # Python's gzip, not Beam's: Beam reads a stream cut short as if it were complete,
             # Python's raises EOFError at the cut.
             handle = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
-        # Splitting on b"\n" alone means a stray "\r" or U+2028 inside a record never splits it.
-        lines: Iterable[bytes] = iter(handle.readline, b"")
+        lines: Iterable[bytes] = _lines(handle)
         if _is_json_file(path):
             lines, array, problem = _json_array(lines)
             if problem:  # one reject for the file, not one per line of a pretty-printed array
@@ -475,6 +475,18 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
                     max_chars,
                     on_bad_date,
                 )
+
+
+def _lines(handle: BinaryIO | gzip.GzipFile) -> Iterator[bytes]:
+    """A file's lines with their endings: LF, CR LF, or a lone CR (classic Mac OS, some
+    exports, and files joined from such ones). JSON has no raw CR inside a string, so a lone
+    one ends a line (or separates a record's tokens, where no JSON writer puts one); U+2028
+    and the other Unicode line breaks, legal inside a JSON string, end none."""
+    for line in iter(handle.readline, b""):
+        if b"\r" in line.rstrip(b"\r\n"):
+            yield from line.splitlines(keepends=True)
+        else:
+            yield line
 
 
 def _is_json_file(path: str) -> bool:

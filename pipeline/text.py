@@ -169,10 +169,14 @@ def strip_html(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Unicode NFKC, plain quotes and dashes, no invisible format characters, HTML to text,
-    tidy spaces and blank lines."""
+    lines ending in LF (from CR LF, a lone CR and Unicode's line separators), tidy spaces and
+    blank lines."""
     # Only the HTML extractor may mark a caption: the character in the input (an icon font's
     # glyph) would strip its line.
     text = text.replace(CAPTION_MARK, "")
+    # A lone CR ends a line (classic Mac OS, some exports), as CR LF and LF do: its
+    # lines are headings, paragraphs and boilerplate to strip, not one run of words.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if looks_like_html(text):
         text = strip_html(text)
     elif "&" in text:

@@ -248,6 +248,29 @@ def test_byte_order_mark_and_crlf_are_tolerated(tmp_path):
     assert [article.id for article in parse(path)] == ["a", "b"]
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".json"])
+def test_lines_may_end_in_a_lone_carriage_return_in_any_mix(tmp_path, suffix):
+    # Classic Mac OS files and some exports end lines in "\r"; files joined from several mix them.
+    data = (
+        b'\xef\xbb\xbf{"id": "a", "text": "One.\\rTwo.\u2028Three."}\r'
+        b'{"id": "b", "text": "y"}\r\r'
+        b'{"id": "c", "text": "z"}\r\n'
+        b"{not json}\n"
+        b'{"id": "d", "text": "w"}\r'
+    )
+    path = tmp_path / f"cr{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    items = parse(path)
+    assert outcomes(items) == [(1, "ok"), (2, "ok"), (4, "ok"), (5, "malformed_json"), (6, "ok")]
+    assert items[0].text == "One.\rTwo.\u2028Three."  # line breaks inside a string end no line
+    assert items[3].raw == "{not json}"
+
+
+def test_a_json_array_with_lines_ending_in_a_lone_carriage_return_is_read_whole(tmp_path):
+    (tmp_path / "array.json").write_bytes(b'[\r{"id": "a", "text": "x"},\r{"id": "b", "text": "y"}\r]\r')
+    assert [(item.id, item.record) for item in parse(tmp_path / "array.json")] == [("a", 1), ("b", 2)]
+
+
 def test_a_byte_order_mark_alone_is_no_record(tmp_path):
     # What an editor or PowerShell writes for an empty UTF-8 file, or before a blank line.
     (tmp_path / "empty.jsonl").write_bytes(b"\xef\xbb\xbf")

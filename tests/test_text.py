@@ -62,6 +62,22 @@ def test_strip_boilerplate_keeps_news_and_counts_what_it_removed():
     assert len(removed) == len(ARTICLE_WITH_BOILERPLATE.split("\n")) - 2
 
 
+@pytest.mark.parametrize("endings", [["\r"], ["\r\n"], ["\r", "\n", "\r\n", "\r\r"]])
+def test_a_text_file_with_lines_ending_in_a_lone_carriage_return_keeps_its_lines(tmp_path, endings):
+    # Classic Mac OS files, some exports, and files joined from several, as read from disk.
+    lines = ARTICLE_WITH_BOILERPLATE.split("\n")
+    ends = [endings[i % len(endings)] for i in range(len(lines) - 1)]
+    path = tmp_path / "cr.txt"
+    path.write_bytes("".join(line + end for line, end in zip(lines, [*ends, ""], strict=True)).encode())
+    (article,) = parse_file(str(path), max_chars=100_000)
+    clean, removed = strip_boilerplate(normalise(article.text))
+    assert clean.split("\n") == [
+        "Trump ruled out sending troops to Ukraine on Tuesday.",
+        "Leavitt said air support remained an option.",
+    ]
+    assert len(removed) == len(lines) - 2
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -567,6 +583,12 @@ def test_the_ideographic_full_stop_ends_a_sentence_and_is_not_a_heading():
     sentences = split_sentences(normalise("会谈结束了。普京没有发表评论。他说：“好。”然后离开。"))
     assert sentences == ["会谈结束了。", "普京没有发表评论。", '他说:"好。"', "然后离开。"]
     assert not any(is_heading(sentence) for sentence in sentences)
+
+
+def test_a_lone_carriage_return_is_a_line_break():
+    assert normalise("Kyiv agreed.\rMoscow did not.\r\rTalks go on.\r\nEnd.") == (
+        "Kyiv agreed.\nMoscow did not.\n\nTalks go on.\nEnd."
+    )
 
 
 def test_unicode_line_and_paragraph_separators_are_line_breaks():
