@@ -59,7 +59,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import state
-from pipeline.config import Config
+from pipeline.config import Config, InputConfig
 from pipeline.errors import StateError
 from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
 from pipeline.records import Article, Reject
@@ -178,6 +178,7 @@ def split_by_date(
     folder: str,
     run_date: dt.date | None = None,
     today: dt.date | None = None,
+    max_field_chars: int = InputConfig.max_field_chars,
 ) -> Split:
     """Reads every input record once and writes each article into the folder of the run that
     reads it (``run_date_of``; ``today`` defaults to today, UTC).
@@ -200,7 +201,7 @@ def split_by_date(
     # resolve_inputs sorts the files and parse_file keeps file order, so the first record
     # read with an id is the first by (file, record), the one a single run keeps.
     for path in files:
-        for item in parse_file(path, max_chars, count_unparseable):
+        for item in parse_file(path, max_chars, count_unparseable, max_field_chars=max_field_chars):
             records += 1
             if isinstance(item, Reject):
                 rejects.append(item)
@@ -360,7 +361,14 @@ def backfill(
         os.makedirs(folder)
         _SPLITS_IN_USE.add(os.path.realpath(folder))
         try:
-            split = split_by_date(files, config.input.max_chars, days_per_run, folder, run_date)
+            split = split_by_date(
+                files,
+                config.input.max_chars,
+                days_per_run,
+                folder,
+                run_date,
+                max_field_chars=config.input.max_field_chars,
+            )
             if split.ranges:  # before any run, not after the ranges before it are published
                 _check_not_in_future(split)
             identity = fingerprint(files, days_per_run, config)

@@ -36,6 +36,8 @@ class ConfigError(ValueError):
 class InputConfig:
     max_chars: int = 1_000_000
     min_words: int = 1
+    # Of an id, outlet, title or url: about the longest URL web servers take (8 KB request lines).
+    max_field_chars: int = 8_192
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def validate(config: Config) -> None:
     c = config
     _check(c.input.max_chars > 0, "input.max_chars", "must be a positive number of characters")
     _check(c.input.min_words >= 1, "input.min_words", "must be at least 1")
+    _check(c.input.max_field_chars > 0, "input.max_field_chars", "must be a positive number of characters")
     kinds = set(c.features.kinds)
     _check(bool(kinds), "features.kinds", f"choose at least one of {sorted(_FEATURE_KINDS)}")
     _check(

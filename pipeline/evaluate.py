@@ -65,7 +65,11 @@ class EvaluationError(ValueError):
     """The corpus cannot be evaluated (for example, it has no ``story`` labels)."""
 
 
-def load_labels(files: Iterable[str], max_chars: int = InputConfig.max_chars) -> dict[str, str]:
+def load_labels(
+    files: Iterable[str],
+    max_chars: int = InputConfig.max_chars,
+    max_field_chars: int = InputConfig.max_field_chars,
+) -> dict[str, str]:
     """id -> story of the record the pipeline keeps for each id, from JSON Lines or Parquet.
 
     As the reader: of several records with one id, the first the reader accepts (by file,
@@ -77,7 +81,7 @@ def load_labels(files: Iterable[str], max_chars: int = InputConfig.max_chars) ->
     seen: set[str] = set()
     for path in files:
         kind = _kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet)
-        items = enumerate(parse_file(path, max_chars), start=1)
+        items = enumerate(parse_file(path, max_chars, max_field_chars=max_field_chars), start=1)
         if kind == "parquet":
             # One item per row, in row order; a row's record is its position.
             kept = {position for position, item in items if isinstance(item, Article)}
@@ -134,11 +138,13 @@ def _json_labels(path: str) -> Iterable[tuple[int, Any, Any]]:
                 yield number, row.get("id"), row.get("story")
 
 
-def read_articles(files: Iterable[str], max_chars: int) -> list[Article]:
+def read_articles(
+    files: Iterable[str], max_chars: int, max_field_chars: int = InputConfig.max_field_chars
+) -> list[Article]:
     """The valid articles of the inputs, first id wins (as the pipeline reads them)."""
     articles: dict[str, Article] = {}
     for path in files:
-        for record in parse_file(path, max_chars):
+        for record in parse_file(path, max_chars, max_field_chars=max_field_chars):
             if isinstance(record, Article):
                 articles.setdefault(record.id, record)
     return [articles[key] for key in sorted(articles)]
@@ -253,7 +259,7 @@ def evaluate(
 
     configure_file_systems(beam_args)  # the labels are read here, on this machine
     files = resolve_inputs(inputs)
-    truth_all = load_labels(files, config.input.max_chars)
+    truth_all = load_labels(files, config.input.max_chars, config.input.max_field_chars)
     if not truth_all and not unique_gold:
         raise EvaluationError(
             "no labelled records: the inputs need a 'story' column (JSON Lines or Parquet), "
@@ -318,7 +324,7 @@ def evaluate(
             for source, members in metrics.by_source(ids).items()
         },
     }
-    everything = read_articles(files, config.input.max_chars)
+    everything = read_articles(files, config.input.max_chars, config.input.max_field_chars)
     articles = [a for a in everything if a.id in truth]
     if len(articles) <= all_pairs_limit:
         log(f"scoring all {len(articles) * (len(articles) - 1) // 2} pairs to measure LSH recall ...")

@@ -47,6 +47,10 @@ counter ``read/rejected_<reason>``:
     too_long          text has more than ``input.max_chars`` characters
     field_not_string  outlet, title or url is neither a string nor a number (an array, an
                       object, a boolean, bytes), which has no text to keep
+    field_too_long    id, outlet, title or url (as kept: outer spaces stripped, except the
+                      id's) has more than ``input.max_field_chars`` characters (default
+                      8,192, about the longest URL web servers take): a whole text pasted
+                      into the title would otherwise be in every table
     duplicate_id      an earlier record (by source, then record number) has the same id
     unreadable_file   the file could not be read (I/O error, corrupt or truncated gzip,
                       empty, cut short or corrupt Parquet); record 0, after the records read
@@ -90,7 +94,7 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -100,6 +104,7 @@ from apache_beam.io.filesystem import CompressionTypes, MatchResult
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.config import InputConfig
 from pipeline.errors import InputError
 from pipeline.records import Article, Reject
 
@@ -385,16 +390,25 @@ class _Sidecar(enum.Enum):
     LOOK_BESIDE = "look beside the file"
 
 
+class _Limits(NamedTuple):
+    """The most characters of a record's text, and of its id, outlet, title and url."""
+
+    max_chars: int
+    max_field_chars: int
+
+
 def parse_file(
     path: str,
     max_chars: int,
     on_unparseable_date: Callable[[], Any] | None = None,
     sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE,
+    max_field_chars: int = InputConfig.max_field_chars,
 ) -> Iterator[Article | Reject]:
     """Yields one Article or Reject per record of ``path``, in file order.
 
     ``sidecar``: a .txt file's sidecar path, or None for none; by default it is looked for
-    beside the file.
+    beside the file. ``max_chars`` and ``max_field_chars``: ``input.max_chars`` and
+    ``input.max_field_chars``.
 
     ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
     could not be parsed (the pipeline counts them). A file that cannot be read (or a gzip
@@ -404,7 +418,7 @@ def parse_file(
     """
     if isinstance(sidecar, _Sidecar):
         sidecar = _sidecar(path) if _kind(path) == "text" else None
-    readers: dict[str, Callable[[str, int, Callable[[], Any]], Iterator[Article | Reject]]] = {
+    readers: dict[str, Callable[[str, _Limits, Callable[[], Any]], Iterator[Article | Reject]]] = {
         "json_lines": _read_json_lines,
         "parquet": _read_parquet,
         "text": functools.partial(_read_text_file, sidecar_path=sidecar),
@@ -415,7 +429,7 @@ def parse_file(
     on_bad_date = on_unparseable_date or (lambda: None)
     read = 0
     try:
-        for item in readers[kind](path, max_chars, on_bad_date):
+        for item in readers[kind](path, _Limits(max_chars, max_field_chars), on_bad_date):
             read += 1
             yield item
     except _FILE_ERRORS as error:
@@ -432,13 +446,16 @@ def _after(records: int) -> str:
 class _Rejected(Exception):
     """Raised while building a record to reject it with a reason code."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.field = field  # the field it is about, if one
 
 
-def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+def _read_json_lines(
+    path: str, limits: _Limits, on_bad_date: Callable[[], Any]
+) -> Iterator[Article | Reject]:
     with contextlib.ExitStack() as stack:
         handle: BinaryIO | gzip.GzipFile = stack.enter_context(
             FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
@@ -454,7 +471,7 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
                 yield Reject(path, 0, "malformed_json", f"{path} {problem}", "")
                 return
             if array is not None:
-                yield from _array_records(array, path, max_chars, on_bad_date)
+                yield from _array_records(array, path, limits, on_bad_date)
                 return
         for number, line_with_end in enumerate(lines, start=1):
             line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
@@ -472,7 +489,7 @@ def _read_json_lines(path: str, max_chars: int, on_bad_date: Callable[[], Any]) 
                     _json_line_article,
                     path,
                     number,
-                    max_chars,
+                    limits,
                     on_bad_date,
                 )
 
@@ -524,7 +541,7 @@ def _json_array(lines: Iterable[bytes]) -> tuple[Iterable[bytes], list[Any] | No
 
 
 def _array_records(
-    array: list[Any], path: str, max_chars: int, on_bad_date: Callable[[], Any]
+    array: list[Any], path: str, limits: _Limits, on_bad_date: Callable[[], Any]
 ) -> Iterator[Article | Reject]:
     """A JSON array's records; ``Article.record`` is the 1-based element number."""
     for number, value in enumerate(array, start=1):
@@ -536,27 +553,27 @@ def _array_records(
             _array_element_article,
             path,
             number,
-            max_chars,
+            limits,
             on_bad_date,
         )
 
 
 def _array_element_article(
-    value: Any, source: str, number: int, max_chars: int, on_bad_date: Callable[[], Any]
+    value: Any, source: str, number: int, limits: _Limits, on_bad_date: Callable[[], Any]
 ) -> Article:
     if not isinstance(value, dict):
         raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
-    return _article(value, source, number, max_chars, on_bad_date)
+    return _article(value, source, number, limits, on_bad_date)
 
 
 def _json_line_article(
-    line: bytes, source: str, number: int, max_chars: int, on_bad_date: Callable[[], Any]
+    line: bytes, source: str, number: int, limits: _Limits, on_bad_date: Callable[[], Any]
 ) -> Article:
     fields = _json_object(line, "utf-8")
-    return _article(fields, source, number, max_chars, on_bad_date)
+    return _article(fields, source, number, limits, on_bad_date)
 
 
-def _read_parquet(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+def _read_parquet(path: str, limits: _Limits, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         parquet = pq.ParquetFile(handle)
         # Absent required columns are left to the per-row checks (resolve_inputs refuses them earlier).
@@ -572,7 +589,7 @@ def _read_parquet(path: str, max_chars: int, on_bad_date: Callable[[], Any]) -> 
                     (row.pop("source_file"), row.pop("source_record")) if carried else (path, number)
                 )
                 yield _guarded(
-                    source, record, f"row {record}", row, _row_article, source, record, max_chars, on_bad_date
+                    source, record, f"row {record}", row, _row_article, source, record, limits, on_bad_date
                 )
 
 
@@ -606,16 +623,16 @@ def _python_value(column: pa.Array, index: int) -> Any:
 
 
 def _row_article(
-    row: Mapping[str, Any], source: str, record: int, max_chars: int, on_bad_date: Callable[[], Any]
+    row: Mapping[str, Any], source: str, record: int, limits: _Limits, on_bad_date: Callable[[], Any]
 ) -> Article:
     for name, value in row.items():
         if isinstance(value, Exception):
             raise _Rejected(f"error_{type(value).__name__}", f"{name}: {value}")
-    return _article(row, source, record, max_chars, on_bad_date)
+    return _article(row, source, record, limits, on_bad_date)
 
 
 def _read_text_file(
-    path: str, max_chars: int, on_bad_date: Callable[[], Any], sidecar_path: str | None
+    path: str, limits: _Limits, on_bad_date: Callable[[], Any], sidecar_path: str | None
 ) -> Iterator[Article | Reject]:
     stem = FileSystems.split(path)[1][: -len(".txt")]
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -625,7 +642,7 @@ def _read_text_file(
         with FileSystems.open(sidecar_path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             sidecar = (sidecar_path, handle.read())
     yield _guarded(
-        path, 1, "text file", contents, _text_file_article, stem, sidecar, path, max_chars, on_bad_date
+        path, 1, "text file", contents, _text_file_article, stem, sidecar, path, limits, on_bad_date
     )
 
 
@@ -634,7 +651,7 @@ def _text_file_article(
     stem: str,
     sidecar: tuple[str, bytes] | None,
     source: str,
-    max_chars: int,
+    limits: _Limits,
     on_bad_date: Callable[[], Any],
 ) -> Article:
     """``sidecar``: the sidecar's path and contents."""
@@ -643,23 +660,25 @@ def _text_file_article(
     except UnicodeDecodeError as error:
         raise _Rejected("invalid_utf8", f"not valid UTF-8 at byte {error.start}") from None
     fields: dict[str, Any] = {"outlet": stem, "title": stem}
+    from_sidecar: set[str] = set()
     if sidecar is not None:
         sidecar_path, sidecar_contents = sidecar
         try:
             metadata = _json_object(sidecar_contents, "utf-8-sig")
         except _Rejected as rejected:
             raise _Rejected(rejected.reason, f"sidecar {sidecar_path}: {rejected.message}") from None
-        fields.update(
-            {name: metadata[name] for name in ("outlet", "title", "published_at", "url") if name in metadata}
-        )
+        from_sidecar = {name for name in ("outlet", "title", "published_at", "url") if name in metadata}
+        fields.update({name: metadata[name] for name in from_sidecar})
     fields.update(id=stem, text=text)
     try:
-        return _article(fields, source, 1, max_chars, on_bad_date)
+        return _article(fields, source, 1, limits, on_bad_date)
     except _Rejected as rejected:
-        if rejected.reason != "field_not_string" or sidecar is None:
+        if sidecar is None or rejected.field not in from_sidecar:
             raise
-        # Only the sidecar gives outlet, title and url: say so.
-        raise _Rejected(rejected.reason, f"sidecar {sidecar[0]}: {rejected.message}") from None
+        # The value is the sidecar's: say so.
+        raise _Rejected(
+            rejected.reason, f"sidecar {sidecar[0]}: {rejected.message}", rejected.field
+        ) from None
 
 
 def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
@@ -679,7 +698,7 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
 
 
 def _article(
-    fields: Mapping[str, Any], source: str, record: int, max_chars: int, on_bad_date: Callable[[], Any]
+    fields: Mapping[str, Any], source: str, record: int, limits: _Limits, on_bad_date: Callable[[], Any]
 ) -> Article:
     """Checks one record's fields in the order of the reason codes and builds its Article."""
     for name in _TEXT_FIELDS:
@@ -715,16 +734,22 @@ def _article(
         raise _Rejected("text_not_string", f"text must be a string, got {_type_name(text)}")
     if not text.strip():
         raise _Rejected("empty_text", "text is empty or whitespace only")
-    if len(text) > max_chars:
+    if len(text) > limits.max_chars:
         raise _Rejected(
-            "too_long", f"text has {len(text):,} characters, more than input.max_chars={max_chars:,}"
+            "too_long", f"text has {len(text):,} characters, more than input.max_chars={limits.max_chars:,}"
         )
     for name in ("outlet", "title", "url"):
         value = fields.get(name)
         if not (value is None or isinstance(value, str) or _is_number(value)):
             got = repr(value) if isinstance(value, float) else _type_name(value)  # nan, inf
             message = f"{name} must be a string or a number, got {got}"
-            raise _Rejected("field_not_string", message)
+            raise _Rejected("field_not_string", message, name)
+    kept = {name: _optional_text(fields.get(name)) for name in ("outlet", "title", "url")}
+    for name, value in (("id", article_id), *kept.items()):
+        if value is not None and len(value) > limits.max_field_chars:
+            limit = limits.max_field_chars
+            message = f"{name} has {len(value):,} characters, more than input.max_field_chars={limit:,}"
+            raise _Rejected("field_too_long", message, name)
     published = fields.get("published_at")
     published_us = parse_published(published)
     if published_us is None and not _is_blank(published):
@@ -732,10 +757,10 @@ def _article(
     return Article(
         id=article_id,
         text=text,
-        outlet=_optional_text(fields.get("outlet")),
-        title=_optional_text(fields.get("title")),
+        outlet=kept["outlet"],
+        title=kept["title"],
         published_us=published_us,
-        url=_optional_text(fields.get("url")),
+        url=kept["url"],
         source=source,
         record=record,
     )
@@ -920,8 +945,10 @@ class _ParseFileFn(beam.DoFn):
         base: str | None = None,
         copies: dict[str, str] | None = None,
         sidecars: dict[str, str | None] | None = None,
+        max_field_chars: int = InputConfig.max_field_chars,
     ) -> None:
         self._max_chars = max_chars
+        self._max_field_chars = max_field_chars
         self._base = base
         self._copies = copies or {}
         self._sidecars = sidecars or {}
@@ -941,7 +968,10 @@ class _ParseFileFn(beam.DoFn):
             if path in self._sidecars:  # a local .txt file: its sidecar as listed here, or none
                 listed = self._sidecars[path]
                 sidecar = None if listed is None else self._copies.get(listed) or _located(listed, self._base)
-            for item in parse_file(located, self._max_chars, self._unparseable_dates.inc, sidecar):
+            read = parse_file(
+                located, self._max_chars, self._unparseable_dates.inc, sidecar, self._max_field_chars
+            )
+            for item in read:
                 if located != path:
                     item = _named(item, located, path)
                 self._records.inc()
@@ -1005,14 +1035,22 @@ class ReadArticles(beam.PTransform):
         read = pipeline | "Read" >> ReadArticles(resolve_inputs(["seeds/"]), max_chars=1_000_000)
     """
 
-    def __init__(self, files: list[str], max_chars: int, copies: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        files: list[str],
+        max_chars: int,
+        copies: dict[str, str] | None = None,
+        max_field_chars: int = InputConfig.max_field_chars,
+    ) -> None:
         """``copies``: input path -> a copy the workers read instead (``remote``); rows still
-        name the path."""
+        name the path. ``max_chars``, ``max_field_chars``: ``input.max_chars``, ``input.max_field_chars``."""
         super().__init__()
-        if max_chars <= 0:
-            raise ValueError(f"max_chars must be a positive number of characters, got {max_chars}")
+        for name, limit in (("max_chars", max_chars), ("max_field_chars", max_field_chars)):
+            if limit <= 0:
+                raise ValueError(f"{name} must be a positive number of characters, got {limit}")
         self._files = list(files)
         self._max_chars = max_chars
+        self._max_field_chars = max_field_chars
         # Relative local paths are relative to this folder, not to a worker's.
         self._base = os.getcwd()
         self._copies = dict(copies or {})
@@ -1026,7 +1064,7 @@ class ReadArticles(beam.PTransform):
             | "SpreadFiles" >> beam.Reshuffle()
             | "ParseFiles"
             >> beam.ParDo(
-                _ParseFileFn(self._max_chars, self._base, self._copies, self._sidecars)
+                _ParseFileFn(self._max_chars, self._base, self._copies, self._sidecars, self._max_field_chars)
             ).with_outputs(REJECTS, main=ARTICLES)
         )
         unique = (

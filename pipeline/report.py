@@ -1106,7 +1106,7 @@ def _sort_key(row: Mapping[str, Any]) -> tuple:
 
 
 def read_input_sentences(
-    wanted: Mapping[str, tuple[str, int, int]], max_chars: int
+    wanted: Mapping[str, tuple[str, int, int]], max_chars: int, max_field_chars: int = 10**9
 ) -> dict[str, tuple[str, ...]]:
     """Re-reads articles from their input files (local files only) and splits them as the run did.
 
@@ -1124,7 +1124,7 @@ def read_input_sentences(
     found: dict[str, tuple[str, ...]] = {}
     for source, records in by_file.items():
         remaining = len(records)
-        for item in parse_file(source, max_chars):
+        for item in parse_file(source, max_chars, max_field_chars=max_field_chars):
             if not isinstance(item, Article) or item.record not in records:
                 continue
             article_id, count = records[item.record]
@@ -1179,8 +1179,10 @@ def _with_input_sentences(
         for story in stories
         for a in _articles_to_reread(story)
     }
-    max_chars = int(manifest.get("config", {}).get("input", {}).get("max_chars", 10**9))
-    texts = read_input_sentences(wanted, max_chars)
+    # The run's limits (a manifest written before a limit existed: none).
+    limits = manifest.get("config", {}).get("input", {})
+    max_chars = int(limits.get("max_chars", 10**9))
+    texts = read_input_sentences(wanted, max_chars, int(limits.get("max_field_chars", 10**9)))
     enriched = []
     for story in stories:
         agreed = {}

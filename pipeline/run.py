@@ -138,7 +138,9 @@ def build_pipeline(
     """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``.
 
     ``input_copies``: input file -> a copy the workers read instead (``remote``)."""
-    read = pipeline | "Read" >> ReadArticles(files, config.input.max_chars, input_copies)
+    read = pipeline | "Read" >> ReadArticles(
+        files, config.input.max_chars, input_copies, config.input.max_field_chars
+    )
     prior = None
     if state_files:
         prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files, config.lsh.num_perm)

@@ -318,6 +318,23 @@ def test_a_range_that_has_not_ended_is_run_today(tmp_path):
     assert run_date_of(published, 1, today) == dt.date(2025, 8, 14)
 
 
+def test_the_split_rejects_a_field_over_max_field_chars_as_a_run_would(tmp_path):
+    rows = [
+        {"id": "short", "text": "Flood waters rose.", "title": "Flood", "published_at": "2025-08-12"},
+        {
+            "id": "pasted",
+            "text": "Flood waters rose.",
+            "title": "Flood waters rose.",
+            "published_at": "2025-08-12",
+        },
+    ]
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    split = split_by_date([str(archive)], 1_000, 1, str(tmp_path / "split"), max_field_chars=10)
+    assert [(reject.record, reject.reason) for reject in split.rejects] == [(2, "field_too_long")]
+    assert (split.records, sum(split.articles_per_range.values())) == (2, 1)
+
+
 def test_provenance_columns_count_only_with_the_marker(tmp_path):
     rows = [{"id": "a", "text": "Some text.", "source_file": "elsewhere.jsonl", "source_record": 41}]
     plain, marked = tmp_path / "plain.parquet", tmp_path / "marked.parquet"

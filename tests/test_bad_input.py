@@ -72,10 +72,12 @@ def dirty_run(tmp_path_factory):
         json.dumps({"id": "no-punctuation", "text": NO_PUNCTUATION}).encode(),
         json.dumps({"id": "html", "text": HTML}).encode(),
         json.dumps({"id": "german", "text": GERMAN, "published_at": "2025-08-19"}).encode(),
+        # field_too_long (max 200): the text pasted into the title too
+        json.dumps({"id": "pasted", "text": UNRELATED, "title": UNRELATED * 2}).encode(),
     ]
     (folder / "articles.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     (folder / "empty.jsonl").write_bytes(b"")
-    config = config_module.load(overrides=["input.max_chars=20000"])
+    config = config_module.load(overrides=["input.max_chars=20000", "input.max_field_chars=200"])
     job = run_job([str(folder)], str(folder / "out"), config, run_date=dt.date(2025, 8, 19))
     return folder / "out", job
 
@@ -94,6 +96,7 @@ def test_each_bad_record_is_rejected_with_its_reason(dirty_run):
         ("duplicate_id", 14),
         ("empty_text", 9),
         ("empty_text", 10),
+        ("field_too_long", 21),
         ("invalid_utf8", 12),
         ("malformed_json", 6),
         ("missing_id", 7),
@@ -128,10 +131,10 @@ def test_seeds_stay_one_story_that_nothing_else_joins(dirty_run):
 def test_counts_reconcile(dirty_run):
     _, job = dirty_run
     assert job.manifest["reconciliation"] == {
-        "input_records": 20,
+        "input_records": 21,
         "rejected_before_the_run": 0,
         "articles": 9,
-        "rejects": 11,
+        "rejects": 12,
         "balanced": True,
     }
     assert job.counters["read/rejected_duplicate_id"] == 2

@@ -40,6 +40,7 @@ def test_overrides_are_typed():
     ("override", "message"),
     [
         ("lsh.num_perm=1", "lsh.num_perm"),
+        ("input.max_field_chars=0", "input.max_field_chars: must be a positive number of characters"),
         ("lsh.threshold=1.5", "lsh.threshold"),
         ("features.kinds=word,emoji", "unknown kind"),
         ("features.df_buckets=1000", "power of two"),

@@ -331,6 +331,40 @@ def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
     assert unparseable == 4
 
 
+@pytest.mark.parametrize("field", ["id", "outlet", "title", "url"])
+def test_an_id_outlet_title_or_url_over_max_field_chars_is_rejected(tmp_path, field):
+    records = [
+        {"id": "a", "text": "x", field: "w" * 100},
+        {"id": "b", "text": "x", field: " " + "w" * 100 + " "},  # outer spaces are not kept
+        {"id": "c", "text": "x", field: "w" * 101},
+        {"id": "d", "text": "x", field: "w" * 8_193},
+    ]
+    path = write_lines(tmp_path / "long.jsonl", *(json.dumps(record) for record in records))
+    items = list(parse_file(path, MAX_CHARS, max_field_chars=100))
+    expected = [(1, "ok"), (2, "field_too_long" if field == "id" else "ok"), (3, "field_too_long")]
+    assert outcomes(items[:3]) == expected
+    assert items[2].detail == f"line 3: {field} has 101 characters, more than input.max_field_chars=100"
+    # The default limit: 8,192 characters, about the longest URL web servers take.
+    assert outcomes(parse(path)) == [(1, "ok"), (2, "ok"), (3, "ok"), (4, "field_too_long")]
+    assert parse(path)[3].detail.endswith(
+        f"{field} has 8,193 characters, more than input.max_field_chars=8,192"
+    )
+
+
+def test_a_sidecar_field_over_max_field_chars_is_named_as_the_sidecar_s(tmp_path):
+    (tmp_path / "story-one.txt").write_text("A short article.", encoding="utf-8")
+    (tmp_path / "story-one.json").write_text(json.dumps({"title": "t" * 20}), encoding="utf-8")
+    (reject,) = parse_file(str(tmp_path / "story-one.txt"), MAX_CHARS, max_field_chars=10)
+    sidecar = tmp_path / "story-one.json"
+    assert (reject.reason, reject.detail) == (
+        "field_too_long",
+        f"text file: sidecar {sidecar}: title has 20 characters, more than input.max_field_chars=10",
+    )
+    sidecar.unlink()  # the id (and outlet and title) is then the file's stem, no sidecar's
+    (reject,) = parse_file(str(tmp_path / "story-one.txt"), MAX_CHARS, max_field_chars=5)
+    assert reject.detail == "text file: id has 9 characters, more than input.max_field_chars=5"
+
+
 @pytest.mark.parametrize("field", ["id", "text", "outlet", "title", "url"])
 def test_lone_surrogate_is_invalid_utf8(tmp_path, field):
     record = {"id": "s1", "text": "Lone surrogate here.", field: "Lone \ud800 surrogate"}
