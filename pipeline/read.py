@@ -37,8 +37,9 @@ counter ``read/rejected_<reason>``:
 
     invalid_utf8      the line or file is not valid UTF-8, or id, text, outlet, title or url
                       holds a lone surrogate (JSON ``"\\ud800"``), which UTF-8 cannot encode
-    malformed_json    the line (or a .txt file's sidecar) is not valid JSON, or nested too
-                      deeply; record 0 for a .json file that starts an array it does not end
+    malformed_json    the line (or a .txt file's sidecar) is not valid JSON, nested too
+                      deeply, or holds an integer of more than 4,300 digits; record 0 for a
+                      .json file that starts an array it does not end
     not_an_object     the line (or sidecar, or array element) is JSON, but not an object
     missing_id        id is absent, null, empty or not a string or an integer
     missing_text      text is absent or null
@@ -535,7 +536,7 @@ def _json_array(lines: Iterable[bytes]) -> tuple[Iterable[bytes], list[Any] | No
             problem = f"{error.msg.lower()} at line {error.lineno} column {error.colno}"
             return head, None, f"starts a JSON array but is not valid JSON: {problem}"
         value = None  # JSON Lines whose first record is an array: rejected with the others
-    except (UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad UTF-8, a number too long, nesting too deep
         value = None  # its lines are rejected one by one, with their reasons
     return head, value if isinstance(value, list) else None, ""
 
@@ -692,6 +693,8 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
         raise _Rejected("malformed_json", f"{error.msg.lower()} at column {error.colno}") from None
     except RecursionError:
         raise _Rejected("malformed_json", "nested too deeply to parse") from None
+    except ValueError:  # valid JSON, but Python refuses integers of more than 4,300 digits
+        raise _Rejected("malformed_json", "holds a number too long to parse") from None
     if not isinstance(value, dict):
         raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
     return value

@@ -445,6 +445,15 @@ def test_json_nested_too_deeply_is_malformed(tmp_path):
     assert items[0].detail == "line 1: nested too deeply to parse"
 
 
+@pytest.mark.parametrize("name", ["huge.jsonl", "huge.json"])
+def test_a_number_too_long_for_python_is_malformed_not_a_bug(tmp_path, name):
+    """Valid JSON, but Python refuses to convert integers of more than 4,300 digits."""
+    huge = '{"id": "a", "text": "x", "published_at": ' + "9" * 5_000 + "}"
+    items = parse(write_lines(tmp_path / name, huge, '{"id": "b", "text": "y"}'))
+    assert outcomes(items) == [(1, "malformed_json"), (2, "ok")]
+    assert items[0].detail == "line 1: holds a number too long to parse"
+
+
 def test_gzip_cut_short_keeps_the_records_before_the_cut(tmp_path):
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
     data = b'{"id": "a", "text": "first"}\n{"id": "b", "text": "sec'
