@@ -3,8 +3,9 @@
 ``normalise`` makes text comparable across outlets (Unicode form, quotes, dashes, spaces,
 HTML markup, lines broken by a hard wrap). ``strip_boilerplate`` removes lines that are not
 news content (``Read more:`` prompts, trailing link lists, author contact lines, hashtag
-lines, newsletter prompts, share rows, photo credits and captions), and such sentences
-from the line of a paragraph, and returns what it removed so callers can count it.
+lines, newsletter prompts, share rows, photo credits and captions, page notices, the author's
+biography under the story), and such sentences from the line of a paragraph and widget text
+glued to the start of a line, and returns what it removed so callers can count it.
 ``split_sentences`` is a rule-based segmenter that knows news abbreviations ("U.S.", "Sen.",
 "Jan.") and closing quotes.
 
@@ -307,7 +308,7 @@ _PROMPT_LINE = re.compile(
     r"^(read more|read also|also read|see also|related( stories| articles| coverage)?|more on this|"
     r"recommended( reading)?|watch|listen|click here|sign up|subscribe|follow us|don't miss|"
     r"download (our|the) app|advertisement|share this|share on)\b[^.!?]{0,200}$"
-    r"|^(read more|also read|related|see also|watch|listen|more|trending)\s*:",
+    r"|^(read more|also read|related|see also|watch|listen|more|trending( news| now)?|audio|podcasts?)\s*:",
     re.IGNORECASE,
 )
 _LIST_HEADER = re.compile(
@@ -317,10 +318,24 @@ _LIST_HEADER = re.compile(
     re.IGNORECASE,
 )
 _NEWSLETTER = re.compile(
-    r"\b(newsletter|sign up|subscribe)\b.{0,80}\b(inbox|email|free|today|here|now|daily|weekly)\b",
+    r"\b(newsletters?|sign up|subscribe)\b.{0,80}\b(inbox|e-?mails?|free|today|here|now|daily|weekly)\b"
+    r"|\b(newsletters?|sign up|subscribe)\b.{0,150}\b(in|to) your (e-?mail )?inbox\b"
+    r"|\b(daily|weekly|every (morning|day|week)|weekday mornings?|each (morning|week))\W{0,3}(in"
+    r"|to) your inbox\b"
+    r"|\b(e-?mail|newsletters?)\b.{0,80}\bsign up\W*$"  # "... by email ... Free Sign Up", the widget's button
+    # What a sign-up widget says around its form: "Thank you for subscribing.", "You can
+    # unsubscribe at any time.", "You must select a newsletter to subscribe to.", ...
+    r"|\bthanks?( you)? for (subscribing|signing up)\b"
+    r"|^((newsletter )?sign up\W+|by (signing up|subscribing)\b[^.]{0,40}?,? )?(you (can|may) (unsubscribe"
+    r"|opt[- ]out)"
+    r"( at any time| anytime)?\W*$|you (agree to|will) receive\b|you must select a newsletter\b)"
+    r"|^newsletter sign up\b|^view all\b.{0,40}\bnewsletters\W*$|\bplease consider subscribing\b"
+    r"|^(support (our|local|independent|quality) journalism\W*)?already a subscriber\b"
+    r"|^the (most|best|only)\b.{0,40}\bnewsletter\W*$"
+    r"|^(breaking news|daily|weekly|morning|evening) (e-?mails|alerts|newsletters?)\b",
     re.IGNORECASE,
 )
-_NEWSLETTER_WORDS = ("newsletter", "sign up", "subscribe")
+_NEWSLETTER_WORDS = ("newsletter", "sign up", "signing up", "subscri", "inbox", "emails", "alerts")
 _CONTACT = re.compile(
     r"^(write to|contact|email|e-mail|reach|follow)\b.{0,120}(@|\bat\b\s+\S+\.(com|org|net))",
     re.IGNORECASE,
@@ -331,9 +346,12 @@ _FOLLOW = re.compile(
     re.IGNORECASE,
 )
 _CREDIT = re.compile(
-    r"^\(?(reporting|additional reporting|writing|editing|compiled|produced) by\b"
-    r"|\bcontributed (reporting )?to (this|the) (report|story|article)\.?\)?$"
-    r"|^(photo|image|picture|video|graphic|illustration)s?( credit)?\s*[:|]"
+    r"^\(?(with )?(reporting|additional reporting|writing|editing|compiled|produced|assistance) by\b"
+    r"|^contributing\s*:"  # "Contributing: Ben Mutzabaugh, USA TODAY; the Associated Press"
+    # "... contributed to this story from McAllen, Texas.", "... and can be reached at <link>."
+    r"|\bcontributed (reporting )?to (this|the) (report|story|article)( from [^.!?]{0,60}?)?"
+    r"( and can be reached at \S+?)?\.?\)?$"
+    r"|^(photo|image|picture|video|graphic|illustration)s?( credit| by| courtesy( of)?)?\s*[:|]"
     r"|^this (story|article|report) (has been|was) (updated|corrected|originally published)\b",
     re.IGNORECASE,
 )
@@ -375,6 +393,27 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         ),
     ),
     ("credit", 8, r"(?i:-?\s*(reuters|afp|ap|the associated press|associated press|upi)\.?)$"),
+    # What a page says about itself, not the story: errors, forms, a closed comment section, a
+    # story still being written. End-anchored where a news sentence could begin the same way
+    # ("An error occurred in the count, officials said").
+    (
+        "notice",
+        20,
+        (
+            r"(?i:an? (unexpected |unknown )?error (has )?occurred\W*$|something went wrong\W*$"
+            r"|please try again( later)?\W*$|invalid (e-?mail|password|user ?name|zip code)( address)?\W*$"
+            r"|please re-?enter\W*$|sorry,? (but )?(the|this) page\b.{0,40}\b(could not|cannot|can't"
+            r"|does not|doesn't|"
+            r"is not|isn't|is no longer)\b|(the|this) (page|transcript|interactive \w+"
+            r"|media player) (you (requested|are "
+            r"looking for) )?(could not|cannot|can't|failed to) (be )?(load(ed)?|found|display(ed)?)\W*$"
+            r"|(\d[\d,]* comments?\s+)?(sorry,? )?comments (for|on) this (post|story|article"
+            r"|page) are (now )?closed"
+            r"|comments are (now )?closed\W*$|(more )?updates will be (provided|posted"
+            r"|added)( as [^.]{0,40})?\W*$"
+            r"|this is a developing (news )?story\W*$|(note:\s*)?by (submitting|completing) this form\b)"
+        ),
+    ),
     # A video player's embed code and a video module's titles: "Embed <title> 3:08 autoplay
     # autoplay Copy this code to your website or blog", "JUST WATCHED <title> Replay More Videos".
     ("embed", 40, r"(?i:embed\b.{0,200}\bcopy this code to your\b)|(JUST WATCHED|MUST WATCH)\b"),
@@ -392,12 +431,24 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         "prompt",
         25,
         (
-            r"(?i:please enable javascript\b|media playback is unsupported\b|your browser does not support\b"
-            r"|(i?toggle caption|enlarge (this )?image)\b"
+            r"(?i:please (enable|turn on) javascript\b|(media|this (video|content"
+            r"|page)) requires javascript\b"
+            r"|media playback is unsupported\b|your browser does not support\b|i?toggle caption\b"
             r"|stay with \S+( \S+)? for (the latest|more|updates)\b"
             r"|read or share this (story|article)\b|click (here )?to (email|share|print)\b"
             r"|download (the|our)\b.{0,60}\bapps?\b|test your knowledge\b|take (our|the) quiz\b"
-            r"|warning:\s*(the|this) (following )?video\b)"
+            r"|warning:\s*(the|this) (following )?video\b"
+            # Calls to the reader, with a full stop: "Click here to see the video.", "Check back
+            # for details as they develop.", "Send us your images or video."
+            r"|(click|tap) (here|below)\b|read more (from|of|by|about|at|on)\b|check back (later "
+            r"|soon )?for\b"
+            r"|follow (our|all (of )?our|the latest)\b.{0,60}\bcoverage\b"
+            r"|send us your (photos?|pictures|images|videos?|tips|stories)\b|(got|have) a (news )?tip\b"
+            r"|let us know (in the comments|what you think)\b"
+            r"|(please )?visit (https?://)?(www\.)?[\w-]+(\.[\w-]+)*\.(com|org|net|gov|edu)\S* (for"
+            r"|to) (more|learn|find)\b"
+            r"|(want|get)\b.{0,60}\bdelivered (straight |directly |right )?to your (phone|device)\b"
+            r"|get (full|unlimited) (digital )?access\b.{0,80}\b(journalism|for (just|only)\b|subscri))"
         ),
     ),
     (
@@ -430,11 +481,42 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
             r"|source:\s*(getty|ap|reuters|afp)\b)"
         ),
     ),
-    ("credit", 12, r"(?i:by|written by)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3}$"),
-    ("credit", 12, r"(?i:(last )?updated):?\s+(?i:at |on )?\d"),
+    # A byline, with the photographer's agency: "By Slaven Vlasic/Getty Images."
+    (
+        "credit",
+        12,
+        r"(?i:by|written by)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3}(/[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,2})?\.?$",
+    ),
+    # "Updated at 8:37 p.m.", "Update, November 11, 12:03 PT: adds Apple statement."
+    (
+        "credit",
+        12,
+        (
+            r"(?i:(last )?updated):?\s+(?i:at |on )?\d|(?i:update\b.{0,40}?:\s*(adds?|added|corrects?"
+            r"|corrected"
+            r"|clarifies|clarified|removes?|removed|includes?|included|updates?|updated)\b)"
+        ),
+    ),
     ("link_list", 60, r"(Related|RELATED)\s+[\"'A-Z0-9]"),  # "Related Prodigy: 10 Essential Tracks ..."
     # "For more news on L.A. homicides, follow @nicolesantacruz."
     ("prompt", 15, r"(?i:(for more\b.{0,80}?,\s*)?follow\s+@\w+\.?)$"),
+    ("caption", 60, r"(?i:enlarge (this )?image)\b"),
+    # A photo's credit alone, or cut short: "(AP Photo/Wisconsin State Journal, John..."
+    ("credit", 15, r"\((?i:ap photo|photos?|images?|pictures?)(/|:|\s+by\b)[^()]*(\)|\.\.\.)\W*$"),
+    # A press release's footer: "SOURCE XO Group Inc."
+    ("credit", 8, r"SOURCE [A-Z][\w.&'-]*( [A-Z][\w.,&'-]*)*$"),
+    # Where the article was first published: "Originally published on Live Science.", "This story
+    # first appeared in the Aug. 23 issue of The Hollywood Reporter." A comma says it goes on as
+    # a sentence ("First published in 1851, the novel sold poorly").
+    (
+        "credit",
+        30,
+        (
+            r"(?i:(this (story|article|post|piece|report) )?(was )?(originally|first) (published|appeared"
+            r"|ran|posted) "
+            r"(in|on|at|by) (the )?|original (article|story|post) (on|at) )[A-Z0-9][^,!?]{0,80}$"
+        ),
+    ),
     # The AP's caption: "FILE - In this July 12, 2018 file photo, FBI Deputy ..."
     # Notes about the article, not news: "Editor's note: ...", "Correction 31 July 2017: ...",
     # "An earlier version of this story misstated ...", "This article was amended on 9 June 2016."
@@ -442,11 +524,11 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         "credit",
         60,
         (
-            r"(?i:(editor'?s'? note|corrections?|clarifications?)"
+            r"(?i:(editor'?s'? note|corrections?|clarifications?|disclosure|disclaimer)"
             r"(\s+\d{1,2}\s+[a-z]+\s+\d{4}|\s+\([^)]{0,40}\))?\s*:"
             r"|an? (earlier|previous|prior) version of this (story|article|report|post|piece)\b"
-            r"|this (story|article|report|post|piece) (has been|was) "
-            r"(updated|corrected|amended|clarified|changed)"
+            r"|(update\s*:\s*the|this) (story|article|report|post|piece) (has been|was) "
+            r"(updated|corrected|amended|clarified|changed|revised|edited)"
             r"(\s+(on|to|at|with|since|in)\b|\W*$))"
         ),
     ),
@@ -462,7 +544,7 @@ _TRAILING_PROMPT = re.compile(r"(\(opens in (a )?new window\)|\bclick here\.?\)?
 # "REUTERS/Eric Gaillard", "Photo: Tom Wall via AP". The end-anchored patterns are searched
 # in a line's last characters only, not tried at every position of a paragraph.
 _CAPTION_CREDIT = re.compile(
-    r"((?i:\((photo|image|picture|credit|video)s?( by)?\s*:[^()]*\))"
+    r"((?i:\((photo|image|picture|credit|video)s?(\s*:|\s+by\s)[^()]*\))"
     r"|\([^()]*((?i:getty images|ap photo|ap images|file photo)|/(AP|AFP|EPA|Getty|Reuters)\b)[^()]*\)"
     r"|\b(REUTERS|AFP|EPA)/[A-Z][\w.' -]+"
     r"|\b(?i:photo|image|credit|photograph( by)?):\s*[A-Z][^.!?]*)\.?$"
@@ -492,6 +574,8 @@ _WIRE_CAPTION = re.compile(
     r"|This (undated |handout |file )?((\w+\.? )?\d{1,2}, \d{4},? )?(?i:photo|image|picture|frame grab),? "
     r"(provided|released|taken|made available|obtained|distributed) by\b"
     r"|(FILE PHOTO:|FILE -)\s"
+    # A caption the AP corrected says so first: "CORRECTS NUMBER DEAD TO TWO - This photo ...".
+    r"|CORRECTS( [A-Z0-9][A-Z0-9,.'-]*){2,}\s"
 )
 # A photo gallery scraped as one line: "Photos: Sinking of the Musashi ... Hide Caption 1 of 6
 # Photos: Sinking of the Musashi ... Hide Caption 2 of 6 ...".
@@ -504,6 +588,37 @@ _CAPTION_IN_THIS = re.compile(
     re.IGNORECASE,
 )
 _TAIL_CHARS = 120
+# Politico's caption: "... on Capitol Hill on May 8. | Getty", "... during the campaign. | AP Photo".
+# A gallery's caption ends with its agency alone: "... a 25-vehicle pileup that... (Associated
+# Press)". Only a caption's sentence: the gallery puts the story's summary on its line.
+_AGENCY_ONLY_CREDIT = re.compile(r"\((Associated Press|AP|AFP|EPA|Getty Images|Reuters)\)\.?$")
+# A video's reporter, under its description: "NBC10's Lu Ann Cahn has the details."
+_VIDEO_REPORTER = re.compile(
+    r"[A-Z][\w.'-]*(?: [A-Z0-9][\w.'-]*){0,4} (?:has|have) (?:more|(?:the )?details|the latest|the story)"
+    r"(?: on [^.!?]{0,60})?\.$"
+)
+_PIPE_CREDIT = re.compile(r"\s\|\s+(AP|Getty|Reuters|AFP|EPA)( Photo| Images)?\b")
+# Three photo credits on one line are a gallery's ("... Getty Images K.C. Cohen-Courtesy of Boston
+# Children's Hospital Getty Images 1 of 10").
+_AGENCY_CREDIT = re.compile(r"Getty Images|/(AP|AFP|EPA|Reuters)\b|\bCorbis\b")
+# A video's description on the pages of a network's stations ends with the day it was published:
+# "... NBC10's George Spencer has the latest. (Published Thursday, July 24, 2014)". The
+# description stays; the reporter's line before the date goes as a prompt.
+_VIDEO_PUBLISHED = re.compile(r"\s*\(Published [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4}\)$")
+# An e-mail address written out against spam: "ereeve at theatlantic dot com".
+_SPELLED_EMAIL = re.compile(r"\b[\w.]+ at [\w-]+ dot (com|org|net)\b", re.IGNORECASE)
+# Widget text glued to the start of a line, before the line's own sentence: a row of share
+# buttons ("SHARE COPY LINK Broward Circuit Judge ..."), a video player's buttons ("CLOSE Skip in
+# Skip x Embed x Share Police confirmed ..."), a marker ("Continue reading the main story At the
+# scene ..."), a photo credit ("Tom Williams/Getty Images Rep. Jackie Speier ..."). The buttons
+# only in capitals: "Share prices fell" and "Close aides said" are sentences.
+_GLUED_FURNITURE = re.compile(
+    r"(?:(?P<embed>(?:CLOSE\s+)?Skip in Skip x Embed x Share\s+(?:CLOSE\s+)?|CLOSE\s+)"
+    r"|(?P<prompt>(?:(?:SHARE|COPY LINK|TWEET|EMAIL|PRINT|SAVE|COMMENTS?|FACEBOOK|TWITTER)\s+)+"
+    r"|(?i:continue reading (?:the main story|below))\s+)"
+    r"|(?P<credit>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}/(?:Getty Images|AP|AFP|Reuters|EPA)\s+))"
+    r"(?=[\"'(]?[A-Z][a-z\s])"
+)
 _LEADING_MARKS = re.compile(r"^[^\w\"'(\[@#]+")  # "► Related: ..." is a "Related: ..." prompt
 # Which paragraphs may hold a boilerplate sentence: one that starts with a word the rules
 # start with, or a word the unanchored rules look for anywhere. The other paragraphs (about
@@ -516,12 +631,18 @@ _SENTENCE_KEYS = (
     r"recommended|watch|listen|click|sign|subscri|follow|don't miss|download|advertis|share|"
     r"tweet|e-?mail|print|comments?\b|copy link|like us|stay (with|up|connected|informed)|"
     r"join (us|the)|find us|friend us|connect with|please (enable|sign|try)|media (playback|caption)|"
-    r"your browser|toggle|enlarge|test your|take (our|the) quiz|warning:|story continue|"
+    r"your browser|toggle|enlarge|test your|media requires|associated press|source\b|take (our|the) quiz"
+    r"|warning:|story continue|"
     r"continue reading|text size|skip to|write to|contact|reach|call|twitter|facebook|instagram|"
     r"(additional )?reporting|writing|editing|compiled|produced|photo|image|picture|video|graphic|"
     r"illustration|(this|the) (story|article|report|post|piece)|an? (earlier|previous|prior)|"
     r"editor|correction|clarification|copyright|all rights|(last )?updated|source:|file\b|"
-    r"in this|reuters|afp|ap\b|upi\b|(written )?by\s|https?://|www\.|#|@|©|\(c\))"
+    r"in this|reuters|afp|ap\b|upi\b|(written )?by\s|https?://|www\.|#|@|©|\(c\)|"
+    r"an? (unexpected |unknown )?error|something went|please (turn|re-?enter|consider)|invalid|sorry|"
+    r"thanks?( you)? for|you (can|may|must|agree|will receive)|view all|already a|support (our|local)|"
+    r"get (full|unlimited)|want (stories|more)|newsletter|breaking news|original|first (published|appeared)|"
+    r"check back|(more )?updates will|this is a developing|send us|(got|have) a (news )?tip|let us know|"
+    r"visit|audio|trending|disclosure|disclaimer|update\b|note:|corrects\b|contributing)"
 )
 _KEYED_FIRST_SENTENCE = re.compile(_SENTENCE_KEYS)
 # A sentence boundary as ``split_sentences`` finds it, then a key: the search skips quickly
@@ -530,11 +651,25 @@ _KEYED_SENTENCE = re.compile(r"""[.!?]["')\]]*\s+""" + _SENTENCE_KEYS)
 _PARAGRAPH_WORDS = (
     "newsletter", "sign up", "subscri", "contributed", "photo", "getty", "credit", "click here", "window",
     "@", "/ap", "reuters/", " | ", "image", "picture", "caption", "pic.twitter.com/", "replay more videos",
-    "copy this code", "just watched",
-    "must watch",
+    "copy this code", "just watched", "must watch", " dot com", " dot org", "inbox", " has more.",
+    " has the details", " has the latest", " has details", "be loaded", "now closed", "(associated press)",
 )  # fmt: skip
 # "(See: every app that wanted to make money.)" inside a paragraph is the writer's aside.
 _SEE_ASIDE = re.compile(r"^[\[(]\s*see\b", re.IGNORECASE)
+# The author's biography under an article: "Kale Williams is a San Francisco Chronicle staff
+# writer.", "Medred is a special correspondent.", "Jane Roe covers courts and the law for Slate.",
+# "William Lee and Jeremy Gorner are reporters for the Tribune, Jae Miller is a reporter for WGN-TV".
+# Only in the article's trailer (``_strip_author_lines``): in the story such a sentence is news
+# ("Gershkovich is a reporter for The Wall Street Journal. He was detained in March.").
+_NAME = r"[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}"
+_OUTLET = r"(?: (?:for|at|with|on) (?:the )?[A-Z][^.!?,;\"]{0,40})?"
+_AUTHOR_CLAUSE = (
+    rf"{_NAME}(?: and {_NAME})? (?:(?:is|are) (?:(?:a|an|the)\b[^.!?,;:\"]{{0,60}}?\b)?(?:staff )?"
+    rf"(?:writer|reporter|correspondent|columnist|editor|contributor|photographer|critic"
+    rf"|journalist)s?{_OUTLET}"
+    rf"|covers [^.!?;:\"]{{1,60}} for (?:the )?[A-Z][^.!?,;\"]{{0,40}})"
+)
+_AUTHOR_LINE = re.compile(rf"{_AUTHOR_CLAUSE}(?:,? (?:and )?{_AUTHOR_CLAUSE})*\.?")
 
 
 def boilerplate_reason(line: str) -> str | None:
@@ -547,7 +682,8 @@ def boilerplate_reason(line: str) -> str | None:
     ``link_list`` ("Related <title>"), ``caption`` (a line ending with its photo credit),
     ``embed`` (a video player's or module's text: "JUST WATCHED <title> Replay More Videos";
     ``strip_boilerplate`` also removes what an embedded post adds to its text,
-    ``strip_embed_residue``), ``copyright``.
+    ``strip_embed_residue``), ``copyright``, ``notice`` (what a page says about itself: "An
+    error has occurred.", "Please try again later.", "Comments are now closed.").
 
     Example:
         >>> boilerplate_reason("Write to Nik Popli at nik.popli@time.com")
@@ -574,14 +710,29 @@ def boilerplate_reason(line: str) -> str | None:
         return "contact"
     if _FOLLOW.match(stripped) or _SHARE_BUTTON.match(stripped):
         return "prompt"
-    if words <= 25 and (_CREDIT.match(stripped) or ("contributed" in lower and _CREDIT.search(stripped))):
+    if words <= 25 and _CREDIT.match(stripped):
         return "credit"
+    # A list of the wire's writers can be long; a paragraph ending with it is split into
+    # sentences (``paragraph_sentence_reason``), not removed whole.
+    if (
+        "contributed" in lower
+        and words <= 80
+        and _CREDIT.search(stripped)
+        and (words <= 25 or len(_split_line(stripped)) == 1)
+    ):
+        return "credit"
+    if words <= 30 and " dot " in lower and _SPELLED_EMAIL.search(stripped):
+        return "contact"
     if words <= 30 and any(key in lower for key in _NEWSLETTER_WORDS) and _NEWSLETTER.search(stripped):
         return "newsletter"
     if _COPYRIGHT.match(stripped):
         return "copyright"
     if "hide caption" in lower and _GALLERY.search(stripped):
         return "caption"  # a photo gallery, however long its line
+    if ("getty" in lower or "/" in stripped or "corbis" in lower) and len(
+        _AGENCY_CREDIT.findall(stripped)
+    ) >= max(3, words // 12):
+        return "caption"  # a gallery's photo credits, most of its line
     if words <= 60 and _WIRE_CAPTION.match(stripped) and len(_split_line(stripped)) == 1:
         return "caption"
     return _site_furniture_reason(stripped, words)
@@ -595,8 +746,12 @@ def _site_furniture_reason(stripped: str, words: int) -> str | None:
     if any(mark in stripped for mark in _EMBED_MARKS):
         return "embed"
     unmarked = _LEADING_MARKS.sub("", stripped)
-    if unmarked != stripped and (_PROMPT_LINE.match(unmarked) or _LIST_HEADER.match(unmarked)):
-        return "prompt"
+    if unmarked != stripped and unmarked:
+        # "- Updated at 8:37 p.m.", "-- with additional reporting by ...": a dash or a bullet
+        # before a line of boilerplate.
+        if _PROMPT_LINE.match(unmarked) or _LIST_HEADER.match(unmarked):
+            return "prompt"
+        return boilerplate_reason(unmarked)
     found = _FURNITURE.match(stripped)
     if found:
         reason, most_words, _ = _FURNITURE_ROWS[int(str(found.lastgroup)[3:])]
@@ -611,6 +766,15 @@ def _site_furniture_reason(stripped: str, words: int) -> str | None:
         return "prompt"
     tail = stripped[-_TAIL_CHARS:]
     if ("(" in tail or "/" in tail or ":" in tail) and _CAPTION_CREDIT.search(tail):
+        return "caption"
+    if tail.endswith(")") and (agency := _AGENCY_ONLY_CREDIT.search(stripped, len(stripped) - len(tail))):
+        if agency.start() == 0:
+            return "credit"  # the credit alone
+        if len(_split_line(stripped)) == 1:
+            return "caption"
+    if words <= 15 and (" has " in stripped or " have " in stripped) and _VIDEO_REPORTER.match(stripped):
+        return "prompt"
+    if " | " in stripped and _PIPE_CREDIT.search(stripped):
         return "caption"
     if "in this" in tail.lower() and _CAPTION_IN_THIS.search(tail):
         return "caption"
@@ -729,6 +893,17 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
         if reason:
             removed.append((reason, stripped.lstrip(CAPTION_MARK)))
             continue
+        glued = _GLUED_FURNITURE.match(stripped)
+        if glued:
+            removed.append((str(glued.lastgroup), glued.group().strip()))
+            stripped = stripped[glued.end() :]
+            reason = boilerplate_reason(stripped)
+            if reason:
+                removed.append((reason, stripped))
+                continue
+        if stripped.endswith(")") and (published := _VIDEO_PUBLISHED.search(stripped)):
+            removed.append(("embed", published.group().strip()))
+            stripped = stripped[: published.start()]
         if stripped:
             stripped, residue = strip_embed_residue(stripped)
             if residue:
@@ -737,7 +912,23 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             if not line:
                 continue
         kept.append(line)
+    _strip_author_lines(kept, removed)
     return _MANY_NEWLINES.sub("\n\n", "\n".join(kept)).strip(), removed
+
+
+def _strip_author_lines(kept: list[str], removed: list[tuple[str, str]]) -> None:
+    """Removes the author's biography (``_AUTHOR_LINE``, counted as a ``credit``) from the
+    article's trailer: the lines after its last line of prose, read from the end (link titles,
+    a "Contact her at ..." line already removed, other biographies)."""
+    for i in range(len(kept) - 1, -1, -1):
+        line = kept[i]
+        if not line:
+            continue
+        if (" is " in line or " are " in line or " covers " in line) and _AUTHOR_LINE.fullmatch(line):
+            removed.append(("credit", line))
+            kept[i] = ""
+        elif len(line.split()) >= 8 and _SENTENCE_END.search(line):
+            return  # the story's last paragraph
 
 
 # --- sentences ---------------------------------------------------------------------------
