@@ -320,15 +320,15 @@ _LIST_HEADER = re.compile(
 _NEWSLETTER = re.compile(
     r"\b(newsletters?|sign up|subscribe)\b.{0,80}\b(inbox|e-?mails?|free|today|here|now|daily|weekly)\b"
     r"|\b(newsletters?|sign up|subscribe)\b.{0,150}\b(in|to) your (e-?mail )?inbox\b"
-    r"|\b(daily|weekly|every (morning|day|week)|weekday mornings?|each (morning|week))\W{0,3}(in"
-    r"|to) your inbox\b"
+    r"|\b(daily|weekly|every (morning|day|week)|weekday mornings?|each (morning|week))\W{0,3}"
+    r"(in|to) your inbox\b"
     r"|\b(e-?mail|newsletters?)\b.{0,80}\bsign up\W*$"  # "... by email ... Free Sign Up", the widget's button
     # What a sign-up widget says around its form: "Thank you for subscribing.", "You can
     # unsubscribe at any time.", "You must select a newsletter to subscribe to.", ...
     r"|\bthanks?( you)? for (subscribing|signing up)\b"
-    r"|^((newsletter )?sign up\W+|by (signing up|subscribing)\b[^.]{0,40}?,? )?(you (can|may) (unsubscribe"
-    r"|opt[- ]out)"
-    r"( at any time| anytime)?\W*$|you (agree to|will) receive\b|you must select a newsletter\b)"
+    r"|^((newsletter )?sign up\W+|by (signing up|subscribing)\b[^.]{0,40}?,? )?"
+    r"(you (can|may) (unsubscribe|opt[- ]out)( at any time| anytime)?\W*$"
+    r"|you (agree to|will) receive\b|you must select a newsletter\b)"
     r"|^newsletter sign up\b|^view all\b.{0,40}\bnewsletters\W*$|\bplease consider subscribing\b"
     r"|^(support (our|local|independent|quality) journalism\W*)?already a subscriber\b"
     r"|^the (most|best|only)\b.{0,40}\bnewsletter\W*$"
@@ -402,15 +402,15 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         (
             r"(?i:an? (unexpected |unknown )?error (has )?occurred\W*$|something went wrong\W*$"
             r"|please try again( later)?\W*$|invalid (e-?mail|password|user ?name|zip code)( address)?\W*$"
-            r"|please re-?enter\W*$|sorry,? (but )?(the|this) page\b.{0,40}\b(could not|cannot|can't"
-            r"|does not|doesn't|"
-            r"is not|isn't|is no longer)\b|(the|this) (page|transcript|interactive \w+"
-            r"|media player) (you (requested|are "
-            r"looking for) )?(could not|cannot|can't|failed to) (be )?(load(ed)?|found|display(ed)?)\W*$"
-            r"|(\d[\d,]* comments?\s+)?(sorry,? )?comments (for|on) this (post|story|article"
-            r"|page) are (now )?closed"
-            r"|comments are (now )?closed\W*$|(more )?updates will be (provided|posted"
-            r"|added)( as [^.]{0,40})?\W*$"
+            r"|please re-?enter\W*$"
+            r"|sorry,? (but )?(the|this) page\b.{0,40}\b"
+            r"(could not|cannot|can't|does not|doesn't|is not|isn't|is no longer)\b"
+            r"|(the|this) (page|transcript|interactive \w+|media player) (you (requested|are looking for) )?"
+            r"(could not|cannot|can't|failed to) (be )?(load(ed)?|found|display(ed)?)\W*$"
+            r"|(\d[\d,]* comments?\s+)?(sorry,? )?comments (for|on) this (post|story|article|page) "
+            r"are (now )?closed"
+            r"|comments are (now )?closed\W*$"
+            r"|(more )?updates will be (provided|posted|added)( as [^.]{0,40})?\W*$"
             r"|this is a developing (news )?story\W*$|(note:\s*)?by (submitting|completing) this form\b)"
         ),
     ),
@@ -431,8 +431,8 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         "prompt",
         25,
         (
-            r"(?i:please (enable|turn on) javascript\b|(media|this (video|content"
-            r"|page)) requires javascript\b"
+            r"(?i:please (enable|turn on) javascript\b"
+            r"|(media|this (video|content|page)) requires javascript\b"
             r"|media playback is unsupported\b|your browser does not support\b|i?toggle caption\b"
             r"|stay with \S+( \S+)? for (the latest|more|updates)\b"
             r"|read or share this (story|article)\b|click (here )?to (email|share|print)\b"
@@ -440,13 +440,13 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
             r"|warning:\s*(the|this) (following )?video\b"
             # Calls to the reader, with a full stop: "Click here to see the video.", "Check back
             # for details as they develop.", "Send us your images or video."
-            r"|(click|tap) (here|below)\b|read more (from|of|by|about|at|on)\b|check back (later "
-            r"|soon )?for\b"
+            r"|(click|tap) (here|below)\b|read more (from|of|by|about|at|on)\b"
+            r"|check back (later |soon )?for\b"
             r"|follow (our|all (of )?our|the latest)\b.{0,60}\bcoverage\b"
             r"|send us your (photos?|pictures|images|videos?|tips|stories)\b|(got|have) a (news )?tip\b"
             r"|let us know (in the comments|what you think)\b"
-            r"|(please )?visit (https?://)?(www\.)?[\w-]+(\.[\w-]+)*\.(com|org|net|gov|edu)\S* (for"
-            r"|to) (more|learn|find)\b"
+            r"|(please )?visit (https?://)?(www\.)?[\w-]+(\.[\w-]+)*\.(com|org|net|gov|edu)\S* "
+            r"(for|to) (more|learn|find)\b"
             r"|(want|get)\b.{0,60}\bdelivered (straight |directly |right )?to your (phone|device)\b"
             r"|get (full|unlimited) (digital )?access\b.{0,80}\b(journalism|for (just|only)\b|subscri))"
         ),
@@ -492,9 +492,10 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         "credit",
         12,
         (
-            r"(?i:(last )?updated):?\s+(?i:at |on )?\d|(?i:update\b.{0,40}?:\s*(adds?|added|corrects?"
-            r"|corrected"
-            r"|clarifies|clarified|removes?|removed|includes?|included|updates?|updated)\b)"
+            r"(?i:(last )?updated):?\s+(?i:at |on )?\d"
+            r"|(?i:update\b.{0,40}?:\s*"
+            r"(adds?|added|corrects?|corrected|clarifies|clarified|removes?|removed|includes?|included"
+            r"|updates?|updated)\b)"
         ),
     ),
     ("link_list", 60, r"(Related|RELATED)\s+[\"'A-Z0-9]"),  # "Related Prodigy: 10 Essential Tracks ..."
@@ -512,9 +513,9 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str], ...] = (
         "credit",
         30,
         (
-            r"(?i:(this (story|article|post|piece|report) )?(was )?(originally|first) (published|appeared"
-            r"|ran|posted) "
-            r"(in|on|at|by) (the )?|original (article|story|post) (on|at) )[A-Z0-9][^,!?]{0,80}$"
+            r"(?i:(this (story|article|post|piece|report) )?(was )?(originally|first) "
+            r"(published|appeared|ran|posted) (in|on|at|by) (the )?"
+            r"|original (article|story|post) (on|at) )[A-Z0-9][^,!?]{0,80}$"
         ),
     ),
     # The AP's caption: "FILE - In this July 12, 2018 file photo, FBI Deputy ..."
