@@ -214,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="PATH",
-        help="labelled JSON Lines / Parquet file, glob or folder (repeatable)",
+        help=f"{INPUT_HELP}; the labels are a 'story' column of JSON Lines or Parquet, the true story "
+        "(not needed with --unique-gold) (repeatable)",
     )
     evaluation.add_argument(
         "--json", dest="json_path", metavar="FILE", help="also write the full report as JSON"

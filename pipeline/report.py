@@ -1407,6 +1407,10 @@ def _megabytes(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write one self-contained HTML page of a run: its summary, a histogram of story sizes and the "
+        "stories biggest first, each with a timeline, what each outlet added and side-by-side views."
+    )
     parser.add_argument("--output", default="out", help="output folder of the run (default: out)")
     parser.add_argument(
         "--run-date",
