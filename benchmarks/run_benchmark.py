@@ -37,7 +37,7 @@ edits made in the work tree during a long run change nothing.
 
 Commands (the figures in docs/BENCHMARKS.md)::
 
-    python benchmarks/run_benchmark.py --sizes 2000 5000 10000 --seed 1 --snapshot \
+    python benchmarks/run_benchmark.py --sizes 2000 5000 10000 --seed 1 --snapshot \\
         --timeout 3600 --stage-sizes 2000 10000
     python benchmarks/run_benchmark.py --table-from benchmarks/results/<file>.json
 
@@ -697,18 +697,24 @@ _size = _positive(int, "a whole number of articles, 1 or more")
 _number = _positive(float, "a number above 0")
 
 
-def run(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # Without --sizes a newcomer starts three runs of 100,000 articles (12 minutes and 5 GB each): say so.
     parser.add_argument(
-        "--sizes", type=_size, nargs="+", default=[10_000, 100_000], help="corpus sizes (articles)"
+        "--sizes",
+        type=_size,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="corpus sizes (articles; default 10000 100000)",
     )
-    parser.add_argument("--seed", type=int, default=1, help="corpus seed")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument(
         "--modes",
         nargs="*",
         choices=sorted(PIPELINE_MODES),
         default=list(PIPELINE_MODES),
-        help="pipeline runs (none: only the baseline and the stage cores)",
+        help=f"pipeline runs (default: {' '.join(PIPELINE_MODES)}; none: only the baseline and the "
+        "stage cores)",
     )
     parser.add_argument("--skip-stages", action="store_true", help="do not time the stage cores")
     parser.add_argument(
@@ -731,13 +737,16 @@ def run(argv: list[str] | None = None) -> int:
         "--timeout", type=_number, default=1500, help="seconds one run may take (default 1500)"
     )
     parser.add_argument(
-        "--memory-limit-gb", type=_number, default=12, help="tree RSS at which a run is stopped"
+        "--memory-limit-gb",
+        type=_number,
+        default=12,
+        help="tree RSS in GB at which a run is stopped (default 12)",
     )
     parser.add_argument(
         "--stage-budget",
         type=_number,
         default=900,
-        help="seconds describe_story may take in the stage cores; the rest is extrapolated",
+        help="seconds describe_story may take in the stage cores; the rest is extrapolated (default 900)",
     )
     parser.add_argument(
         "--days-per-run",
@@ -755,7 +764,11 @@ def run(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--config", default=None, help="pipeline config (default configs/default.toml)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.table_from:
         print(markdown(json.loads(Path(args.table_from).read_text(encoding="utf-8"))))
         return 0

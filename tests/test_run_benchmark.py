@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import subprocess
@@ -148,3 +149,15 @@ def test_a_stage_budget_spent_before_the_first_story_still_times_a_sample(tmp_pa
     assert result["counts"]["stories_described"] >= 1
     describe = next(stage for stage in result["stages"] if stage["stage"].startswith("describe"))
     assert describe["seconds"] < 60, describe
+
+
+def test_every_option_with_a_default_says_it_in_its_help():
+    # --sizes, --seed, --modes, --memory-limit-gb and --stage-budget did not: without --sizes a
+    # newcomer started runs of 10,000 and 100,000 articles with nothing in --help to say so.
+    parser = _run_benchmark_module().build_parser()
+    silent = [
+        action.option_strings[0]
+        for action in parser._actions
+        if action.default not in (None, False, [], argparse.SUPPRESS) and "default" not in (action.help or "")
+    ]
+    assert silent == []
