@@ -3,7 +3,7 @@
     storymatch run                      # the seeds in ./seeds -> tables in ./out
     storymatch backfill --input archive.jsonl --output out/   # one run per day of the archive
     storymatch run --input articles.jsonl --output out/ --set cluster.threshold=0.2
-    storymatch run --input s3://bucket/in/*.jsonl --output /mnt/shared/out \\
+    storymatch run --input 's3://bucket/in/*.jsonl' --output /mnt/shared/out \\
         --runner FlinkRunner --flink_master host:8081 --extra_package dist/storymatch-0.1.0-py3-none-any.whl
 
 Flags the command does not know are passed to Beam unchanged (``--runner``,
