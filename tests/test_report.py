@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import report
+from pipeline.config import InputConfig
 from pipeline.report import (
     ArticleInfo,
     RunSummary,
@@ -692,13 +693,14 @@ def test_report_from_the_tables_alone(hostile_run):
 
 
 def test_long_titles_are_cut_and_the_page_stays_within_max_mb(tmp_path):
-    # 120 unrelated articles (stories of one) with titles of 100,000 two-byte characters.
+    # 120 unrelated articles (stories of one) with titles as long as the reader takes
+    # (input.max_field_chars) of two-byte characters: 2 MB of titles.
     words = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "klmnprst"]
     rows = [
         {
             "id": f"n{n}",
             "outlet": f"Outlet {n}",
-            "title": "\u00e9" * 100_000,
+            "title": "\u00e9" * InputConfig.max_field_chars,
             "text": " ".join(f"{words[(n * 7 + k) % len(words)]}{n}" for k in range(40)) + ".",
         }
         for n in range(120)
