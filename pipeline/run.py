@@ -36,7 +36,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.runners import create_runner
 
 from pipeline import publish, state
-from pipeline.allocator import return_large_buffers
+from pipeline.allocator import fewer_collections, return_large_buffers
 from pipeline.backfill import remove_leftover_splits
 from pipeline.config import Config
 from pipeline.detect import DetectStories, reject_row
@@ -274,9 +274,18 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        result, detect, remote_root = _execute(
-            options, run_id, files, config, staging, run_date, state_files, frequency_files, carried_rejects
-        )
+        with fewer_collections():
+            result, detect, remote_root = _execute(
+                options,
+                run_id,
+                files,
+                config,
+                staging,
+                run_date,
+                state_files,
+                frequency_files,
+                carried_rejects,
+            )
         missing = missing_shards(staging, [*TABLES, *INTERNAL_TABLES], config.output.num_shards)
         if missing:
             raise StagingError(

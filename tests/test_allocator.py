@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import subprocess
 import sys
 
@@ -9,6 +11,10 @@ import pyarrow as pa
 import pytest
 
 from pipeline import allocator
+from pipeline.config import Config
+from pipeline.run import run_job
+
+from .conftest import SEEDS
 
 # Frees 300 MB of 2 MB buffers allocated between small live objects and prints the RSS it
 # got back. By default, once one such buffer has been freed glibc serves the next ones from
@@ -58,3 +64,29 @@ def test_arrow_allocates_through_the_c_library():
 def test_the_environment_setting_wins(monkeypatch):
     monkeypatch.setenv(allocator.ENVIRONMENT_SETTING, "65536")
     assert allocator.return_large_buffers() is False
+
+
+def test_fewer_collections_raises_the_thresholds_and_puts_them_back():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), allocator.fewer_collections((5_000, 7, 9)):
+        assert gc.get_threshold() == (5_000, 7, 9)
+        raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before
+
+
+def test_a_run_collects_garbage_at_the_raised_thresholds(tmp_path):
+    """The pipeline runs with ``RUN_GC_THRESHOLD``; the caller's thresholds are back after."""
+    seen: set[tuple[int, int, int]] = set()
+
+    def record(phase, _info):
+        if phase == "start":
+            seen.add(gc.get_threshold())
+
+    before = gc.get_threshold()
+    gc.callbacks.append(record)
+    try:
+        run_job([str(SEEDS)], str(tmp_path / "out"), Config(), run_date=dt.date(2025, 11, 23))
+    finally:
+        gc.callbacks.remove(record)
+    assert allocator.RUN_GC_THRESHOLD in seen
+    assert gc.get_threshold() == before
