@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name, summary in VIEWER_COMMANDS:
         viewer = commands.add_parser(name, help=summary, description=summary)
         importlib.import_module(module_name).add_arguments(viewer)
+    # An error about a command's flags shows that command's usage, not storymatch's.
+    for command_parser in commands.choices.values():
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -505,7 +508,7 @@ def _main(argv: list[str] | None) -> int:
 
             unknown = unknown_beam_args(beam_args)
             if unknown:
-                parser.error(
+                args.command_parser.error(
                     f"unrecognized arguments: {' '.join(unknown)} (neither storymatch {args.command} "
                     f"nor Apache Beam knows them; see storymatch {args.command} --help)"
                 )
@@ -518,7 +521,7 @@ def _main(argv: list[str] | None) -> int:
         for name, module_name, _ in VIEWER_COMMANDS:
             if args.command == name:
                 if beam_args:
-                    parser.error(
+                    args.command_parser.error(
                         f"unrecognized arguments: {' '.join(beam_args)} (see storymatch {name} --help)"
                     )
                 return importlib.import_module(module_name).run(args)

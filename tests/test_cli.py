@@ -45,7 +45,9 @@ def test_a_flag_neither_storymatch_nor_beam_knows_is_an_error(capsys, tmp_path, 
     output = tmp_path / "out"
     status, out, err = storymatch_in_process(capsys, *args, "--output", str(output))
     assert status == 2 and out == ""
-    assert f"storymatch: error: unrecognized arguments: {unknown} (neither storymatch" in err
+    command = "run" if args[0].startswith("-") else args[0]
+    assert err.startswith(f"usage: storymatch {command} "), "the command's usage, not storymatch's"
+    assert f"storymatch {command}: error: unrecognized arguments: {unknown} (neither storymatch" in err
     assert not output.exists(), "nothing ran"
 
 
@@ -267,6 +269,7 @@ def test_run_without_input_outside_the_repository_says_the_seeds_are_the_default
 def test_a_viewer_command_names_its_own_help_for_an_unknown_flag(capsys, command):
     status, out, err = storymatch_in_process(capsys, command, "--outptu=x")
     assert status == 2 and out == ""
+    assert err.startswith(f"usage: storymatch {command} ")
     assert f"unrecognized arguments: --outptu=x (see storymatch {command} --help)" in err
 
 
