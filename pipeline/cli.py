@@ -46,8 +46,9 @@ BEAM_FLAGS = (
 
 # The reader's file types (pipeline/read.py), without importing Beam for --help.
 INPUT_HELP = (
-    "input file, glob of files, or folder of them: JSON Lines (.jsonl, .ndjson, .json, each optionally "
-    ".gz), Parquet (.parquet) or text (.txt, an article a file)"
+    "input file, glob of files, or folder of them (and of its partition folders, name=value): "
+    "JSON Lines (.jsonl, .ndjson, .json, each optionally .gz), Parquet (.parquet) or text "
+    "(.txt, an article a file)"
 )
 
 EXIT_OK = 0

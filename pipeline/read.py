@@ -1,8 +1,11 @@
 """Read articles: JSON Lines, Parquet and folders of .txt files -> Article or Reject.
 
 Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``). A
-folder stands for the input files directly inside it (not its subfolders, nor hidden files
-such as macOS's ``._a.jsonl``): ``*.jsonl``,
+folder stands for the input files directly inside it and, at any depth, in its partition
+folders (``published_date=2025-08-19/part-0.parquet``, as Spark, Hive, pyarrow's
+``write_to_dataset`` and DuckDB's ``COPY ... (PARTITION_BY ...)`` write a dataset; not its
+other subfolders, such as Spark's ``_temporary``, nor hidden files such as macOS's
+``._a.jsonl`` or Hadoop's ``.part-0.parquet.crc``): ``*.jsonl``,
 ``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``;
 one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``.
 
@@ -29,6 +32,9 @@ one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``Inp
   years of 1970 (1962-1978) are taken as seconds. Anything else, and any time before
   1900-01-01 or from 9999-01-01 on (UTC), is counted and read as unknown
   (``published_us = None``); the article is kept.
+- A partition folder ``outlet=...``, ``title=...``, ``published_at=...`` or ``url=...`` above
+  a file (its value percent-decoded, ``__HIVE_DEFAULT_PARTITION__`` null) gives that field to
+  the file's records that lack it: the writer of a partitioned dataset leaves the column out.
 - A file named more than once (by several arguments, or as ``in/a.jsonl``, ``./in/a.jsonl``,
   its absolute path or a symbolic link to it) is read once.
 
@@ -90,6 +96,7 @@ import json
 import math
 import os
 import re
+import urllib.parse
 import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -134,6 +141,14 @@ _SUFFIX_KINDS = {
 _COMPRESSED_INPUT = re.compile(
     r"\.(jsonl|ndjson|json|parquet|txt)\.(gz|gzip|bz2|xz|zst|zstd|zip|lz4|lzma|br|7z)$", re.IGNORECASE
 )
+# A partition folder of a dataset that Spark, Hive, pyarrow's write_to_dataset or DuckDB's
+# COPY ... (PARTITION_BY ...) wrote: "<column>=<value>", the value percent-encoded. Not hidden
+# or "_"-prefixed: Spark's "_temporary" holds the files of tasks that have not committed.
+_PARTITION_FOLDER = re.compile(r"([^._=/][^=/]*)=([^/]*)")
+# The partition value that stands for null.
+_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# The fields a partition folder may give (the columns its writer leaves out of the files).
+_PARTITION_FIELDS = ("outlet", "title", "published_at", "url")
 # Errors that mean "this file cannot be read", as opposed to "this record is bad".
 _FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
 # Rows per Parquet batch: bounds memory per file whatever the row-group size.
@@ -225,8 +240,9 @@ def _no_match_hint(pattern: str) -> str:
     if os.path.isdir(pattern):
         # The reader's own suffixes: .gz only after the JSON Lines ones (a.txt.gz is not read).
         return (
-            f" (a folder stands for the input files directly inside it: {', '.join(_SUFFIX_KINDS)}; "
-            f"give a glob such as '{os.path.join(pattern, '*', '*.jsonl')}' for files in its subfolders)"
+            f" (a folder stands for the input files directly inside it and in its partition folders "
+            f"(name=value): {', '.join(_SUFFIX_KINDS)}; give a glob such as "
+            f"'{os.path.join(pattern, '*', '*.jsonl')}' for files in its other subfolders)"
         )
     # A glob stands for the files it matches (Beam matches no folder): 'in/2025-08-*' for day folders.
     folders = sorted(path for path in glob.glob(pattern) if os.path.isdir(path))
@@ -266,7 +282,14 @@ def _expand_name(name: str, pattern: str) -> list[str]:
     # A folder (or an object-store prefix) stands for the input files directly inside it, but
     # not its hidden files: macOS leaves "._a.jsonl" (resource forks, not text) beside a.jsonl
     # on other disks and in archives, which would read as a file of invalid_utf8 rejects.
-    listed = [path for path in _match(FileSystems.join(pattern, "*")) if not _hidden(path)]
+    # A partitioned dataset's files are in its partition folders, at any depth: Beam lists a
+    # folder's whole tree for "*" too, so "**" costs no more.
+    depth = FileSystems.join(pattern, "*").count("/")
+    listed = [
+        path
+        for path in _match(FileSystems.join(pattern, "**"))
+        if not _hidden(path) and all(map(_PARTITION_FOLDER.fullmatch, path.split("/")[depth:-1]))
+    ]
     inside = [path for path in listed if _kind(path)]
     if inside or name.endswith("/") or os.path.isdir(name):
         # Other files are passed over, but not one that holds articles the reader cannot
@@ -336,6 +359,22 @@ def _unsupported(path: str) -> InputError:
     return InputError(f"{path}: unsupported file type; expected one of {', '.join(_SUFFIX_KINDS)}")
 
 
+def _partition_fields(path: str) -> dict[str, str | None]:
+    """The fields a file's partition folders give its records (``outlet=Reuters/part-0.parquet``):
+    outlet, title, published_at or url, percent-decoded; a deeper folder's value wins.
+
+    Example:
+        >>> _partition_fields("in/outlet=AP%2FWire/published_at=2025-08-19%2010%3A00%3A00/part-0.parquet")
+        {'outlet': 'AP/Wire', 'published_at': '2025-08-19 10:00:00'}
+    """
+    fields: dict[str, str | None] = {}
+    for folder in path.split("/")[:-1]:
+        match = _PARTITION_FOLDER.fullmatch(folder)
+        if match and match[1] in _PARTITION_FIELDS:
+            fields[match[1]] = None if match[2] == _NULL_PARTITION else urllib.parse.unquote(match[2])
+    return fields
+
+
 def _sidecar_paths(text_path: str) -> tuple[str, str]:
     """Where a .txt file's sidecar may be, in the order looked for: ``.json`` in the case of the
     ``.txt`` suffix (``.JSON`` beside ``.TXT``) first, then in the other case."""
@@ -391,11 +430,13 @@ class _Sidecar(enum.Enum):
     LOOK_BESIDE = "look beside the file"
 
 
-class _Limits(NamedTuple):
-    """The most characters of a record's text, and of its id, outlet, title and url."""
+class _Reading(NamedTuple):
+    """How a file's records are read: the most characters of a record's text, and of its id,
+    outlet, title and url; the fields its partition folders give the records that lack them."""
 
     max_chars: int
     max_field_chars: int
+    partition: Mapping[str, str | None]
 
 
 def parse_file(
@@ -419,7 +460,7 @@ def parse_file(
     """
     if isinstance(sidecar, _Sidecar):
         sidecar = _sidecar(path) if _kind(path) == "text" else None
-    readers: dict[str, Callable[[str, _Limits, Callable[[], Any]], Iterator[Article | Reject]]] = {
+    readers: dict[str, Callable[[str, _Reading, Callable[[], Any]], Iterator[Article | Reject]]] = {
         "json_lines": _read_json_lines,
         "parquet": _read_parquet,
         "text": functools.partial(_read_text_file, sidecar_path=sidecar),
@@ -430,7 +471,8 @@ def parse_file(
     on_bad_date = on_unparseable_date or (lambda: None)
     read = 0
     try:
-        for item in readers[kind](path, _Limits(max_chars, max_field_chars), on_bad_date):
+        reading = _Reading(max_chars, max_field_chars, _partition_fields(path))
+        for item in readers[kind](path, reading, on_bad_date):
             read += 1
             yield item
     except _FILE_ERRORS as error:
@@ -455,7 +497,7 @@ class _Rejected(Exception):
 
 
 def _read_json_lines(
-    path: str, limits: _Limits, on_bad_date: Callable[[], Any]
+    path: str, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Iterator[Article | Reject]:
     with contextlib.ExitStack() as stack:
         handle: BinaryIO | gzip.GzipFile = stack.enter_context(
@@ -472,7 +514,7 @@ def _read_json_lines(
                 yield Reject(path, 0, "malformed_json", f"{path} {problem}", "")
                 return
             if array is not None:
-                yield from _array_records(array, path, limits, on_bad_date)
+                yield from _array_records(array, path, reading, on_bad_date)
                 return
         for number, line_with_end in enumerate(lines, start=1):
             line = line_with_end.rstrip(b"\r\n")  # error columns and raw text are the record's own
@@ -490,7 +532,7 @@ def _read_json_lines(
                     _json_line_article,
                     path,
                     number,
-                    limits,
+                    reading,
                     on_bad_date,
                 )
 
@@ -542,7 +584,7 @@ def _json_array(lines: Iterable[bytes]) -> tuple[Iterable[bytes], list[Any] | No
 
 
 def _array_records(
-    array: list[Any], path: str, limits: _Limits, on_bad_date: Callable[[], Any]
+    array: list[Any], path: str, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Iterator[Article | Reject]:
     """A JSON array's records; ``Article.record`` is the 1-based element number."""
     for number, value in enumerate(array, start=1):
@@ -554,27 +596,27 @@ def _array_records(
             _array_element_article,
             path,
             number,
-            limits,
+            reading,
             on_bad_date,
         )
 
 
 def _array_element_article(
-    value: Any, source: str, number: int, limits: _Limits, on_bad_date: Callable[[], Any]
+    value: Any, source: str, number: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
     if not isinstance(value, dict):
         raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
-    return _article(value, source, number, limits, on_bad_date)
+    return _article(value, source, number, reading, on_bad_date)
 
 
 def _json_line_article(
-    line: bytes, source: str, number: int, limits: _Limits, on_bad_date: Callable[[], Any]
+    line: bytes, source: str, number: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
     fields = _json_object(line, "utf-8")
-    return _article(fields, source, number, limits, on_bad_date)
+    return _article(fields, source, number, reading, on_bad_date)
 
 
-def _read_parquet(path: str, limits: _Limits, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+def _read_parquet(path: str, reading: _Reading, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         parquet = pq.ParquetFile(handle)
         # Absent required columns are left to the per-row checks (resolve_inputs refuses them earlier).
@@ -590,7 +632,7 @@ def _read_parquet(path: str, limits: _Limits, on_bad_date: Callable[[], Any]) ->
                     (row.pop("source_file"), row.pop("source_record")) if carried else (path, number)
                 )
                 yield _guarded(
-                    source, record, f"row {record}", row, _row_article, source, record, limits, on_bad_date
+                    source, record, f"row {record}", row, _row_article, source, record, reading, on_bad_date
                 )
 
 
@@ -624,16 +666,16 @@ def _python_value(column: pa.Array, index: int) -> Any:
 
 
 def _row_article(
-    row: Mapping[str, Any], source: str, record: int, limits: _Limits, on_bad_date: Callable[[], Any]
+    row: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
     for name, value in row.items():
         if isinstance(value, Exception):
             raise _Rejected(f"error_{type(value).__name__}", f"{name}: {value}")
-    return _article(row, source, record, limits, on_bad_date)
+    return _article(row, source, record, reading, on_bad_date)
 
 
 def _read_text_file(
-    path: str, limits: _Limits, on_bad_date: Callable[[], Any], sidecar_path: str | None
+    path: str, reading: _Reading, on_bad_date: Callable[[], Any], sidecar_path: str | None
 ) -> Iterator[Article | Reject]:
     stem = FileSystems.split(path)[1][: -len(".txt")]
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -643,7 +685,7 @@ def _read_text_file(
         with FileSystems.open(sidecar_path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             sidecar = (sidecar_path, handle.read())
     yield _guarded(
-        path, 1, "text file", contents, _text_file_article, stem, sidecar, path, limits, on_bad_date
+        path, 1, "text file", contents, _text_file_article, stem, sidecar, path, reading, on_bad_date
     )
 
 
@@ -652,7 +694,7 @@ def _text_file_article(
     stem: str,
     sidecar: tuple[str, bytes] | None,
     source: str,
-    limits: _Limits,
+    reading: _Reading,
     on_bad_date: Callable[[], Any],
 ) -> Article:
     """``sidecar``: the sidecar's path and contents."""
@@ -672,7 +714,7 @@ def _text_file_article(
         fields.update({name: metadata[name] for name in from_sidecar})
     fields.update(id=stem, text=text)
     try:
-        return _article(fields, source, 1, limits, on_bad_date)
+        return _article(fields, source, 1, reading, on_bad_date)
     except _Rejected as rejected:
         if sidecar is None or rejected.field not in from_sidecar:
             raise
@@ -701,9 +743,11 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
 
 
 def _article(
-    fields: Mapping[str, Any], source: str, record: int, limits: _Limits, on_bad_date: Callable[[], Any]
+    fields: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
     """Checks one record's fields in the order of the reason codes and builds its Article."""
+    if reading.partition:  # a field the record has, null included, is its own
+        fields = {**reading.partition, **fields}
     for name in _TEXT_FIELDS:
         value = fields.get(name)
         if isinstance(value, str):
@@ -737,9 +781,9 @@ def _article(
         raise _Rejected("text_not_string", f"text must be a string, got {_type_name(text)}")
     if not text.strip():
         raise _Rejected("empty_text", "text is empty or whitespace only")
-    if len(text) > limits.max_chars:
+    if len(text) > reading.max_chars:
         raise _Rejected(
-            "too_long", f"text has {len(text):,} characters, more than input.max_chars={limits.max_chars:,}"
+            "too_long", f"text has {len(text):,} characters, more than input.max_chars={reading.max_chars:,}"
         )
     for name in ("outlet", "title", "url"):
         value = fields.get(name)
@@ -749,8 +793,8 @@ def _article(
             raise _Rejected("field_not_string", message, name)
     kept = {name: _optional_text(fields.get(name)) for name in ("outlet", "title", "url")}
     for name, value in (("id", article_id), *kept.items()):
-        if value is not None and len(value) > limits.max_field_chars:
-            limit = limits.max_field_chars
+        if value is not None and len(value) > reading.max_field_chars:
+            limit = reading.max_field_chars
             message = f"{name} has {len(value):,} characters, more than input.max_field_chars={limit:,}"
             raise _Rejected("field_too_long", message, name)
     published = fields.get("published_at")

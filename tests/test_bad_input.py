@@ -214,3 +214,23 @@ def test_articles_under_input_min_words_are_rejected_and_counted(tmp_path):
     assert (job.row_counts["articles"], job.row_counts["rejects"]) == (5, 1)
     assert job.manifest["reconciliation"]["balanced"]
     assert job.counters["analyse/rejected_too_short"] == 1
+
+
+def test_partitioned_parquet_dataset_is_read_whole(tmp_path):
+    # The seeds as Spark or DuckDB write a dataset partitioned by outlet and day: the files
+    # are in outlet=.../published_date=... folders and hold neither column.
+    rows = pa.Table.from_pylist([{**row, "published_date": row["published_at"][:10]} for row in seed_rows()])
+    dataset = tmp_path / "dataset"
+    connection = duckdb.connect()
+    connection.register("seeds", rows)
+    connection.execute(f"COPY seeds TO '{dataset}' (FORMAT parquet, PARTITION_BY (outlet, published_date))")
+    (dataset / "_SUCCESS").write_bytes(b"")
+    output = tmp_path / "out"
+    arguments = ["run", "--input", str(dataset), "--output", str(output), "--run-date", "2025-08-19"]
+    assert cli.main(arguments) == 0
+    articles = query(output, "select article_id, outlet, cluster_id from {articles} order by 1")
+    assert [(article_id, outlet) for article_id, outlet, _ in articles] == [
+        (row["id"], row["outlet"]) for row in seed_rows()
+    ]
+    assert len({cluster for *_, cluster in articles}) == 1, "the seeds are one story"
+    assert query(output, "select count(*) from {rejects}") == [(0,)]

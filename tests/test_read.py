@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import apache_beam as beam
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -806,6 +807,55 @@ def test_parquet_without_required_columns_is_an_error(tmp_path):
     pq.write_table(pa.table({"id": ["x"], "body": ["y"]}), path)
     with pytest.raises(InputError, match=re.escape(f"{path}: Parquet file lacks required column(s) text")):
         resolve_inputs([str(path)])
+
+
+def test_partitioned_datasets_are_read_with_their_partition_fields(tmp_path):
+    # A partitioned dataset's files are in name=value folders, and its writer leaves the
+    # partition columns out of them: a folder gave "matches no files", a glob over its files
+    # articles without their outlet.
+    rows = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "text": ["one", "two", "three"],
+            "outlet": ["AP/Wire", None, "AP/Wire"],
+            "published_date": ["2025-08-19", "2025-08-19", "2025-08-20"],
+        }
+    )
+    pq.write_to_dataset(rows, tmp_path / "pyarrow", partition_cols=["published_date", "outlet"])
+    connection = duckdb.connect()
+    connection.register("articles", rows)
+    connection.execute(
+        f"COPY articles TO '{tmp_path / 'duckdb'}' (FORMAT parquet, PARTITION_BY (published_date, outlet))"
+    )
+    spark = tmp_path / "spark"  # Spark's markers and checksums, and a task not yet committed
+    partition = spark / "outlet=AP%2FWire"
+    partition.mkdir(parents=True)
+    pq.write_table(rows.select(["id", "text"]).slice(0, 1), partition / "part-00000-1f0c-c000.snappy.parquet")
+    for name in ("_SUCCESS", "._SUCCESS.crc", "outlet=AP%2FWire/.part-00000-1f0c-c000.snappy.parquet.crc"):
+        (spark / name).write_bytes(b"")
+    (spark / "_temporary" / "0").mkdir(parents=True)
+    pq.write_table(rows.select(["id", "text"]), spark / "_temporary" / "0" / "part-00001.parquet")
+    expected = {("a", "AP/Wire"), ("b", None), ("c", "AP/Wire")}
+    for folder in (tmp_path / "pyarrow", tmp_path / "duckdb"):
+        files = resolve_inputs([str(folder)])
+        assert len(files) == 3 and all(Path(path).parent.name.startswith("outlet=") for path in files)
+        assert {(article.id, article.outlet) for path in files for article in parse(path)} == expected
+    (spark_file,) = resolve_inputs([f"{spark}/"])
+    assert [(article.id, article.outlet) for article in parse(spark_file)] == [("a", "AP/Wire")]
+
+
+def test_partition_fields_fill_only_what_a_record_lacks(tmp_path):
+    folder = tmp_path / "published_at=2025-08-19%2010%3A00%3A00" / "outlet=__HIVE_DEFAULT_PARTITION__"
+    folder.mkdir(parents=True)
+    path = write_lines(
+        folder / "a.jsonl",
+        '{"id": "a", "text": "x"}',
+        '{"id": "b", "text": "y", "outlet": "Own", "published_at": null}',
+    )
+    assert [(article.outlet, article.published_us) for article in parse(path)] == [
+        (None, AUG_19_10H_UTC),
+        ("Own", None),
+    ]
 
 
 # --- ReadArticles ---
