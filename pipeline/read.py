@@ -66,8 +66,8 @@ counter ``read/rejected_<reason>``:
                       any one record), or a Parquet value Python cannot hold; kept, not fatal
 
 Problems with the inputs as a whole (nothing matches, an unsupported file type, a Parquet
-file without ``id`` or ``text``) raise ``InputError`` from ``resolve_inputs`` before the
-pipeline starts.
+file without ``id`` or ``text``, or with a field's column named in another case, ``Outlet``)
+raise ``InputError`` from ``resolve_inputs`` before the pipeline starts.
 
 Example:
     >>> from pipeline.read import parse_file, parse_published
@@ -345,6 +345,13 @@ def _check_parquet_columns(path: str) -> None:
         # Empty, cut short or corrupt: one file the reader rejects (unreadable_file), as a
         # corrupt gzip file is, not a refusal of every input.
         return
+    # A column named as a field in another case (ID, Text, Outlet: a pandas frame's headings)
+    # would be left out as an extra column, a required one refusing the file, an optional one
+    # losing its values without a word.
+    cased = {name.lower(): name for name in sorted(names) if name not in FIELDS}
+    renames = [f"{cased[field]} -> {field}" for field in FIELDS if field not in names and field in cased]
+    if renames:
+        raise InputError(f"{path}: Parquet column names are case-sensitive; rename {', '.join(renames)}")
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
         raise InputError(f"{path}: Parquet file lacks required column(s) {', '.join(missing)}")

@@ -858,6 +858,28 @@ def test_partition_fields_fill_only_what_a_record_lacks(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    "columns, renames",
+    [
+        ({"ID": ["x"], "Text": ["y"]}, "ID -> id, Text -> text"),
+        # Optional columns were left out as extra ones: articles without outlet or date.
+        (
+            {"id": ["x"], "text": ["y"], "Outlet": ["AP"], "PUBLISHED_AT": ["2025-08-19"]},
+            "Outlet -> outlet, PUBLISHED_AT -> published_at",
+        ),
+    ],
+)
+def test_parquet_column_named_in_another_case_is_an_error(tmp_path, columns, renames):
+    path = tmp_path / "cased.parquet"
+    pq.write_table(pa.table(columns), path)
+    message = f"{path}: Parquet column names are case-sensitive; rename {renames}"
+    with pytest.raises(InputError, match=re.escape(message)):
+        resolve_inputs([str(path)])
+    # Beside the field itself, another case is just an extra column.
+    pq.write_table(pa.table({"id": ["x"], "text": ["y"], "Id": ["z"], "Text": ["w"]}), path)
+    assert [article.id for article in parse(path)] == ["x"] and resolve_inputs([str(path)]) == [str(path)]
+
+
 # --- ReadArticles ---
 
 
