@@ -23,8 +23,8 @@ one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``Inp
   article an ``unreadable_file`` reject, not an article named after its stem.
 - ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
   an epoch number, or a Parquet timestamp (any unit, nanoseconds included) or date. An epoch
-  number (a JSON or Parquet number, or a string of digits with an optional fraction that is
-  not an ISO 8601 basic date such as ``20250819``) is read by its magnitude ``|n|``:
+  number (a JSON or Parquet number, a Parquet decimal included, or a string of digits with an
+  optional fraction that is not an ISO 8601 basic date such as ``20250819``) is read by its magnitude ``|n|``:
   seconds under 253,402,300,800 (10000-01-01 in seconds), milliseconds under 1,000 times
   that, microseconds under 10^6 times, nanoseconds under 10^9 times (so 1755597600,
   1755597600000, 1755597600000000 and 1755597600000000000 are one time). A number that
@@ -101,6 +101,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, BinaryIO, NamedTuple
 
@@ -905,6 +906,8 @@ def _microseconds(value: Any) -> int | None:
         return None
     if isinstance(value, int | float):
         return _epoch_microseconds(value)
+    if isinstance(value, Decimal):  # a Parquet DECIMAL column (Spark, Snowflake, DuckDB's 1755597600.5)
+        return _epoch_microseconds(Fraction(value)) if value.is_finite() else None
     if isinstance(value, np.datetime64):
         unit, count = np.datetime_data(value.dtype)
         if np.isnat(value) or unit not in _MICROSECONDS_PER_TICK:

@@ -7,6 +7,7 @@ import json
 import re
 import zlib
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import apache_beam as beam
@@ -555,6 +556,18 @@ def test_parquet_times_out_of_range_are_unparseable(tmp_path, published_at):
         (3, False),
     ]
     assert len(unparseable) == 2
+
+
+def test_parquet_decimal_epoch_numbers_are_read(tmp_path):
+    # Spark and Snowflake export numbers as DECIMAL, which reads as Python's Decimal.
+    seconds = pa.array([1_755_597_600, None], pa.decimal128(12, 0))
+    milliseconds = pa.array([Decimal("1755597600000.5"), None], pa.decimal128(16, 1))
+    for published_at in (seconds, milliseconds):
+        items = parse(write_parquet(tmp_path / "decimal.parquet", published_at))
+        assert [(item.id, item.published_us) for item in items] == [
+            ("p1", AUG_19_10H_UTC + (500 if published_at is milliseconds else 0)),
+            ("p2", None),
+        ]
 
 
 def test_parquet_value_python_cannot_hold_costs_only_its_row(tmp_path):
