@@ -47,6 +47,10 @@ counter ``read/rejected_<reason>``:
                       deeply, or holds an integer of more than 4,300 digits; record 0 for a
                       .json file that starts an array it does not end
     not_an_object     the line (or sidecar, or array element) is JSON, but not an object
+    misnamed_field    a key names a field in another case (``"Outlet"``, ``"ID"``) and the
+                      field itself is absent: keys are case-sensitive, and the value would
+                      otherwise be left out as an extra key (a Parquet column so named
+                      refuses the file before the run)
     missing_id        id is absent, null, empty or not a string or an integer
     missing_text      text is absent or null
     text_not_string   text is not a string
@@ -122,6 +126,7 @@ REJECTS = "rejects"
 RAW_LIMIT = 1_000
 REQUIRED_COLUMNS = ("id", "text")
 FIELDS = ("id", "text", "outlet", "title", "published_at", "url")
+_FIELD_NAMES = frozenset(FIELDS)
 # A Parquet file whose schema metadata has this key (the inputs ``backfill`` splits an archive
 # into) gives each row's provenance in PROVENANCE_COLUMNS: the file and record it was first
 # read from, which ``Article.source`` and ``record`` keep instead of this file's own.
@@ -346,16 +351,29 @@ def _check_parquet_columns(path: str) -> None:
         # Empty, cut short or corrupt: one file the reader rejects (unreadable_file), as a
         # corrupt gzip file is, not a refusal of every input.
         return
-    # A column named as a field in another case (ID, Text, Outlet: a pandas frame's headings)
-    # would be left out as an extra column, a required one refusing the file, an optional one
-    # losing its values without a word.
-    cased = {name.lower(): name for name in sorted(names) if name not in FIELDS}
-    renames = [f"{cased[field]} -> {field}" for field in FIELDS if field not in names and field in cased]
+    renames = _misnamed_fields(names)
     if renames:
         raise InputError(f"{path}: Parquet column names are case-sensitive; rename {', '.join(renames)}")
     missing = [column for column in REQUIRED_COLUMNS if column not in names]
     if missing:
         raise InputError(f"{path}: Parquet file lacks required column(s) {', '.join(missing)}")
+
+
+def _misnamed_fields(names: Collection[str]) -> list[str]:
+    """``"Name -> name"`` for each field absent from ``names`` but named there in another case.
+
+    A column or key named as a field in another case (ID, Text, Outlet: a pandas frame's
+    headings) would be left out as an extra one, a required field's missing, an optional one
+    losing its values without a word.
+
+    Example:
+        >>> _misnamed_fields(["ID", "text", "Outlet", "outlet", "Title"])
+        ['ID -> id', 'Title -> title']
+    """
+    if all(name in _FIELD_NAMES for name in names):
+        return []
+    cased = {name.lower(): name for name in sorted(names) if name not in _FIELD_NAMES}
+    return [f"{cased[field]} -> {field}" for field in FIELDS if field not in names and field in cased]
 
 
 def _kind(path: str) -> str | None:
@@ -718,6 +736,10 @@ def _text_file_article(
             metadata = _json_object(sidecar_contents, "utf-8-sig")
         except _Rejected as rejected:
             raise _Rejected(rejected.reason, f"sidecar {sidecar_path}: {rejected.message}") from None
+        renames = _misnamed_fields([*metadata, "id", "text"])  # those two are the file's stem and text
+        if renames:
+            message = f"sidecar {sidecar_path}: field names are case-sensitive; rename {', '.join(renames)}"
+            raise _Rejected("misnamed_field", message)
         from_sidecar = {name for name in ("outlet", "title", "published_at", "url") if name in metadata}
         fields.update({name: metadata[name] for name in from_sidecar})
     fields.update(id=stem, text=text)
@@ -754,6 +776,9 @@ def _article(
     fields: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
     """Checks one record's fields in the order of the reason codes and builds its Article."""
+    renames = _misnamed_fields(fields.keys())
+    if renames:
+        raise _Rejected("misnamed_field", f"field names are case-sensitive; rename {', '.join(renames)}")
     if reading.partition:  # a field the record has, null included, is its own
         fields = {**reading.partition, **fields}
     for name in _TEXT_FIELDS:

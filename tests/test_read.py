@@ -367,6 +367,34 @@ def test_a_sidecar_field_over_max_field_chars_is_named_as_the_sidecar_s(tmp_path
     assert reject.detail == "text file: id has 9 characters, more than input.max_field_chars=5"
 
 
+def test_a_record_naming_a_field_in_another_case_is_rejected_not_stripped_of_it(tmp_path):
+    """Keys are case-sensitive: "Outlet" would be an extra key, the outlet lost without a word."""
+    path = write_lines(
+        tmp_path / "cased.jsonl",
+        json.dumps({"id": "a", "text": "Talks resumed.", "Outlet": "Wire"}),
+        json.dumps({"ID": "b", "Text": "Talks resumed."}),
+        json.dumps({"id": "c", "text": "Talks resumed.", "outlet": "Wire", "Outlet": "Other", "story": "s1"}),
+    )
+    items = parse(path)
+    assert outcomes(items) == [(1, "misnamed_field"), (2, "misnamed_field"), (3, "ok")]
+    assert [item.detail for item in items[:2]] == [
+        "line 1: field names are case-sensitive; rename Outlet -> outlet",
+        "line 2: field names are case-sensitive; rename ID -> id, Text -> text",
+    ]
+    assert items[2].outlet == "Wire"  # beside the field itself, another case is an extra key
+
+
+def test_a_sidecar_naming_a_field_in_another_case_rejects_its_article(tmp_path):
+    (tmp_path / "story-one.txt").write_text("A short article.", encoding="utf-8")
+    sidecar = tmp_path / "story-one.json"
+    sidecar.write_text(json.dumps({"Outlet": "Wire", "Text": "not the text"}), encoding="utf-8")
+    (reject,) = parse_file(str(tmp_path / "story-one.txt"), MAX_CHARS)
+    assert (reject.reason, reject.detail) == (
+        "misnamed_field",
+        f"text file: sidecar {sidecar}: field names are case-sensitive; rename Outlet -> outlet",
+    )
+
+
 @pytest.mark.parametrize("field", ["id", "text", "outlet", "title", "url"])
 def test_lone_surrogate_is_invalid_utf8(tmp_path, field):
     record = {"id": "s1", "text": "Lone surrogate here.", field: "Lone \ud800 surrogate"}
