@@ -53,7 +53,9 @@ CREATE OR REPLACE MACRO outlet_key(name) AS lower(trim(regexp_replace(name, '[\s
 -- once, as its latest run saw it): articles, title (of its first article),
 -- first_published_at, publish_order (1 = the outlet that published the story first; unknown times last),
 -- behind_first (its delay after the story's first publication), story_outlets (outlets in
--- the story; articles without an outlet count as one), sentences, unique_sentences, and
+-- the story, as clusters.num_outlets counts them: an article without an outlet is an outlet
+-- of its own, with a row whose outlet is null and whose article_id names it; article_id is
+-- null for a named outlet), sentences, unique_sentences, and
 -- compared_sentences (sentences of its articles that had another outlet's article in the
 -- same run to be compared with: the fair denominator for unique_sentences).
 CREATE OR REPLACE VIEW story_outlets AS
@@ -73,6 +75,9 @@ per_outlet AS (
         -- Names that differ only in case or spacing are one outlet (as in the pipeline),
         -- shown as its first article's spelling.
         first(a.outlet ORDER BY a.article_id) AS outlet,
+        -- An article without an outlet is an outlet of its own (as clusters.num_outlets and
+        -- outlet_coverage count it), not one with every other such article of the story.
+        CASE WHEN a.outlet IS NULL THEN a.article_id END AS article_id,
         count(*) AS articles,
         min(a.published_at) AS first_published_at,
         first(a.title ORDER BY a.published_at NULLS LAST, a.article_id) AS title,
@@ -82,16 +87,18 @@ per_outlet AS (
     FROM latest_articles AS a
     JOIN clusters AS c USING (cluster_id, run_date)
     LEFT JOIN unique_counts AS u USING (article_id, run_date)
-    GROUP BY a.cluster_id, outlet_key(a.outlet)
+    GROUP BY a.cluster_id, outlet_key(a.outlet), CASE WHEN a.outlet IS NULL THEN a.article_id END
 )
 SELECT
     cluster_id,
     outlet,
+    article_id,
     articles,
     title,
     first_published_at,
-    row_number() OVER (PARTITION BY cluster_id ORDER BY first_published_at NULLS LAST, outlet NULLS LAST)
-        AS publish_order,
+    row_number() OVER (
+        PARTITION BY cluster_id ORDER BY first_published_at NULLS LAST, outlet NULLS LAST, article_id
+    ) AS publish_order,
     first_published_at - min(first_published_at) OVER (PARTITION BY cluster_id) AS behind_first,
     count(*) OVER (PARTITION BY cluster_id) AS story_outlets,
     sentences,

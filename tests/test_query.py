@@ -248,15 +248,15 @@ def test_biggest_stories_of_a_chosen_day(session):
 def test_first_publisher_and_lead_times_across_days(session):
     minutes = lambda n: dt.timedelta(minutes=n)  # noqa: E731
     assert run_cookbook(session, "first_publisher") == [
-        (QUAKE, 1, "Atlas News Agency", at(18, 22), minutes(0)),
-        (QUAKE, 2, "Metro Wire", at(19, 0, 45), minutes(165)),
-        (QUAKE, 3, "Harbour Times", at(19, 3, 30), minutes(330)),
-        (QUAKE, 4, "Northern Post", at(19, 8), minutes(600)),
-        (RATES, 1, "Atlas News Agency", at(19, 9), minutes(0)),
-        (RATES, 2, "Market Beacon", at(19, 9, 20), minutes(20)),
-        (SUMMIT, 1, "Meridian Press", at(18, 6), minutes(0)),
-        (SUMMIT, 2, "Capital Courier", at(18, 7, 30), minutes(90)),
-        (SUMMIT, 3, "Harbour Times", None, None),  # no publication time: last, no delay
+        (QUAKE, 1, "Atlas News Agency", None, at(18, 22), minutes(0)),
+        (QUAKE, 2, "Metro Wire", None, at(19, 0, 45), minutes(165)),
+        (QUAKE, 3, "Harbour Times", None, at(19, 3, 30), minutes(330)),
+        (QUAKE, 4, "Northern Post", None, at(19, 8), minutes(600)),
+        (RATES, 1, "Atlas News Agency", None, at(19, 9), minutes(0)),
+        (RATES, 2, "Market Beacon", None, at(19, 9, 20), minutes(20)),
+        (SUMMIT, 1, "Meridian Press", None, at(18, 6), minutes(0)),
+        (SUMMIT, 2, "Capital Courier", None, at(18, 7, 30), minutes(90)),
+        (SUMMIT, 3, "Harbour Times", None, None, None),  # no publication time: last, no delay
     ]
 
 
@@ -740,7 +740,7 @@ def test_output_files_are_zstd_sorted_with_one_file_per_partition(seeds_folder):
 
 def write_one_story(output: Path, day: dt.date, articles: list[dict], num_outlets: int, first_seen: dt.date):
     """A run date of one story (QUAKE, represented by its first article) with these articles."""
-    times = [row["published_at"] for row in articles]
+    times = [row["published_at"] for row in articles if row["published_at"] is not None]
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["articles"] = articles
     tables["clusters"] = [
@@ -748,7 +748,7 @@ def write_one_story(output: Path, day: dt.date, articles: list[dict], num_outlet
             "cluster_id": QUAKE,
             "size": len(articles),
             "num_outlets": num_outlets,
-            "outlets": sorted({row["outlet"] for row in articles}),
+            "outlets": sorted({row["outlet"] for row in articles} - {None}),
             "representative_id": articles[0]["article_id"],
             "first_seen_run_date": first_seen,
             "first_published_at": min(times),
@@ -830,6 +830,32 @@ def test_story_outlets_counts_an_article_sent_on_two_days_once(tmp_path):
     write_one_story(tmp_path, DAY2, [wire, harbour], num_outlets=2, first_seen=DAY1)
     found = story_outlets_rows(tmp_path, "outlet, articles, sentences, compared_sentences", "outlet")
     assert found == [("Harbour Times", 1, 8, 8), ("Metro Wire", 1, 10, 10)]
+
+
+def test_story_outlets_takes_each_article_without_an_outlet_as_an_outlet_of_its_own(tmp_path):
+    # As clusters.num_outlets and outlet_coverage count them: grouped together, two unrelated
+    # feeds' articles were one "outlet" (on the dev corpus 202 of 398 stories had another
+    # count than num_outlets) and first_publisher left out stories only they covered.
+    articles = [
+        article_row("q-wire", QUAKE, "Metro Wire", at(19, 1), 10, "Quake", True),
+        article_row("q-feed-2", QUAKE, None, at(19, 3), 8, "Harbour damaged", False),
+        article_row("q-feed-1", QUAKE, None, None, 6, None, False),
+    ]
+    write_one_story(tmp_path, DAY2, articles, num_outlets=3, first_seen=DAY2)
+    found = story_outlets_rows(tmp_path, "outlet, articles, sentences, story_outlets", "publish_order")
+    assert found == [("Metro Wire", 1, 10, 3), (None, 1, 8, 3), (None, 1, 6, 3)]
+    named = story_outlets_rows(tmp_path, "article_id, publish_order", "publish_order")
+    assert named == [(None, 1), ("q-feed-2", 2), ("q-feed-1", 3)]
+    session = query.connect(tmp_path)
+    try:
+        first = query.execute(session.connection, cookbook_queries()["first_publisher"]).fetchall()
+    finally:
+        session.connection.close()
+    assert [row[1:4] for row in first] == [
+        (1, "Metro Wire", None),
+        (2, None, "q-feed-2"),
+        (3, None, "q-feed-1"),
+    ]
 
 
 @pytest.mark.parametrize(
