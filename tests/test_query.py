@@ -858,6 +858,42 @@ def test_story_outlets_takes_each_article_without_an_outlet_as_an_outlet_of_its_
     ]
 
 
+def test_outlet_additions_lists_an_article_sent_on_two_days_once(tmp_path):
+    # Each run that read the article compared it with that run's articles and wrote its unique
+    # sentences: listing both runs' rows repeated sentences, with two novelties, and gave more
+    # rows than story_outlets.unique_sentences counts (its latest run).
+    wire = article_row("quake-metro", QUAKE, "Metro Wire", at(18, 23), 10, "Quake", True)
+    northern = article_row("quake-northern", QUAKE, "Northern Post", at(18, 23), 9, "Aftershocks", False)
+    write_one_story(tmp_path, DAY1, [wire, northern], num_outlets=2, first_seen=DAY1)
+    harbour = article_row("quake-harbour", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour", False)
+    write_one_story(tmp_path, DAY2, [wire, harbour], num_outlets=2, first_seen=DAY1)
+    ring = "The tram network stopped."
+    first = [(DAY1, 1, 0.9, "Residents slept outside."), (DAY1, 4, 0.8, ring)]
+    latest = [(DAY2, 4, 0.7, ring), (DAY2, 6, 1.0, "A choir sang at dawn.")]
+    for day, rows in ((DAY1, first), (DAY2, latest)):
+        unique = [
+            {
+                "cluster_id": QUAKE,
+                "outlet": "Metro Wire",
+                "article_id": "quake-metro",
+                "sentence_index": index,
+            }
+            | {"sentence": sentence, "novelty": novelty}
+            for _, index, novelty, sentence in rows
+        ]
+        write_partition(tmp_path, "unique_sentences", day, unique)
+    session = query.connect(tmp_path)
+    try:
+        found = query.execute(session.connection, cookbook_queries()["outlet_additions"]).fetchall()
+        counted = query.execute(
+            session.connection, "SELECT unique_sentences FROM story_outlets WHERE outlet = 'Metro Wire'"
+        ).fetchall()
+    finally:
+        session.connection.close()
+    assert found == [(day, "quake-metro", index, novelty, text) for day, index, novelty, text in latest]
+    assert counted == [(len(found),)]
+
+
 @pytest.mark.parametrize(
     "spellings",
     [
