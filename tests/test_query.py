@@ -721,6 +721,19 @@ def test_the_readmes_sql_runs_on_the_seeds_run(seeds_folder, monkeypatch):
     assert [count for _, count in per_day] == [5]
 
 
+def test_the_readmes_pyarrow_lines_read_run_date_as_a_date(seeds_folder, monkeypatch):
+    # Without the partitioning, pyarrow reads run_date as a dictionary of strings.
+    (block,) = re.findall(r"```python\n(import pyarrow.*?)```", (ROOT / "README.md").read_text(), re.S)
+    monkeypatch.chdir(seeds_folder)
+    names: dict = {}
+    exec(block, names)
+    articles = names["articles"]
+    assert articles.schema.field("run_date").type == pa.date32()
+    assert articles.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+    days = set(articles.column("run_date").to_pylist())
+    assert len(days) == 1 and all(isinstance(day, dt.date) for day in days)
+
+
 def test_output_files_are_zstd_sorted_with_one_file_per_partition(seeds_folder):
     for table in TABLES:
         partitions = list((seeds_folder / "out" / table).iterdir())
