@@ -161,7 +161,8 @@ PAIRS = pa.schema(
             "article_a",
             pa.string(),
             "Smaller article id of the pair (either may be an article of an earlier run that the "
-            "run's articles were matched against: join articles by id, not by run_date).",
+            "run's articles were matched against: join articles by id, not by run_date, taking one "
+            "row of an article sent on several days, as docs/cookbook.md's pair_decisions does).",
             False,
         ),
         _field("article_b", pa.string(), "Larger article id of the pair.", False),

@@ -209,13 +209,14 @@ def run_cookbook(session, name: str) -> list[tuple]:
 # --- the cookbook --------------------------------------------------------------------------
 
 
-def test_the_cookbook_has_the_five_queries():
+def test_the_cookbook_has_the_six_queries():
     assert list(cookbook_queries()) == [
         "biggest_stories",
         "first_publisher",
         "outlet_originality",
         "outlet_additions",
         "exclusive_stories",
+        "pair_decisions",
     ]
 
 
@@ -905,6 +906,36 @@ def test_outlet_additions_lists_an_article_sent_on_two_days_once(tmp_path):
         session.connection.close()
     assert found == [(day, "quake-metro", index, novelty, text) for day, index, novelty, text in latest]
     assert counted == [(len(found),)]
+
+
+def test_pair_decisions_lists_each_pair_once_when_an_article_was_sent_on_two_days(tmp_path):
+    # The pairs doc says to join articles by id: a plain join gave a pair with an article sent
+    # on two days once for each of its articles rows.
+    wire = article_row("quake-metro", QUAKE, "Metro Wire", at(18, 23), 10, "Quake", True)
+    write_one_story(tmp_path, DAY1, [wire], num_outlets=1, first_seen=DAY1)
+    harbour = article_row("quake-harbour", QUAKE, "Harbour Times", at(19, 3), 8, "Harbour", False)
+    write_one_story(tmp_path, DAY2, [wire, harbour], num_outlets=2, first_seen=DAY1)
+    rates = article_row("rates-atlas", RATES, "Atlas News Agency", at(19, 9), 10, "Rates", True)
+    write_partition(tmp_path, "articles", DAY2, [wire, harbour, rates])
+    verdicts = {"verified": True, "low_score": False}
+    pairs = [
+        {"article_a": a, "article_b": b, "score": score, "days_apart": 0.2}
+        | {"verified": verdicts[reason], "reason": reason, "found_by": "lsh"}
+        for a, b, score, reason in [
+            ("quake-harbour", "quake-metro", 0.31, "verified"),
+            ("quake-metro", "rates-atlas", 0.05, "low_score"),
+        ]
+    ]
+    write_partition(tmp_path, "pairs", DAY2, pairs)
+    session = query.connect(tmp_path)
+    try:
+        found = query.execute(session.connection, cookbook_queries()["pair_decisions"]).fetchall()
+    finally:
+        session.connection.close()
+    assert found == [
+        (DAY2, "quake-harbour", "Harbour Times", 0.31, 0.2, True, "verified", "lsh", QUAKE, QUAKE),
+        (DAY2, "rates-atlas", "Atlas News Agency", 0.05, 0.2, False, "low_score", "lsh", QUAKE, RATES),
+    ]
 
 
 @pytest.mark.parametrize(
