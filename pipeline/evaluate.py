@@ -53,7 +53,7 @@ from pipeline.analyse import analyse_article, analysis_reject
 from pipeline.config import Config, InputConfig
 from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
-from pipeline.read import _FILE_ERRORS, _kind, parse_file, resolve_inputs
+from pipeline.read import _FILE_ERRORS, _kind, _python_values, parse_file, resolve_inputs
 from pipeline.records import AnalysedArticle, Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
@@ -116,8 +116,9 @@ def _parquet_labels(path: str) -> Iterator[tuple[int, Any, Any]]:
         columns = [name for name in ("id", "story") if name in parquet.schema_arrow.names]
         number = 0
         for batch in parquet.iter_batches(columns=columns):
-            ids = batch.column("id").to_pylist()
-            stories = batch.column("story").to_pylist() if "story" in columns else [None] * len(ids)
+            # As the reader reads them: a BINARY column (Impala, Hive) as UTF-8 text.
+            ids = _python_values(batch.column("id"))
+            stories = _python_values(batch.column("story")) if "story" in columns else [None] * len(ids)
             for article_id, story in zip(ids, stories, strict=True):
                 number += 1
                 yield number, article_id, story

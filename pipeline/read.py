@@ -10,9 +10,10 @@ other subfolders, such as Spark's ``_temporary``, nor hidden files such as macOS
 one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``.
 
 - JSON Lines and Parquet records have the fields ``id`` and ``text`` (required) and
-  ``outlet``, ``title``, ``published_at``, ``url`` (optional). ``Article.record`` is the
-  1-based line or row number; a line ends with LF, CR LF or a lone CR (classic Mac OS), in
-  any mix. A ``.json`` file may instead be one JSON array of such records
+  ``outlet``, ``title``, ``published_at``, ``url`` (optional); a Parquet string column stored
+  as raw BINARY, without the UTF8 annotation (Impala, Hive, older Spark), is read as UTF-8.
+  ``Article.record`` is the 1-based line or row number; a line ends with LF, CR LF or a lone
+  CR (classic Mac OS), in any mix. A ``.json`` file may instead be one JSON array of such records
   (read whole; ``record`` is the element's number).
 - A ``.txt`` file is one article: its id is the file's stem, its text the file's contents.
   Metadata comes from an optional sidecar ``<stem>.json`` (or ``<stem>.JSON``: suffixes are
@@ -42,7 +43,8 @@ Every record that cannot be used becomes a ``Reject`` with one of these reasons,
 counter ``read/rejected_<reason>``:
 
     invalid_utf8      the line or file is not valid UTF-8, or id, text, outlet, title or url
-                      holds a lone surrogate (JSON ``"\\ud800"``), which UTF-8 cannot encode
+                      holds a lone surrogate (JSON ``"\\ud800"``), which UTF-8 cannot encode,
+                      or a Parquet BINARY value is not UTF-8
     malformed_json    the line (or a .txt file's sidecar) is not valid JSON, nested too
                       deeply, or holds an integer of more than 4,300 digits; record 0 for a
                       .json file that starts an array it does not end
@@ -57,7 +59,7 @@ counter ``read/rejected_<reason>``:
     empty_text        text is empty or whitespace only
     too_long          text has more than ``input.max_chars`` characters
     field_not_string  outlet, title or url is neither a string nor a number (an array, an
-                      object, a boolean, bytes), which has no text to keep
+                      object, a boolean, Parquet FIXED_LEN_BYTE_ARRAY bytes), which has no text to keep
     field_too_long    id, outlet, title or url (as kept: outer spaces stripped, except the
                       id's) has more than ``input.max_field_chars`` characters (default
                       8,192, about the longest URL web servers take): a whole text pasted
@@ -677,11 +679,22 @@ def _python_values(column: pa.Array) -> list[Any]:
         moments = column.to_numpy(zero_copy_only=False)
         nulls = column.is_null().to_pylist()
         return [None if null else moment for moment, null in zip(moments, nulls, strict=True)]
+    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+        # Impala, Hive and old Spark write strings as BINARY without the UTF8 annotation: read
+        # them as text, as Spark's spark.sql.parquet.binaryAsString does.
+        return [None if value is None else _utf8_or_error(value) for value in column.to_pylist()]
     try:
         return column.to_pylist()
     except (ValueError, OverflowError, pa.ArrowException):
         # One value no Python object holds (a nanosecond duration, say) costs only its row.
         return [_python_value(column, index) for index in range(len(column))]
+
+
+def _utf8_or_error(value: bytes) -> str | UnicodeDecodeError:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error
 
 
 def _python_value(column: pa.Array, index: int) -> Any:
@@ -695,6 +708,8 @@ def _row_article(
     row: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
     for name, value in row.items():
+        if isinstance(value, UnicodeDecodeError):  # a BINARY column's value
+            raise _Rejected("invalid_utf8", f"{name} is not valid UTF-8 at byte {value.start}")
         if isinstance(value, Exception):
             raise _Rejected(f"error_{type(value).__name__}", f"{name}: {value}")
     return _article(row, source, record, reading, on_bad_date)
@@ -871,8 +886,14 @@ def _raw_preview(raw: Any) -> str:
     if not isinstance(raw, Mapping):  # a JSON array's element that is no object
         return json.dumps(raw, ensure_ascii=False, default=str)[:RAW_LIMIT]
     # Truncate values first so a huge text is not serialised only to be cut.
-    shortened = {key: value[:RAW_LIMIT] if isinstance(value, str) else value for key, value in raw.items()}
+    shortened = {key: _shortened(value) for key, value in raw.items()}
     return json.dumps(shortened, ensure_ascii=False, default=str)[:RAW_LIMIT]
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, UnicodeDecodeError):  # a Parquet BINARY value that is not UTF-8
+        return _raw_preview(value.object)
+    return value[:RAW_LIMIT] if isinstance(value, str) else value
 
 
 def _is_number(value: Any) -> bool:

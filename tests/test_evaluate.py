@@ -86,6 +86,17 @@ def test_labels_of_parquet_rows_follow_the_reader_too(tmp_path):
     assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
 
 
+def test_labels_of_parquet_strings_stored_as_raw_binary(tmp_path):
+    # The reader reads BINARY columns as UTF-8 (Impala, Hive): the labels were b'a' -> b's1'.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "impala.parquet"
+    columns = {"id": [b"a", b"b"], "text": [b"One story.", b"The same story."], "story": [b"s1", b"s1"]}
+    pq.write_table(pa.table({name: pa.array(values, pa.binary()) for name, values in columns.items()}), path)
+    assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
+
+
 def test_accepted_pairs_leave_out_exact_copies_that_never_reach_lsh():
     # The pipeline sends one of identical texts (the smallest id) through LSH; the others
     # join its story by an exact_duplicate pair. Their pairs are not LSH's to find, so the

@@ -216,7 +216,8 @@ def test_outlet_title_and_url_that_are_not_text_are_rejected(tmp_path):
             "text": ["x", "y", "z"],
             "outlet": pa.array([{"name": "AP"}, None, None]),
             "title": pa.array([None, [b"t"], None], pa.list_(pa.binary())),
-            "url": pa.array([None, None, b"https://example.com/"]),
+            # Fixed-size bytes: no string column a writer stores as BINARY (those read as text).
+            "url": pa.array([None, None, b"http"], pa.binary(4)),
         }
     )
     pq.write_table(table, tmp_path / "fields.parquet")
@@ -611,6 +612,44 @@ def test_parquet_integer_ids_become_strings(tmp_path):
     path = tmp_path / "ints.parquet"
     pq.write_table(pa.table({"id": [10, 11], "text": ["a", "b"]}), path)
     assert [article.id for article in parse(path)] == ["10", "11"]
+
+
+@pytest.mark.parametrize("binary", [pa.binary(), pa.large_binary()], ids=["binary", "large_binary"])
+def test_parquet_strings_stored_as_raw_binary_are_read_as_utf8(tmp_path, binary):
+    # Impala, Hive and old Spark write strings as BINARY without the UTF8 annotation (Spark's
+    # spark.sql.parquet.binaryAsString): each row was a "got bytes" reject. A value that is
+    # not UTF-8 rejects its row only.
+    path = tmp_path / "impala.parquet"
+    columns = {
+        "id": [b"b1", b"b2", b"b3", b"b4"],
+        "text": [b"Kyiv agreed to talks.", b"caf\xe9 latin-1", b"ok", "Zoë".encode()],
+        "outlet": [b"Wire", b"Wire", b"\xffWire", None],
+        "title": [b"Talks", None, None, b"T"],
+        "url": [b"https://example.com/a", None, None, None],
+        "published_at": [b"1755597600", None, None, b"2025-08-19T10:00:00Z"],
+    }
+    pq.write_table(pa.table({name: pa.array(values, binary) for name, values in columns.items()}), path)
+    assert resolve_inputs([str(path)]) == [str(path)]
+    first, bad_text, bad_outlet, last = parse(path)
+    assert first == Article(
+        id="b1",
+        text="Kyiv agreed to talks.",
+        outlet="Wire",
+        title="Talks",
+        published_us=AUG_19_10H_UTC,
+        url="https://example.com/a",
+        source=str(path),
+        record=1,
+    )
+    assert (last.id, last.text, last.published_us) == ("b4", "Zoë", AUG_19_10H_UTC)
+    assert (bad_text.record, bad_text.reason) == (2, "invalid_utf8")
+    assert bad_text.detail == "row 2: text is not valid UTF-8 at byte 3"
+    assert json.loads(bad_text.raw)["text"] == "caf\ufffd latin-1"
+    assert (bad_outlet.record, bad_outlet.reason, bad_outlet.detail) == (
+        3,
+        "invalid_utf8",
+        "row 3: outlet is not valid UTF-8 at byte 0",
+    )
 
 
 # --- parse_file: .txt ---
