@@ -47,8 +47,8 @@ BEAM_FLAGS = (
 # The reader's file types (pipeline/read.py), without importing Beam for --help.
 INPUT_HELP = (
     "input file, glob of files, or folder of them (and of its partition folders, name=value): "
-    "JSON Lines (.jsonl, .ndjson, .json, each optionally .gz), Parquet (.parquet) or text "
-    "(.txt, an article a file)"
+    "JSON Lines (.jsonl, .ndjson, .json, each optionally .gz), Parquet (.parquet, or no suffix "
+    "as Hive's 000000_0) or text (.txt, an article a file)"
 )
 
 EXIT_OK = 0

@@ -53,7 +53,7 @@ from pipeline.analyse import analyse_article, analysis_reject
 from pipeline.config import Config, InputConfig
 from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
-from pipeline.read import _FILE_ERRORS, _kind, _python_values, parse_file, resolve_inputs
+from pipeline.read import _FILE_ERRORS, _python_values, _read_kind, parse_file, resolve_inputs
 from pipeline.records import AnalysedArticle, Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
@@ -80,7 +80,7 @@ def load_labels(
     labels: dict[str, str] = {}
     seen: set[str] = set()
     for path in files:
-        kind = _kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet)
+        kind = _read_kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet), Hive's 000000_0
         items = enumerate(parse_file(path, max_chars, max_field_chars=max_field_chars), start=1)
         if kind == "parquet":
             # One item per row, in row order; a row's record is its position.

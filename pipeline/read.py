@@ -7,7 +7,10 @@ folders (``published_date=2025-08-19/part-0.parquet``, as Spark, Hive, pyarrow's
 other subfolders, such as Spark's ``_temporary``, nor hidden files such as macOS's
 ``._a.jsonl`` or Hadoop's ``.part-0.parquet.crc``): ``*.jsonl``,
 ``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``;
-one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``.
+one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``. A file
+named without a suffix (Hive's ``000000_0``, Spark's ``part-00000-<uuid>-c000``; not a
+"_"-prefixed one such as ``_SUCCESS``) is Parquet when its first four bytes are ``PAR1``, in a
+folder or named on its own; other such files in a folder are passed over.
 
 - JSON Lines and Parquet records have the fields ``id`` and ``text`` (required) and
   ``outlet``, ``title``, ``published_at``, ``url`` (optional); a Parquet string column stored
@@ -115,7 +118,7 @@ import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from apache_beam.io.filesystem import CompressionTypes, MatchResult
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata, MatchResult
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
@@ -159,6 +162,8 @@ _NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _PARTITION_FIELDS = ("outlet", "title", "published_at", "url")
 # Errors that mean "this file cannot be read", as opposed to "this record is bad".
 _FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
+# The first (and last) four bytes of a Parquet file.
+_PARQUET_MAGIC = b"PAR1"
 # Rows per Parquet batch: bounds memory per file whatever the row-group size.
 _PARQUET_BATCH_ROWS = 1_024
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -209,20 +214,23 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
 
     Raises InputError when an argument matches nothing, a file's type is not supported (a
     folder's other files are passed over, unless they are compressed inputs), a file's name
-    is not valid UTF-8, or a Parquet file lacks the ``id`` or ``text`` column (only its schema
+    is not valid UTF-8, a file named without a suffix cannot be opened to tell whether it is
+    Parquet, or a Parquet file lacks the ``id`` or ``text`` column (only its schema
     is read; a file whose schema cannot be read is left to the reader, which rejects it as
     ``unreadable_file``).
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
+    kinds: dict[str, str | None] = {}
     for pattern in patterns:
         matched = _expand(pattern)
         if not matched:
             raise InputError(f"input {pattern!r} matches no files{_no_match_hint(pattern)}")
+        kinds.update(matched)
         for path in matched:
             identity = _identity(path)
             spellings[identity] = min(spellings.get(identity, path), path, key=lambda p: (len(p), p))
     for path in spellings.values():
-        if _kind(path) is None:
+        if kinds[path] is None:
             raise _unsupported(path)
         try:
             path.encode("utf-8")  # it is written into every row as source_file
@@ -236,7 +244,7 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     }
     inputs = sorted(path for identity, path in spellings.items() if identity not in sidecars)
     for path in inputs:
-        if _kind(path) == "parquet":
+        if kinds[path] == "parquet":
             _check_parquet_columns(path)
     return inputs
 
@@ -249,7 +257,8 @@ def _no_match_hint(pattern: str) -> str:
         # The reader's own suffixes: .gz only after the JSON Lines ones (a.txt.gz is not read).
         return (
             f" (a folder stands for the input files directly inside it and in its partition folders "
-            f"(name=value): {', '.join(_SUFFIX_KINDS)}; give a glob such as "
+            f"(name=value): {', '.join(_SUFFIX_KINDS)}, and Parquet files named without a suffix "
+            f"(000000_0); give a glob such as "
             f"'{os.path.join(pattern, '*', '*.jsonl')}' for files in its other subfolders)"
         )
     # A glob stands for the files it matches (Beam matches no folder): 'in/2025-08-*' for day folders.
@@ -273,11 +282,12 @@ def _input_suffix(folder: str) -> str:
     return ".txt" if ".txt" in suffixes else min(suffixes, default=".jsonl", key=len)
 
 
-def _expand(pattern: str) -> list[str]:
+def _expand(pattern: str) -> dict[str, str | None]:
+    """The files a file, folder or glob stands for, each with its kind (None: no input)."""
     if any(char in pattern for char in "*?["):
         matched = _match(pattern)
         if matched or not FileSystems.exists(pattern):
-            return matched
+            return {path: _sniffed_kind(path) for path in matched}
         # A glob that matches nothing but names a file or folder as it is spelled
         # ("export[1].jsonl", which a shell passes on unexpanded when it matches nothing)
         # stands for that file or folder.
@@ -285,24 +295,26 @@ def _expand(pattern: str) -> list[str]:
     return _expand_name(pattern, pattern)
 
 
-def _expand_name(name: str, pattern: str) -> list[str]:
-    """The input files a file or folder's ``name`` stands for; ``pattern`` matches that name only."""
+def _expand_name(name: str, pattern: str) -> dict[str, str | None]:
+    """The input files a file or folder's ``name`` stands for, with their kinds; ``pattern``
+    matches that name only."""
     # A folder (or an object-store prefix) stands for the input files directly inside it, but
     # not its hidden files: macOS leaves "._a.jsonl" (resource forks, not text) beside a.jsonl
     # on other disks and in archives, which would read as a file of invalid_utf8 rejects.
     # A partitioned dataset's files are in its partition folders, at any depth: Beam lists a
     # folder's whole tree for "*" too, so "**" costs no more.
     depth = FileSystems.join(pattern, "*").count("/")
-    listed = [
-        path
-        for path in _match(FileSystems.join(pattern, "**"))
-        if not _hidden(path) and all(map(_PARTITION_FOLDER.fullmatch, path.split("/")[depth:-1]))
-    ]
-    inside = [path for path in listed if _kind(path)]
+    listed = {
+        metadata.path: _listed_kind(metadata)
+        for metadata in _match_metadata(FileSystems.join(pattern, "**"))
+        if not _hidden(metadata.path)
+        and all(map(_PARTITION_FOLDER.fullmatch, metadata.path.split("/")[depth:-1]))
+    }
+    inside: dict[str, str | None] = {path: kind for path, kind in listed.items() if kind}
     if inside or name.endswith("/") or os.path.isdir(name):
         # Other files are passed over, but not one that holds articles the reader cannot
         # unpack (feed.jsonl.bz2, a.txt.gz): its records would be lost without a trace.
-        packed = sorted(path for path in listed if not _kind(path) and _COMPRESSED_INPUT.search(path))
+        packed = sorted(path for path, kind in listed.items() if not kind and _COMPRESSED_INPUT.search(path))
         if packed:
             more = f" (and {len(packed) - 1} more)" if len(packed) > 1 else ""
             gzipped = ", ".join(suffix for suffix in _SUFFIX_KINDS if suffix.endswith(".gz"))
@@ -311,14 +323,42 @@ def _expand_name(name: str, pattern: str) -> list[str]:
                 f"may be compressed, with gzip: {gzipped}); unpack it, or move it out of {name}"
             )
         return inside
-    return _match(pattern)
+    return {path: _sniffed_kind(path) for path in _match(pattern)}
 
 
 def _hidden(path: str) -> bool:
     return path.rstrip("/").rsplit("/", 1)[-1].startswith(".")
 
 
+def _listed_kind(metadata: FileMetadata) -> str | None:
+    """A listed file's kind; an empty one named without a suffix (``_SUCCESS``, or a folder
+    where a listing gives folders too) is none, without opening it."""
+    if metadata.size_in_bytes == 0:
+        return _kind(metadata.path)
+    return _sniffed_kind(metadata.path)
+
+
+def _sniffed_kind(path: str) -> str | None:
+    """A file's kind by its suffix; one named without a suffix (Hive's ``000000_0``, Spark's
+    ``part-00000-<uuid>-c000``) is Parquet when its first bytes are Parquet's magic number.
+
+    Raises InputError when such a file cannot be opened: whether it holds articles is unknown.
+    """
+    if not _unsuffixed(path):
+        return _kind(path)
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            head = handle.read(len(_PARQUET_MAGIC))
+    except _FILE_ERRORS as error:
+        raise InputError(f"{path}: cannot read it to tell whether it is a Parquet file: {error}") from None
+    return "parquet" if head == _PARQUET_MAGIC else None
+
+
 def _match(pattern: str) -> list[str]:
+    return [metadata.path for metadata in _match_metadata(pattern)]
+
+
+def _match_metadata(pattern: str) -> list[FileMetadata]:
     # Beam lists the folder in front of the first wildcard, and for a relative pattern with a
     # wildcard in its first component ("*.jsonl", "in*/a.jsonl") that folder is "", which
     # lists nothing: match "./<pattern>" and give the paths back as the pattern spells them.
@@ -328,8 +368,14 @@ def _match(pattern: str) -> list[str]:
         (result,) = match_patterns([f"./{pattern}" if from_here else pattern])
     except (OSError, ValueError) as error:  # unknown scheme, missing credentials, bad pattern
         raise InputError(f"input {pattern!r} cannot be listed: {error}") from None
-    paths = [metadata.path for metadata in result.metadata_list]
-    return [path.removeprefix("./") for path in paths] if from_here else paths
+    if not from_here:
+        return result.metadata_list
+    return [
+        FileMetadata(
+            metadata.path.removeprefix("./"), metadata.size_in_bytes, metadata.last_updated_in_seconds
+        )
+        for metadata in result.metadata_list
+    ]
 
 
 def match_patterns(patterns: list[str]) -> list[MatchResult]:
@@ -381,6 +427,19 @@ def _misnamed_fields(names: Collection[str]) -> list[str]:
 def _kind(path: str) -> str | None:
     name = path.lower()
     return next((kind for suffix, kind in _SUFFIX_KINDS.items() if name.endswith(suffix)), None)
+
+
+def _unsuffixed(path: str) -> bool:
+    """A name without a suffix that may be a data file: not a marker or summary file such as
+    ``_SUCCESS`` or ``_common_metadata`` (Hadoop passes over "_"-prefixed names too)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(name) and "." not in name and not name.startswith("_")
+
+
+def _read_kind(path: str) -> str | None:
+    """How ``parse_file`` reads a file: by its suffix; one without (its first bytes checked by
+    ``resolve_inputs``) as Parquet."""
+    return _kind(path) or ("parquet" if _unsuffixed(path) else None)
 
 
 def _unsupported(path: str) -> InputError:
@@ -493,7 +552,7 @@ def parse_file(
         "parquet": _read_parquet,
         "text": functools.partial(_read_text_file, sidecar_path=sidecar),
     }
-    kind = _kind(path)
+    kind = _read_kind(path)
     if kind is None:
         raise _unsupported(path)
     on_bad_date = on_unparseable_date or (lambda: None)

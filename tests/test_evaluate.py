@@ -97,6 +97,18 @@ def test_labels_of_parquet_strings_stored_as_raw_binary(tmp_path):
     assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
 
 
+def test_labels_of_a_parquet_part_file_without_a_suffix(tmp_path):
+    # Hive's 000000_0: the reader reads it as Parquet, so its labels must be read too.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "000000_0"
+    pq.write_table(
+        pa.table({"id": ["a", "b"], "text": ["One story.", "Again."], "story": ["s1", "s1"]}), path
+    )
+    assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
+
+
 def test_accepted_pairs_leave_out_exact_copies_that_never_reach_lsh():
     # The pipeline sends one of identical texts (the smallest id) through LSH; the others
     # join its story by an exact_duplicate pair. Their pairs are not LSH's to find, so the

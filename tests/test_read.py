@@ -924,6 +924,42 @@ def test_partitioned_datasets_are_read_with_their_partition_fields(tmp_path):
     assert [(article.id, article.outlet) for article in parse(spark_file)] == [("a", "AP/Wire")]
 
 
+def test_parquet_part_files_without_a_suffix_are_read_from_a_folder_or_by_name(tmp_path):
+    # Hive writes 000000_0, some Spark jobs part-00000-<uuid>-c000: a folder of them "matched
+    # no files", and beside other inputs they were passed over without a word.
+    hive = tmp_path / "hive"
+    partition = hive / "outlet=Wire"
+    partition.mkdir(parents=True)
+    pq.write_table(pa.table({"id": ["a"], "text": ["one"]}), partition / "000000_0")
+    spark_part = hive / "part-00000-1f0c4b2e-9d1a-4c8e-b1f2-0a1b2c3d4e5f-c000"
+    pq.write_table(pa.table({"id": ["b"], "text": ["two"]}), spark_part)
+    write_lines(hive / "c.jsonl", '{"id": "c", "text": "three"}')
+    # Passed over as before: no Parquet (or too short to tell), a marker or summary file
+    # ("_"-prefixed, as Hadoop passes them over), a file with another suffix.
+    (hive / "_SUCCESS").write_bytes(b"")
+    (hive / "_committed_1234").write_text('{"added": []}')
+    pq.write_table(pa.table({"id": ["x"], "text": ["summary"]}), hive / "_common_metadata")
+    (hive / "LICENSE").write_text("not Parquet")
+    (hive / "PAR").write_bytes(b"PA")
+    pq.write_table(pa.table({"id": ["y"], "text": ["not named as Parquet"]}), hive / "export.csv")
+    files = resolve_inputs([str(hive)])
+    assert files == [str(hive / "c.jsonl"), str(partition / "000000_0"), str(spark_part)]
+    assert [(article.id, article.outlet) for path in files for article in parse(path)] == [
+        ("c", None),
+        ("a", "Wire"),
+        ("b", None),
+    ]
+    assert resolve_inputs([str(partition)]) == [str(partition / "000000_0")]
+    # Named on its own: read if it is Parquet; another suffix is never taken for Parquet.
+    assert resolve_inputs([str(partition / "000000_0")]) == [str(partition / "000000_0")]
+    for name in ("LICENSE", "export.csv"):
+        with pytest.raises(InputError, match=f"{name}: unsupported file type"):
+            resolve_inputs([str(hive / name)])
+    pq.write_table(pa.table({"id": ["x"]}), hive / "000001_0")
+    with pytest.raises(InputError, match="000001_0: Parquet file lacks required column"):
+        resolve_inputs([str(hive)])
+
+
 def test_partition_fields_fill_only_what_a_record_lacks(tmp_path):
     folder = tmp_path / "published_at=2025-08-19%2010%3A00%3A00" / "outlet=__HIVE_DEFAULT_PARTITION__"
     folder.mkdir(parents=True)
