@@ -1,9 +1,10 @@
 """Read articles: JSON Lines, Parquet and folders of .txt files -> Article or Reject.
 
-Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``). A
-folder stands for the input files directly inside it and, at any depth, in its partition
-folders (``published_date=2025-08-19/part-0.parquet``, as Spark, Hive, pyarrow's
-``write_to_dataset`` and DuckDB's ``COPY ... (PARTITION_BY ...)`` write a dataset; not its
+Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``,
+``hdfs://``). A folder stands for the input files directly inside it and, at any depth, in its
+partition folders (``published_date=2025-08-19/part-0.parquet``, as Spark, Hive, pyarrow's
+``write_to_dataset`` and DuckDB's ``COPY ... (PARTITION_BY ...)`` write a dataset, listed
+folder by folder where the file system lists one folder at a time, as ``hdfs://``; not its
 other subfolders, such as Spark's ``_temporary``, nor hidden files such as macOS's
 ``._a.jsonl`` or Hadoop's ``.part-0.parquet.crc``): ``*.jsonl``,
 ``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``;
@@ -285,9 +286,9 @@ def _input_suffix(folder: str) -> str:
 def _expand(pattern: str) -> dict[str, str | None]:
     """The files a file, folder or glob stands for, each with its kind (None: no input)."""
     if any(char in pattern for char in "*?["):
-        matched = _match(pattern)
+        matched = _match_metadata(pattern)
         if matched or not FileSystems.exists(pattern):
-            return {path: _sniffed_kind(path) for path in matched}
+            return _kinds(matched)
         # A glob that matches nothing but names a file or folder as it is spelled
         # ("export[1].jsonl", which a shell passes on unexpanded when it matches nothing)
         # stands for that file or folder.
@@ -298,20 +299,10 @@ def _expand(pattern: str) -> dict[str, str | None]:
 def _expand_name(name: str, pattern: str) -> dict[str, str | None]:
     """The input files a file or folder's ``name`` stands for, with their kinds; ``pattern``
     matches that name only."""
-    # A folder (or an object-store prefix) stands for the input files directly inside it, but
-    # not its hidden files: macOS leaves "._a.jsonl" (resource forks, not text) beside a.jsonl
-    # on other disks and in archives, which would read as a file of invalid_utf8 rejects.
-    # A partitioned dataset's files are in its partition folders, at any depth: Beam lists a
-    # folder's whole tree for "*" too, so "**" costs no more.
-    depth = FileSystems.join(pattern, "*").count("/")
-    listed = {
-        metadata.path: _listed_kind(metadata)
-        for metadata in _match_metadata(FileSystems.join(pattern, "**"))
-        if not _hidden(metadata.path)
-        and all(map(_PARTITION_FOLDER.fullmatch, metadata.path.split("/")[depth:-1]))
-    }
+    listed = _kinds(_dataset_files(pattern))
     inside: dict[str, str | None] = {path: kind for path, kind in listed.items() if kind}
-    if inside or name.endswith("/") or os.path.isdir(name):
+    # A name with entries below it is a folder, though it holds no input (a remote one).
+    if listed or name.endswith("/") or os.path.isdir(name):
         # Other files are passed over, but not one that holds articles the reader cannot
         # unpack (feed.jsonl.bz2, a.txt.gz): its records would be lost without a trace.
         packed = sorted(path for path, kind in listed.items() if not kind and _COMPRESSED_INPUT.search(path))
@@ -323,39 +314,60 @@ def _expand_name(name: str, pattern: str) -> dict[str, str | None]:
                 f"may be compressed, with gzip: {gzipped}); unpack it, or move it out of {name}"
             )
         return inside
-    return {path: _sniffed_kind(path) for path in _match(pattern)}
+    return _kinds(_match_metadata(pattern))
+
+
+def _dataset_files(folder: str) -> list[FileMetadata]:
+    """What is listed directly inside a folder and, at any depth, in its partition folders
+    (``name=value``), but not its hidden files; ``folder`` matches the folder's name only.
+
+    A hidden file is no input: macOS leaves "._a.jsonl" (resource forks, not text) beside
+    a.jsonl on other disks and in archives, which would read as a file of invalid_utf8 rejects.
+    Beam lists a folder's whole tree for "*" and "**" alike on most file systems, but hdfs://
+    one level at a time, folders included: there a partition folder is an entry of its own,
+    of size 0, and is listed in turn.
+    """
+    depth = FileSystems.join(folder, "*").count("/")
+    found = []
+    for metadata in _match_metadata(FileSystems.join(folder, "**")):
+        path = metadata.path
+        if _hidden(path) or not all(map(_PARTITION_FOLDER.fullmatch, path.split("/")[depth:-1])):
+            continue
+        found.append(metadata)
+        name = path.rsplit("/", 1)[-1]
+        if metadata.size_in_bytes == 0 and _kind(path) is None and _PARTITION_FOLDER.fullmatch(name):
+            found.extend(_dataset_files(glob.escape(path)))
+    return found
 
 
 def _hidden(path: str) -> bool:
     return path.rstrip("/").rsplit("/", 1)[-1].startswith(".")
 
 
-def _listed_kind(metadata: FileMetadata) -> str | None:
-    """A listed file's kind; an empty one named without a suffix (``_SUCCESS``, or a folder
-    where a listing gives folders too) is none, without opening it."""
-    if metadata.size_in_bytes == 0:
-        return _kind(metadata.path)
-    return _sniffed_kind(metadata.path)
-
-
-def _sniffed_kind(path: str) -> str | None:
-    """A file's kind by its suffix; one named without a suffix (Hive's ``000000_0``, Spark's
-    ``part-00000-<uuid>-c000``) is Parquet when its first bytes are Parquet's magic number.
+def _kinds(files: Iterable[FileMetadata]) -> dict[str, str | None]:
+    """Each listed file's kind, by its suffix; one named without a suffix (Hive's ``000000_0``,
+    Spark's ``part-00000-<uuid>-c000``) is Parquet when its first bytes are Parquet's magic
+    number. An empty one (``_SUCCESS``, or a folder where a listing gives folders too, as
+    hdfs://'s) is not opened.
 
     Raises InputError when such a file cannot be opened: whether it holds articles is unknown.
     """
-    if not _unsuffixed(path):
-        return _kind(path)
-    try:
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            head = handle.read(len(_PARQUET_MAGIC))
-    except _FILE_ERRORS as error:
-        raise InputError(f"{path}: cannot read it to tell whether it is a Parquet file: {error}") from None
-    return "parquet" if head == _PARQUET_MAGIC else None
-
-
-def _match(pattern: str) -> list[str]:
-    return [metadata.path for metadata in _match_metadata(pattern)]
+    kinds: dict[str, str | None] = {}
+    for metadata in files:
+        path = metadata.path
+        kinds[path] = _kind(path)
+        if metadata.size_in_bytes == 0 or not _unsuffixed(path):
+            continue
+        try:
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                head = handle.read(len(_PARQUET_MAGIC))
+        except _FILE_ERRORS as error:
+            raise InputError(
+                f"{path}: cannot read it to tell whether it is a Parquet file: {error}"
+            ) from None
+        if head == _PARQUET_MAGIC:
+            kinds[path] = "parquet"
+    return kinds
 
 
 def _match_metadata(pattern: str) -> list[FileMetadata]:

@@ -14,6 +14,7 @@ import time
 
 import apache_beam as beam
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.io.filesystem import CompressionTypes
@@ -24,6 +25,7 @@ from pipeline import run as run_module
 from pipeline.backfill import backfill
 from pipeline.config import OutputConfig
 from pipeline.evaluate import evaluate
+from pipeline.read import InputError, resolve_inputs
 from pipeline.remote import RemoteStaging, remote_temp_location
 from pipeline.run import StagingError, run_job
 from pipeline.write import WriteTable, shard_path
@@ -337,6 +339,50 @@ def test_inputs_on_a_file_system_configured_by_beams_flags_are_listed_and_read_w
         if table not in ("articles", "rejects"):  # the rows name the file as it is read
             assert table_rows(tmp_path / "run", table) == table_rows(default_run, table), table
     assert [job.row_counts["articles"] for job in jobs] == [result.row_counts["articles"]]
+
+
+def test_a_partitioned_dataset_on_hdfs_is_listed_folder_by_folder(tmp_path):
+    """hdfs:// lists a folder's own entries, not the files in its subfolders: listing
+    ``dataset/**`` gave its partition folders (name=value) and no file, and ``--input
+    hdfs://.../dataset`` said "matches no files". Each partition folder is now listed in turn;
+    the run reads what it reads from the same dataset on a local disk."""
+    remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    fields = ("id", "text", "outlet", "title", "published_at", "url")
+    table = pa.table({name: pa.array([row.get(name) for row in rows], pa.string()) for name in fields})
+    days = [(row.get("published_at") or "")[:10] or None for row in rows]
+    table = table.append_column("published_date", pa.array(days, pa.string()))
+    local = tmp_path / "local"  # two levels of partition folders of Hive-named files (000000_0)
+    pq.write_to_dataset(
+        table, local, partition_cols=["outlet", "published_date"], basename_template="00000{i}_0"
+    )
+    dataset = tmp_path / "bucket" / "warehouse" / "articles"
+    shutil.copytree(local, dataset)
+    (dataset / "_SUCCESS").write_bytes(b"")
+    (dataset / "_temporary" / "0").mkdir(parents=True)  # a task that has not committed: passed over
+    pq.write_table(table, dataset / "_temporary" / "0" / "part-00000.parquet")
+    written = sorted(path.relative_to(local).as_posix() for path in local.rglob("*") if path.is_file())
+    assert len(written) > len(rows) // 2
+    assert resolve_inputs(["testdirs://warehouse/articles"]) == [
+        f"testdirs://warehouse/articles/{path}" for path in written
+    ]
+    with pytest.raises(
+        InputError, match=r"^input 'testdirs://warehouse/articles/_temporary' matches no files$"
+    ):
+        resolve_inputs(["testdirs://warehouse/articles/_temporary"])  # no partition folder
+    config = config_module.load()
+    on_disk = run_job([str(local)], str(tmp_path / "disk"), config, run_date=dt.date(2025, 8, 19))
+    on_hdfs = run_job(
+        ["testdirs://warehouse/articles"], str(tmp_path / "hdfs"), config, run_date=dt.date(2025, 8, 19)
+    )
+    assert on_hdfs.row_counts == on_disk.row_counts
+    assert on_hdfs.row_counts["articles"] == len(rows) and on_hdfs.row_counts["rejects"] == 0
+    for table_name in TABLES:  # the articles' source_file names the file as it is read
+        columns = "* exclude (source_file)" if table_name == "articles" else "*"
+        query = f"select {columns} from read_parquet('{{}}/{table_name}/*/*.parquet')"
+        assert sorted(duckdb.sql(query.format(tmp_path / "hdfs")).fetchall(), key=repr) == sorted(
+            duckdb.sql(query.format(tmp_path / "disk")).fetchall(), key=repr
+        ), table_name
 
 
 def test_a_retried_write_replaces_the_shard_its_failed_attempt_left_on_hdfs(tmp_path):
