@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -402,9 +403,12 @@ def _execute(
     first and the tables come back from there (``remote``). Returns the result, the
     DetectStories transform and the remote folder (None without one).
     """
-    pipeline = beam.Pipeline(options=options)
     temp_location = remote_temp_location(options)
     with contextlib.ExitStack() as stack:
+        pipeline = beam.Pipeline(options=options)
+        # Beam removes the pipeline's local temporary folder when it runs the pipeline, not
+        # when building it or staging the inputs fails first.
+        stack.callback(shutil.rmtree, pipeline.local_tempdir, ignore_errors=True)
         copies: dict[str, str] = {}
         target = os.path.abspath(staging)
         remote = None

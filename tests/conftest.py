@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,16 @@ def beam_test_pipeline() -> test_pipeline.TestPipeline:
     return test_pipeline.TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
 
 
+def environment_with_temp_in(folder: Path) -> dict[str, str]:
+    """This environment, the temporary folder moved into ``folder``: for a command the test
+    kills with SIGKILL, whose pipeline's beam-pipeline-temp* folder stays behind."""
+    return dict(os.environ, TMPDIR=str(folder))
+
+
 @pytest.fixture
 def pipeline():
-    return beam_test_pipeline()
+    test_pipeline = beam_test_pipeline()
+    yield test_pipeline
+    # Running a pipeline removes its beam-pipeline-temp* folder; one only built, or whose
+    # test failed before running it, would leave the folder in the system's temporary folder.
+    shutil.rmtree(test_pipeline.local_tempdir, ignore_errors=True)

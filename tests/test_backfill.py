@@ -23,7 +23,7 @@ from pipeline import config as config_module
 from pipeline.backfill import BackfillError, backfill, fingerprint, range_end, run_date_of, split_by_date
 from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
 from pipeline.run import run_job
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, environment_with_temp_in
 
 DAYS = ("2025-08-19", "2025-08-19", "2025-08-20", "2025-08-21", "2025-08-21")
 UNRELATED = (
@@ -202,7 +202,13 @@ def test_the_split_of_a_killed_backfill_is_removed_by_the_next_backfill_or_run(t
         "--output",
         str(output),
     ]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment_with_temp_in(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     first_run = output / "_runs" / "run_date=2025-08-19" / "_SUCCESS"
     deadline = time.time() + 120
     while not first_run.exists() and time.time() < deadline:

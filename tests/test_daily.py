@@ -29,7 +29,7 @@ from pipeline.features import term_vector, weigh_terms
 from pipeline.read import resolve_inputs
 from pipeline.run import run_job
 from schemas.tables import INTERNAL_TABLES
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, environment_with_temp_in
 
 DAY1, DAY2 = dt.date(2025, 8, 19), dt.date(2025, 8, 20)
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -389,6 +389,7 @@ def test_sigkill_mid_run_leaves_published_output_and_state_untouched(two_days, t
             "2025-08-21",
         ],
         cwd=ROOT,
+        env=environment_with_temp_in(tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

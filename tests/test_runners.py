@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import apache_beam as beam
@@ -242,6 +243,31 @@ def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_t
     for table in TABLES:
         assert table_rows(output, table) == table_rows(expected, table), table
     assert not [path for path in (tmp_path / "bucket").rglob("*") if path.is_file()], "remote copies deleted"
+
+
+def test_a_run_leaves_no_beam_temporary_folder_whether_it_succeeds_or_fails(tmp_path, monkeypatch):
+    """Each Beam pipeline makes a ``beam-pipeline-temp*`` folder in the system's temporary
+    folder and removes it when it runs: a run that failed before its pipeline ran (here,
+    copying the inputs to a --temp_location that cannot be written) left it there."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where tempfile.mkdtemp makes it
+    config = config_module.load()
+    run_job([str(ROOT / "seeds")], str(tmp_path / "out"), config, run_date=dt.date(2025, 8, 19))
+    assert not list(temp.glob("beam-pipeline-temp*")), "after a run"
+
+    not_a_folder = tmp_path / "bucket"
+    not_a_folder.write_text("")
+    remote_fs.ROOT["folder"] = str(not_a_folder)
+    with pytest.raises(OSError):
+        run_job(
+            [str(ROOT / "seeds")],
+            str(tmp_path / "failed"),
+            config,
+            ["--temp_location=testremote://bucket/tmp"],
+            run_date=dt.date(2025, 8, 19),
+        )
+    assert not list(temp.glob("beam-pipeline-temp*")), "after a failed run"
 
 
 def test_sigterm_mid_run_deletes_the_remote_staging_folder_and_exits_143(tmp_path):

@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pipeline import PipelineVisitor
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -207,17 +206,16 @@ def _consumers(pipeline: beam.Pipeline, producer: str) -> set[str]:
 
 
 @pytest.mark.parametrize("with_state", [False, True])
-def test_only_matching_and_clustering_read_the_sketches(with_state):
+def test_only_matching_and_clustering_read_the_sketches(with_state, pipeline):
     """The in-process runner holds a step's input from when it is made until the step runs:
     read by steps after clustering, every sketch would wait in memory through LSH and
     clustering, the run's highest point. They get the sketches from clustering instead."""
-    p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
-    articles = p | "Articles" >> beam.Create([Article("a", WIRE)])
-    prior = p | "Anchors" >> beam.Create([_sketch("old", [1, 0, 0, 0], Prior("s_old", "2025-08-18"))])
+    articles = pipeline | "Articles" >> beam.Create([Article("a", WIRE)])
+    prior = pipeline | "Anchors" >> beam.Create([_sketch("old", [1, 0, 0, 0], Prior("s_old", "2025-08-18"))])
     _ = articles | "Detect" >> DetectStories(Config(), dt.date(2025, 8, 19), prior if with_state else None)
     # The sketches: as sketched, marked when an earlier run published them, with the anchors.
     made = ["Detect/Sketch/Sketch", *(("Detect/MarkResent", "Detect/WithAnchors") if with_state else ())]
-    readers = set().union(*(_consumers(p, step) for step in made)) - {*made, "Detect/KeyNew"}
+    readers = set().union(*(_consumers(pipeline, step) for step in made)) - {*made, "Detect/KeyNew"}
     assert {
         step for step in readers if not step.startswith(("Detect/MatchInWindows/", "Detect/Cluster/"))
     } == set()
