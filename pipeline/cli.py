@@ -102,7 +102,9 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         metavar="SECTION.KEY=VALUE",
         help="override one config value, e.g. --set cluster.threshold=0.2 (repeatable)",
     )
-    parser.add_argument("--verbose", action="store_true", help="show Beam's own logs")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show Beam's own logs (and its local worker processes')"
+    )
 
 
 def _add_state_flag(parser: argparse.ArgumentParser) -> None:

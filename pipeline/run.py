@@ -34,7 +34,11 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners import create_runner
+from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo, FnApiRunner
+from apache_beam.runners.portability.portable_runner import JobServiceHandle
+from apache_beam.runners.runner import PipelineRunner
 
 from pipeline import publish, state
 from pipeline.allocator import fewer_collections, return_large_buffers
@@ -405,7 +409,7 @@ def _execute(
     """
     temp_location = remote_temp_location(options)
     with contextlib.ExitStack() as stack:
-        pipeline = beam.Pipeline(options=options)
+        pipeline = beam.Pipeline(runner=_runner_for(options), options=options)
         # Beam removes the pipeline's local temporary folder when it runs the pipeline, not
         # when building it or staging the inputs fails first.
         stack.callback(shutil.rmtree, pipeline.local_tempdir, ignore_errors=True)
@@ -437,6 +441,33 @@ def _execute(
         if remote is not None:
             remote.download_tables(staging, [*TABLES, *INTERNAL_TABLES])
     return result, detect, remote.root if remote is not None else None
+
+
+def _runner_for(options: PipelineOptions) -> PipelineRunner:
+    """The runner that ``--runner`` names.
+
+    Beam's FnApiRunner, made by name, gives the worker processes of
+    ``--direct_running_mode=multi_processing`` no pipeline options (Beam's DirectRunner
+    does): they logged at INFO onto this process's stderr, whatever ``--verbose`` or
+    ``--default_sdk_harness_log_level`` said. They get the options here, and log at this
+    process's levels (Beam's loggers, and this package's) unless those flags say otherwise.
+    """
+    runner = create_runner(options.view_as(StandardOptions).runner)
+    if not isinstance(runner, FnApiRunner):
+        return runner  # a distributed runner's workers log where that runner keeps logs
+    worker_options = options.get_all_options()
+    if worker_options.get("default_sdk_harness_log_level") is None:
+        beam_level = logging.getLogger("apache_beam").getEffectiveLevel()
+        worker_options["default_sdk_harness_log_level"] = logging.getLevelName(beam_level)
+    own_level = logging.getLevelName(logging.getLogger("pipeline").getEffectiveLevel())
+    worker_options["sdk_harness_log_level_overrides"] = {
+        "pipeline": own_level,
+        **(worker_options.get("sdk_harness_log_level_overrides") or {}),
+    }
+    encoded = JobServiceHandle.encode_pipeline_options(worker_options)
+    return FnApiRunner(
+        provision_info=ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))
+    )
 
 
 def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date, staged_state: str) -> list[str]:

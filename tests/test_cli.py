@@ -237,6 +237,29 @@ def test_a_reader_that_goes_away_is_no_error(tmp_path):
     assert (output / "_runs" / f"run_date={RUN_DATE}" / "_SUCCESS").exists()
 
 
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_beams_worker_processes_log_only_with_verbose(tmp_path, verbose):
+    """The worker processes of multi_processing mode log onto the command's stderr. They got
+    no pipeline options, so they logged at Beam's default, INFO: some forty lines from two
+    workers on the seeds, though Beam's own logs are hidden without --verbose."""
+    command = [sys.executable, "-m", "pipeline.cli", "run", "--output", str(tmp_path / "out")]
+    command += ["--run-date", RUN_DATE, "--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+    done = subprocess.run(
+        command + (["--verbose"] if verbose else []), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    if verbose:
+        assert "Python sdk harness starting." in done.stderr
+    else:
+        # A worker logs this one line before it has read its options.
+        info = [
+            line
+            for line in done.stderr.splitlines()
+            if "INFO" in line and "Logging handler created" not in line
+        ]
+        assert info == []
+
+
 @pytest.mark.parametrize("flag", ["--output", "--state"])
 def test_an_output_or_state_folder_on_an_object_store_fails_before_the_run(
     capsys, tmp_path, monkeypatch, flag
