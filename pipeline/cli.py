@@ -312,6 +312,9 @@ def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
     if not verbose:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
+        # This package's warnings are for the operator (a recovery, a lock that cannot be
+        # taken, state written with other settings): only Beam's and other libraries' are hidden.
+        logging.getLogger("pipeline").setLevel(logging.WARNING)
         warnings.filterwarnings("ignore")
 
 

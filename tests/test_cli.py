@@ -260,6 +260,17 @@ def test_beams_worker_processes_log_only_with_verbose(tmp_path, verbose):
         assert info == []
 
 
+def test_the_commands_own_warnings_are_shown_without_verbose(tmp_path):
+    """The run's warnings are for the operator; they were hidden with Beam's logs."""
+    output = tmp_path / "out"
+    (output / publish.STAGING / "20250819T000000-abandoned").mkdir(parents=True)  # a killed run's
+    command = [sys.executable, "-m", "pipeline.cli", "run", "--output", str(output), "--run-date", RUN_DATE]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    expected = "WARNING recovery: removed the staging folder of unfinished run 20250819T000000-abandoned"
+    assert done.stderr.splitlines() == [expected]
+
+
 @pytest.mark.parametrize("flag", ["--output", "--state"])
 def test_an_output_or_state_folder_on_an_object_store_fails_before_the_run(
     capsys, tmp_path, monkeypatch, flag
