@@ -308,8 +308,30 @@ _days_per_run = _bounded(int, lambda value: 1 <= value <= 366, "a whole number o
 _article_count = _bounded(int, lambda value: value >= 0, "a number of articles >= 0")
 
 
+def _interruption(error: BaseException) -> BaseException | None:
+    """The SIGTERM or Ctrl-C that ``error`` reports, if any. Beam re-raises what stops a DoFn
+    (where the in-process runner spends the run) as a RuntimeError "Terminated [while running
+    'step']", raised while handling the original, which is its ``__context__``."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, Terminated | KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _not_an_interruption(record: logging.LogRecord) -> bool:
+    # Beam logs the traceback of whatever stops a DoFn: a stop is reported in one line instead.
+    return not (record.exc_info and record.exc_info[1] is not None and _interruption(record.exc_info[1]))
+
+
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        if _not_an_interruption not in handler.filters:
+            handler.addFilter(_not_an_interruption)
     if not verbose:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
         # This package's warnings are for the operator (a recovery, a lock that cannot be
@@ -535,6 +557,9 @@ def _main(argv: list[str] | None) -> int:
         print(f"storymatch: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as error:
+        interruption = _interruption(error)
+        if interruption is not None:  # a stop, not a failure: main reports it
+            raise interruption from None
         print(f"storymatch: failed: {error}", file=sys.stderr)
         return EXIT_FAILED
     parser.error(f"unknown command {args.command}")

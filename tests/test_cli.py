@@ -419,3 +419,36 @@ def test_the_sigterm_handler_is_only_the_commands_own(capsys, tmp_path):
     assert cli.main(["run", "--output", str(tmp_path / "out"), "--set", "lsh.num_perm=0"]) == cli.EXIT_USAGE
     assert signal.getsignal(signal.SIGTERM) is before
     capsys.readouterr()
+
+
+# Run as `python -c`: the command, with a stage that signals its own process while it runs.
+SIGNAL_IN_A_STAGE = """
+import os, signal, sys, time
+from pipeline import cli, windows
+score_pairs = windows.score_pairs
+def score_and_signal(*args, **kwargs):
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(5)  # the handler runs before this ends
+    return score_pairs(*args, **kwargs)
+windows.score_pairs = score_and_signal
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("signal_name", "status", "message"),
+    [("SIGTERM", 143, "storymatch: stopped by SIGTERM"), ("SIGINT", 130, "storymatch: interrupted")],
+)
+def test_a_signal_while_a_stage_runs_is_a_stop_not_a_failure(tmp_path, signal_name, status, message):
+    """The in-process runner spends a run in its stages, where Beam re-raised the SIGTERM
+    (Airflow stopping the task, `timeout`) or Ctrl-C as a RuntimeError: the command logged
+    Beam's traceback, said `storymatch: failed: pipeline.cli.Terminated [while running ...]`
+    and exited 1, as for a broken run. It is now the stop that it is: one line, 143 or 130."""
+    output = tmp_path / "out"
+    command = [sys.executable, "-c", SIGNAL_IN_A_STAGE, signal_name, "run", "--input", str(SEEDS)]
+    command += ["--output", str(output), "--run-date", RUN_DATE]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == status, result.stderr
+    assert result.stderr.splitlines()[-1].startswith(message), result.stderr
+    assert "Traceback" not in result.stderr and "failed" not in result.stderr
+    assert not (output / "articles").exists(), "nothing published"
