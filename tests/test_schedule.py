@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
+import json
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SEEDS
 
 DAG_FILE = ROOT / "configs" / "schedule" / "storymatch_dag.py"
 
@@ -68,3 +70,51 @@ def test_each_run_reads_the_utc_day_that_has_ended():
     # (02:15 into it): the run would read a feed that has barely begun.
     assert run.run_after == pendulum.datetime(2025, 8, 22, 2, 15, tz="UTC")
     assert run.logical_date.strftime("%Y-%m-%d") == "2025-08-21"  # {{ ds }}
+
+
+def crontab_line() -> str:
+    lines = (ROOT / "configs" / "schedule" / "crontab").read_text().splitlines()
+    return next(row for row in lines if row[:1].isdigit())
+
+
+def test_readme_shows_the_crontab_line():
+    assert crontab_line() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_cron_line_mails_a_failure_and_nothing_on_success(tmp_path):
+    """Cron mails what a job writes and does not redirect. The line sent stderr to the log
+    with the summary (`2>&1`), so a day whose files had not landed, or a failed run, was
+    written to a log nobody reads and mailed to nobody; README's copy of the line redirected
+    nothing, so every success mailed its summary. Now the summary goes to the log and the
+    failure's one line to cron."""
+    command = crontab_line().split(None, 5)[5].replace("\\%", "%")  # cron's escape of %
+    for path, here in {
+        "/opt/storymatch": str(ROOT),
+        ".venv/bin/storymatch": f"{sys.executable} -m pipeline.cli",
+        "/data/articles": str(tmp_path / "articles"),
+        "/data/storymatch": str(tmp_path / "out"),
+        "/var/log/storymatch.log": str(tmp_path / "storymatch.log"),
+    }.items():
+        command = command.replace(path, here)
+
+    def cron_job() -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+
+    yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+    missing = cron_job()
+    assert missing.returncode == 2
+    assert missing.stdout == "" and f"{yesterday}/*.jsonl' matches no files" in missing.stderr
+
+    day = tmp_path / "articles" / yesterday
+    day.mkdir(parents=True)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    rows = [
+        {"id": path.stem, "text": path.read_text(encoding="utf-8"), "published_at": yesterday}
+        for path in seeds
+    ]
+    (day / "feed.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    published = cron_job()
+    assert published.returncode == 0
+    assert published.stdout == "" and published.stderr == "", "nothing for cron to mail"
+    log = (tmp_path / "storymatch.log").read_text(encoding="utf-8")
+    assert f"for {yesterday} finished" in log and "articles kept      5" in log
