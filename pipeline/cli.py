@@ -378,7 +378,16 @@ def _print_summary(job) -> None:
             for table, path in sorted(job.tables.items())
         ),
         f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json",
+        *([_replaced_note(job.run_date, job.replaced_run)] if job.replaced_run else []),
         *([_later_runs_note(job.later_runs)] if job.later_runs else []),
+    )
+
+
+def _replaced_note(run_date: str, replaced: dict) -> str:
+    articles = replaced.get("articles")
+    return (
+        f"replaced: the run {replaced.get('run_id')} of {run_date} (finished {replaced.get('finished_at')}, "
+        f"{articles} article{'' if articles == 1 else 's'}): its partitions, state and report are gone"
     )
 
 

@@ -85,6 +85,11 @@ class JobResult:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def replaced_run(self) -> dict[str, Any] | None:
+        """The published run of the same date that this one replaced (a re-run), if any."""
+        return self.manifest.get("replaced_run")
+
+    @property
     def later_runs(self) -> list[str]:
         """Runs of later dates that did not read this date's state (a date filled in late)."""
         return list(self.manifest.get("later_runs_not_continued", []))
@@ -331,7 +336,10 @@ def run_job(
             os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
         )
         state.write_settings(os.path.join(staging, "state"), config)
-        later_runs = _later_runs_not_continued(output, state_dir, run_date, os.path.join(staging, "state"))
+        replaced = _published_manifest(output, day)
+        later_runs = _later_runs_not_continued(
+            output, state_dir, run_date, os.path.join(staging, "state"), replaced
+        )
         seconds = time.time() - started
         manifest = {
             "run_id": run_id,
@@ -357,6 +365,13 @@ def run_job(
             manifest["remote_staging"] = remote_root
         if backfill is not None:
             manifest["backfill"] = backfill
+        if replaced:
+            # A re-run replaces the date's partitions without asking: say which run went.
+            manifest["replaced_run"] = {
+                "run_id": replaced.get("run_id"),
+                "finished_at": replaced.get("finished_at"),
+                "articles": replaced.get("row_counts", {}).get("articles"),
+            }
         if later_runs:
             manifest["later_runs_not_continued"] = later_runs
             _LOG.warning(
@@ -470,23 +485,22 @@ def _runner_for(options: PipelineOptions) -> PipelineRunner:
     )
 
 
-def _later_runs_not_continued(output: str, state_dir: str, run_date: dt.date, staged_state: str) -> list[str]:
+def _later_runs_not_continued(
+    output: str, state_dir: str, run_date: dt.date, staged_state: str, earlier: dict[str, Any]
+) -> list[str]:
     """The dates of runs after ``run_date`` when this is the date's first run (a day filled
     in late): they ran without its state, so its stories do not continue into them until
     they are re-run, in order. A re-run whose state (``staged_state``) is not the published
     one (other articles) names, as well, the later runs that read the published one. A
     re-run with the same state changes no later run's input, but the runs its earlier run
     named stay named until each has been re-run after it (read its state): the re-run's
-    manifest replaces the one that named them."""
+    manifest replaces the one that named them. ``earlier``: the manifest of the date's
+    published run ({} if none)."""
     runs = os.path.join(output, RUNS_FOLDER)
     dates = set(state.partition_dates(runs)) | set(state.partition_dates(state_dir))
     later = [day.isoformat() for day in sorted(dates) if day > run_date]
     if run_date not in dates:
         return later
-    try:
-        earlier = manifest_of(output, run_date.isoformat())
-    except (OSError, ValueError):
-        earlier = {}
     named = earlier.get("later_runs_not_continued", [])
     published = os.path.join(state_dir, f"run_date={run_date.isoformat()}")
     if not state.same_state(staged_state, published):
@@ -510,6 +524,15 @@ def _read_state_of(output: str, later: str, run_date: dt.date, since: str = "") 
     return any(os.path.basename(os.path.dirname(path)) == folder for path in anchors) or any(
         os.path.basename(os.path.dirname(os.path.dirname(path))) == folder for path in frequencies
     )
+
+
+def _published_manifest(output: str, run_date: str) -> dict[str, Any]:
+    """The manifest of the published run of ``run_date``; {} when there is none (or it
+    cannot be read)."""
+    try:
+        return manifest_of(output, run_date)
+    except (OSError, ValueError):
+        return {}
 
 
 def manifest_of(output: str, run_date: str) -> dict[str, Any]:

@@ -725,3 +725,24 @@ def test_a_date_run_again_with_other_articles_names_the_later_runs_that_read_it(
         f"select distinct cluster_id from read_parquet('{output}/articles/*/*.parquet')"
     ).fetchall()
     assert len(stories) == 1
+
+
+def test_a_rerun_says_which_run_it_replaced(tmp_path, capsys):
+    """Re-running a date replaces its partitions, state and report, and said nothing of it:
+    the summary read as a first run's, so a date typed by mistake overwrote a published day
+    without a word. The summary and the manifest now name the run that went."""
+    output = tmp_path / "out"
+    args = ["run", "--input", str(SEEDS), "--output", str(output), "--run-date", DAY1.isoformat()]
+    assert cli.main(args) == 0
+    assert "replaced" not in capsys.readouterr().out, "a first run replaces nothing"
+    manifest_path = output / "_runs" / "run_date=2025-08-19" / "manifest.json"
+    first = json.loads(manifest_path.read_text())
+    assert "replaced_run" not in first
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert (
+        f"replaced: the run {first['run_id']} of 2025-08-19 (finished {first['finished_at']}, 5 articles): "
+        "its partitions, state and report are gone"
+    ) in printed.splitlines()
+    replaced = json.loads(manifest_path.read_text())["replaced_run"]
+    assert replaced == {"run_id": first["run_id"], "finished_at": first["finished_at"], "articles": 5}
