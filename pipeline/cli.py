@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="run_date",
         type=_date,
         metavar="YYYY-MM-DD",
-        help="the batch's date: tables go to <output>/<table>/run_date=<date>/ (default: today, UTC)",
+        help="the batch's date: tables go to <output>/<table>/run_date=<date>/, replacing those of an "
+        "earlier run of the date (default: today, UTC)",
     )
     _add_state_flag(run)
     _add_config_flags(run)
