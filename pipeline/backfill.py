@@ -297,24 +297,47 @@ def _published_backfill_runs(output: str, ranges: list[tuple[dt.date, str]], ide
     return done
 
 
-def _check_no_later_runs(folders: list[str], after: dt.date, published: int, runs: int) -> None:
+def _backfill_runs_after(output: str, after: dt.date) -> bool:
+    """Whether a run published in ``output`` after ``after`` was made by a backfill."""
+    from pipeline.run import RUNS_FOLDER, published_manifest
+
+    later = [day for day in state.partition_dates(os.path.join(output, RUNS_FOLDER)) if day > after]
+    return any("backfill" in published_manifest(output, day.isoformat()) for day in later)
+
+
+def _check_no_later_runs(
+    folders: list[str], after: dt.date, published: int, runs: int, resuming: bool, other_backfill: bool
+) -> None:
     """Refuses runs after ``after`` in any of ``folders`` (the state folder and the output's
     ``_runs``: with ``--state`` they are apart, and either holds runs a backfill would
     overwrite or come after); ``published`` of the backfill's ``runs`` are already published
-    by a backfill of the same inputs (0: none, or resuming)."""
+    by a backfill of the same inputs (0: none, or resuming). ``resuming``: ``after`` is the
+    last run the backfill published; ``other_backfill``: --resume was asked, and the runs
+    there come from a backfill of other inputs, days a run or config."""
     hint = (
         f" They come from a backfill of the same inputs ({published} of its {runs} runs "
         "published): pass --resume to go on."
         if published
         else " Backfill into a new output folder (or remove those runs) and run again."
     )
+    if other_backfill:
+        # Why --resume did not apply: it goes on only with what the interrupted backfill had.
+        hint = (
+            " They come from a backfill of other input files, --days-per-run or config: --resume goes "
+            "on only with the same ones (the files unchanged); give those, or backfill into a new output "
+            "folder (or remove those runs) and run again."
+        )
+    since = (
+        f"after the last run this backfill published ({after})"
+        if resuming
+        else f"on or after the backfill's first run ({after + dt.timedelta(days=1)})"
+    )
     for folder in folders:
         later = [day for day in state.partition_dates(folder) if day > after]
         if later:
             raise BackfillError(
-                f"{folder} already holds runs from {later[0]} to {later[-1]}, after the day before "
-                f"the backfill's next run ({after + dt.timedelta(days=1)}): a backfill must come before "
-                f"every run it continues into.{hint}"
+                f"{folder} already holds runs from {later[0]} to {later[-1]}, {since}: a backfill must "
+                f"come before every run it continues into.{hint}"
             )
 
 
@@ -381,6 +404,8 @@ def backfill(
                 after,
                 0 if resume else done,
                 len(split.ranges),
+                resuming=resume and done > 0,
+                other_backfill=resume and not done and _backfill_runs_after(output, after),
             )
             skipped = done if resume else 0
             jobs = []

@@ -336,7 +336,7 @@ def run_job(
             os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
         )
         state.write_settings(os.path.join(staging, "state"), config)
-        replaced = _published_manifest(output, day)
+        replaced = published_manifest(output, day)
         later_runs = _later_runs_not_continued(
             output, state_dir, run_date, os.path.join(staging, "state"), replaced
         )
@@ -526,7 +526,7 @@ def _read_state_of(output: str, later: str, run_date: dt.date, since: str = "") 
     )
 
 
-def _published_manifest(output: str, run_date: str) -> dict[str, Any]:
+def published_manifest(output: str, run_date: str) -> dict[str, Any]:
     """The manifest of the published run of ``run_date``; {} when there is none (or it
     cannot be read)."""
     try:

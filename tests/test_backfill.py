@@ -369,3 +369,30 @@ def test_the_fingerprint_of_the_inputs_sees_a_file_whose_name_has_wildcard_chara
     before = fingerprint([str(path)], 1, config)
     path.write_text('{"id": "a", "text": "one, changed"}\n', encoding="utf-8")
     assert fingerprint([str(path)], 1, config) != before
+
+
+def test_resume_with_another_config_says_why_it_does_not_resume(backfilled, tmp_path):
+    """--resume with a changed setting (or --days-per-run, or input file) found no run of
+    "this" backfill and said only "Backfill into a new output folder", as for runs that no
+    backfill made, and that the runs were "after the day before the backfill's next run":
+    the operator who had asked to resume was not told why it did not."""
+    archive, _, output, _, _ = backfilled
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    for folder in copy.glob("*/run_date=2025-08-21"):
+        shutil.rmtree(folder)
+    changed = config_module.load(overrides=["verify.min_score=0.13"])
+    with pytest.raises(BackfillError) as refused:
+        backfill([str(archive)], str(copy), changed, resume=True)
+    assert "runs from 2025-08-19 to 2025-08-20, on or after the backfill's first run (2025-08-19)" in str(
+        refused.value
+    )
+    assert "They come from a backfill of other input files, --days-per-run or config: --resume goes on" in (
+        str(refused.value)
+    )
+    # Runs that no backfill made are not said to come from one.
+    (copy / "_runs" / "run_date=2025-08-20" / "manifest.json").write_text("{}", encoding="utf-8")
+    (copy / "_runs" / "run_date=2025-08-19" / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(BackfillError, match="Backfill into a new output folder") as refused:
+        backfill([str(archive)], str(copy), changed, resume=True)
+    assert "come from a backfill" not in str(refused.value)
