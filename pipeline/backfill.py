@@ -63,6 +63,7 @@ from pipeline.config import Config, InputConfig
 from pipeline.errors import StateError
 from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
 from pipeline.records import Article, Reject
+from pipeline.wording import noun
 
 SPLIT_FOLDER = "_backfill"
 _EPOCH_DAY = dt.date(1970, 1, 1)
@@ -220,17 +221,22 @@ def split_by_date(
     undated = writer.counts.get(None, 0)
     if dated:
         if run_date is not None:
+            count = sum(writer.counts[d] for d in dated)
             raise BackfillError(
-                f"--run-date is for inputs without a publication time; these have "
-                f"{sum(writer.counts[d] for d in dated)} dated articles, whose ranges date the runs "
-                f"(from {dated[0]} to {dated[-1]}): leave it out"
+                f"--run-date is for inputs without a publication time; these have {count} "
+                + noun(
+                    count,
+                    "dated article, whose range dates the run",
+                    "dated articles, whose ranges date the runs",
+                )
+                + f" (from {dated[0]} to {dated[-1]}): leave it out"
             )
         last = dated[-1]
     elif run_date is None:
         raise BackfillError(
-            f"none of the {records} records read has a publication time, so nothing dates the backfill's "
-            "run: pass --run-date YYYY-MM-DD to date it (the same date on a later try, so that it "
-            "replaces or resumes that run)"
+            noun(records, "the 1 record read has no", f"none of the {records} records read has a")
+            + " publication time, so nothing dates the backfill's run: pass --run-date YYYY-MM-DD to date "
+            "it (the same date on a later try, so that it replaces or resumes that run)"
         )
     else:
         last = run_date
@@ -315,7 +321,7 @@ def _check_no_later_runs(
     last run the backfill published; ``other_backfill``: --resume was asked, and the runs
     there come from a backfill of other inputs, days a run or config."""
     hint = (
-        f" They come from a backfill of the same inputs ({published} of its {runs} runs "
+        f" They come from a backfill of the same inputs ({published} of its {runs} {noun(runs, 'run')} "
         "published): pass --resume to go on."
         if published
         else " Backfill into a new output folder (or remove those runs) and run again."

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from pipeline import config as config_module
 from pipeline.errors import InputError
+from pipeline.wording import noun
 
 # Commands that read a finished output folder; each module has add_arguments(parser) and run(args).
 VIEWER_COMMANDS = (
@@ -357,6 +358,7 @@ def _print_summary(job) -> None:
     largest = int(pc.max(sizes).as_py() or 0)
     rows = job.row_counts
     failed = job.counters.get("outlets/stories_failed", 0)
+    candidates = job.counters.get("lsh/candidates", 0)
     _say(
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
         f"  articles read      {job.counters.get('read/records', 0)}",
@@ -365,17 +367,22 @@ def _print_summary(job) -> None:
         f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",
         # The pairs table holds more than LSH's candidates: the pairs scored inside linked groups
         # and the exact copies.
-        f"  scored pairs       {rows['pairs']} ({job.counters.get('lsh/candidates', 0)} LSH candidates, "
+        f"  scored pairs       {rows['pairs']} ({candidates} LSH {noun(candidates, 'candidate')}, "
         f"{job.bands} bands x {job.rows} rows; the rest inside linked groups or exact copies)",
         f"  unique sentences   {rows['unique_sentences']}",
         *(
-            [f"  NOT DESCRIBED      {failed} stories (errors in the log; no alignment or unique sentences)"]
+            [
+                (
+                    f"  NOT DESCRIBED      {failed} {noun(failed, 'story', 'stories')} "
+                    "(errors in the log; no alignment or unique sentences)"
+                )
+            ]
             if failed
             else []
         ),
         "tables:",
         *(
-            f"  {table:<20} {path}/*.parquet ({rows[table]} row{'' if rows[table] == 1 else 's'})"
+            f"  {table:<20} {path}/*.parquet ({rows[table]} {noun(rows[table], 'row')})"
             for table, path in sorted(job.tables.items())
         ),
         f"manifest: {job.output}/_runs/run_date={job.run_date}/manifest.json",
@@ -388,7 +395,7 @@ def _replaced_note(run_date: str, replaced: dict) -> str:
     articles = replaced.get("articles")
     return (
         f"replaced: the run {replaced.get('run_id')} of {run_date} (finished {replaced.get('finished_at')}, "
-        f"{articles} article{'' if articles == 1 else 's'}): its partitions, state and report are gone"
+        f"{articles} {noun(articles or 0, 'article')}): its partitions, state and report are gone"
     )
 
 
@@ -422,9 +429,12 @@ def _backfill(args, beam_args: list[str]) -> int:
 
     def report(job) -> None:
         rows = job.row_counts
+        articles, clusters, rejects = rows["articles"], rows["clusters"], rows["rejects"]
+        # Padded to the plural's width: the runs' lines stay in columns.
         _say(
-            f"  {job.run_date}  {rows['articles']:>7} articles  {rows['clusters']:>7} clusters  "
-            f"{rows['rejects']:>5} rejects  {job.seconds:7.1f}s"
+            f"  {job.run_date}  {articles:>7} {noun(articles, 'article'):<8}  "
+            f"{clusters:>7} {noun(clusters, 'cluster'):<8}  {rejects:>5} {noun(rejects, 'reject'):<7}  "
+            f"{job.seconds:7.1f}s"
         )
 
     _say(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run")
@@ -439,25 +449,32 @@ def _backfill(args, beam_args: list[str]) -> int:
         resume=args.resume,
         run_date=args.run_date,
     )
+    runs = len(split.ranges)
     if not jobs:
         _say(
-            f"storymatch: nothing to do: all {len(split.ranges)} runs of this backfill are already published"
+            "storymatch: nothing to do: "
+            + noun(runs, "the 1 run of this backfill is", f"all {runs} runs of this backfill are")
+            + " already published"
         )
         return EXIT_OK
-    skipped = len(split.ranges) - len(jobs)
-    read = f"{split.records} records read"
+    skipped = runs - len(jobs)
+    read = f"{split.records} {noun(split.records, 'record')} read"
     if skipped:
-        _say(f"storymatch: resumed: {skipped} runs already published were skipped")
+        _say(
+            f"storymatch: resumed: {skipped} "
+            f"{noun(skipped, 'run already published was', 'runs already published were')} skipped"
+        )
         # The split reads every record, the runs made only theirs: say where the rest are.
         earlier = sum(split.articles_per_range[day] for day, _ in split.ranges[:skipped])
-        read += f" ({earlier} of them in the {skipped} runs published before)"
+        read += f" ({earlier} of them in the {skipped} {noun(skipped, 'run')} published before)"
     articles = sum(job.row_counts["articles"] for job in jobs)
     rejects = sum(job.row_counts["rejects"] for job in jobs)
     _say(
-        f"storymatch: {len(jobs)} runs from {jobs[0].run_date} to {jobs[-1].run_date}: "
-        f"{read}, {articles} articles, {rejects} rejects "
-        f"({len(split.rejects)} at the split, in the last run), {split.undated} articles without a "
-        f"publication time (in the last run), {sum(job.seconds for job in jobs):.1f}s",
+        f"storymatch: {len(jobs)} {noun(len(jobs), 'run')} from {jobs[0].run_date} to {jobs[-1].run_date}: "
+        f"{read}, {articles} {noun(articles, 'article')}, {rejects} {noun(rejects, 'reject')} "
+        f"({len(split.rejects)} at the split, in the last run), {split.undated} "
+        f"{noun(split.undated, 'article')} without a publication time (in the last run), "
+        f"{sum(job.seconds for job in jobs):.1f}s",
         f"tables: {args.output}/<table>/run_date=<date>/*.parquet",
     )
     return EXIT_OK

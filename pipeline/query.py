@@ -42,6 +42,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.wording import noun
 from schemas.tables import TABLES
 
 EXIT_OK = 0
@@ -338,7 +339,7 @@ def format_table(
 
     out = [line(headers), "  ".join("-" * w for w in widths)]
     out.extend(line(row) for row in cells)
-    count = f"{total:,} row" + ("" if total == 1 else "s")
+    count = f"{total:,} {noun(total, 'row')}"
     if total > len(rows):
         count += f" ({len(rows):,} shown; --max-rows N shows more, --format csv writes all)"
     out.append(count)
@@ -451,7 +452,7 @@ def describe_views(session: Session) -> str:
                 summary = f"0 rows: empty in {where}"
             else:
                 span = f"{first}" if days == 1 else f"{days} run dates, {first} .. {last}"
-                summary = f"{rows:,} row{'' if rows == 1 else 's'}, {span}"
+                summary = f"{rows:,} {noun(rows, 'row')}, {span}"
             docs = {
                 field.name: (field.metadata or {}).get(b"doc", b"").decode() for field in TABLES[view.view]
             }

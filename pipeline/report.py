@@ -57,6 +57,7 @@ import pyarrow.parquet as pq
 from pipeline.config import SentenceConfig
 from pipeline.query import check_local_output, missing_files, non_negative
 from pipeline.text import is_heading, same_outlet_key
+from pipeline.wording import noun
 
 DEFAULT_MAX_STORIES = 200
 # Side-by-side views per story: each repeats the representative's text, so they are capped
@@ -328,7 +329,7 @@ def size_histogram_svg(sizes: Sequence[int]) -> str:
         centre = x + bar_w / 2
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}">'
-            f"<title>{esc(label)} article(s): {count:,} stories</title></rect>"
+            f"<title>{esc(label)} article(s): {count:,} {noun(count, 'story', 'stories')}</title></rect>"
         )
         if count:
             parts.append(
@@ -643,7 +644,7 @@ def _added_by_outlet(story: Story) -> str:
         blocks.append(
             f'<div class="added-by"><h4>{short(outlet_name(article.outlet))} '
             f'<span class="id">{short(article.article_id)}</span> '
-            f'<span class="count">{len(sentences)} sentence{"s" if len(sentences) != 1 else ""}</span></h4>'
+            f'<span class="count">{len(sentences)} {noun(len(sentences), "sentence")}</span></h4>'
             f"<ul>{listed}</ul></div>"
         )
     return "".join(blocks)
@@ -750,16 +751,22 @@ def render_summary(summary: RunSummary) -> str:
     reconciliation = manifest.get("reconciliation", {})
     sizes = summary.cluster_sizes
     multi = sum(1 for s in sizes if s > 1)
-    articles_read = reconciliation.get("input_records", manifest.get("counters", {}).get("read/records"))
+    records_read = reconciliation.get("input_records", manifest.get("counters", {}).get("read/records"))
+    articles, rejects = rows.get("articles", 0), rows.get("rejects", 0)
+    unique_sentences = rows.get("unique_sentences", 0)
     cards = [
         (
-            "articles",
-            f"{rows.get('articles', 0):,}",
-            f"of {articles_read:,} records read" if articles_read else "",
+            noun(articles, "article"),
+            f"{articles:,}",
+            f"of {records_read:,} {noun(records_read, 'record')} read" if records_read else "",
         ),
-        ("stories", f"{len(sizes):,}", f"{multi:,} with 2+ articles, largest {max(sizes, default=0):,}"),
-        ("rejects", f"{rows.get('rejects', 0):,}", "records not usable"),
-        ("unique sentences", f"{rows.get('unique_sentences', 0):,}", "added by one outlet"),
+        (
+            noun(len(sizes), "story", "stories"),
+            f"{len(sizes):,}",
+            f"{multi:,} with 2+ articles, largest {max(sizes, default=0):,}",
+        ),
+        (noun(rejects, "reject"), f"{rejects:,}", noun(rejects, "record") + " not usable"),
+        (noun(unique_sentences, "unique sentence"), f"{unique_sentences:,}", "added by one outlet"),
         ("duration", format_duration(manifest.get("seconds")), manifest.get("runner", "")),
     ]
     card_html = "".join(
@@ -859,7 +866,9 @@ def render_contents(
         )
         why = "to keep this page small" if max_stories is None else f"beyond the first {max_stories:,}"
         rest = (
-            f'<p class="note">{not_shown:,} more stories of two or more articles are not shown in detail '
+            f'<p class="note">{not_shown:,} more '
+            f"{noun(not_shown, 'story of two or more articles is', 'stories of two or more articles are')} "
+            "not shown in detail "
             f"({why}; see <code>--max-stories</code> and <code>--max-mb</code>).</p>"
         )
         if listed:
@@ -1480,7 +1489,8 @@ def run(args: argparse.Namespace) -> int:
     detailed = page.count('<section class="story" id="')
     multi = len(report.stories) + report.stories_not_shown
     print(
-        f"report: {target} ({size / 1024:,.0f} KiB; {detailed:,} of {multi:,} stories of 2+ articles in "
-        f"detail, {report.singleton_count:,} single-article stories)"
+        f"report: {target} ({size / 1024:,.0f} KiB; {detailed:,} of {multi:,} "
+        f"{noun(multi, 'story', 'stories')} of 2+ articles in detail, {report.singleton_count:,} "
+        f"{noun(report.singleton_count, 'single-article story', 'single-article stories')})"
     )
     return 0

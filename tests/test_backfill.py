@@ -268,7 +268,7 @@ def test_an_archive_without_dates_needs_the_date_of_its_run(tmp_path, capsys):
     output = tmp_path / "out"
     base = ["backfill", "--input", str(undated), "--output", str(output)]
     assert cli.main(base) == 2
-    assert "none of the 1 records read has a publication time" in capsys.readouterr().err
+    assert "the 1 record read has no publication time" in capsys.readouterr().err
     assert not output.exists() or not any(output.glob("*/run_date=*")), "nothing was published"
     assert cli.main([*base, "--run-date", "2025-08-19"]) == 0
     assert sorted(p.name for p in (output / "_runs").iterdir()) == ["run_date=2025-08-19"]
@@ -284,6 +284,35 @@ def test_an_archive_without_dates_needs_the_date_of_its_run(tmp_path, capsys):
         == 2
     )
     assert "--run-date is for inputs without a publication time" in capsys.readouterr().err
+
+
+def test_a_one_article_backfill_and_its_report_count_in_the_singular(tmp_path, capsys):
+    """The summaries said "1 records read", "1 articles without a publication time" and
+    "0 of 0 stories ..., 1 single-article stories"; the plurals stay as they were."""
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(json.dumps({"id": "u1", "outlet": "Gazette", "text": UNRELATED}) + "\n")
+    output = tmp_path / "out"
+    base = ["backfill", "--input", str(undated), "--output", str(output), "--run-date", "2025-08-19"]
+    assert cli.main(base) == 0
+    out = capsys.readouterr().out
+    assert "  2025-08-19        1 article         1 cluster       0 rejects  " in out, out
+    assert (
+        "1 run from 2025-08-19 to 2025-08-19: 1 record read, 1 article, 0 rejects (0 at the split, in the "
+        "last run), 1 article without a publication time (in the last run)"
+    ) in out, out
+    assert cli.main([*base, "--resume"]) == 0
+    assert "nothing to do: the 1 run of this backfill is already published" in capsys.readouterr().out
+    page = tmp_path / "report.html"
+    assert cli.main(["report", "--output", str(output), "--to", str(page), "--tables-only"]) == 0
+    out = capsys.readouterr().out
+    assert "; 0 of 0 stories of 2+ articles in detail, 1 single-article story)" in out, out
+    html = page.read_text(encoding="utf-8")
+    for card in (
+        '1</div><div class="what">article</div><div class="sub">of 1 record read<',
+        '1</div><div class="what">story</div>',
+        '0</div><div class="what">rejects</div><div class="sub">records not usable<',
+    ):
+        assert card in html, card
 
 
 def test_ranges_are_aligned_to_the_epoch():
