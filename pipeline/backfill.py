@@ -32,7 +32,8 @@ published. ``resume`` (``--resume``) goes on from the first range not yet publis
 backfill of the same inputs (paths, sizes, modification times), days a run and config;
 without it, or with other inputs, an output folder that already holds runs on or after
 the first range (in its ``_runs``, or in the state folder, which ``--state`` may put
-elsewhere) is refused.
+elsewhere) is refused. A backfill refused (or stopped) before its first run leaves the
+output and state folders as they were: what taking their locks created is removed.
 
 The split is a Parquet copy of the inputs in ``<output>/_backfill/<id>/``, used only by the
 backfill that made it, while it holds the output's lock (``publish.lock_output``); it is
@@ -58,7 +59,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import state
+from pipeline import publish, state
 from pipeline.config import Config, InputConfig
 from pipeline.errors import StateError
 from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
@@ -347,6 +348,28 @@ def _check_no_later_runs(
             )
 
 
+def _created_by_locking(folders: Iterable[str]) -> set[str]:
+    """What taking the locks of ``folders`` (``publish.lock_output``) would create: for each,
+    the topmost missing folder above or at it, else its missing lock file."""
+    created = set()
+    for folder in folders:
+        path = os.path.abspath(os.path.join(folder, publish.LOCK))
+        while not os.path.exists(os.path.dirname(path)):
+            path = os.path.dirname(path)
+        if not os.path.exists(path):
+            created.add(path)
+    return created
+
+
+def _remove(paths: Iterable[str]) -> None:
+    for path in paths:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+
 def remove_leftover_splits(output: str) -> list[str]:
     """Deletes the splits that killed backfills left in ``output`` (see the module's docstring)
     and returns them; the caller holds the output's lock."""
@@ -384,11 +407,13 @@ def backfill(
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     configure_file_systems(beam_args)  # the inputs are split here, on this machine
+    created = _created_by_locking([output, state_dir])
     # Held over all its runs (each run_job takes it again): no other run comes in between.
     with claimed_output(inputs, output, state_dir) as files:
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
         os.makedirs(folder)
         _SPLITS_IN_USE.add(os.path.realpath(folder))
+        runs_started = False
         try:
             split = split_by_date(
                 files,
@@ -415,6 +440,7 @@ def backfill(
             )
             skipped = done if resume else 0
             jobs = []
+            runs_started = True
             for position, (run_date, range_folder) in enumerate(split.ranges):
                 if position < skipped:
                     continue
@@ -447,4 +473,9 @@ def backfill(
             shutil.rmtree(folder, ignore_errors=True)
             with contextlib.suppress(OSError):
                 os.rmdir(os.path.join(output, SPLIT_FOLDER))
+            if not runs_started:
+                # Refused (or stopped) before its first run: the folders are left as they were,
+                # not made or given lock files for nothing. Removed while the locks are held: a
+                # process that opened a lock file meanwhile finds it taken.
+                _remove(created)
     return split, jobs

@@ -286,6 +286,46 @@ def test_an_archive_without_dates_needs_the_date_of_its_run(tmp_path, capsys):
     assert "--run-date is for inputs without a publication time" in capsys.readouterr().err
 
 
+def _contents(folder: Path) -> dict[str, bytes | None]:
+    """Every file (with its bytes) and folder (None) under ``folder``."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+def test_a_refused_backfill_leaves_the_folders_as_they_were(tmp_path, capsys):
+    """A refused backfill had made its output and state folders (and their parents) and
+    left them behind with their _lock files; into an existing folder, it left lock files."""
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(json.dumps({"id": "u1", "outlet": "Gazette", "text": UNRELATED}) + "\n")
+    new = tmp_path / "new"
+    command = [
+        "backfill",
+        "--input",
+        str(undated),
+        "--output",
+        str(new / "out"),
+        "--state",
+        str(new / "state"),
+    ]
+    assert cli.main(command) == 2
+    assert "the 1 record read has no publication time" in capsys.readouterr().err
+    assert not new.exists()
+
+    existing = tmp_path / "existing"
+    (existing / "notes").mkdir(parents=True)
+    (existing / "notes" / "kept.txt").write_text("kept", encoding="utf-8")
+    before = _contents(existing)
+    assert cli.main(["backfill", "--input", str(undated), "--output", str(existing)]) == 2
+    assert _contents(existing) == before
+    # Refused after the split, by a run there that it would have to come before.
+    archive = tmp_path / "archive.jsonl"
+    write_archive(archive)
+    (existing / "_state" / "run_date=2025-08-20").mkdir(parents=True)
+    before = _contents(existing)
+    assert cli.main(["backfill", "--input", str(archive), "--output", str(existing)]) == 2
+    assert "already holds runs from 2025-08-20" in capsys.readouterr().err
+    assert _contents(existing) == before
+
+
 def test_a_one_article_backfill_and_its_report_count_in_the_singular(tmp_path, capsys):
     """The summaries said "1 records read", "1 articles without a publication time" and
     "0 of 0 stories ..., 1 single-article stories"; the plurals stay as they were."""
