@@ -52,6 +52,9 @@ INPUT_HELP = (
     "as Hive's 000000_0) or text (.txt, an article a file)"
 )
 
+# How a stopped backfill goes on: main adds it to the stop's line.
+RESUME_HINT = "to go on, run the same command with --resume: it skips the runs this backfill published"
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -438,17 +441,23 @@ def _backfill(args, beam_args: list[str]) -> int:
         )
 
     _say(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run")
-    split, jobs = backfill(
-        args.inputs,
-        args.output,
-        config,
-        beam_args,
-        args.days_per_run,
-        args.state,
-        on_run=report,
-        resume=args.resume,
-        run_date=args.run_date,
-    )
+    try:
+        split, jobs = backfill(
+            args.inputs,
+            args.output,
+            config,
+            beam_args,
+            args.days_per_run,
+            args.state,
+            on_run=report,
+            resume=args.resume,
+            run_date=args.run_date,
+        )
+    except (Terminated, KeyboardInterrupt, RuntimeError) as error:
+        stop = _interruption(error)
+        if stop is not None:  # main says it stopped; without --resume the next try is refused
+            stop.add_note(RESUME_HINT)
+        raise
     runs = len(split.ranges)
     if not jobs:
         _say(
@@ -540,12 +549,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _sigterm_raises():
             return _main(argv)
-    except Terminated:
-        print(f"storymatch: stopped by SIGTERM{stopped}", file=sys.stderr)
+    except Terminated as stop:
+        print(f"storymatch: stopped by SIGTERM{stopped}{_notes(stop)}", file=sys.stderr)
         return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print(f"storymatch: interrupted{stopped}", file=sys.stderr)
+    except KeyboardInterrupt as stop:
+        print(f"storymatch: interrupted{stopped}{_notes(stop)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _notes(stop: BaseException) -> str:
+    """What the command added to a stop (``RESUME_HINT``), for its line."""
+    return "".join(f"; {note}" for note in getattr(stop, "__notes__", ()))
 
 
 def _main(argv: list[str] | None) -> int:

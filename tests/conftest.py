@@ -26,6 +26,21 @@ def environment_with_temp_in(folder: Path) -> dict[str, str]:
     return dict(os.environ, TMPDIR=str(folder))
 
 
+# Run as `python -c SIGNAL_IN_A_STAGE SIGNAL_NAME COMMAND ARGS...`: the command, with a stage
+# that signals its own process while it runs.
+SIGNAL_IN_A_STAGE = """
+import os, signal, sys, time
+from pipeline import cli, windows
+score_pairs = windows.score_pairs
+def score_and_signal(*args, **kwargs):
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(5)  # the handler runs before this ends
+    return score_pairs(*args, **kwargs)
+windows.score_pairs = score_and_signal
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
 @pytest.fixture
 def pipeline():
     test_pipeline = beam_test_pipeline()

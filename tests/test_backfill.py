@@ -23,7 +23,7 @@ from pipeline import config as config_module
 from pipeline.backfill import BackfillError, backfill, fingerprint, range_end, run_date_of, split_by_date
 from pipeline.read import PROVENANCE_KEY, parse_file, parse_published
 from pipeline.run import run_job
-from tests.conftest import ROOT, SEEDS, environment_with_temp_in
+from tests.conftest import ROOT, SEEDS, SIGNAL_IN_A_STAGE, environment_with_temp_in
 
 DAYS = ("2025-08-19", "2025-08-19", "2025-08-20", "2025-08-21", "2025-08-21")
 UNRELATED = (
@@ -230,6 +230,29 @@ def test_the_split_of_a_killed_backfill_is_removed_by_the_next_backfill_or_run(t
     earlier.write_text(json.dumps({"id": "e1", "text": UNRELATED}) + "\n")
     run_job([str(earlier)], str(copy), config, run_date=dt.date(2025, 8, 18))
     assert not (copy / "_backfill").exists()
+
+
+@pytest.mark.parametrize(("signal_name", "status"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_stopped_backfill_says_how_to_go_on(tmp_path, signal_name, status):
+    """A backfill stopped part way said only that what it had not published stays unpublished;
+    the next try without --resume is refused once a run is published: the stop says how to go on."""
+    archive = tmp_path / "archive.jsonl"
+    write_archive(archive)
+    command = ["backfill", "--input", str(archive), "--output", str(tmp_path / "out")]
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNAL_IN_A_STAGE, signal_name, *command],
+        cwd=ROOT,
+        env=environment_with_temp_in(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == status, result.stderr
+    assert result.stderr.splitlines()[-1].endswith(
+        "removes the rest; to go on, run the same command with --resume: it skips the runs this backfill "
+        "published"
+    ), result.stderr
+    assert cli.main([*command, "--resume"]) == 0
 
 
 def test_resume_refuses_runs_of_other_inputs(backfilled, tmp_path):

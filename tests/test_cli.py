@@ -15,7 +15,7 @@ import pytest
 from pipeline import cli, publish
 from pipeline.read import _SUFFIX_KINDS
 from pipeline.run import unknown_beam_args
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, SIGNAL_IN_A_STAGE
 
 RUN_DATE = "2025-08-19"
 SEEDS_GOLD = ROOT / "tests" / "data" / "seeds_unique_gold.jsonl"
@@ -419,20 +419,6 @@ def test_the_sigterm_handler_is_only_the_commands_own(capsys, tmp_path):
     assert cli.main(["run", "--output", str(tmp_path / "out"), "--set", "lsh.num_perm=0"]) == cli.EXIT_USAGE
     assert signal.getsignal(signal.SIGTERM) is before
     capsys.readouterr()
-
-
-# Run as `python -c`: the command, with a stage that signals its own process while it runs.
-SIGNAL_IN_A_STAGE = """
-import os, signal, sys, time
-from pipeline import cli, windows
-score_pairs = windows.score_pairs
-def score_and_signal(*args, **kwargs):
-    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
-    time.sleep(5)  # the handler runs before this ends
-    return score_pairs(*args, **kwargs)
-windows.score_pairs = score_and_signal
-sys.exit(cli.main(sys.argv[2:]))
-"""
 
 
 @pytest.mark.parametrize(
