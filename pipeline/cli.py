@@ -364,7 +364,7 @@ def _print_summary(job) -> None:
     candidates = job.counters.get("lsh/candidates", 0)
     _say(
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
-        f"  articles read      {job.counters.get('read/records', 0)}",
+        f"  records read       {job.counters.get('read/records', 0)}",  # malformed ones too
         f"  articles kept      {rows['articles']}",
         f"  rejected           {rows['rejects']}",
         f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",

@@ -412,6 +412,19 @@ def test_the_summary_counts_one_row_as_a_row(capsys, tmp_path):
     assert re.search(r"^  articles +\S+/\*\.parquet \(5 rows\)$", out, re.MULTILINE), out
 
 
+def test_the_summary_counts_records_read_malformed_ones_too(capsys, tmp_path):
+    """The summary's first count, the records read, was labelled "articles read" though it
+    counts the malformed lines too, as the report's "of N records read" does."""
+    inputs = tmp_path / "in.jsonl"
+    article = {"id": "a1", "outlet": "Gazette", "text": "The council approved the budget on Tuesday."}
+    inputs.write_text(json.dumps(article) + '\n{"id": "broken", "text": \n', encoding="utf-8")
+    status, out, _ = storymatch_in_process(
+        capsys, "run", "--input", str(inputs), "--output", str(tmp_path / "out"), "--run-date", RUN_DATE
+    )
+    assert status == 0
+    assert "\n  records read       2\n  articles kept      1\n  rejected           1\n" in out, out
+
+
 def test_the_sigterm_handler_is_only_the_commands_own(capsys, tmp_path):
     """main turns SIGTERM into a clean-up and exit 143 while a command runs (test_runners);
     a program that calls main, such as this test run, gets its own handler back."""

@@ -35,7 +35,7 @@ def table(output, name: str) -> str:
 
 def test_summary_names_counts_and_tables(seeds_output):
     output, result = seeds_output
-    assert "articles read      5" in result.stdout
+    assert "records read       5" in result.stdout
     assert "clusters           1 (1 with more than one article, largest 5)" in result.stdout
     for name in TABLES:
         assert f"{output}/{name}/run_date={RUN_DATE}" in result.stdout
