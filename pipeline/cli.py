@@ -371,7 +371,8 @@ def _print_summary(job) -> None:
         # The pairs table holds more than LSH's candidates: the pairs scored inside linked groups
         # and the exact copies.
         f"  scored pairs       {rows['pairs']} ({candidates} LSH {noun(candidates, 'candidate')}, "
-        f"{job.bands} bands x {job.rows} rows; the rest inside linked groups or exact copies)",
+        f"{job.bands} bands x {job.rows} {noun(job.rows, 'row')}; "
+        "the rest inside linked groups or exact copies)",
         f"  unique sentences   {rows['unique_sentences']}",
         *(
             [

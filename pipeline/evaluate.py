@@ -57,6 +57,7 @@ from pipeline.read import _FILE_ERRORS, _python_values, _read_kind, parse_file, 
 from pipeline.records import AnalysedArticle, Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
+from pipeline.wording import noun
 
 DEFAULT_ALL_PAIRS_LIMIT = 3000
 
@@ -398,8 +399,9 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(_row(f"  all-pairs/{source}", result))
     lines.append("")
     candidate = pipeline["lsh_candidate_recall"]
+    bands, rows = pipeline["lsh"]["bands"], pipeline["lsh"]["rows"]
     lines.append(
-        f"LSH ({pipeline['lsh']['bands']} bands x {pipeline['lsh']['rows']} rows): "
+        f"LSH ({bands} bands x {rows} {noun(rows, 'row')}): "
         f"{pipeline['candidates_per_article']} candidates per article; "
         f"candidate recall of true pairs {candidate['recall']:.3f} "
         f"({candidate['found']}/{candidate['true_pairs']})"

@@ -138,7 +138,7 @@ def test_the_summary_counts_the_scored_pairs_apart_from_the_lsh_candidates(capsy
     manifest = json.loads((output / "_runs" / f"run_date={RUN_DATE}" / "manifest.json").read_text())
     candidates, rows = manifest["counters"]["lsh/candidates"], manifest["row_counts"]["pairs"]
     assert candidates < rows
-    assert f"  scored pairs       {rows} ({candidates} LSH candidates, 128 bands x 1 rows; " in out
+    assert f"  scored pairs       {rows} ({candidates} LSH candidates, 128 bands x 1 row; " in out
     assert "candidate pairs" not in out
 
 
