@@ -104,7 +104,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="SECTION.KEY=VALUE",
-        help="override one config value, e.g. --set cluster.threshold=0.2 (repeatable)",
+        help="override one config value, e.g. --set cluster.threshold=0.2 (repeatable, once per setting)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="show Beam's own logs (and its local worker processes')"

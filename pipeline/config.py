@@ -4,7 +4,7 @@ A config is loaded from a TOML file (``configs/default.toml`` by default) with t
 library's ``tomllib``, which only parses data: no input can run code; its values must have
 the setting's type (a quoted ``"0.2"`` is a string, refused where a number is expected).
 Command-line flags override single values with ``--set section.key=value``, whose text is
-read as the setting's type. Every value is checked when the
+read as the setting's type; each setting at most once. Every value is checked when the
 config is built, so a bad value fails before any pipeline starts, with a message that says
 what to change.
 """
@@ -316,7 +316,7 @@ def from_dict(data: dict[str, Any]) -> Config:
 def _parse_override(item: str) -> tuple[str, str, str]:
     path, sep, value = item.partition("=")
     section, dot, key = path.strip().partition(".")
-    if not sep or not dot or not key:
+    if not sep or not section or not dot or not key:
         raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. cluster.threshold=0.2")
     return section, key, value
 
@@ -324,8 +324,17 @@ def _parse_override(item: str) -> tuple[str, str, str]:
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Applies ``section.key=value`` strings on top of nested config dicts."""
     merged = {name: dict(values) if isinstance(values, dict) else values for name, values in data.items()}
+    given: dict[tuple[str, str], str] = {}
     for item in overrides:
         section, key, value = _parse_override(item)
+        # Which of two values is meant would be a guess (TOML refuses a key given twice too).
+        if (section, key) in given:
+            raise ConfigError(
+                f"--set {section}.{key}: given twice ({given[section, key]!r}, then {value!r}); "
+                "set each setting once",
+                f"{section}.{key}",
+            )
+        given[section, key] = value
         values = merged.setdefault(section, {})
         if isinstance(values, dict):  # otherwise from_dict reports the file's section that is no table
             values[key] = _SetValue(value)

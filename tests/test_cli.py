@@ -222,6 +222,28 @@ def test_config_files_that_cannot_be_used_are_usage_errors(capsys, tmp_path, con
     assert status == 2 and err.startswith("storymatch: error: ") and message in err
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ["cluster.threshold=0.2", "cluster.threshold=0.3"],
+            "--set cluster.threshold: given twice ('0.2', then '0.3'); set each setting once",
+        ),
+        ([".threshold=0.2"], "--set '.threshold=0.2': expected section.key=value"),
+    ],
+    ids=["same-key-twice", "no-section"],
+)
+def test_set_values_that_say_nothing_clear_are_usage_errors(capsys, tmp_path, overrides, message):
+    # Which of two values a run used would be a guess: refused, as TOML refuses a key given twice.
+    output = tmp_path / "o"
+    flags = [flag for item in overrides for flag in ("--set", item)]
+    status, _, err = storymatch_in_process(
+        capsys, "run", "--input", str(SEEDS), "--output", str(output), *flags
+    )
+    assert status == 2 and err.splitlines()[-1].startswith(f"storymatch: error: {message}")
+    assert not output.exists()
+
+
 def test_a_reader_that_goes_away_is_no_error(tmp_path):
     output = tmp_path / "out"
     process = subprocess.Popen(
