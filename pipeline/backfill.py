@@ -271,7 +271,7 @@ def _check_not_in_future(split: Split) -> None:
         )
         count = split.articles_per_range[newest]
         more = f", such as {named}" if count > 3 else f": {named}"
-        raise StateError(f"{error} That run would read {count} article(s){more}") from None
+        raise StateError(f"{error} That run would read {count} {noun(count, 'article')}{more}") from None
 
 
 def fingerprint(files: list[str], days_per_run: int, config: Config) -> str:

@@ -404,8 +404,9 @@ def _replaced_note(run_date: str, replaced: dict) -> str:
 
 
 def _later_runs_note(later_runs: list[str]) -> str:
+    count = len(later_runs)
     return (
-        f"NOTE: {len(later_runs)} later run(s) ({', '.join(later_runs)}) ran without this date's state: "
+        f"NOTE: {count} later {noun(count, 'run')} ({', '.join(later_runs)}) ran without this date's state: "
         "its stories continue into them only once they are re-run, oldest first "
         f"(storymatch run ... --run-date {later_runs[0]}, then the next)"
     )
@@ -441,7 +442,8 @@ def _backfill(args, beam_args: list[str]) -> int:
             f"{job.seconds:7.1f}s"
         )
 
-    _say(f"storymatch: backfill into {args.output}, {args.days_per_run} day(s) a run")
+    days = args.days_per_run
+    _say(f"storymatch: backfill into {args.output}, {days} {noun(days, 'day')} a run")
     try:
         split, jobs = backfill(
             args.inputs,

@@ -329,7 +329,9 @@ def size_histogram_svg(sizes: Sequence[int]) -> str:
         centre = x + bar_w / 2
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}">'
-            f"<title>{esc(label)} article(s): {count:,} {noun(count, 'story', 'stories')}</title></rect>"
+            # A bin is one size ("1", "2") or a range ("10-19", "100+"), whose articles are plural.
+            f"<title>{esc(label)} {noun(int(label) if label.isdigit() else 0, 'article')}: "
+            f"{count:,} {noun(count, 'story', 'stories')}</title></rect>"
         )
         if count:
             parts.append(
@@ -409,7 +411,7 @@ def timeline_svg(articles: Sequence[ArticleInfo], representative_id: str | None 
     if hidden:
         notes.append(f"{hidden} more outlets not drawn")
     if untimed:
-        notes.append(f"{untimed} article(s) without a publication time")
+        notes.append(f"{untimed} {noun(untimed, 'article')} without a publication time")
     note = f'<p class="note">{esc("; ".join(notes))}.</p>' if notes else ""
     return "".join(parts) + note
 

@@ -358,6 +358,7 @@ def test_a_one_article_backfill_and_its_report_count_in_the_singular(tmp_path, c
     base = ["backfill", "--input", str(undated), "--output", str(output), "--run-date", "2025-08-19"]
     assert cli.main(base) == 0
     out = capsys.readouterr().out
+    assert out.startswith(f"storymatch: backfill into {output}, 1 day a run\n"), out
     assert "  2025-08-19        1 article         1 cluster       0 rejects  " in out, out
     assert (
         "1 run from 2025-08-19 to 2025-08-19: 1 record read, 1 article, 0 rejects (0 at the split, in the "

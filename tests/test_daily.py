@@ -285,7 +285,7 @@ def test_a_backfill_with_an_article_from_the_future_runs_nothing(tmp_path):
         backfill([str(articles)], str(output), config_module.load())
     # It names the articles, which may be anywhere in a large archive.
     assert str(refused.value).endswith(
-        f"That run would read 1 article(s): id 'b' published 2205-08-19 ({articles}:2)"
+        f"That run would read 1 article: id 'b' published 2205-08-19 ({articles}:2)"
     )
     assert not (output / "_runs").exists()
 
@@ -598,7 +598,7 @@ def test_a_date_filled_in_after_a_later_run_names_the_runs_to_redo(tmp_path, cap
     args = ["run", "--input", str(second), "--output", str(output), "--run-date", DAY2.isoformat()]
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
-    assert "NOTE: 1 later run(s) (2025-08-21) ran without this date's state" in printed
+    assert "NOTE: 1 later run (2025-08-21) ran without this date's state" in printed
     manifest = json.loads((output / "_runs" / "run_date=2025-08-20" / "manifest.json").read_text())
     assert manifest["later_runs_not_continued"] == ["2025-08-21"]
     # A re-run of the late date still names day 3 while day 3 has not read its state (the

@@ -463,7 +463,10 @@ def test_size_histogram_bins_and_gridlines():
     assert size_bins([]) == []
     assert [nice_step(p) for p in (1, 4, 5, 10, 23, 3516)] == [1, 1, 2, 5, 10, 1000]
     svg = parse_dom(report.size_histogram_svg([1, 1, 2]))
-    assert len(svg.find_all("rect", "bar")) == 2
+    bars = svg.find_all("rect", "bar")
+    assert [bar.text for bar in bars] == ["1 article: 2 stories", "2 articles: 1 story"]
+    bars = parse_dom(report.size_histogram_svg([12])).find_all("rect", "bar")
+    assert bars[-1].text == "10-19 articles: 1 story"
 
 
 def test_timeline_has_a_lane_per_outlet_and_a_dot_per_timed_article():
@@ -476,7 +479,7 @@ def test_timeline_has_a_lane_per_outlet_and_a_dot_per_timed_article():
     svg = parse_dom(timeline_svg(articles, "a"))
     assert len(svg.find_all("circle", "dot")) == 3 and len(svg.find_all("circle", "rep")) == 1
     assert [t.text for t in svg.find_all("text", "outlet")] == ["WireWire", "PaperPaper"]  # <title> + label
-    assert "1 article(s) without a publication time" in svg.text
+    assert "1 article without a publication time" in svg.text
     assert "No publication times" in timeline_svg([ArticleInfo("x", "W")])
 
 
