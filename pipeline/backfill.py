@@ -348,28 +348,6 @@ def _check_no_later_runs(
             )
 
 
-def _created_by_locking(folders: Iterable[str]) -> set[str]:
-    """What taking the locks of ``folders`` (``publish.lock_output``) would create: for each,
-    the topmost missing folder above or at it, else its missing lock file."""
-    created = set()
-    for folder in folders:
-        path = os.path.abspath(os.path.join(folder, publish.LOCK))
-        while not os.path.exists(os.path.dirname(path)):
-            path = os.path.dirname(path)
-        if not os.path.exists(path):
-            created.add(path)
-    return created
-
-
-def _remove(paths: Iterable[str]) -> None:
-    for path in paths:
-        if os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.remove(path)
-
-
 def remove_leftover_splits(output: str) -> list[str]:
     """Deletes the splits that killed backfills left in ``output`` (see the module's docstring)
     and returns them; the caller holds the output's lock."""
@@ -407,7 +385,7 @@ def backfill(
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     configure_file_systems(beam_args)  # the inputs are split here, on this machine
-    created = _created_by_locking([output, state_dir])
+    created = publish.created_by_locking([output, state_dir])
     # Held over all its runs (each run_job takes it again): no other run comes in between.
     with claimed_output(inputs, output, state_dir) as files:
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
@@ -477,5 +455,5 @@ def backfill(
                 # Refused (or stopped) before its first run: the folders are left as they were,
                 # not made or given lock files for nothing. Removed while the locks are held: a
                 # process that opened a lock file meanwhile finds it taken.
-                _remove(created)
+                publish.remove_created(created)
     return split, jobs

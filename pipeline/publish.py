@@ -125,6 +125,31 @@ def lock_output(output: str) -> Iterator[None]:
     # Closing the file released the lock.
 
 
+def created_by_locking(folders: Iterable[str]) -> set[str]:
+    """What taking the locks of ``folders`` (``lock_output``) would create: for each, the
+    topmost missing folder above or at it, else its missing lock file. A run or backfill
+    refused before it starts removes them (``remove_created``), while it holds the locks: a
+    process that opened a lock file meanwhile finds it taken."""
+    created = set()
+    for folder in folders:
+        path = os.path.abspath(os.path.join(folder, LOCK))
+        while not os.path.exists(os.path.dirname(path)):
+            path = os.path.dirname(path)
+        if not os.path.exists(path):
+            created.add(path)
+    return created
+
+
+def remove_created(paths: Iterable[str]) -> None:
+    """Removes what ``created_by_locking`` named, as far as it can."""
+    for path in paths:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+
 def partition_path(root: str, table: str, run_date: str) -> str:
     return os.path.join(root, table, f"run_date={run_date}")
 

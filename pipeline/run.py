@@ -269,15 +269,22 @@ def run_job(
     day = run_date.isoformat()
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     options = configure_file_systems(beam_args)
+    created = publish.created_by_locking([output, state_dir])
     # Held until the run has published: a second run into the folder fails at once, rather
     # than its recovery taking this run's staging folder for an abandoned one.
     with claimed_output(inputs, output, state_dir) as files:
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
-        state.check_not_pruned(state_dir, run_date, lookback, horizon)
-        state_files = state.window_files(state_dir, run_date, lookback)
-        frequency_files = state.frequency_files(state_dir, run_date, horizon)
-        state.check_settings(state_dir, state_files, frequency_files, config)
-        state.check_readable(state_files, frequency_files)
+        try:
+            state.check_not_pruned(state_dir, run_date, lookback, horizon)
+            state_files = state.window_files(state_dir, run_date, lookback)
+            frequency_files = state.frequency_files(state_dir, run_date, horizon)
+            state.check_settings(state_dir, state_files, frequency_files, config)
+            state.check_readable(state_files, frequency_files)
+        except BaseException:
+            # Refused (or stopped) before it starts: the folders are left as they were, not
+            # made or given lock files for nothing (as a refused backfill leaves them).
+            publish.remove_created(created)
+            raise
 
         run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         staging = os.path.join(output, publish.STAGING, run_id)
