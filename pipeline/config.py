@@ -133,6 +133,10 @@ _FEATURE_KINDS = {"word", "name", "pair"}
 _REPRESENTATIVE_RULES = {"medoid", "earliest", "longest"}
 _COMPRESSIONS = {"zstd", "snappy", "gzip", "none"}
 _MAX_SEED = 2**32 - 1  # datasketch draws its permutations from numpy.random.RandomState(seed)
+# The frequency table is 4 bytes a bucket, in memory and in the side input every worker gets:
+# 2**32 buckets (the 32-bit term hashes) would be 16 GiB and fail mid-run. 2**26 is 16 times
+# the default, which already suits a vocabulary of millions of terms.
+_MAX_DF_BUCKETS = 1 << 26
 
 
 def _check(condition: bool, key: str, message: str) -> None:
@@ -159,9 +163,11 @@ def validate(config: Config) -> None:
         "must be between 1 and 10000",
     )
     _check(
-        1024 <= c.features.df_buckets <= 1 << 32 and c.features.df_buckets & (c.features.df_buckets - 1) == 0,
+        1024 <= c.features.df_buckets <= _MAX_DF_BUCKETS
+        and c.features.df_buckets & (c.features.df_buckets - 1) == 0,
         "features.df_buckets",
-        "must be a power of two from 1024 to 4294967296, the 32-bit term hashes (e.g. 4194304)",
+        f"must be a power of two from 1024 to {_MAX_DF_BUCKETS} (a 256 MiB table, sent to every worker; "
+        "default 4194304)",
     )
     _check(
         c.features.detail_max_df >= 1,
