@@ -287,17 +287,15 @@ def fingerprint(files: list[str], days_per_run: int, config: Config) -> str:
 
 def _published_backfill_runs(output: str, ranges: list[tuple[dt.date, str]], identity: str) -> int:
     """How many of the first ranges were published by a backfill with this fingerprint."""
-    from pipeline.run import RUNS_FOLDER, manifest_of
+    from pipeline.run import RUNS_FOLDER, published_manifest
 
     done = 0
     for run_date, _ in ranges:
         day = run_date.isoformat()
         if not os.path.exists(os.path.join(output, RUNS_FOLDER, f"run_date={day}", "_SUCCESS")):
             break
-        try:
-            described = manifest_of(output, day).get("backfill") or {}
-        except (OSError, ValueError):
-            break
+        # A manifest that cannot be read ({}) has no fingerprint: the run is not this backfill's.
+        described = published_manifest(output, day).get("backfill") or {}
         if described.get("fingerprint") != identity:
             break
         done += 1
