@@ -60,7 +60,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import publish, state
-from pipeline.config import Config, InputConfig
+from pipeline.config import ColumnConfig, Config, InputConfig
 from pipeline.errors import StateError
 from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
 from pipeline.records import Article, Reject
@@ -181,6 +181,7 @@ def split_by_date(
     run_date: dt.date | None = None,
     today: dt.date | None = None,
     max_field_chars: int = InputConfig.max_field_chars,
+    columns: ColumnConfig | None = None,
 ) -> Split:
     """Reads every input record once and writes each article into the folder of the run that
     reads it (``run_date_of``; ``today`` defaults to today, UTC).
@@ -203,7 +204,9 @@ def split_by_date(
     # resolve_inputs sorts the files and parse_file keeps file order, so the first record
     # read with an id is the first by (file, record), the one a single run keeps.
     for path in files:
-        for item in parse_file(path, max_chars, count_unparseable, max_field_chars=max_field_chars):
+        for item in parse_file(
+            path, max_chars, count_unparseable, max_field_chars=max_field_chars, columns=columns
+        ):
             records += 1
             if isinstance(item, Reject):
                 rejects.append(item)
@@ -385,7 +388,7 @@ def backfill(
     configure_file_systems(beam_args)  # the inputs are split here, on this machine
     created = publish.created_by_locking([output, state_dir])
     # Held over all its runs (each run_job takes it again): no other run comes in between.
-    with claimed_output(inputs, output, state_dir) as files:
+    with claimed_output(inputs, output, state_dir, config.columns) as files:
         folder = os.path.join(output, SPLIT_FOLDER, uuid.uuid4().hex[:12])
         os.makedirs(folder)
         _SPLITS_IN_USE.add(os.path.realpath(folder))
@@ -398,6 +401,7 @@ def backfill(
                 folder,
                 run_date,
                 max_field_chars=config.input.max_field_chars,
+                columns=config.columns,
             )
             if split.ranges:  # before any run, not after the ranges before it are published
                 _check_not_in_future(split)

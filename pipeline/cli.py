@@ -48,8 +48,9 @@ BEAM_FLAGS = (
 # The reader's file types (pipeline/read.py), without importing Beam for --help.
 INPUT_HELP = (
     "input file, glob of files, or folder of them (and of its partition folders, name=value): "
-    "JSON Lines (.jsonl, .ndjson, .json, each optionally .gz), Parquet (.parquet, or no suffix "
-    "as Hive's 000000_0) or text (.txt, an article a file)"
+    "JSON Lines (.jsonl, .ndjson, .json), CSV (.csv) or TSV (.tsv, .tab), each optionally .gz, "
+    "Parquet (.parquet, or no suffix as Hive's 000000_0) or text (.txt, an article a file); "
+    "--set columns.text=content and the like read fields from columns of other names"
 )
 
 # How a stopped backfill goes on: main adds it to the stop's line.
@@ -222,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="PATH",
-        help=f"{INPUT_HELP}; the labels are a 'story' column of JSON Lines or Parquet, the true story "
+        help=f"{INPUT_HELP}; the labels are a 'story' column (columns.story), the true story "
         "(not needed with --unique-gold) (repeatable)",
     )
     evaluation.add_argument(

@@ -41,6 +41,21 @@ class InputConfig:
 
 
 @dataclass(frozen=True)
+class ColumnConfig:
+    """Each field's name in the inputs: a JSON Lines key, a Parquet or CSV column, a .txt
+    file's sidecar key (``text = "content"`` reads an export whose texts are in ``content``)."""
+
+    id: str = "id"
+    text: str = "text"
+    outlet: str = "outlet"
+    title: str = "title"
+    published_at: str = "published_at"
+    url: str = "url"
+    # A labelled record's true story (``storymatch eval``).
+    story: str = "story"
+
+
+@dataclass(frozen=True)
 class FeatureConfig:
     # Word unigrams (stemmed content words), capitalised names and adjacent content-word pairs.
     kinds: tuple[str, ...] = ("word", "name", "pair")
@@ -114,6 +129,7 @@ class OutputConfig:
 @dataclass(frozen=True)
 class Config:
     input: InputConfig = field(default_factory=InputConfig)
+    columns: ColumnConfig = field(default_factory=ColumnConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     lsh: LshConfig = field(default_factory=LshConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
@@ -144,12 +160,30 @@ def _check(condition: bool, key: str, message: str) -> None:
         raise ConfigError(f"{key}: {message}", key)
 
 
+def _check_columns(columns: ColumnConfig) -> None:
+    """Each field needs a column of its own: two fields read from one would both hold its value."""
+    taken: dict[str, str] = {}
+    defaults = ColumnConfig()
+    for name, column in dataclasses.asdict(columns).items():
+        _check(bool(column.strip()), f"columns.{name}", "must name a column of the inputs (it is empty)")
+        other = taken.setdefault(column, name)
+        if other != name:
+            # Blame the field moved onto the other's column: columns.text=id names text, not id.
+            moved, kept = (name, other) if getattr(defaults, name) != column else (other, name)
+            _check(
+                False,
+                f"columns.{moved}",
+                f"{column!r} is already the column of columns.{kept}; each field needs a column of its own",
+            )
+
+
 def validate(config: Config) -> None:
     """Raises ConfigError naming the first value that is out of range."""
     c = config
     _check(c.input.max_chars > 0, "input.max_chars", "must be a positive number of characters")
     _check(c.input.min_words >= 1, "input.min_words", "must be at least 1")
     _check(c.input.max_field_chars > 0, "input.max_field_chars", "must be a positive number of characters")
+    _check_columns(c.columns)
     kinds = set(c.features.kinds)
     _check(bool(kinds), "features.kinds", f"choose at least one of {sorted(_FEATURE_KINDS)}")
     _check(
@@ -244,6 +278,7 @@ _SECTIONS = {f.name: f.type for f in dataclasses.fields(Config)}
 def _section_class(name: str) -> type:
     return {
         "input": InputConfig,
+        "columns": ColumnConfig,
         "features": FeatureConfig,
         "lsh": LshConfig,
         "verify": VerifyConfig,

@@ -1,6 +1,7 @@
 """The evaluation command's engine: run the real pipeline on a labelled corpus and score it.
 
-A labelled corpus is any normal input plus a ``story`` column (the true story label). The
+A labelled corpus is any normal input plus a ``story`` column (the true story label;
+``columns.story`` names another column, as ``columns.*`` do for the other fields). The
 pipeline runs exactly as ``storymatch run`` would; its ``articles`` and ``pairs`` tables are
 compared with the labels. Beside it, on the same articles, run two reference methods
 (``baselines``): verbatim MinHash LSH and all-pairs TF-IDF cosine (skipped above a size
@@ -50,10 +51,17 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import baselines, metrics
 from pipeline.align import paraphrase_score
 from pipeline.analyse import analyse_article, analysis_reject
-from pipeline.config import Config, InputConfig
+from pipeline.config import ColumnConfig, Config, InputConfig
 from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
-from pipeline.read import _FILE_ERRORS, _python_values, _read_kind, parse_file, resolve_inputs
+from pipeline.read import (
+    _FILE_ERRORS,
+    _delimited_rows,
+    _python_values,
+    _read_kind,
+    parse_file,
+    resolve_inputs,
+)
 from pipeline.records import AnalysedArticle, Article, ArticleSketch
 from pipeline.sentence_eval import load_unique_gold, msrp_scores, unique_sentence_scores
 from pipeline.verify import score_pairs
@@ -70,26 +78,34 @@ def load_labels(
     files: Iterable[str],
     max_chars: int = InputConfig.max_chars,
     max_field_chars: int = InputConfig.max_field_chars,
+    columns: ColumnConfig | None = None,
 ) -> dict[str, str]:
-    """id -> story of the record the pipeline keeps for each id, from JSON Lines or Parquet.
+    """id -> story of the record the pipeline keeps for each id, from JSON Lines, Parquet, CSV
+    or TSV (the ``columns.id`` and ``columns.story`` columns).
 
     As the reader: of several records with one id, the first the reader accepts (by file,
     then record) is the article, labelled or not; a record the reader rejects (empty or
     too long text, an id that is not a string or an integer) is no article and gives no
     label, so a rejected record cannot label a later valid record of the same id.
     """
+    columns = columns or ColumnConfig()
+    labelled_by = (columns.id, columns.story)
     labels: dict[str, str] = {}
     seen: set[str] = set()
     for path in files:
         kind = _read_kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet), Hive's 000000_0
-        items = enumerate(parse_file(path, max_chars, max_field_chars=max_field_chars), start=1)
+        read = parse_file(path, max_chars, max_field_chars=max_field_chars, columns=columns)
+        items = enumerate(read, start=1)
         if kind == "parquet":
             # One item per row, in row order; a row's record is its position.
             kept = {position for position, item in items if isinstance(item, Article)}
-            rows: Iterable[tuple[int, Any, Any]] = _parquet_labels(path)
+            rows: Iterable[tuple[int, Any, Any]] = _parquet_labels(path, *labelled_by)
         elif kind == "json_lines":
             kept = {item.record for _, item in items if isinstance(item, Article)}
-            rows = _json_labels(path)
+            rows = _json_labels(path, *labelled_by)
+        elif kind in ("csv", "tsv"):
+            kept = {item.record for _, item in items if isinstance(item, Article)}
+            rows = _delimited_labels(path, *labelled_by)
         else:  # text files have no label, but their articles take their ids first
             seen.update(item.id for _, item in items if isinstance(item, Article))
             continue
@@ -110,22 +126,23 @@ def _until_unreadable(rows: Iterable[tuple[int, Any, Any]]) -> Iterator[tuple[in
         yield from rows
 
 
-def _parquet_labels(path: str) -> Iterator[tuple[int, Any, Any]]:
+def _parquet_labels(path: str, id_column: str, story_column: str) -> Iterator[tuple[int, Any, Any]]:
     """(row number, id, story) of every row, numbered as the reader numbers them."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         parquet = pq.ParquetFile(handle)
-        columns = [name for name in ("id", "story") if name in parquet.schema_arrow.names]
+        columns = [name for name in (id_column, story_column) if name in parquet.schema_arrow.names]
         number = 0
         for batch in parquet.iter_batches(columns=columns):
             # As the reader reads them: a BINARY column (Impala, Hive) as UTF-8 text.
-            ids = _python_values(batch.column("id"))
-            stories = _python_values(batch.column("story")) if "story" in columns else [None] * len(ids)
+            ids = _python_values(batch.column(id_column))
+            labelled = story_column in columns
+            stories = _python_values(batch.column(story_column)) if labelled else [None] * len(ids)
             for article_id, story in zip(ids, stories, strict=True):
                 number += 1
                 yield number, article_id, story
 
 
-def _json_labels(path: str) -> Iterable[tuple[int, Any, Any]]:
+def _json_labels(path: str, id_column: str, story_column: str) -> Iterable[tuple[int, Any, Any]]:
     """(line number, id, story) of every JSON object line, numbered as the reader numbers them."""
     # UNCOMPRESSED: Beam would otherwise unpack a .gz itself, and gzip.open would refuse the
     # unpacked stream (the reader opens files the same way).
@@ -137,16 +154,33 @@ def _json_labels(path: str) -> Iterable[tuple[int, Any, Any]]:
             except ValueError:
                 continue
             if isinstance(row, dict):
-                yield number, row.get("id"), row.get("story")
+                yield number, row.get(id_column), row.get(story_column)
+
+
+def _delimited_labels(path: str, id_column: str, story_column: str) -> Iterator[tuple[int, Any, Any]]:
+    """(line, id, story) of every CSV or TSV row the reader can read, numbered as it numbers
+    them; an empty cell is no story."""
+    rows = _delimited_rows(path)
+    header = next(rows, None)
+    if header is None or header.cells is None or id_column not in header.cells:
+        return
+    names = header.cells
+    for row in rows:
+        if row.cells is not None and len(row.cells) == len(names):
+            cells = dict(zip(names, row.cells, strict=True))
+            yield row.line, cells[id_column], cells.get(story_column) or None
 
 
 def read_articles(
-    files: Iterable[str], max_chars: int, max_field_chars: int = InputConfig.max_field_chars
+    files: Iterable[str],
+    max_chars: int,
+    max_field_chars: int = InputConfig.max_field_chars,
+    columns: ColumnConfig | None = None,
 ) -> list[Article]:
     """The valid articles of the inputs, first id wins (as the pipeline reads them)."""
     articles: dict[str, Article] = {}
     for path in files:
-        for record in parse_file(path, max_chars, max_field_chars=max_field_chars):
+        for record in parse_file(path, max_chars, max_field_chars=max_field_chars, columns=columns):
             if isinstance(record, Article):
                 articles.setdefault(record.id, record)
     return [articles[key] for key in sorted(articles)]
@@ -260,11 +294,11 @@ def evaluate(
     from pipeline.run import configure_file_systems, run_job  # imports the whole Beam graph
 
     configure_file_systems(beam_args)  # the labels are read here, on this machine
-    files = resolve_inputs(inputs)
-    truth_all = load_labels(files, config.input.max_chars, config.input.max_field_chars)
+    files = resolve_inputs(inputs, config.columns)
+    truth_all = load_labels(files, config.input.max_chars, config.input.max_field_chars, config.columns)
     if not truth_all and not unique_gold:
         raise EvaluationError(
-            "no labelled records: the inputs need a 'story' column (JSON Lines or Parquet), "
+            f"no labelled records: the inputs need a {config.columns.story!r} column (columns.story), "
             "or pass a unique-sentence gold file to score the sentence stage only"
         )
     gold = None
@@ -326,7 +360,7 @@ def evaluate(
             for source, members in metrics.by_source(ids).items()
         },
     }
-    everything = read_articles(files, config.input.max_chars, config.input.max_field_chars)
+    everything = read_articles(files, config.input.max_chars, config.input.max_field_chars, config.columns)
     articles = [a for a in everything if a.id in truth]
     if len(articles) <= all_pairs_limit:
         log(f"scoring all {len(articles) * (len(articles) - 1) // 2} pairs to measure LSH recall ...")

@@ -1,4 +1,4 @@
-"""Read articles: JSON Lines, Parquet and folders of .txt files -> Article or Reject.
+"""Read articles: JSON Lines, CSV, TSV, Parquet and folders of .txt files -> Article or Reject.
 
 Inputs are files, globs or folders on any Beam file system (local, ``gs://``, ``s3://``,
 ``hdfs://``). A folder stands for the input files directly inside it and, at any depth, in its
@@ -7,8 +7,9 @@ partition folders (``published_date=2025-08-19/part-0.parquet``, as Spark, Hive,
 folder by folder where the file system lists one folder at a time, as ``hdfs://``; not its
 other subfolders, such as Spark's ``_temporary``, nor hidden files such as macOS's
 ``._a.jsonl`` or Hadoop's ``.part-0.parquet.crc``): ``*.jsonl``,
-``*.ndjson``, ``*.json`` (each optionally gzipped, ``*.jsonl.gz``), ``*.parquet`` and ``*.txt``;
-one of these compressed otherwise (``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``. A file
+``*.ndjson``, ``*.json``, ``*.csv``, ``*.tsv``, ``*.tab`` (each optionally gzipped, ``*.jsonl.gz``,
+``*.csv.gz``), ``*.parquet`` and ``*.txt``; one of these compressed otherwise
+(``feed.jsonl.bz2``, ``a.txt.gz``) is an ``InputError``. A file
 named without a suffix (Hive's ``000000_0``, Spark's ``part-00000-<uuid>-c000``; not a
 "_"-prefixed one such as ``_SUCCESS``) is Parquet when its first four bytes are ``PAR1``, in a
 folder or named on its own; other such files in a folder are passed over.
@@ -19,6 +20,18 @@ folder or named on its own; other such files in a folder are passed over.
   ``Article.record`` is the 1-based line or row number; a line ends with LF, CR LF or a lone
   CR (classic Mac OS), in any mix. A ``.json`` file may instead be one JSON array of such records
   (read whole; ``record`` is the element's number).
+- A CSV (``.csv``) or TSV (``.tsv``, ``.tab``: tabs between cells) file has a header row that
+  names the columns, and a record in each later row (RFC 4180: quoted cells may hold the
+  delimiter, line breaks and doubled quotes; lines end with CR LF, LF or CR; UTF-8, a leading
+  byte-order mark removed). The fields are those of JSON Lines, every value a string, an empty
+  cell a missing value; ``Article.record`` is the line the row starts on (the header is line
+  1); a blank line is no record, an empty file has none. Rows are read one at a time, a cell
+  of any length (the csv module's 131,072-character limit is lifted: ``input.max_chars`` is
+  the limit).
+- ``columns`` (``columns.*``) names each field's JSON Lines key, Parquet or CSV column,
+  partition folder and sidecar key where the inputs name it otherwise (``text = "content"``);
+  by default each has its own name. A backfill's split (``PROVENANCE_KEY``) is read in the
+  fields' own names, which it is written in.
 - A ``.txt`` file is one article: its id is the file's stem, its text the file's contents.
   Metadata comes from an optional sidecar ``<stem>.json`` (or ``<stem>.JSON``: suffixes are
   matched ignoring case, the one in the case of the ``.txt`` suffix first) object in the
@@ -48,7 +61,11 @@ counter ``read/rejected_<reason>``:
 
     invalid_utf8      the line or file is not valid UTF-8, or id, text, outlet, title or url
                       holds a lone surrogate (JSON ``"\\ud800"``), which UTF-8 cannot encode,
-                      or a Parquet BINARY value is not UTF-8
+                      or a Parquet BINARY value or a CSV or TSV cell is not UTF-8
+    malformed_csv     a CSV or TSV row has more or fewer cells than the header has columns, or
+                      cannot be read: a quote inside a quoted cell that is not doubled, a
+                      quoted cell still open at the end of the file (the row's line; the next
+                      row is read from the next line)
     malformed_json    the line (or a .txt file's sidecar) is not valid JSON, nested too
                       deeply, or holds an integer of more than 4,300 digits; record 0 for a
                       .json file that starts an array it does not end
@@ -76,8 +93,9 @@ counter ``read/rejected_<reason>``:
                       any one record), or a Parquet value Python cannot hold; kept, not fatal
 
 Problems with the inputs as a whole (nothing matches, an unsupported file type, a Parquet
-file without ``id`` or ``text``, or with a field's column named in another case, ``Outlet``)
-raise ``InputError`` from ``resolve_inputs`` before the pipeline starts.
+file or CSV header without ``id`` or ``text`` (their ``columns``), or with a field's column
+named in another case, ``Outlet``, a CSV header that names a column read twice or cannot be
+read) raise ``InputError`` from ``resolve_inputs`` before the pipeline starts.
 
 Example:
     >>> from pipeline.read import parse_file, parse_published
@@ -96,11 +114,13 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import email.utils
 import enum
 import functools
 import glob
 import gzip
+import io
 import itertools
 import json
 import math
@@ -123,9 +143,10 @@ from apache_beam.io.filesystem import CompressionTypes, FileMetadata, MatchResul
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline.config import InputConfig
+from pipeline.config import ColumnConfig, InputConfig
 from pipeline.errors import InputError
 from pipeline.records import Article, Reject
+from pipeline.wording import noun
 
 ARTICLES = "articles"
 REJECTS = "rejects"
@@ -133,6 +154,8 @@ RAW_LIMIT = 1_000
 REQUIRED_COLUMNS = ("id", "text")
 FIELDS = ("id", "text", "outlet", "title", "published_at", "url")
 _FIELD_NAMES = frozenset(FIELDS)
+# Each field read from the column of its own name (the default of ``columns.*``).
+_OWN_COLUMNS = {field: field for field in FIELDS}
 # A Parquet file whose schema metadata has this key (the inputs ``backfill`` splits an archive
 # into) gives each row's provenance in PROVENANCE_COLUMNS: the file and record it was first
 # read from, which ``Article.source`` and ``record`` keep instead of this file's own.
@@ -148,10 +171,19 @@ _SUFFIX_KINDS = {
     ".json.gz": "json_lines",
     ".parquet": "parquet",
     ".txt": "text",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "tsv",
+    ".tsv.gz": "tsv",
+    ".tab": "tsv",
+    ".tab.gz": "tsv",
 }
+# The cell delimiter of each kind of delimited text: both quote cells as RFC 4180 does.
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
 # An input file's name with a compression suffix after it (a folder's file that is no input).
 _COMPRESSED_INPUT = re.compile(
-    r"\.(jsonl|ndjson|json|parquet|txt)\.(gz|gzip|bz2|xz|zst|zstd|zip|lz4|lzma|br|7z)$", re.IGNORECASE
+    r"\.(jsonl|ndjson|json|parquet|txt|csv|tsv|tab)\.(gz|gzip|bz2|xz|zst|zstd|zip|lz4|lzma|br|7z)$",
+    re.IGNORECASE,
 )
 # A partition folder of a dataset that Spark, Hive, pyarrow's write_to_dataset or DuckDB's
 # COPY ... (PARTITION_BY ...) wrote: "<column>=<value>", the value percent-encoded. Not hidden
@@ -165,6 +197,8 @@ _PARTITION_FIELDS = ("outlet", "title", "published_at", "url")
 _FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
 # The first (and last) four bytes of a Parquet file.
 _PARQUET_MAGIC = b"PAR1"
+# The longest CSV cell read: past any text input.max_chars lets through (a C long on every platform).
+_CSV_FIELD_LIMIT = 2**31 - 1
 # Rows per Parquet batch: bounds memory per file whatever the row-group size.
 _PARQUET_BATCH_ROWS = 1_024
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -206,7 +240,7 @@ LOCAL_FILES_NOT_FOUND = "local_files_not_found"
 # --- Resolving the command line's input arguments to files ---
 
 
-def resolve_inputs(patterns: list[str]) -> list[str]:
+def resolve_inputs(patterns: list[str], columns: ColumnConfig | None = None) -> list[str]:
     """Expands files, globs and folders to a sorted list of input files.
 
     A file matched under several spellings (``in/a.jsonl``, ``./in/a.jsonl``, its absolute
@@ -216,9 +250,9 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     Raises InputError when an argument matches nothing, a file's type is not supported (a
     folder's other files are passed over, unless they are compressed inputs), a file's name
     is not valid UTF-8, a file named without a suffix cannot be opened to tell whether it is
-    Parquet, or a Parquet file lacks the ``id`` or ``text`` column (only its schema
-    is read; a file whose schema cannot be read is left to the reader, which rejects it as
-    ``unreadable_file``).
+    Parquet, or a Parquet file or a CSV or TSV header lacks the ``id`` or ``text`` column, as
+    ``columns`` names them (only the schema or header is read; a file whose schema or header
+    cannot be read is left to the reader, which rejects it as ``unreadable_file``).
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     kinds: dict[str, str | None] = {}
@@ -246,7 +280,9 @@ def resolve_inputs(patterns: list[str]) -> list[str]:
     inputs = sorted(path for identity, path in spellings.items() if identity not in sidecars)
     for path in inputs:
         if kinds[path] == "parquet":
-            _check_parquet_columns(path)
+            _check_parquet_columns(path, columns)
+        elif kinds[path] in _DELIMITERS:
+            _check_csv_header(path, columns)
     return inputs
 
 
@@ -310,8 +346,8 @@ def _expand_name(name: str, pattern: str) -> dict[str, str | None]:
             more = f" (and {len(packed) - 1} more)" if len(packed) > 1 else ""
             gzipped = ", ".join(suffix for suffix in _SUFFIX_KINDS if suffix.endswith(".gz"))
             raise InputError(
-                f"{packed[0]}{more}: a compressed input the reader cannot read (only JSON Lines "
-                f"may be compressed, with gzip: {gzipped}); unpack it, or move it out of {name}"
+                f"{packed[0]}{more}: a compressed input the reader cannot read (only JSON Lines, "
+                f"CSV and TSV may be compressed, with gzip: {gzipped}); unpack it, or move it out of {name}"
             )
         return inside
     return _kinds(_match_metadata(pattern))
@@ -403,24 +439,46 @@ def _identity(path: str) -> str:
     return path if FileSystems.get_scheme(path) else os.path.realpath(path)
 
 
-def _check_parquet_columns(path: str) -> None:
+def _check_parquet_columns(path: str, columns: ColumnConfig | None) -> None:
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            names = set(pq.read_schema(handle).names)
+            schema = pq.read_schema(handle)
     except _FILE_ERRORS:
         # Empty, cut short or corrupt: one file the reader rejects (unreadable_file), as a
         # corrupt gzip file is, not a refusal of every input.
         return
-    renames = _misnamed_fields(names)
+    if PROVENANCE_KEY in (schema.metadata or {}):  # a backfill's split: our own field names
+        columns = None
+    _check_columns(path, "Parquet", schema.names, _field_columns(columns))
+
+
+def _check_columns(path: str, kind: str, names: Collection[str], columns: Mapping[str, str] | None) -> None:
+    """Refuses a file whose ``names`` (its columns) lack a required field's column, or name a
+    field's column in another case (``columns``: field -> column, None for the fields' own names)."""
+    renames = _misnamed_fields(names, columns)
     if renames:
-        raise InputError(f"{path}: Parquet column names are case-sensitive; rename {', '.join(renames)}")
-    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+        raise InputError(f"{path}: {kind} column names are case-sensitive; rename {', '.join(renames)}")
+    wanted = columns or _OWN_COLUMNS
+    missing = [
+        wanted[field] + ("" if wanted[field] == field else f" (columns.{field})")
+        for field in REQUIRED_COLUMNS
+        if wanted[field] not in names
+    ]
     if missing:
-        raise InputError(f"{path}: Parquet file lacks required column(s) {', '.join(missing)}")
+        raise InputError(f"{path}: {kind} file lacks required column(s) {', '.join(missing)}")
 
 
-def _misnamed_fields(names: Collection[str]) -> list[str]:
-    """``"Name -> name"`` for each field absent from ``names`` but named there in another case.
+def _field_columns(columns: ColumnConfig | None) -> dict[str, str] | None:
+    """Field -> the inputs' column for it (``columns.*``), or None where every field has its own name."""
+    if columns is None:
+        return None
+    mapping = {field: getattr(columns, field) for field in FIELDS}
+    return None if mapping == _OWN_COLUMNS else mapping
+
+
+def _misnamed_fields(names: Collection[str], columns: Mapping[str, str] | None = None) -> list[str]:
+    """``"Name -> name"`` for each field's column absent from ``names`` but named there in
+    another case (``columns``: field -> column, None for the fields' own names).
 
     A column or key named as a field in another case (ID, Text, Outlet: a pandas frame's
     headings) would be left out as an extra one, a required field's missing, an optional one
@@ -429,11 +487,18 @@ def _misnamed_fields(names: Collection[str]) -> list[str]:
     Example:
         >>> _misnamed_fields(["ID", "text", "Outlet", "outlet", "Title"])
         ['ID -> id', 'Title -> title']
+        >>> _misnamed_fields(["id", "Content", "text"], {**_OWN_COLUMNS, "text": "content"})
+        ['Content -> content']
     """
-    if _FIELD_NAMES.issuperset(names):  # every record of a usual input: one set test
+    wanted = _FIELD_NAMES if columns is None else frozenset(columns.values())
+    if wanted.issuperset(names):  # every record of a usual input: one set test
         return []
-    cased = {name.lower(): name for name in sorted(names) if name not in _FIELD_NAMES}
-    return [f"{cased[field]} -> {field}" for field in FIELDS if field not in names and field in cased]
+    cased = {name.lower(): name for name in sorted(names) if name not in wanted}
+    return [
+        f"{cased[column.lower()]} -> {column}"
+        for column in (columns or _OWN_COLUMNS).values()
+        if column not in names and column.lower() in cased
+    ]
 
 
 def _kind(path: str) -> str | None:
@@ -458,19 +523,23 @@ def _unsupported(path: str) -> InputError:
     return InputError(f"{path}: unsupported file type; expected one of {', '.join(_SUFFIX_KINDS)}")
 
 
-def _partition_fields(path: str) -> dict[str, str | None]:
+def _partition_fields(path: str, columns: Mapping[str, str] | None = None) -> dict[str, str | None]:
     """The fields a file's partition folders give its records (``outlet=Reuters/part-0.parquet``):
-    outlet, title, published_at or url, percent-decoded; a deeper folder's value wins.
+    outlet, title, published_at or url, percent-decoded; a deeper folder's value wins. A folder
+    is named by the field's column (``columns``: field -> column, None for the fields' own names).
 
     Example:
         >>> _partition_fields("in/outlet=AP%2FWire/published_at=2025-08-19%2010%3A00%3A00/part-0.parquet")
         {'outlet': 'AP/Wire', 'published_at': '2025-08-19 10:00:00'}
     """
+    wanted = columns or _OWN_COLUMNS
+    partitioned = {wanted[field]: field for field in _PARTITION_FIELDS}
     fields: dict[str, str | None] = {}
     for folder in path.split("/")[:-1]:
         match = _PARTITION_FOLDER.fullmatch(folder)
-        if match and match[1] in _PARTITION_FIELDS:
-            fields[match[1]] = None if match[2] == _NULL_PARTITION else urllib.parse.unquote(match[2])
+        if match and match[1] in partitioned:
+            value = None if match[2] == _NULL_PARTITION else urllib.parse.unquote(match[2])
+            fields[partitioned[match[1]]] = value
     return fields
 
 
@@ -531,11 +600,13 @@ class _Sidecar(enum.Enum):
 
 class _Reading(NamedTuple):
     """How a file's records are read: the most characters of a record's text, and of its id,
-    outlet, title and url; the fields its partition folders give the records that lack them."""
+    outlet, title and url; the fields its partition folders give the records that lack them;
+    each field's column (``_field_columns``: None where every field has its own name)."""
 
     max_chars: int
     max_field_chars: int
     partition: Mapping[str, str | None]
+    columns: Mapping[str, str] | None = None
 
 
 def parse_file(
@@ -544,12 +615,14 @@ def parse_file(
     on_unparseable_date: Callable[[], Any] | None = None,
     sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE,
     max_field_chars: int = InputConfig.max_field_chars,
+    columns: ColumnConfig | None = None,
 ) -> Iterator[Article | Reject]:
     """Yields one Article or Reject per record of ``path``, in file order.
 
     ``sidecar``: a .txt file's sidecar path, or None for none; by default it is looked for
     beside the file. ``max_chars`` and ``max_field_chars``: ``input.max_chars`` and
-    ``input.max_field_chars``.
+    ``input.max_field_chars``; ``columns``: the inputs' name for each field (``columns.*``;
+    None: the fields' own names).
 
     ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
     could not be parsed (the pipeline counts them). A file that cannot be read (or a gzip
@@ -563,6 +636,8 @@ def parse_file(
         "json_lines": _read_json_lines,
         "parquet": _read_parquet,
         "text": functools.partial(_read_text_file, sidecar_path=sidecar),
+        "csv": _read_delimited,
+        "tsv": _read_delimited,
     }
     kind = _read_kind(path)
     if kind is None:
@@ -570,7 +645,8 @@ def parse_file(
     on_bad_date = on_unparseable_date or (lambda: None)
     read = 0
     try:
-        reading = _Reading(max_chars, max_field_chars, _partition_fields(path))
+        field_columns = _field_columns(columns)
+        reading = _Reading(max_chars, max_field_chars, _partition_fields(path, field_columns), field_columns)
         for item in readers[kind](path, reading, on_bad_date):
             read += 1
             yield item
@@ -599,14 +675,7 @@ def _read_json_lines(
     path: str, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Iterator[Article | Reject]:
     with contextlib.ExitStack() as stack:
-        handle: BinaryIO | gzip.GzipFile = stack.enter_context(
-            FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
-        )
-        if path.lower().endswith(".gz"):
-            # Python's gzip, not Beam's: Beam reads a stream cut short as if it were complete,
-            # Python's raises EOFError at the cut.
-            handle = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
-        lines: Iterable[bytes] = _lines(handle)
+        lines: Iterable[bytes] = _lines(_opened(path, stack))
         if _is_json_file(path):
             lines, array, problem = _json_array(lines)
             if problem:  # one reject for the file, not one per line of a pretty-printed array
@@ -634,6 +703,18 @@ def _read_json_lines(
                     reading,
                     on_bad_date,
                 )
+
+
+def _opened(path: str, stack: contextlib.ExitStack) -> BinaryIO | gzip.GzipFile:
+    """A JSON Lines, CSV or TSV file open for reading in ``stack``, unpacked if gzipped."""
+    handle: BinaryIO | gzip.GzipFile = stack.enter_context(
+        FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    )
+    if path.lower().endswith(".gz"):
+        # Python's gzip, not Beam's: Beam reads a stream cut short as if it were complete,
+        # Python's raises EOFError at the cut.
+        handle = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
+    return handle
 
 
 def _lines(handle: BinaryIO | gzip.GzipFile) -> Iterator[bytes]:
@@ -718,9 +799,12 @@ def _json_line_article(
 def _read_parquet(path: str, reading: _Reading, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         parquet = pq.ParquetFile(handle)
-        # Absent required columns are left to the per-row checks (resolve_inputs refuses them earlier).
-        columns = [name for name in FIELDS if name in parquet.schema_arrow.names]
         carried = PROVENANCE_KEY in (parquet.schema_arrow.metadata or {})
+        if carried:  # a backfill's split, written with the fields' own names
+            reading = reading._replace(columns=None)
+        # Absent required columns are left to the per-row checks (resolve_inputs refuses them earlier).
+        names = parquet.schema_arrow.names
+        columns = [column for column in (reading.columns or _OWN_COLUMNS).values() if column in names]
         if carried:
             columns += list(PROVENANCE_COLUMNS)
         number = 0
@@ -786,6 +870,159 @@ def _row_article(
     return _article(row, source, record, reading, on_bad_date)
 
 
+class _DelimitedRow(NamedTuple):
+    """A row of a CSV or TSV file: the line it starts on (the header's is 1), its cells, or
+    None and why it cannot be read, and its text as written (up to ``RAW_LIMIT`` characters)."""
+
+    line: int
+    cells: list[str] | None
+    problem: str
+    text: str
+
+
+class _RecordedLines:
+    """A text file's lines, remembering the start of those read since ``take``: the text of
+    the row the csv module has just read, for its reject."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._taken: list[str] = []
+        self._size = 0
+
+    def __iter__(self) -> _RecordedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if self._size < RAW_LIMIT:
+            self._taken.append(line)
+            self._size += len(line)
+        return line
+
+    def take(self) -> str:
+        text = "".join(self._taken)[:RAW_LIMIT]
+        self._taken, self._size = [], 0
+        return text
+
+
+def _delimited_rows(path: str) -> Iterator[_DelimitedRow]:
+    """The rows of a CSV (or TSV: ``_DELIMITERS``) file, header first, read one at a time.
+
+    RFC 4180: a cell may be quoted, and a quoted cell may hold the delimiter, line breaks and
+    doubled quotes; lines end with CR LF, LF or CR. UTF-8, a leading byte-order mark (Excel
+    writes one) removed; a byte that is not UTF-8 is kept as a lone surrogate (Python's
+    ``surrogateescape``), for its row alone to be rejected. A row the csv module cannot read (a
+    quote inside a quoted cell that is not doubled, a quoted cell still open at the end of the
+    file) has cells None and the module's reason; the next row is read from the next line.
+    """
+    # The csv module's limit on a cell (131,072 characters by default) would refuse a long
+    # article: input.max_chars is the limit, and a cell is held in memory once either way.
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    with contextlib.ExitStack() as stack:
+        handle = _opened(path, stack)
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        lines = _RecordedLines(iter(text))
+        rows = csv.reader(lines, delimiter=_DELIMITERS[_kind(path) or "csv"], strict=True)
+        while True:
+            start = rows.line_num + 1
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield _DelimitedRow(start, None, _csv_problem(error), lines.take())
+                continue
+            yield _DelimitedRow(start, cells, "", lines.take())
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """What is wrong with a row the csv module cannot read, in the terms of RFC 4180."""
+    message = str(error)
+    if message == "unexpected end of data":
+        return "a quoted cell is still open at the end of the file (its closing quote is missing)"
+    if "expected after" in message:
+        return f"a quote inside a quoted cell is not doubled ({message})"
+    return message
+
+
+def _read_delimited(
+    path: str, reading: _Reading, on_bad_date: Callable[[], Any]
+) -> Iterator[Article | Reject]:
+    """A CSV or TSV file's articles: a header row names the columns, each later row is one
+    record (``Article.record``: the line it starts on), an empty cell a missing value."""
+    rows = _delimited_rows(path)
+    header = next(rows, None)
+    if header is None:  # an empty file has no records
+        return
+    if header.cells is None:  # resolve_inputs refuses it: a file changed since, or read alone
+        yield Reject(path, 0, "malformed_csv", f"{path}: the header row cannot be read: {header.problem}", "")
+        return
+    names = header.cells
+    for row in rows:
+        if row.cells == []:  # a blank line, as in JSON Lines, is no record
+            continue
+        where = f"line {row.line}"
+        if row.cells is None or len(row.cells) != len(names):
+            cells = len(row.cells or ())
+            problem = (
+                row.problem or f"{cells} {noun(cells, 'cell')} where the header names {len(names)} columns"
+            )
+            yield Reject(
+                path, row.line, "malformed_csv", f"{where}: {problem}", _raw_preview(_as_read(row.text))
+            )
+            continue
+        record = {name: cell or None for name, cell in zip(names, row.cells, strict=True)}
+        raw = _as_read(row.text)  # a reject's raw is the row as written, as a JSON line's is
+        yield _guarded(
+            path, row.line, where, raw, _delimited_article, record, path, row.line, reading, on_bad_date
+        )
+
+
+def _as_read(text: str) -> bytes:
+    """Text decoded with ``surrogateescape`` as the bytes it was read from."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _delimited_article(
+    raw: bytes,
+    record: Mapping[str, str | None],
+    source: str,
+    line: int,
+    reading: _Reading,
+    on_bad_date: Callable[[], Any],
+) -> Article:
+    """``raw``: the row as written, for its reject only."""
+    for name, value in record.items():
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:  # a byte decoding kept as a lone surrogate
+                raise _Rejected(
+                    "invalid_utf8", f"{name} is not valid UTF-8 at character {error.start}"
+                ) from None
+    return _article(record, source, line, reading, on_bad_date)
+
+
+def _check_csv_header(path: str, columns: ColumnConfig | None) -> None:
+    """Refuses a CSV or TSV file whose header lacks a required column, names a field's column
+    in another case, or names a column read twice; one that cannot be read is the reader's."""
+    try:
+        header = next(_delimited_rows(path), None)
+    except _FILE_ERRORS:
+        return
+    if header is None:  # an empty file: no records
+        return
+    kind = (_kind(path) or "csv").upper()
+    if header.cells is None:
+        raise InputError(f"{path}: the {kind} header row cannot be read: {header.problem}")
+    field_columns = _field_columns(columns)
+    read = set((field_columns or _OWN_COLUMNS).values())
+    twice = sorted({name for name in header.cells if name in read and header.cells.count(name) > 1})
+    if twice:
+        raise InputError(f"{path}: the {kind} header names column(s) {', '.join(twice)} more than once")
+    _check_columns(path, kind, header.cells, field_columns)
+
+
 def _read_text_file(
     path: str, reading: _Reading, on_bad_date: Callable[[], Any], sidecar_path: str | None
 ) -> Iterator[Article | Reject]:
@@ -814,7 +1051,9 @@ def _text_file_article(
         text = contents.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _Rejected("invalid_utf8", f"not valid UTF-8 at byte {error.start}") from None
-    fields: dict[str, Any] = {"outlet": stem, "title": stem}
+    # Keyed by the inputs' names for the fields, as _article reads a record.
+    column = reading.columns or _OWN_COLUMNS
+    fields: dict[str, Any] = {column["outlet"]: stem, column["title"]: stem}
     from_sidecar: set[str] = set()
     if sidecar is not None:
         sidecar_path, sidecar_contents = sidecar
@@ -822,13 +1061,16 @@ def _text_file_article(
             metadata = _json_object(sidecar_contents, "utf-8-sig")
         except _Rejected as rejected:
             raise _Rejected(rejected.reason, f"sidecar {sidecar_path}: {rejected.message}") from None
-        renames = _misnamed_fields([*metadata, "id", "text"])  # those two are the file's stem and text
+        # The id and text are the file's stem and contents.
+        renames = _misnamed_fields([*metadata, column["id"], column["text"]], reading.columns)
         if renames:
             message = f"sidecar {sidecar_path}: field names are case-sensitive; rename {', '.join(renames)}"
             raise _Rejected("misnamed_field", message)
-        from_sidecar = {name for name in ("outlet", "title", "published_at", "url") if name in metadata}
-        fields.update({name: metadata[name] for name in from_sidecar})
-    fields.update(id=stem, text=text)
+        from_sidecar = {
+            name for name in ("outlet", "title", "published_at", "url") if column[name] in metadata
+        }
+        fields.update({column[name]: metadata[column[name]] for name in from_sidecar})
+    fields.update({column["id"]: stem, column["text"]: text})
     try:
         return _article(fields, source, 1, reading, on_bad_date)
     except _Rejected as rejected:
@@ -861,10 +1103,13 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
 def _article(
     fields: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
 ) -> Article:
-    """Checks one record's fields in the order of the reason codes and builds its Article."""
-    renames = _misnamed_fields(fields.keys())
+    """Checks one record's fields (keyed by the inputs' names for them, ``reading.columns``) in
+    the order of the reason codes and builds its Article."""
+    renames = _misnamed_fields(fields.keys(), reading.columns)
     if renames:
         raise _Rejected("misnamed_field", f"field names are case-sensitive; rename {', '.join(renames)}")
+    if reading.columns is not None:
+        fields = {field: fields[column] for field, column in reading.columns.items() if column in fields}
     if reading.partition:  # a field the record has, null included, is its own
         fields = {**reading.partition, **fields}
     for name in _TEXT_FIELDS:
@@ -1120,9 +1365,11 @@ class _ParseFileFn(beam.DoFn):
         copies: dict[str, str] | None = None,
         sidecars: dict[str, str | None] | None = None,
         max_field_chars: int = InputConfig.max_field_chars,
+        columns: ColumnConfig | None = None,
     ) -> None:
         self._max_chars = max_chars
         self._max_field_chars = max_field_chars
+        self._columns = columns
         self._base = base
         self._copies = copies or {}
         self._sidecars = sidecars or {}
@@ -1143,7 +1390,12 @@ class _ParseFileFn(beam.DoFn):
                 listed = self._sidecars[path]
                 sidecar = None if listed is None else self._copies.get(listed) or _located(listed, self._base)
             read = parse_file(
-                located, self._max_chars, self._unparseable_dates.inc, sidecar, self._max_field_chars
+                located,
+                self._max_chars,
+                self._unparseable_dates.inc,
+                sidecar,
+                self._max_field_chars,
+                self._columns,
             )
             for item in read:
                 if located != path:
@@ -1215,9 +1467,11 @@ class ReadArticles(beam.PTransform):
         max_chars: int,
         copies: dict[str, str] | None = None,
         max_field_chars: int = InputConfig.max_field_chars,
+        columns: ColumnConfig | None = None,
     ) -> None:
         """``copies``: input path -> a copy the workers read instead (``remote``); rows still
-        name the path. ``max_chars``, ``max_field_chars``: ``input.max_chars``, ``input.max_field_chars``."""
+        name the path. ``max_chars``, ``max_field_chars``: ``input.max_chars``, ``input.max_field_chars``;
+        ``columns``: the inputs' name for each field (``columns.*``)."""
         super().__init__()
         for name, limit in (("max_chars", max_chars), ("max_field_chars", max_field_chars)):
             if limit <= 0:
@@ -1225,6 +1479,7 @@ class ReadArticles(beam.PTransform):
         self._files = list(files)
         self._max_chars = max_chars
         self._max_field_chars = max_field_chars
+        self._columns = columns
         # Relative local paths are relative to this folder, not to a worker's.
         self._base = os.getcwd()
         self._copies = dict(copies or {})
@@ -1238,7 +1493,14 @@ class ReadArticles(beam.PTransform):
             | "SpreadFiles" >> beam.Reshuffle()
             | "ParseFiles"
             >> beam.ParDo(
-                _ParseFileFn(self._max_chars, self._base, self._copies, self._sidecars, self._max_field_chars)
+                _ParseFileFn(
+                    self._max_chars,
+                    self._base,
+                    self._copies,
+                    self._sidecars,
+                    self._max_field_chars,
+                    self._columns,
+                )
             ).with_outputs(REJECTS, main=ARTICLES)
         )
         unique = (

@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.config import SentenceConfig
+from pipeline.config import ColumnConfig, SentenceConfig
 from pipeline.query import check_local_output, missing_files, non_negative
 from pipeline.text import is_heading, same_outlet_key
 from pipeline.wording import noun
@@ -1117,12 +1117,16 @@ def _sort_key(row: Mapping[str, Any]) -> tuple:
 
 
 def read_input_sentences(
-    wanted: Mapping[str, tuple[str, int, int]], max_chars: int, max_field_chars: int = 10**9
+    wanted: Mapping[str, tuple[str, int, int]],
+    max_chars: int,
+    max_field_chars: int = 10**9,
+    columns: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Re-reads articles from their input files (local files only) and splits them as the run did.
 
     ``wanted`` maps article id -> (source_file, source_record, num_sentences); an article is
     returned only if its record still has the same id and splits into as many sentences.
+    ``columns``: the run's ``columns`` settings (its fields' names in the inputs).
     """
     from pipeline.read import parse_file  # imports Beam's file systems: only when needed
     from pipeline.records import Article
@@ -1135,7 +1139,10 @@ def read_input_sentences(
     found: dict[str, tuple[str, ...]] = {}
     for source, records in by_file.items():
         remaining = len(records)
-        for item in parse_file(source, max_chars, max_field_chars=max_field_chars):
+        read = parse_file(
+            source, max_chars, max_field_chars=max_field_chars, columns=ColumnConfig(**columns or {})
+        )
+        for item in read:
             if not isinstance(item, Article) or item.record not in records:
                 continue
             article_id, count = records[item.record]
@@ -1193,7 +1200,9 @@ def _with_input_sentences(
     # The run's limits (a manifest written before a limit existed: none).
     limits = manifest.get("config", {}).get("input", {})
     max_chars = int(limits.get("max_chars", 10**9))
-    texts = read_input_sentences(wanted, max_chars, int(limits.get("max_field_chars", 10**9)))
+    # A run's columns (a manifest written before they existed: the fields' own names).
+    columns = manifest.get("config", {}).get("columns")
+    texts = read_input_sentences(wanted, max_chars, int(limits.get("max_field_chars", 10**9)), columns)
     enriched = []
     for story in stories:
         agreed = {}

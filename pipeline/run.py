@@ -43,7 +43,7 @@ from apache_beam.runners.runner import PipelineRunner
 from pipeline import publish, state
 from pipeline.allocator import fewer_collections, return_large_buffers
 from pipeline.backfill import remove_leftover_splits
-from pipeline.config import Config
+from pipeline.config import ColumnConfig, Config
 from pipeline.detect import DetectStories, reject_row
 from pipeline.read import LOCAL_FILES_NOT_FOUND, ReadArticles, files_read_for, resolve_inputs
 from pipeline.records import Reject
@@ -149,7 +149,7 @@ def build_pipeline(
 
     ``input_copies``: input file -> a copy the workers read instead (``remote``)."""
     read = pipeline | "Read" >> ReadArticles(
-        files, config.input.max_chars, input_copies, config.input.max_field_chars
+        files, config.input.max_chars, input_copies, config.input.max_field_chars, config.columns
     )
     prior = None
     if state_files:
@@ -228,13 +228,16 @@ def _versions() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def claimed_output(inputs: list[str], output: str, state_dir: str) -> Iterator[list[str]]:
-    """Checks the output and state folders and resolves the inputs, then holds the output's
+def claimed_output(
+    inputs: list[str], output: str, state_dir: str, columns: ColumnConfig | None = None
+) -> Iterator[list[str]]:
+    """Checks the output and state folders and resolves the inputs (their fields' ``columns``
+    checked), then holds the output's
     and the state folder's locks (``publish.lock_output``) with what crashed runs and
     backfills left cleaned up; yields the input files."""
     publish.check_folder(output, "output")
     publish.check_folder(state_dir, "state")
-    files = resolve_inputs(inputs)
+    files = resolve_inputs(inputs, columns)
     # The state's too: runs into other output folders may share it (--state), and each one
     # publishes and prunes partitions there.
     with publish.lock_output(output), publish.lock_output(state_dir):
@@ -272,7 +275,7 @@ def run_job(
     created = publish.created_by_locking([output, state_dir])
     # Held until the run has published: a second run into the folder fails at once, rather
     # than its recovery taking this run's staging folder for an abandoned one.
-    with claimed_output(inputs, output, state_dir) as files:
+    with claimed_output(inputs, output, state_dir, config.columns) as files:
         lookback, horizon = config.state.lookback_days, config.state.frequency_horizon
         try:
             state.check_not_pruned(state_dir, run_date, lookback, horizon)

@@ -941,7 +941,7 @@ def test_parquet_part_files_without_a_suffix_are_read_from_a_folder_or_by_name(t
     pq.write_table(pa.table({"id": ["x"], "text": ["summary"]}), hive / "_common_metadata")
     (hive / "LICENSE").write_text("not Parquet")
     (hive / "PAR").write_bytes(b"PA")
-    pq.write_table(pa.table({"id": ["y"], "text": ["not named as Parquet"]}), hive / "export.csv")
+    pq.write_table(pa.table({"id": ["y"], "text": ["not named as Parquet"]}), hive / "export.orc")
     files = resolve_inputs([str(hive)])
     assert files == [str(hive / "c.jsonl"), str(partition / "000000_0"), str(spark_part)]
     assert [(article.id, article.outlet) for path in files for article in parse(path)] == [
@@ -952,7 +952,7 @@ def test_parquet_part_files_without_a_suffix_are_read_from_a_folder_or_by_name(t
     assert resolve_inputs([str(partition)]) == [str(partition / "000000_0")]
     # Named on its own: read if it is Parquet; another suffix is never taken for Parquet.
     assert resolve_inputs([str(partition / "000000_0")]) == [str(partition / "000000_0")]
-    for name in ("LICENSE", "export.csv"):
+    for name in ("LICENSE", "export.orc"):
         with pytest.raises(InputError, match=f"{name}: unsupported file type"):
             resolve_inputs([str(hive / name)])
     pq.write_table(pa.table({"id": ["x"]}), hive / "000001_0")
