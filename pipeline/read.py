@@ -465,7 +465,10 @@ def _check_columns(path: str, kind: str, names: Collection[str], columns: Mappin
         if wanted[field] not in names
     ]
     if missing:
-        raise InputError(f"{path}: {kind} file lacks required column(s) {', '.join(missing)}")
+        # "id, text" as a header: the space is part of the name, as in pandas and DuckDB.
+        padded = [repr(name) for name in names if name != name.strip() and name.strip() in wanted.values()]
+        hint = f" (it has {', '.join(padded)}: spaces around a column name are part of it)" if padded else ""
+        raise InputError(f"{path}: {kind} file lacks required column(s) {', '.join(missing)}{hint}")
 
 
 def _field_columns(columns: ColumnConfig | None) -> dict[str, str] | None:

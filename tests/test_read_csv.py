@@ -170,6 +170,13 @@ def test_a_folder_s_csv_and_tsv_files_are_inputs_and_their_headers_are_checked(t
     ("header", "message"),
     [
         ("id,content\n", "a.csv: CSV file lacks required column(s) text"),
+        (
+            "id, text\n",
+            (
+                "a.csv: CSV file lacks required column(s) text "
+                "(it has ' text': spaces around a column name are part of it)"
+            ),
+        ),
         ("ID,text\n", "a.csv: CSV column names are case-sensitive; rename ID -> id"),
         ("id,text,text\n", "a.csv: the CSV header names column(s) text more than once"),
         ('id,"text\n', "a.csv: the CSV header row cannot be read: a quoted cell is still open"),
