@@ -285,17 +285,25 @@ def evaluate(
     output: str | None = None,
     unique_gold: str | None = None,
     msrp: str | None = None,
+    gates: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Runs the pipeline and the reference methods on a labelled corpus; returns the report.
 
     The pipeline's tables go to a temporary folder, or to ``output`` to keep them.
     ``unique_gold`` and ``msrp`` add the sentence measures (see the module docstring).
+    ``gates``: the clustering gates asked for (``--min-ari``), which need labels before the run.
     """
     from pipeline.run import configure_file_systems, run_job  # imports the whole Beam graph
 
     configure_file_systems(beam_args)  # the labels are read here, on this machine
     files = resolve_inputs(inputs, config.columns)
     truth_all = load_labels(files, config.input.max_chars, config.input.max_field_chars, config.columns)
+    gates = list(gates)
+    if not truth_all and gates:  # found now, not after the whole run
+        raise EvaluationError(
+            f"{' and '.join(gates)}: a gate on the stories found needs labels, and the inputs have no "
+            f"{config.columns.story!r} column (columns.story)"
+        )
     if not truth_all and not unique_gold:
         raise EvaluationError(
             f"no labelled records: the inputs need a {config.columns.story!r} column (columns.story), "

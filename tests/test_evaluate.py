@@ -205,3 +205,16 @@ def test_quality_gates_compare_the_unrounded_figures(monkeypatch, capsys, flag, 
     monkeypatch.setattr(pipeline.evaluate, "format_report", lambda report: "")
     assert main(["eval", "--input", str(SEEDS), flag, str(shown)]) == 1
     assert "quality gate failed" in capsys.readouterr().err
+
+
+def test_a_clustering_gate_on_unlabelled_inputs_is_refused_before_the_run(capsys):
+    # The seeds have no story column; with a unique-sentence gold they are a valid evaluation,
+    # but --min-ari cannot be checked on them: exit 2 before the pipeline runs, not 1 after it.
+    from pipeline.cli import EXIT_USAGE, main
+    from tests.conftest import SEEDS
+
+    gold = "tests/data/seeds_unique_gold.jsonl"
+    assert main(["eval", "--input", str(SEEDS), "--unique-gold", gold, "--min-ari", "0.5"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "--min-ari: a gate on the stories found needs labels" in err
+    assert "running the pipeline" not in err
