@@ -51,6 +51,7 @@ from scipy import sparse
 
 from pipeline.config import SentenceConfig
 from pipeline.features import STOP_WORDS, stem
+from pipeline.text import NO_SPACE_LETTERS, NO_SPACE_RUN, no_space_ngrams
 
 # --- the hand-written news vocabulary ------------------------------------------------------
 
@@ -223,14 +224,32 @@ SYNONYMS = _synonyms(SYNONYM_GROUPS)
 # Two-word names of a country, read as one.
 PLACE_PAIRS = {("united", "states"): "us", ("united", "kingdom"): "uk", ("great", "britain"): "uk"}
 
-_TOKEN = re.compile(r"\$?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['.][^\W\d_]+)*")
+# A run of letters of a script written without spaces is a token of its own, which
+# ``no_space_ngrams`` cuts into character bigrams: a paraphrased sentence keeps more of its
+# bigrams than of its trigrams (which compare articles, pipeline/features.py).
+_TOKEN = re.compile(
+    rf"\$?\d+(?:[.,]\d+)*%?|[^\W\d_{NO_SPACE_LETTERS}]+(?:['.][^\W\d_{NO_SPACE_LETTERS}]+)*|[{NO_SPACE_LETTERS}]+"
+)
+
+
+def _drop_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _fold(text: str) -> str:
-    """Drops accents, so "Carón" meets "Caron"."""
+    """Drops accents, so "Carón" meets "Caron"; not the marks of a script written without
+    spaces, which tell its words apart (Thai vowels and tones, Japanese voicing: "か" / "が")."""
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    folded: list[str] = []
+    start = 0
+    for run in NO_SPACE_RUN.finditer(text):
+        folded += (_drop_accents(text[start : run.start()]), run.group())
+        start = run.end()
+    if not folded:
+        return _drop_accents(text)
+    folded.append(_drop_accents(text[start:]))
+    return "".join(folded)
 
 
 def comparable_terms(sentence: str) -> list[tuple[str, float]]:
@@ -305,7 +324,10 @@ def _token_term(token: str) -> tuple[str, float, bool]:
 
 def _token_terms(sentence: str) -> list[tuple[str, float, int, bool]]:
     """(term, weight, token position, is a capitalised word) for each comparable token."""
-    tokens = _TOKEN.findall(_fold(sentence))
+    folded = _fold(sentence)
+    tokens = _TOKEN.findall(folded)
+    if not folded.isascii() and NO_SPACE_RUN.search(folded):
+        tokens = no_space_ngrams(tokens, 2)
     terms: list[tuple[str, float, int, bool]] = []
     cache = _TOKEN_TERMS
     for position, token in enumerate(tokens):

@@ -3,7 +3,7 @@
 The pure core is ``analyse_article``; ``AnalyseArticles`` runs it in Beam and turns any
 exception on one article into a reject row (reason ``error_<ExceptionType>``) instead of a
 failed job, so one poison record cannot stop a day's run. An article whose text as read has
-fewer words (whitespace-separated) than ``input.min_words`` is a reject too (reason
+fewer words (``pipeline.text.word_count``) than ``input.min_words`` is a reject too (reason
 ``too_short``), beside the reader's ``too_long``; so is one of which nothing is left once
 markup and boilerplate are removed (reason ``empty_text``, as the reader's for a blank text):
 kept, every such article would have the same (empty) clean text and become an exact duplicate
@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.features import TermCounts, sentence_term_counts
 from pipeline.records import AnalysedArticle, Article, Reject
-from pipeline.text import normalise, split_sentences, strip_boilerplate
+from pipeline.text import normalise, split_sentences, strip_boilerplate, word_count
 
 REJECTS = "rejects"
 
@@ -55,7 +55,7 @@ def empty_after_cleaning(analysed: AnalysedArticle, raw: str) -> Reject | None:
 
 def too_short(article: Article, min_words: int) -> Reject | None:
     """The reject of an article with fewer than ``min_words`` words, else None."""
-    words = len(article.text.split())
+    words = word_count(article.text)
     if words >= min_words:
         return None
     return Reject(

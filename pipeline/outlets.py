@@ -53,7 +53,7 @@ from pipeline.align import SentenceFeatures, StorySentences, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
-from pipeline.text import is_heading, normalise, same_outlet_key, split_sentences
+from pipeline.text import is_heading, normalise, same_outlet_key, split_sentences, word_count
 from schemas.tables import TABLES, compact_schema, narrow_schema
 
 # A story with more articles than this compares each article with its closest ones only.
@@ -88,7 +88,7 @@ def _tie_break(analysed: AnalysedArticle) -> tuple:
 
 def clean_words(analysed: AnalysedArticle) -> int:
     """Words of the article after clean-up (boilerplate removed)."""
-    return sum(len(sentence.split()) for sentence in analysed.sentences)
+    return sum(map(word_count, analysed.sentences))
 
 
 def choose_representative(
@@ -126,7 +126,7 @@ def choose_representative(
 
 
 def reportable(sentence: str, min_words: int) -> bool:
-    return len(sentence.split()) >= min_words and not is_heading(sentence)
+    return word_count(sentence) >= min_words and not is_heading(sentence)
 
 
 def _folded(sentence: str) -> str:

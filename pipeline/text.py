@@ -7,7 +7,9 @@ lines, newsletter prompts, share rows, photo credits and captions, page notices,
 biography under the story), and such sentences from the line of a paragraph and widget text
 glued to the start of a line, and returns what it removed so callers can count it.
 ``split_sentences`` is a rule-based segmenter that knows news abbreviations ("U.S.", "Sen.",
-"Jan.") and closing quotes.
+"Jan.") and closing quotes, and the sentence ends of Chinese, Japanese ("。", "！", "？" without
+a space) and Thai (a space between Thai letters). ``word_count`` counts words in those scripts
+by their letters, and ``no_space_ngrams`` cuts their runs into the n-grams that compare them.
 
 Example:
     >>> split_sentences('Sen. Smith met U.S. officials. "We agreed," he said. It ended.')
@@ -1058,8 +1060,26 @@ _SENTENCE_STARTERS = frozenset(
 # A boundary is followed by a capital, a digit or a letter without case (any script: "Élysée",
 # "Путин", Arabic); a lower-case letter goes on the sentence ("e.g. the").
 _BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])')
-# The ideographic full stop ends a sentence with or without a space after it.
-_IDEOGRAPHIC_END = re.compile(r'(?<=。)["\')\]」』]*\s*(?=\S)')
+# Letters of the scripts written without spaces between words: Han (with 々 〆 〇),
+# Hiragana, Katakana (not its middle dot, which separates the words of a name) and Thai.
+# Their runs are compared by character n-grams (``no_space_ngrams``) and counted in words of a
+# few characters (``word_count``). Hangul is written with spaces.
+_CJK_LETTERS = (
+    "\u3005-\u3007\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+)
+_THAI_LETTERS = "\u0e01-\u0e3a\u0e40-\u0e4e"
+NO_SPACE_LETTERS = _CJK_LETTERS + _THAI_LETTERS
+NO_SPACE_RUN = re.compile(f"[{NO_SPACE_LETTERS}]+")
+_THAI_LETTER = re.compile(f"[{_THAI_LETTERS}]")
+# Average word lengths, in characters: about 1.7 in Chinese and Japanese, 4 to 5 in Thai.
+_CJK_WORD_CHARS = 2
+_THAI_WORD_CHARS = 4
+# The ideographic full stop ends a sentence with or without a space after it, and so do "!"
+# and "?" after a Chinese or Japanese letter (NFKC made them of "！" and "？").
+_IDEOGRAPHIC_END = re.compile(f"""(?:(?<=。)|(?<=[{_CJK_LETTERS}][!?]))["')\\]」』]*\\s*(?=\\S)""")
+# Thai has no sentence punctuation: a space between two Thai letters ends its sentence.
+_THAI_SENTENCE_SPACE = re.compile(f"(?<=[{_THAI_LETTERS}])\\s+(?=[{_THAI_LETTERS}])")
 # Letters of any script and dots ("С." is an initial too), matched backwards from a full stop.
 _LETTERS_OR_DOTS = re.compile(r"(?:[^\W\d_]|\.)*")
 _NEXT_WORD = re.compile(r"[\"'(\[]?([^\W\d_]+)")
@@ -1113,9 +1133,14 @@ def _chunk_words(text: str, size: int = MAX_UNPUNCTUATED_WORDS) -> list[str]:
 
 
 def _split_line(line: str) -> list[str]:
-    if "。" in line:
-        return [sentence for part in _split_after_ideographic_stops(line) for sentence in _split_part(part)]
-    return _split_part(line)
+    if line.isascii():
+        return _split_part(line)
+    parts = [line]
+    if "。" in line or (("!" in line or "?" in line) and _IDEOGRAPHIC_END.search(line)):
+        parts = _split_after_ideographic_stops(line)
+    if _THAI_SENTENCE_SPACE.search(line):
+        parts = [sentence for part in parts for sentence in _THAI_SENTENCE_SPACE.split(part)]
+    return [sentence for part in parts for sentence in _split_part(part)]
 
 
 def _split_part(line: str) -> list[str]:
@@ -1150,7 +1175,7 @@ def _split_part(line: str) -> list[str]:
 
 
 def _split_after_ideographic_stops(line: str) -> list[str]:
-    """'一句。二句。' -> ['一句。', '二句。'] (closing quotes stay with their sentence)."""
+    """'一句。二句！' -> ['一句。', '二句!'] (closing quotes stay with their sentence)."""
     parts, start = [], 0
     for match in _IDEOGRAPHIC_END.finditer(line):
         parts.append(line[start : match.end()].strip())
@@ -1173,13 +1198,50 @@ def split_sentences(text: str) -> list[str]:
 
 def is_heading(sentence: str) -> bool:
     """A short line without closing punctuation, such as a section heading or a headline; a
-    list item ("- Polish officials asked for more interceptors") is not one."""
+    list item ("- Polish officials asked for more interceptors") is not one, nor a Thai
+    sentence (Thai has no sentence punctuation)."""
     stripped = sentence.strip()
     return (
-        len(stripped.split()) <= 14
+        word_count(stripped) <= 14
         and not stripped.endswith((".", "!", "?", '"', "'", ":", "。"))
         and not _BULLET.match(stripped)
+        and not _THAI_LETTER.match(stripped[-1:])
     )
+
+
+def no_space_ngrams(tokens: list[str], size: int) -> list[str]:
+    """The tokens, each run of letters of a script written without spaces (``NO_SPACE_RUN``)
+    replaced by its overlapping character n-grams of ``size`` letters: without a dictionary
+    to find its words, they are the terms two phrasings share (a shorter run stays whole).
+
+    Example:
+        >>> no_space_ngrams(["G8601", "成都东站", "次"], 2)
+        ['G8601', '成都', '都东', '东站', '次']
+    """
+    ngrams: list[str] = []
+    for token in tokens:
+        if len(token) > size and NO_SPACE_RUN.fullmatch(token):
+            ngrams.extend(token[i : i + size] for i in range(len(token) - size + 1))
+        else:
+            ngrams.append(token)
+    return ngrams
+
+
+def word_count(text: str) -> int:
+    """The words of a text: its whitespace-separated words, except that a run of letters of a
+    script written without spaces counts a word per two characters (Chinese, Japanese) or
+    four (Thai), their average word length.
+
+    Example:
+        >>> word_count("Xinhua reported it."), word_count("新华社北京11月26日电"), word_count("ภาคใต้ฝนตกหนัก")
+        (3, 5, 4)
+    """
+    if text.isascii() or not (runs := NO_SPACE_RUN.findall(text)):
+        return len(text.split())
+    words = sum(1 for word in text.split() if not NO_SPACE_RUN.search(word))
+    for run in runs:
+        words += -(-len(run) // (_THAI_WORD_CHARS if _THAI_LETTER.match(run) else _CJK_WORD_CHARS))
+    return words
 
 
 def same_outlet_key(name: str) -> str:

@@ -73,6 +73,25 @@ def test_unrelated_sentences_score_low():
     assert score < 0.1
 
 
+def test_chinese_japanese_and_thai_paraphrases_align_by_character_bigrams():
+    paraphrases = [
+        (
+            "首趟列车G8601次于上午9时从成都东站驶出,车上载有近600名旅客。",
+            "首发列车G8601次上午9时驶出成都东站,载客近600人。",
+        ),
+        (
+            "線状降水帯や台風の予測精度の向上が期待されている。",
+            "台風や線状降水帯の予測精度が上がると期待される。",
+        ),
+        ("คลื่นลมบริเวณอ่าวไทยตอนล่างจะมีกำลังแรง", "ส่วนอ่าวไทยตอนล่างจะมีคลื่นลมกำลังแรง"),
+    ]
+    for first, second in paraphrases:
+        assert paraphrase_score(normalise(first), normalise(second)) >= MATCH_THRESHOLD, first
+    assert paraphrase_score("事件没有造成人员受伤。", "首趟列车上载有近600名旅客。") < 0.1
+    # Thai vowels and tone marks, and Japanese voicing marks, tell words apart: they are kept.
+    assert comparable_terms("かがく") == [("かが", 1.0), ("がく", 1.0)]
+
+
 def test_synonyms_places_and_spellings_align():
     first = features("Kyiv wants to purchase $90 billion of weapons, the Ukrainian leader said.")
     second = features("Zelenskyy's government plans to buy 90 billion dollars in US arms for Ukraine.")

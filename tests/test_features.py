@@ -46,6 +46,18 @@ def test_term_counts_kinds():
     assert set(only_words) == {"secur", "guarante", "matter"}
 
 
+def test_chinese_japanese_and_thai_terms_are_character_trigrams():
+    # A clause of these scripts was one term (its whole run of letters); Thai was also cut at
+    # each vowel and tone mark, which is no word character to a regular expression.
+    assert term_counts("G8601次列车驶出成都东站。") == {
+        "g8601": 1, "次列车": 1, "列车驶": 1, "车驶出": 1, "驶出成": 1, "出成都": 1, "成都东": 1, "都东站": 1,
+        "g8601 次列车": 1, "次列车 列车驶": 1, "列车驶 车驶出": 1, "车驶出 驶出成": 1, "驶出成 出成都": 1,
+        "出成都 成都东": 1, "成都东 都东站": 1,
+    }  # fmt: skip
+    assert set(term_counts("ฝนตกหนัก", ["word"])) == {"ฝนต", "นตก", "ตกห", "กหน", "หนั", "นัก"}
+    assert set(term_counts("JAXAは打ち上げた", ["word"])) == {"jaxa", "は打ち", "打ち上", "ち上げ", "上げた"}
+
+
 def test_term_ids_are_stable():
     assert term_id("ukrain") == 0x92D92E3C, "crc32: the same id in every process and run"
     assert term_id("a") != term_id("b")

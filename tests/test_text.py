@@ -14,12 +14,14 @@ from pipeline.sentence_eval import sentence_sha1
 from pipeline.text import (
     boilerplate_reason,
     is_heading,
+    no_space_ngrams,
     normalise,
     paragraph_sentence_reason,
     split_sentences,
     strip_boilerplate,
     strip_embed_residue,
     unwrap_lines,
+    word_count,
 )
 
 from .conftest import ROOT, SEEDS, SHARED_EVAL
@@ -632,6 +634,47 @@ def test_seed_boilerplate_is_counted():
 )
 def test_split_sentences(text, expected):
     assert split_sentences(text) == (expected if expected is not None else [text])
+
+
+def test_chinese_and_japanese_sentences_end_at_full_width_punctuation_without_a_space():
+    text = normalise("成渝中线高铁今天开通！你坐过吗？首趟列车9时发车。他说：“票卖完了。”随后离开。")
+    assert split_sentences(text) == [
+        "成渝中线高铁今天开通!",
+        "你坐过吗?",
+        "首趟列车9时发车。",
+        '他说:"票卖完了。"',
+        "随后离开。",
+    ]
+    assert split_sentences(normalise("理事長は「ほっとした」と述べた。打ち上げは成功！")) == [
+        "理事長は「ほっとした」と述べた。",
+        "打ち上げは成功!",
+    ]
+    # "!" and "?" without a space after them end no sentence in other scripts.
+    assert split_sentences("Yahoo!News reported it. Really?No.") == ["Yahoo!News reported it.", "Really?No."]
+
+
+def test_thai_sentences_end_at_a_space_between_thai_letters():
+    # Thai has no sentence punctuation: a space separates its sentences, not one beside a number.
+    text = "กรมอุตุนิยมวิทยาออกประกาศฉบับที่ 5 เตือนภาคใต้ ชาวเรือควรระวังคลื่นสูง 3 เมตร"
+    assert split_sentences(text) == ["กรมอุตุนิยมวิทยาออกประกาศฉบับที่ 5 เตือนภาคใต้", "ชาวเรือควรระวังคลื่นสูง 3 เมตร"]
+    assert not is_heading("ชาวเรือควรระวังคลื่นสูง 3 เมตร")
+
+
+def test_words_of_scripts_written_without_spaces_are_counted_by_their_letters():
+    assert word_count("Troops are leaving the U.S. now") == 6
+    assert word_count("首趟列车9时发车。") == 4  # 首趟列车, 时发车: a word per two letters
+    assert word_count("H3ロケット打ち上げ") == 4  # "H3" counts with the run it is written into
+    assert word_count("ภาคใต้ฝนตกหนัก") == 4  # 14 letters and marks: a word per four
+    # A Chinese headline is a heading; a sentence of many words is not, without its full stop.
+    assert is_heading("成渝中线高铁开通运营")
+    assert not is_heading("成都至重庆中线高速铁路26日上午正式开通运营两地之间最快旅行时间缩短至50分钟")
+
+
+def test_runs_of_scripts_written_without_spaces_become_character_ngrams():
+    assert no_space_ngrams(["新华社", "26", "日电", "G8601", "ห้อง"], 2) == [
+        "新华", "华社", "26", "日电", "G8601", "ห้", "้อ", "อง"
+    ]  # fmt: skip
+    assert no_space_ngrams(["新华社", "日电", "Xinhua"], 3) == ["新华社", "日电", "Xinhua"]
 
 
 def test_line_breaks_end_sentences_and_long_unpunctuated_text_is_chunked():
