@@ -64,6 +64,23 @@ def test_analyse_rejects_articles_under_min_words(pipeline):
         assert_that(rejects, equal_to([expected]), label="rejected")
 
 
+def test_analyse_counts_the_words_of_chinese_japanese_and_thai_by_their_letters(pipeline):
+    # Written without spaces, a sentence was one "word": under input.min_words=4 it was rejected.
+    articles = [
+        Article("zh", "成渝中线高铁今天开通。", source="in.jsonl", record=1),  # 9 letters: 5 words
+        Article("ja", "H3ロケット打ち上げ成功。", source="in.jsonl", record=2),  # 10 letters: 5 words
+        Article("th", "ฝนตกหนัก", source="in.jsonl", record=3),  # 8 letters and marks: 2 words
+    ]
+    with pipeline as p:
+        results = p | beam.Create(articles) | AnalyseArticles(FEATURE_KINDS, min_words=4)
+        assert_that(
+            results.analysed | "Ids" >> beam.Map(lambda a: a.article.id), equal_to(["zh", "ja"]), label="kept"
+        )
+        rejects = results[REJECTS] | "Rows" >> beam.Map(lambda r: (r.record, r.reason, r.detail))
+        expected = (3, "too_short", "text has 2 words, fewer than input.min_words=4")
+        assert_that(rejects, equal_to([expected]), label="rejected")
+
+
 def test_analyse_rejects_articles_with_nothing_left_after_cleaning(pipeline):
     # Pages scraped without their story: kept, they would all be one story of exact duplicates.
     empty = [
