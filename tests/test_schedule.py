@@ -22,13 +22,14 @@ def load_dag_module():
     return module
 
 
-def test_dag_command_line_runs_the_job(tmp_path):
+def test_dag_command_line_runs_the_job(tmp_path, monkeypatch):
+    """The DAG as copied, its two paths set: it passed --config /etc/storymatch/default.toml,
+    which nothing installs, so its first run failed with 'config file not found'. It runs
+    with the built-in settings unless STORYMATCH_CONFIG names a file."""
+    monkeypatch.delenv("STORYMATCH_CONFIG", raising=False)
     module = load_dag_module()
     options = module.storymatch_options(
-        input_pattern=str(ROOT / "seeds"),
-        output=str(tmp_path),
-        config=str(ROOT / "configs" / "default.toml"),
-        run_date="2025-08-19",
+        input_pattern=str(ROOT / "seeds"), output=str(tmp_path), run_date="2025-08-19"
     )
     command = module.command_line(options)
     assert command[:3] == ["python3", "-m", "pipeline.cli"] and "--run_date=2025-08-19" in command
@@ -41,6 +42,16 @@ def test_dag_command_line_runs_the_job(tmp_path):
 
 def test_default_options_template_the_run_date():
     assert load_dag_module().storymatch_options()["run_date"] == "{{ ds }}"
+
+
+@pytest.mark.parametrize("value", ["", "/srv/storymatch/settings.toml"], ids=["empty", "a-path"])
+def test_the_config_file_comes_from_storymatch_config_where_airflow_parses_the_dag(monkeypatch, value):
+    monkeypatch.setenv("STORYMATCH_CONFIG", value)
+    options = load_dag_module().storymatch_options()
+    expected = [f"--config={value}"] if value else []  # empty is unset: never --config=
+    assert [
+        part for part in load_dag_module().command_line(options) if part.startswith("--config")
+    ] == expected
 
 
 def test_crontab_line_uses_the_command():

@@ -1,7 +1,11 @@
 """Airflow DAG: run storymatch once a day over that day's articles.
 
-Copy this file into your DAGs folder and set the three paths below (``INPUT``, ``OUTPUT``,
-``CONFIG``). It needs ``apache-airflow`` and ``apache-airflow-providers-apache-beam`` (``pip
+Copy this file into your DAGs folder and set the two paths below (``INPUT``, ``OUTPUT``). It
+runs with storymatch's built-in settings (those of ``configs/default.toml``); to use a config
+file of your own, set the environment variable ``STORYMATCH_CONFIG`` to its path where Airflow
+parses its DAGs (the scheduler's or DAG processor's environment, e.g. in its service unit or
+container), and the run gets ``--config`` with that path: unset or empty, no ``--config`` is
+passed. It needs ``apache-airflow`` and ``apache-airflow-providers-apache-beam`` (``pip
 install -e '.[airflow]'`` in the repository). Each run processes the files for its logical
 date ``{{ ds }}`` and publishes ``<output>/<table>/run_date={{ ds }}/``; re-running a date
 replaces just that date.
@@ -18,18 +22,28 @@ Airflow, so the command can be tested anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 INPUT = "/data/articles/{{ ds }}/*.jsonl"
 OUTPUT = "/data/storymatch"
-CONFIG = "/etc/storymatch/default.toml"
+# Read when Airflow parses this file. No default path: a file that is not there would fail
+# every run ("config file not found"), and the built-in settings are configs/default.toml's.
+CONFIG = os.environ.get("STORYMATCH_CONFIG") or None
 SCHEDULE = "15 2 * * *"  # after the day's feed has landed
 
 
 def storymatch_options(
-    input_pattern: str = INPUT, output: str = OUTPUT, config: str = CONFIG, run_date: str = "{{ ds }}"
+    input_pattern: str = INPUT,
+    output: str = OUTPUT,
+    config: str | None = CONFIG,
+    run_date: str = "{{ ds }}",
 ) -> dict[str, str]:
-    """The options the operator passes as ``--key=value`` to ``python -m pipeline.cli``."""
-    return {"input": input_pattern, "output": output, "config": config, "run_date": run_date}
+    """The options the operator passes as ``--key=value`` to ``python -m pipeline.cli``;
+    ``config`` only when one is given (else the built-in settings)."""
+    options = {"input": input_pattern, "output": output, "run_date": run_date}
+    if config:
+        options["config"] = config
+    return options
 
 
 def command_line(options: dict[str, str], runner: str = "FnApiRunner") -> list[str]:
