@@ -238,9 +238,18 @@ def claimed_output(
     publish.check_folder(output, "output")
     publish.check_folder(state_dir, "state")
     files = resolve_inputs(inputs, columns)
+    made_for_the_output_lock = publish.created_by_locking([output])
     # The state's too: runs into other output folders may share it (--state), and each one
     # publishes and prunes partitions there.
-    with publish.lock_output(output), publish.lock_output(state_dir):
+    with contextlib.ExitStack() as locks:
+        locks.enter_context(publish.lock_output(output))
+        try:
+            locks.enter_context(publish.lock_output(state_dir))
+        except publish.OutputBusyError:
+            # Refused: the output folder is left as it was, removed while its lock is held.
+            # Not the state's: the process that holds it may have just made it.
+            publish.remove_created(made_for_the_output_lock)
+            raise
         for action in publish.recover(output):
             _LOG.warning("recovery: %s", action)
         for leftover in remove_leftover_splits(output):

@@ -676,6 +676,45 @@ def test_a_run_refused_before_it_starts_leaves_the_output_folder_as_it_was(two_d
     )
 
 
+# Holds a folder's lock as a run does, until its stdin is closed.
+HOLD_LOCK = """
+import sys
+from pipeline import publish
+with publish.lock_output(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_run_or_backfill_refused_for_a_busy_state_leaves_the_output_folder_as_it_was(tmp_path, capsys):
+    """Another process holding the --state folder's lock refused the run or backfill after it
+    had taken the output's lock: a new output folder was left behind holding _lock, and an
+    existing empty one a _lock file."""
+    shared_state = tmp_path / "state"
+    shared_state.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(shared_state)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        new, existing = tmp_path / "new", tmp_path / "existing"
+        existing.mkdir()
+        for command in (["run"], ["backfill", "--input", str(SEEDS), "--run-date", "2025-08-19"]):
+            for folder in (new / "out", existing):
+                arguments = [*command, "--output", str(folder), "--state", str(shared_state)]
+                assert cli.main(arguments) == cli.EXIT_FAILED
+                assert f"another storymatch process is writing into {shared_state}" in capsys.readouterr().err
+                assert not new.exists()
+                assert list(existing.iterdir()) == []
+    finally:
+        holder.communicate(timeout=60)  # closing its stdin ends it
+    assert sorted(path.name for path in shared_state.iterdir()) == [publish.LOCK]
+
+
 def test_a_state_file_cut_short_or_without_a_column_is_refused_naming_it(two_days, tmp_path):
     """A state file cut short (a full disk, a copy interrupted) failed the run inside the
     pipeline with Beam's traceback and 'Parquet magic bytes not found', naming no file."""
