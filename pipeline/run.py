@@ -107,9 +107,17 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
 def configure_file_systems(beam_args: list[str] | None) -> PipelineOptions:
     """Gives Beam's file systems the run's options, as building a pipeline would, and returns
     them: the inputs are listed (and a backfill's split read) before, and ``s3://`` or
-    ``hdfs://`` cannot be reached without ``--s3_*`` or ``--hdfs_*`` flags."""
+    ``hdfs://`` cannot be reached without ``--s3_*`` or ``--hdfs_*`` flags. Raises ValueError
+    for a ``--temp_location`` on a file system that Beam does not have installed."""
     options = pipeline_options(beam_args or [])
     FileSystems.set_options(options)
+    temp_location = remote_temp_location(options)
+    if temp_location:
+        # Refused here, before a folder is made or locked, not by the run's first copy there.
+        try:
+            FileSystems.get_filesystem(temp_location)
+        except ValueError as error:  # e.g. gs:// without apache-beam[gcp]
+            raise ValueError(f"--temp_location {temp_location}: {error}") from None
     return options
 
 

@@ -21,6 +21,7 @@ import pytest
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline import cli
 from pipeline import config as config_module
 from pipeline import run as run_module
 from pipeline.backfill import backfill
@@ -272,6 +273,19 @@ def test_a_run_leaves_no_beam_temporary_folder_whether_it_succeeds_or_fails(tmp_
             run_date=dt.date(2025, 8, 19),
         )
     assert not list(temp.glob("beam-pipeline-temp*")), "after a failed run"
+
+
+def test_a_temp_location_on_a_file_system_beam_lacks_is_refused_before_a_folder_is_made(tmp_path, capsys):
+    """--temp_location=gs://... without apache-beam[gcp] was refused (exit 2) only when the run
+    first copied its inputs there: the new output folder was left with _lock, _state/_lock
+    and an empty _staging/<run id>."""
+    output = tmp_path / "new" / "out"
+    for command in (["run"], ["backfill", "--input", str(ROOT / "seeds"), "--run-date", "2025-08-19"]):
+        arguments = [*command, "--output", str(output), "--temp_location=nosuchfs://bucket/tmp"]
+        assert cli.main(arguments) == cli.EXIT_USAGE
+        assert not (tmp_path / "new").exists(), command[0]
+        error = capsys.readouterr().err
+        assert "storymatch: error: --temp_location nosuchfs://bucket/tmp: Unable to get filesystem" in error
 
 
 def test_sigterm_mid_run_deletes_the_remote_staging_folder_and_exits_143(tmp_path):
