@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,11 +34,11 @@ from typing import Any
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
 from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners import create_runner
 from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo, FnApiRunner
-from apache_beam.runners.portability.portable_runner import JobServiceHandle
+from apache_beam.runners.portability.portable_runner import JobServiceHandle, PortableRunner
 from apache_beam.runners.runner import PipelineRunner
 
 from pipeline import publish, state
@@ -478,11 +479,41 @@ def _execute(
             carried_rejects,
             input_copies=copies,
         )
-        result = pipeline.run()
-        result.wait_until_finish()
+        with _temporary_folders_removed(pipeline):
+            result = pipeline.run()
+            result.wait_until_finish()
         if remote is not None:
             remote.download_tables(staging, [*TABLES, *INTERNAL_TABLES])
     return result, detect, remote.root if remote is not None else None
+
+
+@contextlib.contextmanager
+def _temporary_folders_removed(pipeline: beam.Pipeline) -> Iterator[None]:
+    """Has a portable runner (``PortableRunner``, ``FlinkRunner``, ``SparkRunner``) make its
+    temporary folders in one of the run's, removed when the pipeline has finished.
+
+    Beam makes them with ``tempfile.mkdtemp()`` and never removes them: the folders its
+    environment stages the SDK's dependencies in (twice, one holding
+    ``submission_environment_dependencies.txt``), and with ``--job_endpoint=embed`` the
+    embedded job service's artifact folder, which only its ``stop()`` removes and nothing
+    calls; three ``tmp*`` folders in the system's temporary folder a run. Its pip download
+    cache (``--requirements_cache``, by default ``beam-requirements-cache`` there) is kept
+    where it was, to serve the next runs.
+    """
+    if not isinstance(pipeline.runner, PortableRunner):
+        yield
+        return
+    setup = pipeline.options.view_as(SetupOptions)  # a copy of the options it was given
+    if setup.requirements_cache is None:
+        setup.requirements_cache = os.path.join(tempfile.gettempdir(), "beam-requirements-cache")
+    folder = tempfile.mkdtemp(prefix="storymatch-beam-")
+    system_temp = tempfile.tempdir
+    tempfile.tempdir = folder  # where tempfile.mkdtemp() makes folders without a dir
+    try:
+        yield
+    finally:
+        tempfile.tempdir = system_temp
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _runner_for(options: PipelineOptions) -> PipelineRunner:

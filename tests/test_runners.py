@@ -60,13 +60,18 @@ def default_run(tmp_path_factory):
     ids=["multi_processing-2-workers", "portable-loopback"],
 )
 def test_same_rows_and_ids_on_other_runners(default_run, tmp_path, monkeypatch, beam_args):
-    # The portable runner's job service and stager leave empty folders in the temporary folder.
-    (tmp_path / "temp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     output = tmp_path / "out"
     run_job([str(FIXTURE)], str(output), config_module.load(), beam_args, run_date=dt.date(2025, 8, 19))
     for table in TABLES:
         assert table_rows(output, table) == table_rows(default_run, table), table
+    # The portable runner's stager and embedded job service left three tmp* folders a run in
+    # the system's temporary folder; only Beam's pip download cache, kept for the next runs, stays.
+    assert [path.name for path in temp.iterdir() if path.name != "beam-requirements-cache"] == []
+    if "--runner=PortableRunner" in beam_args:
+        assert (temp / "beam-requirements-cache").is_dir(), "the cache stays where Beam keeps it"
 
 
 def test_tables_written_where_this_machine_cannot_see_them_stop_the_run_with_the_cause(tmp_path, monkeypatch):
