@@ -584,9 +584,17 @@ def _main(argv: list[str] | None) -> int:
 
             unknown = unknown_beam_args(beam_args)
             if unknown:
+                # `--set output.compression= zstd`: the shell made the value a word of its own.
+                split_off = [item for item in args.overrides if item.endswith("=")]
+                hint = (
+                    f"; --set {split_off[0]} has no value: write it after '=' without a space, "
+                    f"--set {split_off[0]}VALUE"
+                    if split_off
+                    else ""
+                )
                 args.command_parser.error(
                     f"unrecognized arguments: {' '.join(unknown)} (neither storymatch {args.command} "
-                    f"nor Apache Beam knows them; see storymatch {args.command} --help)"
+                    f"nor Apache Beam knows them; see storymatch {args.command} --help){hint}"
                 )
         if args.command == "run":
             return _run(args, beam_args)

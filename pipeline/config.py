@@ -4,9 +4,9 @@ A config is loaded from a TOML file (``configs/default.toml`` by default) with t
 library's ``tomllib``, which only parses data: no input can run code; its values must have
 the setting's type (a quoted ``"0.2"`` is a string, refused where a number is expected).
 Command-line flags override single values with ``--set section.key=value``, whose text is
-read as the setting's type; each setting at most once. Every value is checked when the
-config is built, so a bad value fails before any pipeline starts, with a message that says
-what to change.
+read as the setting's type, without the spaces around it; each setting at most once. Every
+value is checked when the config is built, so a bad value fails before any pipeline starts,
+with a message that says what to change.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def validate(config: Config) -> None:
     _check(
         c.sentences.representative in _REPRESENTATIVE_RULES,
         "sentences.representative",
-        f"must be one of {sorted(_REPRESENTATIVE_RULES)}",
+        f"must be one of {sorted(_REPRESENTATIVE_RULES)}, got {c.sentences.representative!r}",
     )
     _check(c.sentences.min_words >= 1, "sentences.min_words", "must be at least 1")
     _check(
@@ -258,7 +258,7 @@ def validate(config: Config) -> None:
     _check(
         c.output.compression in _COMPRESSIONS,
         "output.compression",
-        f"must be one of {sorted(_COMPRESSIONS)}",
+        f"must be one of {sorted(_COMPRESSIONS)}, got {c.output.compression!r}",
     )
     _check(
         1 <= c.output.row_group_size < 2**63,
@@ -314,7 +314,8 @@ def _coerce(key: str, default: Any, value: Any) -> Any:
     """Checks a TOML value (or reads a ``--set`` one) as the type of the field's default."""
     expected = type(default)
     if isinstance(value, _SetValue):
-        return str(value) if expected is str else _parse_set_value(key, expected, value)
+        # Spaces around a text value are trimmed, as around a number (`--set key= zstd`).
+        return str(value).strip() if expected is str else _parse_set_value(key, expected, value)
     if expected is tuple:
         # The only list setting (features.kinds) is a list of names.
         if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):

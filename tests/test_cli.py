@@ -244,6 +244,21 @@ def test_set_values_that_say_nothing_clear_are_usage_errors(capsys, tmp_path, ov
     assert not output.exists()
 
 
+def test_a_set_value_that_the_shell_split_off_is_named_in_the_error(capsys, tmp_path):
+    """`--set output.compression= zstd`, unquoted, is two words: an empty --set value and an
+    argument nobody knows, refused without a word about the space."""
+    output = tmp_path / "o"
+    status, _, err = storymatch_in_process(
+        capsys, "run", "--output", str(output), "--set", "output.compression=", "zstd"
+    )
+    assert status == 2 and "unrecognized arguments: zstd (neither storymatch run" in err
+    assert err.rstrip().endswith(
+        "; --set output.compression= has no value: write it after '=' without a space, "
+        "--set output.compression=VALUE"
+    )
+    assert not output.exists()
+
+
 def test_a_reader_that_goes_away_is_no_error(tmp_path):
     output = tmp_path / "out"
     process = subprocess.Popen(

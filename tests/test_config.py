@@ -148,6 +148,33 @@ def test_a_file_value_of_another_type_is_refused_not_converted(tmp_path, content
     assert config.load(overrides=["sentences.representative=longest"]).sentences.representative == "longest"
 
 
+def test_a_set_text_value_is_trimmed_as_a_number_is_and_a_refusal_repeats_it(tmp_path):
+    """`--set output.compression= zstd` (a space after `=`, as shells make easy) was refused
+    with "must be one of [...]", without the value given, where a number's spaces were trimmed."""
+    loaded = config.load(
+        overrides=["output.compression= zstd", "sentences.representative=longest ", "lsh.seed= 7"]
+    )
+    assert (loaded.output.compression, loaded.sentences.representative, loaded.lsh.seed) == (
+        "zstd",
+        "longest",
+        7,
+    )
+    compressions = "['gzip', 'none', 'snappy', 'zstd']"
+    with pytest.raises(
+        ConfigError,
+        match=rf"^--set: output.compression: must be one of {re.escape(compressions)}, got 'Zstd'$",
+    ):
+        config.load(overrides=["output.compression=Zstd"])
+    # A file's value is a TOML string, spaces and all: refused, showing them.
+    path = tmp_path / "spaced.toml"
+    path.write_text('[sentences]\nrepresentative = " medoid"\n', encoding="utf-8")
+    rules = "['earliest', 'longest', 'medoid']"
+    with pytest.raises(
+        ConfigError, match=re.escape(f"representative: must be one of {rules}, got ' medoid'")
+    ):
+        config.load(path)
+
+
 def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path):
     """Notepad's "UTF-8 with BOM": the file was 'not valid TOML (Invalid statement (at line 1,
     column 1))', with nothing to see there."""
