@@ -32,8 +32,9 @@ published. ``resume`` (``--resume``) goes on from the first range not yet publis
 backfill of the same inputs (paths, sizes, modification times), days a run and config;
 without it, or with other inputs, an output folder that already holds runs on or after
 the first range (in its ``_runs``, or in the state folder, which ``--state`` may put
-elsewhere) is refused. A backfill refused (or stopped) before its first run leaves the
-output and state folders as they were: what taking their locks created is removed.
+elsewhere) is refused. A backfill refused (or stopped) before its first run, or whose first
+run its state refuses, leaves the output and state folders as they were: what taking their
+locks created is removed.
 
 The split is a Parquet copy of the inputs in ``<output>/_backfill/<id>/``, used only by the
 backfill that made it, while it holds the output's lock (``publish.lock_output``); it is
@@ -382,7 +383,14 @@ def backfill(
     each run. ``resume`` skips the first ranges already published by a backfill of the same
     inputs, days a run and config (one that was interrupted), and goes on from there.
     ``run_date`` dates the run of inputs without a dated article (``split_by_date``)."""
-    from pipeline.run import RUNS_FOLDER, STATE_FOLDER, claimed_output, configure_file_systems, run_job
+    from pipeline.run import (
+        RUNS_FOLDER,
+        STATE_FOLDER,
+        JobResult,
+        claimed_output,
+        configure_file_systems,
+        run_job,
+    )
 
     state_dir = state_dir or os.path.join(output, STATE_FOLDER)
     configure_file_systems(beam_args)  # the inputs are split here, on this machine
@@ -419,7 +427,7 @@ def backfill(
                 other_backfill=resume and not done and _backfill_runs_after(output, after),
             )
             skipped = done if resume else 0
-            jobs = []
+            jobs: list[JobResult] = []
             runs_started = True
             for position, (run_date, range_folder) in enumerate(split.ranges):
                 if position < skipped:
@@ -435,16 +443,22 @@ def backfill(
                     "records_rejected_by_the_split": len(split.rejects) if last else 0,
                     "undated_articles": split.undated if last else 0,
                 }
-                job = run_job(
-                    [range_folder],
-                    output,
-                    config,
-                    beam_args,
-                    run_date,
-                    state_dir,
-                    carried_rejects=split.rejects if last else (),
-                    backfill=described,
-                )
+                try:
+                    job = run_job(
+                        [range_folder],
+                        output,
+                        config,
+                        beam_args,
+                        run_date,
+                        state_dir,
+                        carried_rejects=split.rejects if last else (),
+                        backfill=described,
+                    )
+                except StateError:
+                    # Its first run refused by the state (its settings, a pruned date) started
+                    # nothing: the backfill is refused before its first run.
+                    runs_started = bool(jobs)
+                    raise
                 jobs.append(job)
                 if on_run is not None:
                     on_run(job)

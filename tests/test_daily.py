@@ -658,19 +658,21 @@ def test_a_run_with_other_matching_settings_than_its_state_is_refused(two_days, 
 
 def test_a_run_refused_before_it_starts_leaves_the_output_folder_as_it_was(two_days, tmp_path, capsys):
     """A run refused by its state had made its new output folder (its parents too) to hold
-    _lock, and left it behind; into an existing empty folder, it left the _lock file."""
+    _lock, and left it behind; into an existing empty folder, it left the _lock file. So did
+    a backfill whose first run its state refused."""
     output, second, _ = two_days
     shared_state = tmp_path / "state"
     shutil.copytree(output / "_state", shared_state)
     before = snapshot(shared_state)
     new, existing = tmp_path / "new", tmp_path / "existing"
     existing.mkdir()
-    for folder in (new / "out", existing):
-        command = ["run", "--input", str(second), "--output", str(folder), "--state", str(shared_state)]
-        assert cli.main([*command, "--run-date", "2025-08-21", "--set", "lsh.seed=7"]) == cli.EXIT_USAGE
-        assert "storymatch: error: the state in" in capsys.readouterr().err
-    assert not new.exists()
-    assert list(existing.iterdir()) == []
+    for command in (["run", "--input", str(second)], ["backfill", "--input", str(SEEDS)]):
+        for folder in (new / "out", existing):
+            arguments = [*command, "--output", str(folder), "--state", str(shared_state)]
+            assert cli.main([*arguments, "--run-date", "2025-08-21", "--set", "lsh.seed=7"]) == cli.EXIT_USAGE
+            assert "storymatch: error: the state in" in capsys.readouterr().err
+            assert not new.exists(), command[0]
+            assert list(existing.iterdir()) == [], command[0]
     assert snapshot(shared_state) == before and sorted(p.name for p in shared_state.iterdir()) == sorted(
         p.name for p in (output / "_state").iterdir()
     )
