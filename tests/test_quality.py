@@ -97,4 +97,5 @@ def test_eval_reports_the_sentence_stage_on_unlabelled_seeds(tmp_path):
     assert unique["recall"] >= 0.75 and unique["precision"] >= 0.55  # today's floors, as in test_outlets
     assert report["msrp"]["accuracy"] == 1.0 and report["msrp"]["pairs"] == 2
     assert "ari" not in report["pipeline"]  # no story labels: the sentence stage only
-    assert main(["eval", "--input", str(SEEDS), "--unique-gold", unique["gold"], "--min-ari", "0.5"]) == 1
+    # A clustering gate without labels is refused (exit 2), before the run.
+    assert main(["eval", "--input", str(SEEDS), "--unique-gold", unique["gold"], "--min-ari", "0.5"]) == 2
