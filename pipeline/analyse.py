@@ -21,6 +21,7 @@ from apache_beam.metrics import Metrics
 from pipeline.features import TermCounts, sentence_term_counts
 from pipeline.records import AnalysedArticle, Article, Reject
 from pipeline.text import normalise, split_sentences, strip_boilerplate, word_count
+from pipeline.wording import noun
 
 REJECTS = "rejects"
 
@@ -62,7 +63,7 @@ def too_short(article: Article, min_words: int) -> Reject | None:
         source=article.source,
         record=article.record,
         reason="too_short",
-        detail=f"text has {words:,} words, fewer than input.min_words={min_words:,}",
+        detail=f"text has {words:,} {noun(words, 'word')}, fewer than input.min_words={min_words:,}",
         raw=article.text[:1000],
     )
 

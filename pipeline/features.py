@@ -24,7 +24,7 @@ topic shares almost none, which the verifier checks (``detail_ids``).
 
 Example:
     >>> content_words("The U.S. troops won't be sent, Trump said.")
-    ['u.s', 'troop', 'sent', 'trump', 'said']
+    ['u.', 'troop', 'sent', 'trump', 'said']
 """
 
 from __future__ import annotations

@@ -54,14 +54,19 @@ def test_analyse_turns_a_poison_record_into_a_reject(pipeline):
 
 def test_analyse_rejects_articles_under_min_words(pipeline):
     short = Article("short", "Bridge  reopens\nMonday.", source="in.jsonl", record=2)
+    one_word = Article("one_word", "Breaking", source="in.jsonl", record=3)
     with pipeline as p:
-        results = p | beam.Create([Article("ok", WIRE), short]) | AnalyseArticles(FEATURE_KINDS, min_words=4)
+        articles = p | beam.Create([Article("ok", WIRE), short, one_word])
+        results = articles | AnalyseArticles(FEATURE_KINDS, min_words=4)
         assert_that(
             results.analysed | "Ids" >> beam.Map(lambda a: a.article.id), equal_to(["ok"]), label="kept"
         )
         rejects = results[REJECTS] | "Rows" >> beam.Map(lambda r: (r.source, r.record, r.reason, r.detail))
-        expected = ("in.jsonl", 2, "too_short", "text has 3 words, fewer than input.min_words=4")
-        assert_that(rejects, equal_to([expected]), label="rejected")
+        expected = [
+            ("in.jsonl", 2, "too_short", "text has 3 words, fewer than input.min_words=4"),
+            ("in.jsonl", 3, "too_short", "text has 1 word, fewer than input.min_words=4"),  # not "1 words"
+        ]
+        assert_that(rejects, equal_to(expected), label="rejected")
 
 
 def test_analyse_counts_the_words_of_chinese_japanese_and_thai_by_their_letters(pipeline):
