@@ -219,7 +219,10 @@ def unwrap_lines(lines: list[str]) -> list[str]:
     begins with a word that would not have fitted on the line. Boilerplate lines, and
     headings (a paragraph's first line in Title Case, unless the next line is one too: a
     wrapped headline), are never joined in the second case, so they stay lines of their own.
-    A word hyphenated at the break ("long-" / "standing") is joined without a space.
+    A word hyphenated at the break ("long-" / "standing") is joined without a space, and so is
+    a run of Chinese, Japanese or Thai text (``_joins_without_space``), which a wrap breaks
+    between any two letters. Widths are counted in columns (``display_width``): a Chinese
+    text wrapped at 72 columns has lines of 36 characters.
 
     Example:
         >>> unwrap_lines(["Talks will", "resume in Geneva.", "", "Kyiv agreed."])
@@ -229,7 +232,7 @@ def unwrap_lines(lines: list[str]) -> list[str]:
     if not breaks:
         return lines
     inside_sentence = sum(1 for i in breaks if not _SENTENCE_END.search(lines[i]))
-    widths = sorted(len(lines[i]) for i in breaks)
+    widths = sorted(display_width(lines[i]) for i in breaks)
     width = widths[(len(widths) * 9) // 10]
     full = sum(1 for length in widths if length >= _WRAP_FULL_LINE * width)
     wrapped = (
@@ -246,7 +249,7 @@ def unwrap_lines(lines: list[str]) -> list[str]:
         if following[0].islower():
             if _goes_on_in_lower_case(line, following):
                 joined.add(i)
-        elif wrapped and len(line) + 1 + len(following.split(" ", 1)[0]) > width:
+        elif wrapped and display_width(line) + _first_word_width(line, following) > width:
             # A heading starts a paragraph: a line that continues the one above is prose.
             heading = (
                 (i == 0 or i - 1 not in joined)
@@ -264,11 +267,52 @@ def unwrap_lines(lines: list[str]) -> list[str]:
     for i in range(1, len(lines)):
         if i - 1 not in joined:
             result.append([lines[i]])
-        elif _HYPHEN_BREAK.search(result[-1][-1]) and lines[i][0].isalpha():
+        elif (_HYPHEN_BREAK.search(result[-1][-1]) and lines[i][0].isalpha()) or _joins_without_space(
+            result[-1][-1], lines[i]
+        ):
             result[-1].append(lines[i])
         else:
             result[-1] += (" ", lines[i])
     return ["".join(parts) for parts in result]
+
+
+def display_width(line: str) -> int:
+    """The columns a line takes in a fixed-width font, which a hard wrap counts: two for an East
+    Asian wide or full-width character (Chinese, Japanese, Korean) and for a sign beside a
+    Chinese or Japanese letter that NFKC made of a full-width one ("，" -> ","), none for a
+    Thai vowel or tone mark, one for any other.
+
+    Example:
+        >>> display_width("Kyiv"), display_width("成渝高铁"), display_width("JAXAは")
+        (4, 8, 6)
+    """
+    if line.isascii():
+        return len(line)
+    wide = sum(1 for char in line if unicodedata.east_asian_width(char) in "WF")
+    return len(line) + wide + len(_FULL_WIDTH_BEFORE_NFKC.findall(line)) - len(_THAI_MARK.findall(line))
+
+
+def _joins_without_space(line: str, following: str) -> bool:
+    """Whether a hard wrap broke a run of Chinese, Japanese or Thai text between these lines,
+    where there was no space: both sides are letters or signs of those scripts, or one side is
+    Chinese or Japanese, which write numbers and Latin words against their letters ("的" /
+    "1小时", "載せた" / "H3ロケット"; Thai puts spaces around them)."""
+    if line[-2:].isascii() and following[:2].isascii():
+        return False
+    if _NO_SPACE_LINE_END.search(line) and _NO_SPACE_LINE_START.match(following):
+        return True
+    return bool(_CJK_LINE_END.search(line) or _CJK_LINE_START.match(following))
+
+
+def _first_word_width(line: str, following: str) -> int:
+    """The columns the next line's first word would have taken on the line, with the space
+    before it; where the wrap broke a run of Chinese, Japanese or Thai text, the word is its
+    first letter (with its marks) or run of other signs ("12306"), without a space."""
+    if _joins_without_space(line, following):
+        first = _FIRST_UNBREAKABLE.match(following)
+        # Measured after the line's last letter, beside which "," was a full-width "，".
+        return display_width(line[-1] + (first.group() if first else following[0])) - display_width(line[-1])
+    return 1 + display_width(following.split(" ", 1)[0])
 
 
 def _goes_on_in_lower_case(line: str, following: str) -> bool:
@@ -1072,6 +1116,25 @@ _THAI_LETTERS = "\u0e01-\u0e3a\u0e40-\u0e4e"
 NO_SPACE_LETTERS = _CJK_LETTERS + _THAI_LETTERS
 NO_SPACE_RUN = re.compile(f"[{NO_SPACE_LETTERS}]+")
 _THAI_LETTER = re.compile(f"[{_THAI_LETTERS}]")
+# Thai vowel and tone marks are drawn over or under their letter, in no column of their own
+# (NFKC made two characters of "ำ", a mark and a letter).
+_THAI_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_THAI_MARK = re.compile(f"[{_THAI_MARKS}]")
+# A hard wrap breaks Chinese, Japanese and Thai text between any two letters, where there was
+# no space (``_joins_without_space``): a line ending in one of their letters or signs ("、" "。"
+# "」"), or in a sign NFKC made of a full-width one ("," of "，"), and a line starting with one.
+_NO_SPACE_SIGNS = "\u3001-\u303f"
+_NO_SPACE_LINE_END = re.compile(f"""[{_NO_SPACE_SIGNS}{NO_SPACE_LETTERS}][,;:!?)\\]"']?$""")
+_NO_SPACE_LINE_START = re.compile(f"""["'(\\[]?[{_NO_SPACE_SIGNS}{NO_SPACE_LETTERS}]""")
+# Chinese and Japanese write numbers and Latin signs against their letters ("的1小时", "G8601次");
+# Thai puts a space around a number.
+_CJK_LINE_END = re.compile(f"""[{_NO_SPACE_SIGNS}{_CJK_LETTERS}][,;:!?)\\]"']?$""")
+_CJK_LINE_START = re.compile(f"""["'(\\[]?[{_NO_SPACE_SIGNS}{_CJK_LETTERS}]""")
+# Where a wrap may break a line of those scripts: before any of their letters (with its marks)
+# and before a run of other signs.
+_FIRST_UNBREAKABLE = re.compile(f"[^ {NO_SPACE_LETTERS}{_NO_SPACE_SIGNS}]+|.[{_THAI_MARKS}]*")
+# NFKC made "," "!" "(" of "，" "！" "（", two columns wide in the wrapped text (``display_width``).
+_FULL_WIDTH_BEFORE_NFKC = re.compile(f"(?<=[{_CJK_LETTERS}])[,;:!?()]|[,;:!?()](?=[{_CJK_LETTERS}])")
 # Average word lengths, in characters: about 1.7 in Chinese and Japanese, 4 to 5 in Thai.
 _CJK_WORD_CHARS = 2
 _THAI_WORD_CHARS = 4
@@ -1128,8 +1191,34 @@ def _last_word_start(line: str, start: int, end: int) -> int:
 
 
 def _chunk_words(text: str, size: int = MAX_UNPUNCTUATED_WORDS) -> list[str]:
+    """The text in chunks of ``size`` words as ``word_count`` counts them: a run of Chinese,
+    Japanese or Thai letters is cut every two (four) letters, its words, and the pieces of a
+    run are joined without a space."""
     words = text.split()
-    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+    if text.isascii() or not NO_SPACE_RUN.search(text):
+        return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+    chunks, chunk, in_chunk = [], "", 0
+    for word in words:
+        for position, piece in enumerate(_word_pieces(word)):
+            if in_chunk == size:
+                chunks.append(chunk)
+                chunk, in_chunk = "", 0
+            elif chunk and position == 0:
+                chunk += " "
+            chunk += piece
+            in_chunk += 1
+    return [*chunks, chunk]
+
+
+def _word_pieces(word: str) -> list[str]:
+    """A whitespace-separated word cut around its runs of letters written without spaces and
+    after every word of them ("G8601次列车" -> "G8601", "次列", "车")."""
+    cuts = [0]
+    for run in NO_SPACE_RUN.finditer(word):
+        letters = _THAI_WORD_CHARS if _THAI_LETTER.match(run.group()) else _CJK_WORD_CHARS
+        cuts.extend((*range(run.start(), run.end(), letters), run.end()))
+    cuts.append(len(word))
+    return [word[start:end] for start, end in zip(cuts, cuts[1:], strict=False) if start < end]
 
 
 def _split_line(line: str) -> list[str]:
@@ -1167,7 +1256,7 @@ def _split_part(line: str) -> list[str]:
         if not piece:
             continue
         # Text without sentence punctuation is cut into bounded chunks, not one giant sentence.
-        if len(piece.split()) > 2 * MAX_UNPUNCTUATED_WORDS and not re.search(r"[.!?]", piece):
+        if word_count(piece) > 2 * MAX_UNPUNCTUATED_WORDS and not re.search(r"[.!?。]", piece):
             sentences.extend(_chunk_words(piece))
         else:
             sentences.append(piece)

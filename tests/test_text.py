@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import time
+import unicodedata
 
 import pytest
 
@@ -13,6 +15,7 @@ from pipeline.read import parse_file
 from pipeline.sentence_eval import sentence_sha1
 from pipeline.text import (
     boilerplate_reason,
+    display_width,
     is_heading,
     no_space_ngrams,
     normalise,
@@ -737,6 +740,69 @@ def test_hard_wrapped_text_gives_the_sentences_of_the_unwrapped_text(width):
         wrapped = "\n".join(textwrap.fill(line, width) if line else "" for line in text.split("\n"))
         assert wrapped != text
         assert _seed_sentences(wrapped) == _seed_sentences(text), (path.name, width)
+
+
+NO_SPACE_CORPUS = ROOT / "tests" / "data" / "no_space_scripts.jsonl"
+# What a wrap may not break: a letter and its Thai marks, a run of Latin letters and digits.
+_WRAP_UNIT = re.compile(r"[A-Za-z0-9.,%]+| |.[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*")
+
+
+def _columns(text: str) -> int:
+    return sum(
+        0 if "\u0e31" <= char <= "\u0e4e" and unicodedata.category(char) == "Mn" else
+        2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in text
+    )  # fmt: skip
+
+
+def _wrap_columns(text: str, width: int) -> str:
+    """Wraps each paragraph at ``width`` columns as a terminal or e-mail client does Chinese,
+    Japanese and Thai: before any letter, or at a space (which the break replaces)."""
+    paragraphs = []
+    for paragraph in text.split("\n"):
+        lines, line = [], ""
+        for unit in _WRAP_UNIT.findall(paragraph):
+            if _columns(line + unit) > width:
+                lines.append(line.rstrip())
+                line = unit.lstrip()
+            else:
+                line += unit
+        paragraphs.append("\n".join([*lines, line]))
+    return "\n".join(paragraphs)
+
+
+@pytest.mark.parametrize("width", [60, 72, 80, 100])
+def test_hard_wrapped_chinese_japanese_and_thai_text_gives_the_sentences_of_the_unwrapped_text(width):
+    """Lines broken inside a word of these scripts were joined with a space there (a Thai
+    sentence break, a split term), or not joined at all: widths were counted in characters,
+    so a Chinese text wrapped at 72 columns (36 characters) did not look hard-wrapped."""
+    records = [json.loads(line) for line in NO_SPACE_CORPUS.read_text("utf-8").splitlines()]
+    for language in ("zh", "ja", "th"):
+        text = "\n\n".join(record["text"] for record in records if record["id"].startswith(language))
+        wrapped = _wrap_columns(text, width)
+        assert wrapped.count("\n") > text.count("\n") + 5
+        assert split_sentences(normalise(wrapped)) == split_sentences(normalise(text)), (language, width)
+
+
+def test_display_width_counts_east_asian_wide_characters_twice():
+    assert display_width("Kyiv agreed.") == 12
+    assert display_width("成渝高铁") == 8
+    assert display_width(normalise("开通，50分钟")) == 12  # "，" was full-width before NFKC
+    assert display_width(normalise("น้ำท่วม")) == 5  # Thai marks take no column: น า ท ว ม
+
+
+def test_chinese_japanese_and_thai_text_without_sentence_punctuation_is_cut_into_chunks():
+    """A paragraph without sentence punctuation is cut into chunks of at most 40 words; in
+    Chinese it was one sentence (one whitespace "word"), however long."""
+    chinese = "成都至重庆中线高速铁路26日上午正式开通运营两地之间最快旅行时间由原来的1小时缩短至50分钟" * 4
+    sentences = split_sentences(chinese)
+    assert len(sentences) == 3 and "".join(sentences) == chinese
+    assert all(word_count(sentence) <= 40 for sentence in sentences)
+    thai = "ฝนตกหนักถึงหนักมากระหว่างวัน" * 20
+    assert [word_count(sentence) for sentence in split_sentences(thai)] == [40, 40, 40, 20]
+    # A long sentence with its full stop stays whole; English is cut by its words, as before.
+    assert split_sentences(chinese + "。") == [chinese + "。"]
+    assert [len(s.split()) for s in split_sentences(" ".join(["word"] * 200))] == [40, 40, 40, 40, 40]
 
 
 def test_a_line_break_inside_a_sentence_is_joined_when_the_next_line_goes_on_in_lower_case():
