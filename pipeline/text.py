@@ -4,8 +4,9 @@
 HTML markup, lines broken by a hard wrap). ``strip_boilerplate`` removes lines that are not
 news content (``Read more:`` prompts, trailing link lists, author contact lines, hashtag
 lines, newsletter prompts, share rows, photo credits and captions, page notices, the author's
-biography under the story), and such sentences from the line of a paragraph and widget text
-glued to the start of a line, and returns what it removed so callers can count it.
+biography under the story; Chinese, Japanese and Thai wire marks, label lines, bylines and
+prompts too), and such sentences from the line of a paragraph and widget text glued to the
+start of a line, and returns what it removed so callers can count it.
 ``split_sentences`` is a rule-based segmenter that knows news abbreviations ("U.S.", "Sen.",
 "Jan.") and closing quotes, and the sentence ends of Chinese, Japanese ("。", "！", "？" without
 a space) and Thai (a space between Thai letters). ``word_count`` counts words in those scripts
@@ -633,6 +634,55 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str, str], ...] = (
     ),
 )
 _FURNITURE = re.compile("|".join(f"(?P<row{i}>{row[3]})" for i, row in enumerate(_FURNITURE_ROWS)))
+# The same for Chinese, Japanese and Thai wire copy and pages (after NFKC: "（" is "(", "："
+# ":"), as (reason, pattern) rows tried on whole lines of at most _NO_SPACE_FURNITURE_CHARS
+# characters. Every row needs letters of those scripts, so no other line matches one. Labels
+# need their colon and end marks their brackets: "来源于民间的创意" and "编辑部主任表示" are news.
+# "记者:" is not a label here: an interview's questions start with it.
+_NO_SPACE_FURNITURE_CHARS = 120
+_NO_SPACE_CREDIT_LABELS = (
+    "责任编辑|编辑|责编|来源|文章来源|本文来源|稿件来源|作者|通讯员|摄影|校对|审核|审校|监制"
+)
+# A reporter's byline inside a line, after Xinhua's dateline or before the story's first words:
+# "新华社成都11月26日电（记者王明）成都至重庆..." (a reporter's note, "（记者注：...）", is text).
+_NO_SPACE_BYLINE = re.compile(r"\((本报|特约|实习)?记者(?!注)[^()。!?]{1,30}\)")
+# Xinhua's end of story "（完）", Kyodo's and Jiji's credit "（共同）" "（時事）".
+_NO_SPACE_END_MARK = r"\((完|共同|時事)\)"
+_NO_SPACE_FURNITURE_ROWS: tuple[tuple[str, str], ...] = (
+    ("credit", _NO_SPACE_END_MARK),
+    # "责任编辑：王某", "【编辑：李四】", "来源：新华网", "作者：张三 责任编辑：李四": labels and
+    # names, no sentence.
+    ("credit", rf"([【\[(]?\s*({_NO_SPACE_CREDIT_LABELS})\s*:\s*[^。!?:【】\[\]()]{{1,30}}?\s*[】\])]?\s*)+"),
+    # A byline alone on its line: "（记者 张三）", "(记者张三 通讯员李四)".
+    ("credit", _NO_SPACE_BYLINE.pattern),
+    # The headline a story was first published under: "原标题：成渝中线高铁开通".
+    ("credit", r"原标题\s*:.{1,80}"),
+    (
+        "copyright",
+        r"[^。!?]{0,20}(无断|無断)(转载|転載|複製)(禁止|を禁じます|を禁止します|を禁ず)[^。!?]{0,20}",
+    ),
+    ("copyright", r"(版权所有|版权声明|未经(授权|许可),?\s*(不得|禁止|严禁)转载)[^。!?]{0,60}"),
+    # Calls to follow, scan, download or read on: "点击关注", "扫码下载客户端", "关联阅读：...",
+    # "関連記事", "続きを読む", "อ่านข่าวเพิ่มเติม" (read more news), "ติดตามข่าวสารได้ที่ ..."
+    # (follow the news at ...), "ข่าวที่เกี่ยวข้อง" (related news).
+    (
+        "prompt",
+        (
+            r"(点击(关注|进入|查看|阅读|下载|收听|观看)|扫码|扫描(二维码|下方)|长按(识别|扫描)|欢迎关注"
+            r"|下载[^。!?]{0,10}客户端|分享到\s*:|更多精彩|(相关|关联|延伸|推荐)(阅读|新闻|链接)\s*(:|$))[^。]{0,60}"
+            r"|(関連(記事|ニュース)|あわせて読みたい|続きを読む|記事を読む|この記事をシェア)\s*(:.{0,80})?"
+            r"|(อ่านข่าวเพิ่มเติม|อ่านเพิ่มเติม|อ่านต่อ|ข่าวที่เกี่ยวข้อง).{0,80}"
+            r"|ติดตามข่าวสาร(เพิ่มเติม)?(\s*(ได้)?\s*(ที่|ทาง|ผ่าน).{0,80})?"
+        ),
+    ),
+)
+_NO_SPACE_FURNITURE = re.compile(
+    "|".join(f"(?P<row{i}>({row[1]})$)" for i, row in enumerate(_NO_SPACE_FURNITURE_ROWS))
+)
+# Which lines of these scripts may hold a sentence of boilerplate (``_may_hold_boilerplate_sentence``).
+_NO_SPACE_SENTENCE_KEYS = re.compile(
+    rf"{_NO_SPACE_END_MARK}|({_NO_SPACE_CREDIT_LABELS}|原标题)\s*:|無断|无断|版权|点击|扫码|関連|อ่าน|ติดตามข่าวสาร"
+)
 # The lower-cased beginnings of every line that a rule anchored at the start of a line can
 # match: the furniture rows' and those of the patterns ``boilerplate_reason`` tries first.
 _LINE_STARTS: tuple[str, ...] = (
@@ -873,6 +923,12 @@ def boilerplate_reason(line: str) -> str | None:
         return "caption"  # a gallery's photo credits, most of its line
     if anchored and words <= 60 and _WIRE_CAPTION.match(stripped) and len(_split_line(stripped)) == 1:
         return "caption"
+    if (
+        not stripped.isascii()
+        and len(stripped) <= _NO_SPACE_FURNITURE_CHARS
+        and (found := _NO_SPACE_FURNITURE.match(stripped))
+    ):
+        return _NO_SPACE_FURNITURE_ROWS[int(str(found.lastgroup)[3:])][0]
     return _site_furniture_reason(stripped, words, anchored)
 
 
@@ -950,8 +1006,8 @@ def paragraph_sentence_reason(sentence: str) -> str | None:
 
 def _strip_paragraph_sentences(line: str, removed: list[tuple[str, str]]) -> str:
     """The line without its boilerplate sentences (each added to ``removed``), when it has
-    more than one sentence; the sentences kept are joined by a space, as ``split_sentences``
-    splits them again."""
+    more than one sentence; the sentences kept are joined by a space (none after a Chinese or
+    Japanese sentence), as ``split_sentences`` splits them again."""
     if not _may_hold_boilerplate_sentence(line):
         return line
     sentences = _split_line(line)
@@ -964,7 +1020,14 @@ def _strip_paragraph_sentences(line: str, removed: list[tuple[str, str]]) -> str
             removed.append((reason, sentence))
         else:
             kept.append(sentence)
-    return line if len(kept) == len(sentences) else " ".join(kept)
+    if len(kept) == len(sentences) or not kept:
+        return line if kept else ""
+    # Chinese and Japanese write their sentences without a space between them: the text left
+    # reads as a copy without that sentence does (the same content hash, an exact duplicate).
+    joined = kept[0]
+    for previous, sentence in zip(kept, kept[1:], strict=False):
+        joined += ("" if _CJK_SENTENCE_END.search(previous[-3:]) else " ") + sentence
+    return joined
 
 
 def strip_embed_residue(line: str) -> tuple[str, str]:
@@ -997,7 +1060,11 @@ def _may_hold_boilerplate_sentence(line: str) -> bool:
         return True
     if line.isascii():
         return bool(_LOWER_KEYED_FIRST_SENTENCE.match(lower) or _LOWER_KEYED_SENTENCE.search(lower))
-    return bool(_KEYED_FIRST_SENTENCE.match(line) or _KEYED_SENTENCE.search(line))
+    return bool(
+        _KEYED_FIRST_SENTENCE.match(line)
+        or _KEYED_SENTENCE.search(line)
+        or _NO_SPACE_SENTENCE_KEYS.search(line)
+    )
 
 
 def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -1042,6 +1109,9 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             if reason:
                 removed.append((reason, stripped))
                 continue
+        if not stripped.isascii() and "(" in stripped and (byline := _NO_SPACE_BYLINE.search(stripped)):
+            removed.append(("credit", byline.group()))
+            stripped = stripped[: byline.start()] + stripped[byline.end() :]
         if stripped.endswith(")") and (published := _VIDEO_PUBLISHED.search(stripped)):
             removed.append(("embed", published.group().strip()))
             stripped = stripped[: published.start()]
@@ -1142,6 +1212,7 @@ _THAI_WORD_CHARS = 4
 # and "?" after a Chinese or Japanese letter (NFKC made them of "！" and "？").
 _IDEOGRAPHIC_END = re.compile(f"""(?:(?<=。)|(?<=[{_CJK_LETTERS}][!?]))["')\\]」』]*\\s*(?=\\S)""")
 # Thai has no sentence punctuation: a space between two Thai letters ends its sentence.
+_CJK_SENTENCE_END = re.compile(f"""(。|[{_CJK_LETTERS}][!?])["')\\]」』]?$""")
 _THAI_SENTENCE_SPACE = re.compile(f"(?<=[{_THAI_LETTERS}])\\s+(?=[{_THAI_LETTERS}])")
 # Letters of any script and dots ("С." is an initial too), matched backwards from a full stop.
 _LETTERS_OR_DOTS = re.compile(r"(?:[^\W\d_]|\.)*")

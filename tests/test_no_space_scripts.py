@@ -68,3 +68,41 @@ def test_what_one_outlet_added_is_unique_and_what_outlets_share_is_not(corpus_ou
     output, _ = corpus_output
     unique = set(rows(output, "select article_id, sentence from {unique_sentences}"))
     assert unique == ONLY_ONE_OUTLET_HAS | {MISSED_PARAPHRASE}
+
+
+# A copy of an article as another outlet's page prints it: the wire's and the page's
+# boilerplate around the same text.
+PAGE_BOILERPLATE = {
+    "zh-rail-chongqing": (
+        ["原标题：成渝中线高铁开通", "（记者 张三）"],
+        ["（完）", "【编辑：李四】", "扫码下载客户端"],
+    ),
+    "ja-h3-kyodo": (["関連記事"], ["（共同）", "©共同通信社", "無断転載禁止"]),
+    "th-rain-thairath": ([], ["อ่านข่าวเพิ่มเติม", "ติดตามข่าวสารได้ที่ www.thairath.co.th"]),
+}
+
+
+def test_the_boilerplate_of_a_copy_is_counted_and_the_copy_is_the_article(tmp_path):
+    """Before, no rule knew these lines: a page's copy of an article had 0 boilerplate lines
+    and was not an exact duplicate of it."""
+    records = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines()]
+    pages = []
+    for record in records:
+        if record["id"] in PAGE_BOILERPLATE:
+            top, bottom = PAGE_BOILERPLATE[record["id"]]
+            text = "\n\n".join([*top, record["text"], *bottom])
+            pages.append({**record, "id": f"{record['id']}-page", "outlet": "门户网站", "text": text})
+    corpus = tmp_path / "with_pages.jsonl"
+    corpus.write_text(
+        "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records + pages), "utf-8"
+    )
+    output = tmp_path / "out"
+    run_job([str(corpus)], str(output), config_module.load(), run_date=dt.date(2025, 11, 30))
+    assert rows(output, "select count(*) from {rejects}") == [(0,)]
+    articles = {
+        row[0]: row[1:]
+        for row in rows(output, "select article_id, boilerplate_lines, duplicate_of from {articles}")
+    }
+    for article_id, (top, bottom) in PAGE_BOILERPLATE.items():
+        assert articles[f"{article_id}-page"] == (len(top) + len(bottom), article_id)
+    assert rows(output, "select count(*) from {unique_sentences} where article_id like '%-page'") == [(0,)]

@@ -324,6 +324,74 @@ def test_news_lines_that_look_like_site_furniture_are_kept(line):
     assert boilerplate_reason(line) is None
 
 
+NO_SPACE_BOILERPLATE = [
+    # Xinhua's and Kyodo's wire copy: end mark, credit, editor and source lines, a byline alone.
+    ("（完）", "credit"),
+    ("（共同）", "credit"),
+    ("责任编辑：王某", "credit"),
+    ("【编辑：李四】", "credit"),
+    ("来源：新华网", "credit"),
+    ("作者：张三 责任编辑：李四", "credit"),
+    ("（记者 张三）", "credit"),
+    ("原标题：成渝中线高铁正式开通运营", "credit"),
+    ("©共同通信社", "copyright"),
+    ("無断転載禁止", "copyright"),
+    ("版权所有 未经授权不得转载", "copyright"),
+    ("点击关注，第一时间获取最新资讯", "prompt"),
+    ("扫码下载客户端", "prompt"),
+    ("相关阅读：", "prompt"),
+    ("関連記事", "prompt"),
+    ("อ่านข่าวเพิ่มเติม", "prompt"),  # read more news
+    ("ติดตามข่าวสาร", "prompt"),  # follow the news
+    ("ติดตามข่าวสารได้ที่ www.mcot.net", "prompt"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), NO_SPACE_BOILERPLATE)
+def test_chinese_japanese_and_thai_boilerplate_lines_are_stripped_and_counted(line, reason):
+    assert boilerplate_reason(normalise(line)) == reason
+    clean, removed = strip_boilerplate(normalise(f"成渝中线高铁26日开通运营。\n\n{line}"))
+    assert clean == "成渝中线高铁26日开通运营。"
+    assert removed == [(reason, normalise(line))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "编辑部主任李明表示，报纸将于明年改版。",
+        "来源于民间的创意正在改变这座城市。",
+        "据新华社报道，该项目的资金来源：中央财政拨款和地方配套。",
+        "记者：您如何看待这条高铁的开通",  # an interview's question
+        "作者张三在新书中回顾了这段历史。",
+        "（记者注：此处有删节）",
+        "点击量突破10亿次，创下新纪录。",
+        "关联交易的审核程序已经完成。",
+        "関連会社の株価は26日、大幅に上昇した。",
+        "ประชาชนควรติดตามข่าวสารจากกรมอุตุนิยมวิทยาอย่างใกล้ชิด",
+        "ติดตามข่าวสารจากทางราชการอย่างใกล้ชิด",
+    ],
+)
+def test_chinese_japanese_and_thai_news_that_mentions_a_source_or_an_editor_is_kept(line):
+    text = normalise(line)
+    assert boilerplate_reason(text) is None
+    assert strip_boilerplate(text) == (text, [])
+
+
+def test_a_wire_byline_and_end_mark_inside_paragraphs_are_stripped_and_counted():
+    """Xinhua's byline follows its dateline on the first sentence's line, and its end mark the
+    last sentence: the article reads as a rewrite that has neither."""
+    wire = normalise(
+        "新华社成都11月26日电（记者王明）成都至重庆中线高速铁路26日正式开通运营。\n\n"
+        "据介绍，全线设8座车站。首趟列车9时发车。（完）"
+    )
+    clean, removed = strip_boilerplate(wire)
+    assert clean == normalise(
+        "新华社成都11月26日电成都至重庆中线高速铁路26日正式开通运营。\n\n据介绍，全线设8座车站。首趟列车9时发车。"
+    )
+    assert removed == [("credit", "(记者王明)"), ("credit", "(完)")]
+    assert strip_boilerplate(normalise("打ち上げは成功した。（共同）"))[1] == [("credit", "(共同)")]
+
+
 def test_boilerplate_sentences_on_the_line_of_a_paragraph_are_stripped_and_counted():
     text = (
         "Kyiv said talks would resume. Sign up for our newsletter today to get the news in your inbox. "
