@@ -1,7 +1,8 @@
 """Text clean-up and sentence splitting: pure functions, no Beam.
 
-``normalise`` makes text comparable across outlets (Unicode form, quotes, dashes, spaces,
-HTML markup, lines broken by a hard wrap). ``strip_boilerplate`` removes lines that are not
+``normalise`` makes text comparable across outlets (UTF-8 mis-decoded as Windows-1252,
+Unicode form, quotes, dashes, spaces, HTML markup, lines broken by a hard wrap).
+``strip_boilerplate`` removes lines that are not
 news content (``Read more:`` prompts, trailing link lists, author contact lines, hashtag
 lines, newsletter prompts, share rows, photo credits and captions, page notices, the author's
 biography under the story; Chinese, Japanese and Thai wire marks, label lines, bylines and
@@ -173,13 +174,54 @@ def strip_html(text: str) -> str:
     return "".join(extractor.parts)
 
 
+# Text that was UTF-8 read as Windows-1252 (or Latin-1) by a scraper that ignored the page's
+# charset: each character of the original beyond ASCII became two to four characters of the
+# Latin-1 Supplement or of cp1252's 0x80-0x9F range ("\u2019" as "\u00e2\u20ac\u2122", "\u00e9" as
+# "\u00c3\u00a9"), a lead byte 0xC2-0xF4 followed by a continuation byte 0x80-0xBF.
+_CP1252_BYTE = {
+    char: byte
+    for byte in range(0x80, 0x100)
+    # cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined: decoders pass them on as the C1
+    # control of that number (which is also how Latin-1 decodes every byte 0x80-0x9F).
+    for char in {bytes([byte]).decode("cp1252", errors="ignore") or chr(byte), chr(byte)}
+}
+_MOJIBAKE_CONTINUATION = "".join(char for char, byte in _CP1252_BYTE.items() if byte < 0xC0)
+_MOJIBAKE_PAIR = re.compile(f"[\u00c2-\u00f4][{_MOJIBAKE_CONTINUATION}]")
+
+
+def repair_mojibake(text: str) -> str:
+    """The text as written, when it is UTF-8 that was decoded as Windows-1252 or Latin-1
+    (``"Obama\u00e2\u20ac\u2122s"`` -> ``"Obama\u2019s"``), else the text unchanged.
+
+    Only unambiguous cases are repaired: every character of the text must map back to a
+    single byte and the bytes must be valid UTF-8, so a text that also holds a character
+    cp1252 lacks, or a genuine "\u00e9" or "\u20ac" (not valid UTF-8 on its own), stays as it
+    is. A text mis-decoded twice is repaired twice.
+    """
+    while _MOJIBAKE_PAIR.search(text):
+        try:
+            raw = text.encode("cp1252")
+        except UnicodeEncodeError:  # a C1 control, or a character no single byte spells
+            if any(char not in _CP1252_BYTE for char in text if not char.isascii()):
+                return text
+            raw = bytes(_CP1252_BYTE.get(char, ord(char)) for char in text)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return text
+    return text
+
+
 def normalise(text: str) -> str:
-    """Unicode NFKC, plain quotes and dashes, no invisible format characters, HTML to text,
-    lines ending in LF (from CR LF, a lone CR and Unicode's line separators), tidy spaces and
-    blank lines."""
+    """Mojibake repaired (``repair_mojibake``), Unicode NFKC, plain quotes and dashes, no
+    invisible format characters, HTML to text, lines ending in LF (from CR LF, a lone CR and
+    Unicode's line separators), tidy spaces and blank lines."""
     # Only the HTML extractor may mark a caption: the character in the input (an icon font's
     # glyph) would strip its line.
     text = text.replace(CAPTION_MARK, "")
+    # Before NFKC and the quote table, which would change the characters that spell the bytes
+    # ("\u2122" to "TM", "\u201c" to '"').
+    text = repair_mojibake(text)
     # A lone CR ends a line (classic Mac OS, some exports), as CR LF and LF do: its
     # lines are headings, paragraphs and boilerplate to strip, not one run of words.
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -48,3 +48,9 @@ def pipeline():
     # Running a pipeline removes its beam-pipeline-temp* folder; one only built, or whose
     # test failed before running it, would leave the folder in the system's temporary folder.
     shutil.rmtree(test_pipeline.local_tempdir, ignore_errors=True)
+
+
+def mis_decoded(text: str, encoding: str = "cp1252") -> str:
+    """``text`` as a scraper that ignores the page's charset reads it: its UTF-8 bytes decoded
+    as ``encoding``, cp1252's five undefined bytes passed on as C1 controls (as browsers do)."""
+    return "".join(bytes([byte]).decode(encoding, errors="ignore") or chr(byte) for byte in text.encode())

@@ -15,7 +15,7 @@ from pipeline import cli
 from pipeline import config as config_module
 from pipeline.backfill import backfill
 from pipeline.run import run_job
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, mis_decoded
 
 SEED_IDS = sorted(path.stem for path in SEEDS.glob("*.txt"))
 GERMAN = (
@@ -83,7 +83,7 @@ def dirty_run(tmp_path_factory):
 
 
 def query(output, sql: str):
-    for table in ("articles", "rejects", "clusters", "representatives"):
+    for table in ("articles", "rejects", "clusters", "representatives", "unique_sentences"):
         sql = sql.replace(f"{{{table}}}", f"read_parquet('{output}/{table}/*/*.parquet')")
     return duckdb.sql(sql).fetchall()
 
@@ -234,3 +234,26 @@ def test_partitioned_parquet_dataset_is_read_whole(tmp_path):
     ]
     assert len({cluster for *_, cluster in articles}) == 1, "the seeds are one story"
     assert query(output, "select count(*) from {rejects}") == [(0,)]
+
+
+def test_a_feed_of_utf8_read_as_windows_1252_gives_the_tables_of_the_feed_as_written(tmp_path):
+    """A scraper that ignores the pages' charset stores "Obamaâ€™s" for "Obama’s": repaired
+    before matching, the feed gives the stories, texts and unique sentences of the clean one."""
+    runs = {}
+    for name, garble in {"clean": str, "mis_decoded": mis_decoded}.items():
+        feed = tmp_path / name / "feed.jsonl"
+        feed.parent.mkdir()
+        rows = [{**row, "text": garble(row["text"])} for row in seed_rows()]
+        feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+        output = tmp_path / name / "out"
+        run_job([str(feed)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+        runs[name] = [
+            query(output, f"select {columns} from {{{table}}} order by all")
+            for table, columns in [
+                ("articles", "article_id, cluster_id, similarity_to_representative"),
+                ("representatives", "article_id, text"),
+                ("unique_sentences", "article_id, sentence_index, sentence"),
+            ]
+        ]
+    assert "\u00e2\u20ac" in mis_decoded(SEEDS.joinpath(f"{SEED_IDS[0]}.txt").read_text(encoding="utf-8"))
+    assert runs["mis_decoded"] == runs["clean"]

@@ -20,6 +20,7 @@ from pipeline.text import (
     no_space_ngrams,
     normalise,
     paragraph_sentence_reason,
+    repair_mojibake,
     split_sentences,
     strip_boilerplate,
     strip_embed_residue,
@@ -27,7 +28,7 @@ from pipeline.text import (
     word_count,
 )
 
-from .conftest import ROOT, SEEDS, SHARED_EVAL
+from .conftest import ROOT, SEEDS, SHARED_EVAL, mis_decoded
 
 GOLD_LINES = ROOT / "tests" / "data" / "eval_boilerplate_gold.jsonl"
 
@@ -783,6 +784,37 @@ def test_invisible_format_characters_are_dropped():
     assert normalise("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469") == (
         "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469"
     )
+
+
+MOJIBAKE_SAMPLE = (
+    "\u201cIt was Obama\u2019s choice,\u201d said Jos\u00e9 \u2014 2 \u00d7 \u20ac5, \u4e2d\u56fd."
+)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_utf8_text_decoded_as_windows_1252_or_latin_1_is_repaired(encoding):
+    garbled = mis_decoded(MOJIBAKE_SAMPLE, encoding)
+    assert "\u00e2\u20ac" in garbled or "\u00e2\x80" in garbled
+    assert repair_mojibake(garbled) == MOJIBAKE_SAMPLE
+    assert repair_mojibake(mis_decoded(garbled)) == MOJIBAKE_SAMPLE, "mis-decoded twice"
+    # normalise repairs before NFKC and the quote table (which would make "\u2122" "TM")
+    assert normalise(garbled) == normalise(MOJIBAKE_SAMPLE)
+    article = (SEEDS / "001_bccc835c740b20f3.txt").read_text(encoding="utf-8")
+    assert normalise(mis_decoded(article)) == normalise(article)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "caf\u00e9 au lait for \u20ac5",  # genuine accents and symbols: not valid UTF-8 as bytes
+        "The Portuguese word S\u00c3O is written in capitals",  # a lead byte with no continuation
+        "Price \u00c3\u00a9 \u4e2d",  # a pair, but beside a character no single byte spells
+        "\u00c3\u00a9t\u00c3\u00a9 \u00c3",  # a pair, but the bytes are not valid UTF-8
+        "plain ASCII text",
+    ],
+)
+def test_text_that_is_not_unambiguously_mis_decoded_is_left_as_it_is(text):
+    assert repair_mojibake(text) == text
 
 
 def test_a_short_list_item_is_not_a_heading():
