@@ -107,6 +107,10 @@ class _TextExtractor(HTMLParser):
         "aside", "pre", "hr", "main",
     }  # fmt: skip
     _SKIPPED = {"script", "style", "noscript", "template"}
+    # Page chrome of a whole scraped page: the window's title (the headline again, with the
+    # site's name) and navigation menus. Dropped once the element closes, so a stray
+    # unclosed tag in a fragment does not take the article with it.
+    _CHROME = {"title", "nav"}
     # Elements whose text is prose laid out by the markup: a line break in their source is
     # a space (the source's own wrapping). Elsewhere a fragment may be plain text with a
     # stray tag, whose line breaks are its paragraphs.
@@ -119,11 +123,18 @@ class _TextExtractor(HTMLParser):
         self._prose_depth = 0
         self._pre_depth = 0
         self._caption_depth = 0
+        self._chrome_depth = 0
+        self._chrome_start = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIPPED:
             self._skip_depth += 1
             return
+        if tag in self._CHROME:
+            if not self._chrome_depth:
+                self._chrome_start = len(self.parts)
+            self._chrome_depth += 1
+            self.parts.append("\n")  # a block, kept or not
         if tag in self._PROSE:
             self._prose_depth += 1
         if tag == "pre":
@@ -139,6 +150,10 @@ class _TextExtractor(HTMLParser):
         if tag in self._SKIPPED:
             self._skip_depth = max(0, self._skip_depth - 1)
             return
+        if tag in self._CHROME and self._chrome_depth:
+            self._chrome_depth -= 1
+            if not self._chrome_depth:
+                self.parts[self._chrome_start :] = ["\n"]
         if tag in self._PROSE:
             self._prose_depth = max(0, self._prose_depth - 1)
         if tag == "pre":

@@ -29,7 +29,8 @@ NO_PUNCTUATION = " ".join(
     for word in ["record", "weak", "mixed", "late", "early", "strong", "poor", "average", "stable", "rising"]
 )
 HTML = (
-    "<html><body><h1>Harbour reopens</h1>"
+    "<html><head><title>Harbour reopens | City Herald</title></head><body>"
+    '<nav><a href="/">Home</a><a href="/sport">Sport</a></nav><h1>Harbour reopens</h1>'
     "<p>The city harbour <b>reopened</b> on Monday after a week of repairs.</p>"
     "<script>alert('x')</script><p>Officials said ferries would run on the normal timetable &amp; fares.</p>"
     "</body></html>"
@@ -116,6 +117,7 @@ def test_handled_records_are_kept(dirty_run):
     assert job.counters["read/unparseable_published_at"] == 1
     html = query(output, "select text from {representatives} where article_id = 'html'")[0][0]
     assert "<" not in html and "alert" not in html and "reopened on Monday" in html and "&amp;" not in html
+    assert html.startswith("Harbour reopens\n"), "a whole page's title and menu are no text"
 
 
 def test_seeds_stay_one_story_that_nothing_else_joins(dirty_run):

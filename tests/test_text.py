@@ -817,6 +817,20 @@ def test_text_that_is_not_unambiguously_mis_decoded_is_left_as_it_is(text):
     assert repair_mojibake(text) == text
 
 
+def test_the_title_and_menus_of_a_whole_scraped_page_are_dropped():
+    page = (
+        "<!DOCTYPE html><html><head><title>Harbour reopens | City Herald</title>"
+        "<style>p { color: red; }</style></head><body>"
+        '<nav><ul><li><a href="/">Home</a></li><li><a href="/sport">Sport</a></li></ul></nav>'
+        "<h1>Harbour reopens</h1><p>The harbour reopened on Monday.</p></body></html>"
+    )
+    assert normalise(page) == "Harbour reopens\n\nThe harbour reopened on Monday."
+    # A menu left open in a fragment is kept: a stray tag must not take the article with it.
+    assert normalise("<nav>Home</nav><p>Ferries run.<nav>The harbour reopened.</p>") == (
+        "Ferries run.\nThe harbour reopened."
+    )
+
+
 def test_a_short_list_item_is_not_a_heading():
     text = (
         "Key points\n\n"
