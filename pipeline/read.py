@@ -145,6 +145,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.config import ColumnConfig, InputConfig
 from pipeline.errors import InputError
+from pipeline.file_list import CreateStrings
 from pipeline.records import Article, Reject
 from pipeline.wording import noun
 
@@ -1356,17 +1357,55 @@ def _named(item: Article | Reject, located: str, path: str) -> Article | Reject:
     return item._replace(source=path)
 
 
-@beam.typehints.with_input_types(str)
+class InputFile(NamedTuple):
+    """One input file as the workers read it.
+
+    ``path``: as listed (rows name it); ``copies``: the file and its sidecar -> the remote
+    copies the worker reads instead (``remote``; empty: read in place); ``sidecar``: a local
+    .txt file's sidecar as listed where the inputs are listed, None for none (``local_sidecars``);
+    by default it is looked for beside the file."""
+
+    path: str
+    copies: Mapping[str, str] = {}
+    sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE
+
+    def to_line(self) -> str:
+        """The file as one line of JSON, for ``from_line`` (a list file's line, or a graph's element)."""
+        fields: dict[str, Any] = {"path": self.path}
+        if self.copies:
+            fields["copies"] = dict(self.copies)
+        if not isinstance(self.sidecar, _Sidecar):
+            fields["sidecar"] = self.sidecar
+        return json.dumps(fields, sort_keys=True)
+
+    @classmethod
+    def from_line(cls, line: str) -> InputFile:
+        fields = json.loads(line)
+        return cls(fields["path"], fields.get("copies", {}), fields.get("sidecar", _Sidecar.LOOK_BESIDE))
+
+
+def input_files(files: Collection[str], copies: Mapping[str, str] | None = None) -> list[InputFile]:
+    """Each input with its own remote copies (``copies``: every file read -> its copy) and,
+    for a local .txt file, its sidecar as listed on this machine (``local_sidecars``)."""
+    copies = copies or {}
+    sidecars = local_sidecars(files)
+    listed = []
+    for path in files:
+        sidecar = sidecars.get(path, _Sidecar.LOOK_BESIDE)
+        read = [path] if sidecar is None or isinstance(sidecar, _Sidecar) else [path, sidecar]
+        listed.append(InputFile(path, {name: copies[name] for name in read if name in copies}, sidecar))
+    return listed
+
+
+@beam.typehints.with_input_types(InputFile)
 @beam.typehints.with_output_types(Article)
 class _ParseFileFn(beam.DoFn):
-    """A file path -> its Articles (main output) and Rejects (output ``rejects``)."""
+    """An input file -> its Articles (main output) and Rejects (output ``rejects``)."""
 
     def __init__(
         self,
         max_chars: int,
         base: str | None = None,
-        copies: dict[str, str] | None = None,
-        sidecars: dict[str, str | None] | None = None,
         max_field_chars: int = InputConfig.max_field_chars,
         columns: ColumnConfig | None = None,
     ) -> None:
@@ -1374,24 +1413,20 @@ class _ParseFileFn(beam.DoFn):
         self._max_field_chars = max_field_chars
         self._columns = columns
         self._base = base
-        self._copies = copies or {}
-        self._sidecars = sidecars or {}
-        # A copy -> the file it copies, as read without copies.
-        self._originals = {copy: _located(path, base) for path, copy in self._copies.items()}
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
         self._not_found = Metrics.counter(_COUNTER_NAMESPACE, LOCAL_FILES_NOT_FOUND)
 
-    def process(self, path: str) -> Iterator[Article | beam.pvalue.TaggedOutput]:
+    def process(self, file: InputFile) -> Iterator[Article | beam.pvalue.TaggedOutput]:
+        path, copies = file.path, file.copies
         try:
-            located = self._copies.get(path) or _located(path, self._base)
+            located = copies.get(path) or _located(path, self._base)
             if FileSystems.get_scheme(located) is None and not os.path.isfile(located):
                 # Rejected below as unreadable_file; the run checks that this machine lacks it too.
                 self._not_found.inc()
-            sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE
-            if path in self._sidecars:  # a local .txt file: its sidecar as listed here, or none
-                listed = self._sidecars[path]
-                sidecar = None if listed is None else self._copies.get(listed) or _located(listed, self._base)
+            sidecar = file.sidecar
+            if isinstance(sidecar, str):  # a local .txt file's sidecar, as listed
+                sidecar = copies.get(sidecar) or _located(sidecar, self._base)
             read = parse_file(
                 located,
                 self._max_chars,
@@ -1407,29 +1442,28 @@ class _ParseFileFn(beam.DoFn):
                 if isinstance(item, Reject):
                     _count_reject(item.reason)
                     yield beam.pvalue.TaggedOutput(
-                        REJECTS, item._replace(detail=self._uncopied(item.detail, located))
+                        REJECTS, item._replace(detail=self._uncopied(item.detail, located, copies))
                     )
                 else:
                     yield item
         except Exception as error:  # a bug at file level costs that file, not the job
-            located = self._copies.get(path, path)
+            detail = self._uncopied(f"while reading {path}: {error}", copies.get(path, path), copies)
             reason = f"error_{type(error).__name__}"
             self._records.inc()  # the reject stands for the file's unread records: count it as one
             _count_reject(reason)
-            yield beam.pvalue.TaggedOutput(
-                REJECTS,
-                Reject(path, 0, reason, self._uncopied(f"while reading {path}: {error}", located), ""),
-            )
+            yield beam.pvalue.TaggedOutput(REJECTS, Reject(path, 0, reason, detail, ""))
 
-    def _uncopied(self, detail: str, located: str) -> str:
+    def _uncopied(self, detail: str, located: str, copies: Mapping[str, str]) -> str:
         """A reject's detail naming the files read from ``located`` (a remote copy) as
         they are here: the file, and a .txt file's sidecar, read from its copy too."""
-        if located not in self._originals:
+        # A copy -> the file it copies, as read without copies.
+        originals = {copy: _located(path, self._base) for path, copy in copies.items()}
+        if located not in originals:
             return detail
         read = [located, *(_sidecar_paths(located) if _kind(located) == "text" else ())]
         for copy in read:
-            if copy in self._originals and copy in detail:
-                detail = detail.replace(copy, self._originals[copy])
+            if copy in originals and copy in detail:
+                detail = detail.replace(copy, originals[copy])
         return detail
 
 
@@ -1471,39 +1505,34 @@ class ReadArticles(beam.PTransform):
         copies: dict[str, str] | None = None,
         max_field_chars: int = InputConfig.max_field_chars,
         columns: ColumnConfig | None = None,
+        list_folder: str | None = None,
     ) -> None:
         """``copies``: input path -> a copy the workers read instead (``remote``); rows still
         name the path. ``max_chars``, ``max_field_chars``: ``input.max_chars``, ``input.max_field_chars``;
-        ``columns``: the inputs' name for each field (``columns.*``)."""
+        ``columns``: the inputs' name for each field (``columns.*``); ``list_folder``: where the
+        list of input files goes when it is too long for the pipeline graph (``file_list``)."""
         super().__init__()
         for name, limit in (("max_chars", max_chars), ("max_field_chars", max_field_chars)):
             if limit <= 0:
                 raise ValueError(f"{name} must be a positive number of characters, got {limit}")
-        self._files = list(files)
+        self._files = input_files(list(files), copies)
         self._max_chars = max_chars
         self._max_field_chars = max_field_chars
         self._columns = columns
         # Relative local paths are relative to this folder, not to a worker's.
         self._base = os.getcwd()
-        self._copies = dict(copies or {})
-        self._sidecars = local_sidecars(self._files)
+        self._list_folder = list_folder
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         parsed = (
             pbegin
-            | "ListFiles" >> beam.Create(self._files)
+            | "ListFiles" >> CreateStrings([file.to_line() for file in self._files], self._list_folder)
             # Without this break in fusion, one worker would parse every file.
             | "SpreadFiles" >> beam.Reshuffle()
+            | "DecodeFiles" >> beam.Map(InputFile.from_line)
             | "ParseFiles"
             >> beam.ParDo(
-                _ParseFileFn(
-                    self._max_chars,
-                    self._base,
-                    self._copies,
-                    self._sidecars,
-                    self._max_field_chars,
-                    self._columns,
-                )
+                _ParseFileFn(self._max_chars, self._base, self._max_field_chars, self._columns)
             ).with_outputs(REJECTS, main=ARTICLES)
         )
         unique = (

@@ -9,7 +9,8 @@ staged tables. When Beam's ``--temp_location`` is on a remote file system (``gs:
 1. copies the local files its workers read (input files with the sidecars of ``.txt``
    files, the state files of earlier runs) to ``<temp_location>/storymatch-<run id>/inputs/``
    under their absolute paths; inputs already on a remote file system are read in place;
-2. has the workers write the staged tables to ``<temp_location>/storymatch-<run id>/tables/``;
+2. has the workers write the staged tables to ``<temp_location>/storymatch-<run id>/tables/``
+   (and read there the lists of files too long for the pipeline graph, ``file_list``);
 3. copies the tables (each table's folder listed by itself) into its local staging folder,
    where they are checked and published as in a local run, and deletes
    ``<temp_location>/storymatch-<run id>/`` however the run ends.

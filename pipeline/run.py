@@ -153,20 +153,23 @@ def build_pipeline(
     frequency_files: tuple[str, ...] | list[str] = (),
     carried_rejects: tuple[Reject, ...] | list[Reject] = (),
     input_copies: dict[str, str] | None = None,
+    list_folder: str | None = None,
 ) -> DetectStories:
     """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``.
 
-    ``input_copies``: input file -> a copy the workers read instead (``remote``)."""
+    ``input_copies``: input file -> a copy the workers read instead (``remote``);
+    ``list_folder``: where lists of files too long for the pipeline graph go (``file_list``;
+    default: the pipeline's local temporary folder)."""
     read = pipeline | "Read" >> ReadArticles(
-        files, config.input.max_chars, input_copies, config.input.max_field_chars, config.columns
+        files, config.input.max_chars, input_copies, config.input.max_field_chars, config.columns, list_folder
     )
     prior = None
     if state_files:
-        prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files, config.lsh.num_perm)
+        prior = pipeline | "Anchors" >> state.ReadPriorSketches(state_files, config.lsh.num_perm, list_folder)
     prior_frequencies = None
     if frequency_files:
         prior_frequencies = pipeline | "PriorFrequencies" >> state.ReadPriorFrequencies(
-            frequency_files, config.features.df_buckets
+            frequency_files, config.features.df_buckets, list_folder
         )
     detect = DetectStories(config, run_date, prior, prior_frequencies)
     tables = read["articles"] | "Detect" >> detect
@@ -478,6 +481,9 @@ def _execute(
             located(frequency_files),
             carried_rejects,
             input_copies=copies,
+            # Where the workers read and the run removes: the staging folder goes when the run
+            # publishes (or the next run cleans up), the remote one however the run ends.
+            list_folder=remote.root if remote is not None else target,
         )
         with _temporary_folders_removed(pipeline):
             result = pipeline.run()

@@ -47,6 +47,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.errors import StateError
 from pipeline.features import TermVector
+from pipeline.file_list import CreateStrings
 from pipeline.records import ArticleSketch, Prior, StoryAssignment
 from schemas.tables import INTERNAL_TABLES
 
@@ -169,7 +170,7 @@ def sum_prior_frequencies(paths: Iterable[str], num_buckets: int):
     runs cost one table in memory, not one per run.
     """
     count, total = 0, None
-    for path in paths:
+    for path in sorted(paths):  # the files' warnings in one order, however they were gathered
         for documents, buckets, counts in read_prior_frequencies(path, num_buckets):
             if total is None:
                 total = np.zeros(num_buckets, dtype=np.uint32)
@@ -182,17 +183,23 @@ def sum_prior_frequencies(paths: Iterable[str], num_buckets: int):
 
 
 class ReadPriorFrequencies(beam.PTransform):
-    """Frequencies files -> at most one (document count, df table): the earlier runs' together."""
+    """Frequencies files -> at most one (document count, df table): the earlier runs' together.
 
-    def __init__(self, files: Iterable[str], num_buckets: int) -> None:
+    ``list_folder``: where the list of files goes when it is too long for the pipeline graph
+    (``file_list``)."""
+
+    def __init__(self, files: Iterable[str], num_buckets: int, list_folder: str | None = None) -> None:
         super().__init__()
         self._files = list(files)
         self._num_buckets = num_buckets
+        self._list_folder = list_folder
 
     def expand(self, pbegin):
         return (
             pbegin
-            | "FrequencyFiles" >> beam.Create([self._files])
+            | "FrequencyFiles" >> CreateStrings(self._files, self._list_folder)
+            # Summed in one place: a sum is the same in any order, a table is in memory once.
+            | "AllFrequencyFiles" >> beam.combiners.ToList()
             | "SumFrequencies" >> beam.FlatMap(sum_prior_frequencies, self._num_buckets)
         )
 
@@ -487,16 +494,18 @@ class ReadPriorSketches(beam.PTransform):
     """State files -> ArticleSketch anchors (with ``prior`` set).
 
     ``num_perm``: this run's ``lsh.num_perm``; anchors of runs with another (their
-    signatures cannot be banded with this run's) are skipped and counted."""
+    signatures cannot be banded with this run's) are skipped and counted. ``list_folder``:
+    where the list of files goes when it is too long for the pipeline graph (``file_list``)."""
 
-    def __init__(self, files: list[str], num_perm: int | None = None) -> None:
+    def __init__(self, files: list[str], num_perm: int | None = None, list_folder: str | None = None) -> None:
         super().__init__()
         self._files = files
         self._num_perm = num_perm
+        self._list_folder = list_folder
 
     def expand(self, pbegin):
         return (
             pbegin
-            | "StateFiles" >> beam.Create(self._files)
+            | "StateFiles" >> CreateStrings(self._files, self._list_folder)
             | "ReadState" >> beam.ParDo(_ReadStateFn(self._num_perm))
         )

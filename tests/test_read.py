@@ -727,7 +727,8 @@ def test_a_sidecar_reject_names_the_sidecar_as_the_inputs_spell_its_text_file(tm
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("Kyiv agreed to talks on Tuesday.", encoding="utf-8")
     (tmp_path / "in" / "a.json").write_text("{not json", encoding="utf-8")
-    (reject,) = [output.value for output in _ParseFileFn(1000, str(tmp_path)).process("in/a.txt")]
+    fn = _ParseFileFn(1000, str(tmp_path))
+    (reject,) = [output.value for output in fn.process(read.InputFile("in/a.txt"))]
     assert (reject.source, reject.reason) == ("in/a.txt", "malformed_json")
     assert reject.detail.startswith("text file: sidecar in/a.json: ")
 

@@ -21,7 +21,7 @@ import pytest
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline import cli
+from pipeline import cli, file_list
 from pipeline import config as config_module
 from pipeline import run as run_module
 from pipeline.backfill import backfill
@@ -203,10 +203,16 @@ def test_relative_paths_do_not_depend_on_the_workers_folder(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize(
-    "temp_location", ["testremote://bucket/tmp", "testdirs://bucket/tmp"], ids=["object-store", "hdfs-like"]
+    ("temp_location", "max_strings_in_graph"),
+    [
+        ("testremote://bucket/tmp", file_list.MAX_STRINGS_IN_GRAPH),
+        ("testdirs://bucket/tmp", file_list.MAX_STRINGS_IN_GRAPH),
+        ("testremote://bucket/tmp", 0),
+    ],
+    ids=["object-store", "hdfs-like", "object-store-list-files"],
 )
 def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_temp_location(
-    tmp_path, monkeypatch, temp_location
+    tmp_path, monkeypatch, temp_location, max_strings_in_graph
 ):
     """Dataflow's workers see none of the launching machine's folders: with a remote
     --temp_location the run copies what they read there (inputs, .txt sidecars, state) and
@@ -215,7 +221,10 @@ def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_t
 
     On a file system with folders listed one level at a time (hdfs://, as in README's Spark
     line), the tables were not fetched back: listing ``tables/**`` gave the tables' folders,
-    not their files."""
+    not their files.
+
+    With lists of files too long for the graph (here every list), the list files are written
+    beside the copies, where the workers read them, and deleted with them."""
     remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
     days = tmp_path / "in"
     for index, path in enumerate(sorted((ROOT / "seeds").glob("*.txt"))):
@@ -242,6 +251,7 @@ def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_t
                 away.rename(here)
 
     monkeypatch.setattr(beam.Pipeline, "run", run_without_the_disk)
+    monkeypatch.setattr(file_list, "MAX_STRINGS_IN_GRAPH", max_strings_in_graph)
     remote = [f"--temp_location={temp_location}"]
     for day in (1, 2):
         result = run_job(
@@ -347,7 +357,7 @@ def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_loca
 def test_a_reject_of_a_remote_copy_names_the_sidecar_as_it_is_here(tmp_path):
     """The sidecar is read from its remote copy, deleted after the run: the reject names the
     sidecar as a run without the copies does."""
-    from pipeline.read import _ParseFileFn, files_read_for
+    from pipeline.read import _ParseFileFn, files_read_for, input_files
 
     remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
     (tmp_path / "in").mkdir()
@@ -355,8 +365,8 @@ def test_a_reject_of_a_remote_copy_names_the_sidecar_as_it_is_here(tmp_path):
     text.write_text("Kyiv agreed to talks on Tuesday, officials said.", encoding="utf-8")
     sidecar.write_text("{not json", encoding="utf-8")
     copies = RemoteStaging("testremote://bucket/tmp", "r1").upload(files_read_for(str(text)))
-    fn = _ParseFileFn(1000, str(tmp_path), copies)
-    (reject,) = [output.value for output in fn.process(str(text))]
+    (listed,) = input_files([str(text)], copies)
+    (reject,) = [output.value for output in _ParseFileFn(1000, str(tmp_path)).process(listed)]
     assert reject.source == str(text)
     assert f"sidecar {sidecar}: " in reject.detail
     assert "testremote://" not in reject.detail
