@@ -95,7 +95,8 @@ counter ``read/rejected_<reason>``:
 Problems with the inputs as a whole (nothing matches, an unsupported file type, a Parquet
 file or CSV header without ``id`` or ``text`` (their ``columns``), or with a field's column
 named in another case, ``Outlet``, a CSV header that names a column read twice or cannot be
-read) raise ``InputError`` from ``resolve_inputs`` before the pipeline starts.
+read, an optional field's ``columns`` setting naming a column that no CSV, TSV or Parquet input
+has) raise ``InputError`` from ``resolve_inputs`` before the pipeline starts.
 
 Example:
     >>> from pipeline.read import parse_file, parse_published
@@ -129,7 +130,7 @@ import re
 import urllib.parse
 import warnings
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -200,6 +201,8 @@ _FILE_ERRORS = (OSError, EOFError, zlib.error, pa.ArrowException)
 _PARQUET_MAGIC = b"PAR1"
 # The longest CSV cell read: past any text input.max_chars lets through (a C long on every platform).
 _CSV_FIELD_LIMIT = 2**31 - 1
+# The characters of a header an error message quotes.
+_HEADER_SHOWN = 300
 # Rows per Parquet batch: bounds memory per file whatever the row-group size.
 _PARQUET_BATCH_ROWS = 1_024
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -252,8 +255,9 @@ def resolve_inputs(patterns: list[str], columns: ColumnConfig | None = None) -> 
     folder's other files are passed over, unless they are compressed inputs), a file's name
     is not valid UTF-8, a file named without a suffix cannot be opened to tell whether it is
     Parquet, or a Parquet file or a CSV or TSV header lacks the ``id`` or ``text`` column, as
-    ``columns`` names them (only the schema or header is read; a file whose schema or header
-    cannot be read is left to the reader, which rejects it as ``unreadable_file``).
+    ``columns`` names them, or no such file has an optional field's mapped column (only the
+    schema or header is read; a file whose schema or header cannot be read is left to the
+    reader, which rejects it as ``unreadable_file``).
     """
     spellings: dict[str, str] = {}  # a file's identity -> the path it is read under
     kinds: dict[str, str | None] = {}
@@ -281,11 +285,15 @@ def resolve_inputs(patterns: list[str], columns: ColumnConfig | None = None) -> 
         if _kind(path) == "text" and (sidecar := _listed_sidecar(path, spellings, identity)) is not None
     }
     inputs = sorted(path for identity, path in spellings.items() if identity not in sidecars)
+    headers: dict[str, list[str] | None] = {}  # None: a file's names are known only as it is read
     for path in inputs:
         if kinds[path] == "parquet":
-            _check_parquet_columns(path, columns)
+            headers[path] = _check_parquet_columns(path, columns)
         elif kinds[path] in _DELIMITERS:
-            _check_csv_header(path, columns)
+            headers[path] = _check_csv_header(path, columns)
+        else:
+            headers[path] = None
+    _check_mapped_columns(headers, columns)
     return inputs
 
 
@@ -452,20 +460,51 @@ def _identity(path: str, real_folder: Callable[[str], str] = os.path.realpath) -
     return os.path.join(real_folder(folder or os.curdir), name)
 
 
-def _check_parquet_columns(path: str, columns: ColumnConfig | None) -> None:
+def _check_parquet_columns(path: str, columns: ColumnConfig | None) -> list[str] | None:
+    """Refuses a Parquet file as ``_check_columns`` does; its column names, or None for a file
+    whose schema cannot be read or a backfill's split (written in the fields' own names)."""
     try:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             schema = pq.read_schema(handle)
     except _FILE_ERRORS:
         # Empty, cut short or corrupt: one file the reader rejects (unreadable_file), as a
         # corrupt gzip file is, not a refusal of every input.
-        return
+        return None
     if PROVENANCE_KEY in (schema.metadata or {}):  # a backfill's split: our own field names
-        columns = None
+        _check_columns(path, "Parquet", schema.names, None)
+        return None
     _check_columns(path, "Parquet", schema.names, _field_columns(columns))
+    return schema.names
 
 
-def _check_columns(path: str, kind: str, names: Collection[str], columns: Mapping[str, str] | None) -> None:
+def _check_mapped_columns(headers: Mapping[str, list[str] | None], columns: ColumnConfig | None) -> None:
+    """Refuses a ``columns`` setting that maps an optional field to a column no input file has
+    (``headers``: each file's column names): a typo, ``columns.outlet=publicaton``, would leave
+    the field null in every row without a word. A partition folder named by the column gives it
+    too. One file without it is no error (a feed that has no dates); where some file's names are
+    known only as its records are read (JSON Lines, a sidecar), nothing is refused."""
+    field_columns = _field_columns(columns)
+    if field_columns is None or any(names is None for names in headers.values()):
+        return
+    known = {path: names for path, names in headers.items() if names}  # an empty file has no records
+    absent = [
+        f"{column} (columns.{field})"
+        for field, column in field_columns.items()
+        if column != field
+        and not any(
+            column in names or field in _partition_fields(path, field_columns)
+            for path, names in known.items()
+        )
+    ]
+    if absent and known:
+        path, names = next(iter(known.items()))
+        raise InputError(
+            f"no input file has the mapped column(s) {', '.join(absent)}, which would leave the field "
+            f"empty in every row ({path} has {', '.join(names)[:_HEADER_SHOWN]})"
+        )
+
+
+def _check_columns(path: str, kind: str, names: Sequence[str], columns: Mapping[str, str] | None) -> None:
     """Refuses a file whose ``names`` (its columns) lack a required field's column, or name a
     field's column in another case (``columns``: field -> column, None for the fields' own names)."""
     renames = _misnamed_fields(names, columns)
@@ -478,10 +517,36 @@ def _check_columns(path: str, kind: str, names: Collection[str], columns: Mappin
         if wanted[field] not in names
     ]
     if missing:
-        # "id, text" as a header: the space is part of the name, as in pandas and DuckDB.
-        padded = [repr(name) for name in names if name != name.strip() and name.strip() in wanted.values()]
-        hint = f" (it has {', '.join(padded)}: spaces around a column name are part of it)" if padded else ""
+        hint = _header_hint(kind, names, wanted)
         raise InputError(f"{path}: {kind} file lacks required column(s) {', '.join(missing)}{hint}")
+
+
+def _header_hint(kind: str, names: Sequence[str], wanted: Mapping[str, str]) -> str:
+    """Why a header lacks a column it seems to have, or else the columns it has.
+
+    Example:
+        >>> print(_header_hint("CSV", ["id;title;content"], _OWN_COLUMNS))  # doctest: +NORMALIZE_WHITESPACE
+         (its header is one column, 'id;title;content': CSV cells are read as separated by ',',
+         not ';': convert it, for instance to Parquet with DuckDB:
+         COPY (FROM read_csv('in.csv', delim=';')) TO 'in.parquet')
+        >>> print(_header_hint("CSV", ["id", "contnet"], _OWN_COLUMNS))
+         (its columns: id, contnet)
+    """
+    # "id, text" as a header: the space is part of the name, as in pandas and DuckDB.
+    padded = [repr(name) for name in names if name != name.strip() and name.strip() in wanted.values()]
+    if padded:
+        return f" (it has {', '.join(padded)}: spaces around a column name are part of it)"
+    delimiter = _DELIMITERS.get(kind.lower())
+    if delimiter is not None and len(names) == 1:  # European Excel's ";", a TSV saved as .csv
+        others = [other for other in (";", "\t", ",", "|") if other != delimiter and other in names[0]]
+        if others:
+            other = others[0]
+            return (
+                f" (its header is one column, {names[0][:_HEADER_SHOWN]!r}: {kind} cells are read as "
+                f"separated by {delimiter!r}, not {other!r}: convert it, for instance to Parquet with "
+                f"DuckDB: COPY (FROM read_csv('in.csv', delim={other!r})) TO 'in.parquet')"
+            )
+    return f" (its columns: {', '.join(names)[:_HEADER_SHOWN]})"
 
 
 def _field_columns(columns: ColumnConfig | None) -> dict[str, str] | None:
@@ -1022,15 +1087,16 @@ def _delimited_article(
     return _article(record, source, line, reading, on_bad_date)
 
 
-def _check_csv_header(path: str, columns: ColumnConfig | None) -> None:
+def _check_csv_header(path: str, columns: ColumnConfig | None) -> list[str] | None:
     """Refuses a CSV or TSV file whose header lacks a required column, names a field's column
-    in another case, or names a column read twice; one that cannot be read is the reader's."""
+    in another case, or names a column read twice; one that cannot be read is the reader's.
+    Its column names ([] for an empty file, None for one that cannot be read)."""
     try:
         header = next(_delimited_rows(path), None)
     except _FILE_ERRORS:
-        return
+        return None
     if header is None:  # an empty file: no records
-        return
+        return []
     kind = (_kind(path) or "csv").upper()
     if header.cells is None:
         raise InputError(f"{path}: the {kind} header row cannot be read: {header.problem}")
@@ -1040,6 +1106,7 @@ def _check_csv_header(path: str, columns: ColumnConfig | None) -> None:
     if twice:
         raise InputError(f"{path}: the {kind} header names column(s) {', '.join(twice)} more than once")
     _check_columns(path, kind, header.cells, field_columns)
+    return header.cells
 
 
 def _read_text_file(

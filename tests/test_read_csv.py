@@ -169,7 +169,14 @@ def test_a_folder_s_csv_and_tsv_files_are_inputs_and_their_headers_are_checked(t
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        ("id,content\n", "a.csv: CSV file lacks required column(s) text"),
+        ("id,content\n", "a.csv: CSV file lacks required column(s) text (its columns: id, content)"),
+        (
+            "id;text\n",
+            (
+                "a.csv: CSV file lacks required column(s) id, text (its header is one column, 'id;text': "
+                "CSV cells are read as separated by ',', not ';': convert it"
+            ),
+        ),
         (
             "id, text\n",
             (
@@ -228,6 +235,28 @@ def test_a_mapped_column_named_in_another_case_is_misnamed(tmp_path):
         InputError, match=r"b.parquet: Parquet file lacks required column\(s\) content \(columns.text\)"
     ):
         resolve_inputs([str(tmp_path / "b.parquet")], KAGGLE)
+
+
+def test_a_mapped_column_no_input_has_is_refused_not_read_as_empty(tmp_path):
+    # A typo in an optional field's column left the field null in every row without a word.
+    (tmp_path / "a.csv").write_text("id,content,publication\n1,One.,AP\n")
+    parquet = pa.table({"id": ["2"], "content": ["Two."], "publication": ["AP"]})
+    pq.write_table(parquet, tmp_path / "b.parquet")
+    typo = ColumnConfig(text="content", outlet="publicaton", published_at="date")
+    message = (
+        "no input file has the mapped column(s) publicaton (columns.outlet), date (columns.published_at), "
+        f"which would leave the field empty in every row ({tmp_path / 'a.csv'} has id, content, publication)"
+    )
+    with pytest.raises(InputError, match=re.escape(message)):
+        resolve_inputs([str(tmp_path)], typo)
+    # One file with the column, or a partition folder named by it, is enough: a feed may lack dates.
+    mapped = ColumnConfig(text="content", outlet="publication", published_at="date")
+    (tmp_path / "date=2025-08-19").mkdir()
+    (tmp_path / "date=2025-08-19" / "c.csv").write_text("id,content\n3,Three.\n")
+    assert len(resolve_inputs([str(tmp_path)], mapped)) == 3
+    # JSON Lines has no header: its keys are known only as its records are read.
+    (tmp_path / "d.jsonl").write_text(json.dumps({"id": "4", "content": "Four."}) + "\n")
+    assert len(resolve_inputs([str(tmp_path)], typo)) == 4
 
 
 def test_the_story_label_is_read_from_its_mapped_column(tmp_path):
