@@ -368,6 +368,18 @@ def _print_summary(job) -> None:
         f"  records read       {job.counters.get('read/records', 0)}",  # malformed ones too
         f"  articles kept      {rows['articles']}",
         f"  rejected           {rows['rejects']}",
+        # A date column in a format not read (2017/01/05 14:03) would otherwise show only in
+        # the manifest: every such article is kept undated, matched with articles of any date.
+        *(
+            [
+                (
+                    f"  unparseable dates  {undated} "
+                    "(published_at left null; README's Inputs lists the formats read)"
+                )
+            ]
+            if (undated := job.counters.get("read/unparseable_published_at", 0))
+            else []
+        ),
         f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",
         # The pairs table holds more than LSH's candidates: the pairs scored inside linked groups
         # and the exact copies.

@@ -462,6 +462,24 @@ def test_the_summary_counts_records_read_malformed_ones_too(capsys, tmp_path):
     assert "\n  records read       2\n  articles kept      1\n  rejected           1\n" in out, out
 
 
+def test_the_summary_counts_dates_it_could_not_read(capsys, tmp_path):
+    """A date column in a format the reader does not take left every such article undated,
+    outside the time windows, and the summary said nothing: only the manifest's counter did."""
+    inputs = tmp_path / "in.csv"
+    inputs.write_text(
+        "id,text,published_at\n"
+        "a1,The council approved the budget on Tuesday.,2025-08-19 10:00\n"
+        "a2,The council approved the budget on Tuesday night.,2025/08/19 10:00\n",
+        encoding="utf-8",
+    )
+    status, out, _ = storymatch_in_process(
+        capsys, "run", "--input", str(inputs), "--output", str(tmp_path / "out"), "--run-date", RUN_DATE
+    )
+    assert status == 0
+    expected = "\n  rejected           0\n  unparseable dates  1 (published_at left null; README's Inputs"
+    assert expected in out, out
+
+
 def test_the_sigterm_handler_is_only_the_commands_own(capsys, tmp_path):
     """main turns SIGTERM into a clean-up and exit 143 while a command runs (test_runners);
     a program that calls main, such as this test run, gets its own handler back."""
