@@ -1081,10 +1081,30 @@ def _delimited_article(
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as error:  # a byte decoding kept as a lone surrogate
-                raise _Rejected(
-                    "invalid_utf8", f"{name} is not valid UTF-8 at character {error.start}"
-                ) from None
+                message = f"{name} is not valid UTF-8 at character {error.start}"
+                raise _Rejected("invalid_utf8", message + _encoding_hint(value, error.start)) from None
     return _article(record, source, line, reading, on_bad_date)
+
+
+def _encoding_hint(cell: str, start: int) -> str:
+    """The byte a cell decoded with ``surrogateescape`` has at ``start`` and, where the cell
+    reads as Windows-1252 (Excel's "CSV" on Windows, older exports; Latin-1 too), what to do.
+
+    Example:
+        >>> print(_encoding_hint("caf\\udce9", 3))  # doctest: +NORMALIZE_WHITESPACE
+         (byte 0xE9, 'é' in Windows-1252: a file in that encoding or Latin-1 is read as UTF-8;
+        convert it, e.g. iconv -f cp1252 -t utf-8)
+    """
+    byte = ord(cell[start]) - 0xDC00
+    try:
+        as_cp1252 = bytes([byte]).decode("cp1252")
+        cell.encode("utf-8", "surrogateescape").decode("cp1252")
+    except UnicodeDecodeError:
+        return f" (byte 0x{byte:02X})"
+    return (
+        f" (byte 0x{byte:02X}, {as_cp1252!r} in Windows-1252: a file in that encoding or Latin-1 is "
+        "read as UTF-8; convert it, e.g. iconv -f cp1252 -t utf-8)"
+    )
 
 
 def _check_csv_header(path: str, columns: ColumnConfig | None) -> list[str] | None:

@@ -111,7 +111,10 @@ def test_rows_that_cannot_be_read_are_rejects_with_their_line_and_reason(tmp_pat
     assert details[0] == "line 3: 1 cell where the header names 2 columns"
     assert details[1] == "line 4: 3 cells where the header names 2 columns"
     assert details[2].startswith("line 6: a quote inside a quoted cell is not doubled")
-    assert details[3] == "line 7: text is not valid UTF-8 at character 3"
+    assert details[3] == (
+        "line 7: text is not valid UTF-8 at character 3 (byte 0xE9, 'é' in Windows-1252: a file in that "
+        "encoding or Latin-1 is read as UTF-8; convert it, e.g. iconv -f cp1252 -t utf-8)"
+    )
     assert (
         details[-1]
         == "line 10: a quoted cell is still open at the end of the file (its closing quote is missing)"
