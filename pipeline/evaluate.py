@@ -353,6 +353,13 @@ def evaluate(
 
     pipeline_report: dict[str, Any] = {
         "seconds": round(job.seconds, 2),
+        # What the figures are of: a malformed row or an unlabelled article is in none of them.
+        "records": {
+            "read": job.counters.get("read/records", 0),
+            "articles": job.row_counts["articles"],
+            "rejected": job.row_counts["rejects"],
+            "scored": len(ids),
+        },
         "lsh": {"bands": job.bands, "rows": job.rows},
         **_clustering_report(truth, predicted, ids),
         "lsh_candidate_recall": _round(metrics.pair_recall(banded_truth, candidates)),
@@ -428,8 +435,15 @@ def format_report(report: dict[str, Any]) -> str:
     if "ari" not in report["pipeline"]:  # unlabelled inputs: the sentence stage only
         return "\n".join([*sentences, f"pipeline wall time: {report['pipeline']['seconds']}s"])
     header = f"{'method':<22} {'ARI':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-P':>6} {'B3-R':>6} {'clusters':>13}"
-    lines = [header, "-" * len(header)]
     pipeline = report["pipeline"]
+    records = pipeline["records"]
+    accounted = (
+        f"scored {records['scored']} labelled {noun(records['scored'], 'article')} of "
+        f"{records['articles']} {noun(records['articles'], 'article')} from {records['read']} "
+        f"{noun(records['read'], 'record')} read ({records['rejected']} rejected: storymatch run on the "
+        "same inputs lists them in its rejects table)"
+    )
+    lines = [accounted, header, "-" * len(header)]
     lines.append(_row("pipeline", pipeline))
     for source, result in pipeline["by_source"].items():
         lines.append(_row(f"  pipeline/{source}", result))

@@ -3,6 +3,7 @@ pipeline reads, from every input the pipeline reads."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 
@@ -146,6 +147,28 @@ def test_lsh_candidate_recall_leaves_out_the_pairs_of_exact_copies(tmp_path):
     ).fetchall()
     recall = report["pipeline"]["lsh_candidate_recall"]
     assert (recall["found"], recall["true_pairs"]) == (candidates, 10)  # the five seeds' pairs
+
+
+def test_the_report_says_how_many_records_were_read_rejected_and_scored(tmp_path):
+    # A CSV's malformed row and an unlabelled article were in none of the figures, and the
+    # report did not say so: its first line now accounts for every record read.
+    from pipeline import config as config_module
+    from pipeline.evaluate import evaluate, format_report
+    from tests.conftest import SEEDS
+
+    corpus = tmp_path / "seeds.csv"
+    with corpus.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "story"])
+        for number, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+            writer.writerow([path.stem, path.read_text(encoding="utf-8"), "seeds" if number else ""])
+        handle.write('broken,"a quote "inside,seeds\n')
+    report = evaluate([str(corpus)], config_module.load())
+    assert report["pipeline"]["records"] == {"read": 6, "articles": 5, "rejected": 1, "scored": 4}
+    assert format_report(report).startswith(
+        "scored 4 labelled articles of 5 articles from 6 records read (1 rejected: storymatch run on "
+        "the same inputs lists them in its rejects table)\nmethod"
+    )
 
 
 def test_an_unlabelled_copy_with_a_smaller_id_is_the_canonical_one():
