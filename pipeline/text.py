@@ -4,10 +4,11 @@
 Unicode form, quotes, dashes, spaces, HTML markup, lines broken by a hard wrap).
 ``strip_boilerplate`` removes lines that are not
 news content (``Read more:`` prompts, trailing link lists, author contact lines, hashtag
-lines, newsletter prompts, share rows, photo credits and captions, page notices, the author's
-biography under the story; Chinese, Japanese and Thai wire marks, label lines, bylines and
-prompts too), and such sentences from the line of a paragraph and widget text glued to the
-start of a line, and returns what it removed so callers can count it.
+lines, newsletter prompts, share rows, a site's header and footer links, photo credits and
+captions, page notices, the author's biography under the story, a comment section under it;
+Chinese, Japanese and Thai wire marks, label lines, bylines and prompts too), and such
+sentences from the line of a paragraph and widget text glued to the start of a line, and
+returns what it removed so callers can count it.
 ``split_sentences`` is a rule-based segmenter that knows news abbreviations ("U.S.", "Sen.",
 "Jan.") and closing quotes, and the sentence ends of Chinese, Japanese ("。", "！", "？" without
 a space) and Thai (a space between Thai letters). ``word_count`` counts words in those scripts
@@ -23,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 _QUOTES = str.maketrans(
@@ -96,6 +98,17 @@ _HYPHEN_BREAK = re.compile(r"[A-Za-z]-$")
 _SENTENCE_INSIDE = re.compile(r"""[.!?]['")\]]*\s+\S""")
 
 
+@dataclass
+class _DroppedElement:
+    """An element of page chrome ``_TextExtractor`` drops once it closes."""
+
+    tag: str
+    start: int  # where its text starts in the extractor's parts
+    links_only: bool  # dropped only if all its text is the text of links and headings
+    has_prose: bool = False  # some of its text is not
+    open_count: int = 1  # elements of its tag open inside it, itself included
+
+
 class _TextExtractor(HTMLParser):
     """Collects the text of an HTML fragment, turning block elements into line breaks. A
     caption (``figcaption``) becomes a line of its own marked ``CAPTION_MARK``, which
@@ -108,9 +121,17 @@ class _TextExtractor(HTMLParser):
     }  # fmt: skip
     _SKIPPED = {"script", "style", "noscript", "template"}
     # Page chrome of a whole scraped page: the window's title (the headline again, with the
-    # site's name) and navigation menus. Dropped once the element closes, so a stray
-    # unclosed tag in a fragment does not take the article with it.
-    _CHROME = {"title", "nav"}
+    # site's name), navigation menus and the page's footer (copyright, "Privacy Policy",
+    # "Contact Us" links), and elements that say they are ones (ARIA landmarks). Dropped once
+    # the element closes, so a stray unclosed tag in a fragment does not take the article with
+    # it. A ``<footer>`` inside a ``<blockquote>`` is the quote's source, and stays.
+    _CHROME = {"title", "nav", "footer"}
+    _CHROME_ROLES = {"navigation", "contentinfo"}
+    # Elements that may hold a story's box (a pull quote, a fact box: text) or a list of links
+    # to other stories: dropped only when all their text is the text of links or headings
+    # ("Related", "Most read").
+    _LINKS_ONLY = {"aside"}
+    _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
     # Elements whose text is prose laid out by the markup: a line break in their source is
     # a space (the source's own wrapping). Elsewhere a fragment may be plain text with a
     # stray tag, whose line breaks are its paragraphs.
@@ -123,18 +144,30 @@ class _TextExtractor(HTMLParser):
         self._prose_depth = 0
         self._pre_depth = 0
         self._caption_depth = 0
-        self._chrome_depth = 0
-        self._chrome_start = 0
+        self._quote_depth = 0
+        self._link_or_heading_depth = 0
+        self._dropped: list[_DroppedElement] = []  # outermost first
+
+    def _is_chrome(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if tag == "footer":
+            return not self._quote_depth
+        return tag in self._CHROME or any(
+            name == "role" and (value or "").strip().lower() in self._CHROME_ROLES for name, value in attrs
+        )
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIPPED:
             self._skip_depth += 1
             return
-        if tag in self._CHROME:
-            if not self._chrome_depth:
-                self._chrome_start = len(self.parts)
-            self._chrome_depth += 1
+        if self._dropped and self._dropped[-1].tag == tag:
+            self._dropped[-1].open_count += 1
+        elif (chrome := self._is_chrome(tag, attrs)) or tag in self._LINKS_ONLY:
+            self._dropped.append(_DroppedElement(tag, start=len(self.parts), links_only=not chrome))
             self.parts.append("\n")  # a block, kept or not
+        if tag == "a" or tag in self._HEADINGS:
+            self._link_or_heading_depth += 1
+        if tag == "blockquote":
+            self._quote_depth += 1
         if tag in self._PROSE:
             self._prose_depth += 1
         if tag == "pre":
@@ -150,10 +183,20 @@ class _TextExtractor(HTMLParser):
         if tag in self._SKIPPED:
             self._skip_depth = max(0, self._skip_depth - 1)
             return
-        if tag in self._CHROME and self._chrome_depth:
-            self._chrome_depth -= 1
-            if not self._chrome_depth:
-                self.parts[self._chrome_start :] = ["\n"]
+        # The innermost such element: its end also ends the elements left open inside it.
+        for index in range(len(self._dropped) - 1, -1, -1):
+            element = self._dropped[index]
+            if element.tag == tag:
+                element.open_count -= 1
+                if not element.open_count:
+                    del self._dropped[index:]
+                    if not (element.links_only and element.has_prose):
+                        self.parts[element.start :] = ["\n"]
+                break
+        if tag == "a" or tag in self._HEADINGS:
+            self._link_or_heading_depth = max(0, self._link_or_heading_depth - 1)
+        if tag == "blockquote":
+            self._quote_depth = max(0, self._quote_depth - 1)
         if tag in self._PROSE:
             self._prose_depth = max(0, self._prose_depth - 1)
         if tag == "pre":
@@ -173,6 +216,9 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
+            if self._dropped and not self._link_or_heading_depth and not data.isspace():
+                for element in self._dropped:
+                    element.has_prose = True
             prose = (self._prose_depth and not self._pre_depth) or self._caption_depth
             self.parts.append(_HTML_SPACE.sub(" ", data) if prose else data)
 
@@ -484,6 +530,44 @@ _SOCIAL_NAMES = (
     r"facebook|twitter|x|instagram|threads|bluesky|linkedin|tiktok|youtube|pinterest|reddit|whatsapp|"
     r"snapchat|tumblr|google\+?"
 )
+# "City Herald. All rights reserved.", "Example Media Group, all rights reserved": a site's name
+# before it (a line that starts with "©" or "Copyright" is ``_COPYRIGHT``'s); the stop or comma
+# keeps a sentence that ends with the words ("The treaty kept all rights reserved.").
+_RIGHTS_RESERVED = re.compile(r"[.,]\s*all rights reserved\W*$", re.IGNORECASE)
+# A comment section's header: "12 comments", "Comments (3)", "Leave a comment", "Log in to comment",
+# "View all 40 comments", "Join the discussion". What follows it is comments when it holds a line
+# only comments have (``_COMMENT_MARK``): ``strip_boilerplate`` removes the section whole.
+_COMMENTS_HEADER = re.compile(
+    r"(\d[\d,]*\s+comments?|comments?(\s*\(\d[\d,]*\))?|(leave|post|add|write) a (comment|reply)"
+    r"|(log ?in|sign ?in|register|subscribe) to (comment|reply|join the (conversation|discussion))"
+    r"|(show|view|see|load|read|hide) (all )?(\d[\d,]* )?comments|join the (conversation|discussion))\W*",
+    re.IGNORECASE,
+)
+# A line of a comment: its time, its buttons and counts ("3 hours ago", "Reply", "Like", "4 likes").
+_COMMENT_MARK = re.compile(
+    r"((\d{1,3}|an?) (second|sec|minute|min|hour|hr|day|week|month|year)s? ago"
+    r"|reply|like|report|flag|\d[\d,]* (likes?|replies|repl(y|ies)|upvotes?|points?))\W*",
+    re.IGNORECASE,
+)
+# Site links (``_FURNITURE_ROWS``), each with the separators after it: the names only a site's
+# header or footer has, and the words a heading may be too ("About", "Careers"), which go only
+# beside a name.
+_SITE_LINK_SEPARATOR = r"[\s|/,\u00b7-]*"
+_SITE_LINK_NAMES = (
+    r"(privacy (policy|notice|statement|settings|center|centre)|(your )?privacy choices"
+    r"|cookies? (settings|policy|preferences|notice)|manage (cookies|cookie preferences|preferences)"
+    r"|terms( of (use|service)| (and|&) conditions)|contact us|about us"
+    r"|do not sell( or share)? my (personal )?(info|information|data)|accessibility statement"
+    r"|skip to (main )?(content|navigation)|sign ?in|log ?in|sign ?out|log ?out|advertisement"
+    r"|sponsored( content| links?)?|paid (content|post)|subscribe( now| today)?|all rights reserved)\b"
+    + _SITE_LINK_SEPARATOR
+)
+_SITE_LINK_WORDS = (
+    r"(about|help|faq|careers|jobs|advertise( with us)?|site ?map|newsletters?|rss( feeds?)?|corrections"
+    r"|contact|terms|privacy|cookies|accessibility|home|feedback|register|sign up|my account|masthead"
+    r"|ethics( policy)?|archives?|press|store|licensing|reprints?( (and|&) permissions)?|copyright)\b"
+    + _SITE_LINK_SEPARATOR
+)
 _FURNITURE_ROWS: tuple[tuple[str, int, str, str], ...] = (
     # The BBC's caption under a video or photo: "Media playback is unsupported on your device Media
     # caption Panorama's Fergus Walsh meets ...".
@@ -506,11 +590,11 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str, str], ...] = (
         "prompt",
         8,
         (
-            "share|tweet|pin|email|e-mail|print|save|comment|play|follow|like|facebook|twitter|x|instagram|"
+            "share|tweet|pin|email|e-mail|print|save|comment|reply|play|follow|like|facebook|twitter|x|instagram|"
             "threads|bluesky|linkedin|tiktok|youtube|reddit|whatsapp|snapchat|tumblr|google"
         ),
         (
-            rf"(?i:((share|tweet|pin|email|e-mail|print|save|comments?|play|follow|like|{_SOCIAL_NAMES})"
+            rf"(?i:((share|tweet|pin|email|e-mail|print|save|comments?|reply|play|follow|like|{_SOCIAL_NAMES})"
             r"(\s+(on|us|this))?[\s|,/-]*)+)$"
         ),
     ),
@@ -653,6 +737,27 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str, str], ...] = (
     # "For more news on L.A. homicides, follow @nicolesantacruz."
     ("prompt", 15, "for more|follow", r"(?i:(for more\b.{0,80}?,\s*)?follow\s+@\w+\.?)$"),
     ("caption", 60, "enlarge ", r"(?i:enlarge (this )?image)\b"),
+    # A site's header and footer links, one or several on a line ("Privacy Policy", "Terms of
+    # Use | Contact Us", "About Us Careers Advertise", "Sign in", "ADVERTISEMENT", "Sponsored"):
+    # the line holds their names only, one of them a name no heading of a story is.
+    (
+        "prompt",
+        15,
+        (
+            "privacy|your privacy|cookie|manage|terms|contact|about|do not sell|accessibility|skip to|sign|"
+            "log|advertis|sponsored|paid|subscribe|all rights|help|faq|careers|jobs|site|newsletter|rss|"
+            "corrections|home|feedback|register|my account|masthead|ethics|archive|press|store|licensing|"
+            "reprint|copyright"
+        ),
+        rf"(?i:(?=({_SITE_LINK_NAMES}|{_SITE_LINK_WORDS})*({_SITE_LINK_NAMES}))({_SITE_LINK_NAMES}|{_SITE_LINK_WORDS})+)$",
+    ),
+    # The time of a comment or of a link to another story: "3 hours ago", "a day ago".
+    (
+        "notice",
+        4,
+        "0|1|2|3|4|5|6|7|8|9|a |an ",
+        r"(?i:(\d{1,3}|an?) (second|sec|minute|min|hour|hr|day|week|month|year)s? ago)$",
+    ),
     # A photo's credit alone, or cut short: "(AP Photo/Wisconsin State Journal, John..."
     ("credit", 15, "(", r"\((?i:ap photo|photos?|images?|pictures?)(/|:|\s+by\b)[^()]*(\)|\.\.\.)\W*$"),
     # A press release's footer: "SOURCE XO Group Inc."
@@ -920,7 +1025,9 @@ def boilerplate_reason(line: str) -> str | None:
     ``embed`` (a video player's or module's text: "JUST WATCHED <title> Replay More Videos";
     ``strip_boilerplate`` also removes what an embedded post adds to its text,
     ``strip_embed_residue``), ``copyright``, ``notice`` (what a page says about itself: "An
-    error has occurred.", "Please try again later.", "Comments are now closed.").
+    error has occurred.", "Please try again later.", "Comments are now closed.", "3 hours
+    ago"), ``comments`` (a comment section's header: "12 comments", "Leave a comment";
+    ``strip_boilerplate`` removes the section under it).
 
     Example:
         >>> boilerplate_reason("Write to Nik Popli at nik.popli@time.com")
@@ -972,6 +1079,8 @@ def boilerplate_reason(line: str) -> str | None:
         return "newsletter"
     if anchored and _COPYRIGHT.match(stripped):
         return "copyright"
+    if words <= 12 and "rights reserved" in lower and _RIGHTS_RESERVED.search(stripped):
+        return "copyright"
     if "hide caption" in lower and _GALLERY.search(stripped):
         return "caption"  # a photo gallery, however long its line
     if ("getty" in lower or "/" in stripped or "corbis" in lower) and len(
@@ -986,7 +1095,11 @@ def boilerplate_reason(line: str) -> str | None:
         and (found := _NO_SPACE_FURNITURE.match(stripped))
     ):
         return _NO_SPACE_FURNITURE_ROWS[int(str(found.lastgroup)[3:])][0]
-    return _site_furniture_reason(stripped, words, anchored)
+    if reason := _site_furniture_reason(stripped, words, anchored):
+        return reason
+    if words <= 8 and ("comment" in lower or "discussion" in lower) and _COMMENTS_HEADER.fullmatch(stripped):
+        return "comments"
+    return None
 
 
 def _site_furniture_reason(stripped: str, words: int, anchored: bool) -> str | None:
@@ -1129,14 +1242,18 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
     text and the (reason, line or sentence) pairs removed.
 
     A link-list header ("More Must-Reads from TIME") removes itself and the short bullet or
-    title lines that follow it, up to the next paragraph of real prose. A line that is not
+    title lines that follow it, up to the next paragraph of real prose. A comment section
+    (``_comment_section_start``) is removed to the end of the text, each line counted as what
+    it is or as ``comments``. A line that is not
     boilerplate as a whole loses the sentences that are (``paragraph_sentence_reason``); a
     line left with no sentence is removed.
     """
     kept: list[str] = []
     removed: list[tuple[str, str]] = []
     in_link_list = False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    comments = _comment_section_start(lines)
+    for line in lines[:comments]:
         stripped = line.strip()
         if in_link_list:
             is_list_item = bool(_BULLET.match(stripped)) or (
@@ -1180,8 +1297,35 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
             if not line:
                 continue
         kept.append(line)
+    # The comment section: its lines are what readers wrote, whatever they look like.
+    removed.extend(
+        (boilerplate_reason(line) or "comments", line.strip()) for line in lines[comments:] if line.strip()
+    )
     _strip_author_lines(kept, removed)
     return _MANY_NEWLINES.sub("\n\n", "\n".join(kept)).strip(), removed
+
+
+def _comment_section_start(lines: list[str]) -> int:
+    """Where the comment section under the story starts: at the first comment header
+    (``_COMMENTS_HEADER``) after the text's first line, when a line after it is one only
+    comments have (``_COMMENT_MARK``: "3 hours ago", "Reply") or none follows; ``len(lines)``
+    when there is no such section. A "Comments" heading over news ("The agency received 300
+    comments.") has no such line under it."""
+    seen_text = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        lower = stripped.lower()
+        if (
+            seen_text
+            and ("comment" in lower or "discussion" in lower)
+            and len(stripped.split()) <= 8
+            and _COMMENTS_HEADER.fullmatch(stripped)
+        ):
+            following = [other.strip() for other in lines[i + 1 :] if other.strip()]
+            if not following or any(_COMMENT_MARK.fullmatch(other) for other in following):
+                return i
+        seen_text = seen_text or bool(stripped)
+    return len(lines)
 
 
 def _strip_author_lines(kept: list[str], removed: list[tuple[str, str]]) -> None:

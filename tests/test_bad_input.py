@@ -89,6 +89,24 @@ def query(output, sql: str):
     return duckdb.sql(sql).fetchall()
 
 
+def tables_of_a_run(rows, folder) -> list[list[tuple]]:
+    """Runs ``rows`` as a feed in ``folder``; its stories, representative texts and unique
+    sentences, which two feeds of the same articles should share."""
+    feed = folder / "feed.jsonl"
+    feed.parent.mkdir()
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output = folder / "out"
+    run_job([str(feed)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+    return [
+        query(output, f"select {columns} from {{{table}}} order by all")
+        for table, columns in [
+            ("articles", "article_id, cluster_id, similarity_to_representative"),
+            ("representatives", "article_id, text"),
+            ("unique_sentences", "article_id, sentence_index, sentence"),
+        ]
+    ]
+
+
 def test_each_bad_record_is_rejected_with_its_reason(dirty_run):
     output, _ = dirty_run
     reasons = sorted(query(output, "select reason, source_record from {rejects}"))
@@ -241,21 +259,9 @@ def test_partitioned_parquet_dataset_is_read_whole(tmp_path):
 def test_a_feed_of_utf8_read_as_windows_1252_gives_the_tables_of_the_feed_as_written(tmp_path):
     """A scraper that ignores the pages' charset stores "Obamaâ€™s" for "Obama’s": repaired
     before matching, the feed gives the stories, texts and unique sentences of the clean one."""
-    runs = {}
-    for name, garble in {"clean": str, "mis_decoded": mis_decoded}.items():
-        feed = tmp_path / name / "feed.jsonl"
-        feed.parent.mkdir()
-        rows = [{**row, "text": garble(row["text"])} for row in seed_rows()]
-        feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-        output = tmp_path / name / "out"
-        run_job([str(feed)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
-        runs[name] = [
-            query(output, f"select {columns} from {{{table}}} order by all")
-            for table, columns in [
-                ("articles", "article_id, cluster_id, similarity_to_representative"),
-                ("representatives", "article_id, text"),
-                ("unique_sentences", "article_id, sentence_index, sentence"),
-            ]
-        ]
+    runs = {
+        name: tables_of_a_run([{**row, "text": garble(row["text"])} for row in seed_rows()], tmp_path / name)
+        for name, garble in {"clean": str, "mis_decoded": mis_decoded}.items()
+    }
     assert "\u00e2\u20ac" in mis_decoded(SEEDS.joinpath(f"{SEED_IDS[0]}.txt").read_text(encoding="utf-8"))
     assert runs["mis_decoded"] == runs["clean"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_bad_input import seed_rows, tables_of_a_run
 
 FIXTURE = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
 
@@ -59,3 +61,17 @@ def test_the_table_compares_a_perturbed_run_with_the_clean_one():
     assert [row[0] for row in rows[1:]] == ["| clean", "| mojibake"]
     # The change against the clean run, row by row (the fixture's stories keep their pairs).
     assert rows[2][5:] == ["+0.000"] * 4 + ["+0", "+0 |"]
+
+
+def test_whole_pages_with_a_comment_section_give_the_tables_of_the_clean_feed(noise, tmp_path):
+    """The seeds as scraped pages (benchmarks/noise_robustness.py: a comment section under each
+    story, then the whole page around it: title, menu, footer of "Privacy Policy", "Terms of
+    Use", "Contact Us" links) give the stories, representative texts and unique sentences of
+    the clean seeds: no footer link, user name, "3 hours ago", "Reply" or reply reaches them."""
+    clean = list(seed_rows())
+    # Each article its own comments (a seeded choice per article), as on real pages.
+    scraped = [
+        noise.html_page(noise.related_and_comments(row, random.Random(index)), random.Random(index))
+        for index, row in enumerate(clean)
+    ]
+    assert tables_of_a_run(scraped, tmp_path / "scraped") == tables_of_a_run(clean, tmp_path / "clean")

@@ -272,7 +272,37 @@ SITE_FURNITURE = [
 ]
 
 
-@pytest.mark.parametrize(("line", "reason"), SITE_FURNITURE)
+# Lines that only a whole line's rule strips, as a menu row: on the line of a paragraph their
+# words are not looked for (no key of ``text._SENTENCE_KEYS`` starts most of them).
+WHOLE_LINE_FURNITURE = [
+    # A site's header and footer links, alone or several on a line.
+    ("Privacy Policy", "prompt"),
+    ("Terms of Use", "prompt"),
+    ("Terms of Service", "prompt"),
+    ("Contact Us", "prompt"),
+    ("About Us | Careers | Advertise With Us", "prompt"),
+    ("Privacy Policy Terms & Conditions Cookie Settings", "prompt"),
+    ("Do Not Sell or Share My Personal Information", "prompt"),
+    ("Sign In", "prompt"),
+    ("Log in / Register", "prompt"),
+    ("Skip to main content", "prompt"),
+    ("Sponsored Content", "prompt"),
+    ("ADVERTISEMENT", "prompt"),
+    ("Subscribe", "prompt"),
+    ("City Herald. All rights reserved.", "copyright"),
+    ("© 2025 City Herald", "copyright"),
+    # A comment section's header and the lines only comments have.
+    ("12 comments", "comments"),
+    ("Comments (3)", "comments"),
+    ("Leave a comment", "comments"),
+    ("Log in to comment", "comments"),
+    ("View all 40 comments", "comments"),
+    ("3 hours ago", "notice"),
+    ("Reply", "prompt"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), SITE_FURNITURE + WHOLE_LINE_FURNITURE)
 def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
     assert boilerplate_reason(line) == reason
 
@@ -319,10 +349,87 @@ def test_site_furniture_of_scraped_pages_is_boilerplate(line, reason):
         "Police said the man was seen near the bridge (AP reported the arrest on Monday).",
         "Associated Press writers were barred from the briefing.",
         "The source of the leak was never found.",
+        # Near misses of the site-link, copyright and comment rules.
+        "The company changed its privacy policy last week after regulators complained.",
+        "Its terms of service bar political advertisement, the company said.",
+        "Users must sign in with a passport number, the ministry said.",
+        "The agency received 300 comments on the proposal.",
+        "Comments by the senator drew criticism on Monday.",
+        "The advertisement ran in three states before the primary.",
+        "Contact us, the police urged anyone who saw the crash.",
+        "About us, the mayor said little.",
+        "Sponsored by the city, the festival drew 10,000 visitors.",
+        "The treaty kept all rights reserved.",
+        "Subscribe to the theory and you will be disappointed, he said.",
+        "Privacy",
+        "Careers",
+        "Home",
     ],
 )
 def test_news_lines_that_look_like_site_furniture_are_kept(line):
     assert boilerplate_reason(line) is None
+
+
+STORY = "The harbour reopened on Tuesday after a storm.\n\nOfficials said repairs cost $2 million."
+
+
+def test_a_comment_section_under_the_story_is_removed_whole_and_counted():
+    comments = (
+        "24 comments\njdoe42\n9 hours ago\nThis is exactly what I expected.\nReply\n"
+        "ann_b\n2 hours ago\nlol\nReply"
+    )
+    clean, removed = strip_boilerplate(normalise(f"{STORY}\n\n{comments}"))
+    assert clean == STORY
+    assert removed == [
+        ("comments", "24 comments"),
+        ("comments", "jdoe42"),
+        ("notice", "9 hours ago"),
+        ("comments", "This is exactly what I expected."),
+        ("prompt", "Reply"),
+        ("comments", "ann_b"),
+        ("notice", "2 hours ago"),
+        ("comments", "lol"),
+        ("prompt", "Reply"),
+    ]
+
+
+def test_a_comments_heading_over_news_is_not_a_comment_section():
+    # No line under it is one only comments have: the paragraphs are the story's.
+    text = f"{STORY}\n\nComments\n\nThe agency received 300 comments on the plan. Most opposed it."
+    assert strip_boilerplate(text) == (
+        f"{STORY}\n\nThe agency received 300 comments on the plan. Most opposed it.",
+        [("prompt", "Comments")],
+    )
+    # Nor is a header that opens the text: there is no story above it.
+    opening = "12 comments\nann_b\n2 hours ago\nThe harbour reopened on Tuesday after a storm."
+    assert "The harbour reopened" in strip_boilerplate(normalise(opening))[0]
+
+
+def test_the_footer_aside_links_and_landmarks_of_a_scraped_page_are_dropped():
+    page = (
+        "<html><body><div role='navigation'><div><a href='/'>Home</a></div></div><article>"
+        "<p>The harbour reopened on Monday.</p>"
+        "<blockquote><p>It is open again.</p><footer>Jane Roe, harbour master</footer></blockquote>"
+        "<aside><h3>Related</h3><ul><li><a href='/a'>Ferries return</a></li></ul></aside>"
+        "<aside><h3>Fact box</h3><p>The harbour was built in <a href='/y'>1850</a>.</p></aside>"
+        "<p>Repairs cost $2 million.</p></article>"
+        "<div role='contentinfo'><a href='/s'>Sitemap</a></div>"
+        "<footer><p>&copy; 2025 City Herald.</p><ul><li><a href='/privacy'>Privacy Policy</a></li>"
+        "<li><a href='/contact'>Contact Us</a></li></ul></footer></body></html>"
+    )
+    # A quote's source in its <footer> and a box of text in an <aside> are the story's.
+    assert normalise(page).split("\n\n") == [
+        "The harbour reopened on Monday.",
+        "It is open again.",
+        "Jane Roe, harbour master",
+        "Fact box",
+        "The harbour was built in 1850.",
+        "Repairs cost $2 million.",
+    ]
+    # A footer left open in a fragment is kept, as a menu is.
+    assert normalise("<p>Ferries run.</p><footer><p>The harbour reopened.</p>") == (
+        "Ferries run.\n\nThe harbour reopened."
+    )
 
 
 NO_SPACE_BOILERPLATE = [
