@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.features import TermCounts, sentence_term_counts
 from pipeline.records import AnalysedArticle, Article, Reject
-from pipeline.text import normalise, split_sentences, strip_boilerplate, word_count
+from pipeline.text import normalise, repair_mojibake, split_sentences, strip_boilerplate, word_count
 from pipeline.wording import noun
 
 REJECTS = "rejects"
@@ -34,8 +34,19 @@ def analyse_article(article: Article, kinds: tuple[str, ...]) -> AnalysedArticle
     # Identical clean texts are exact duplicates, whatever their ids or outlets.
     content_hash = hashlib.sha1(" ".join(clean.split()).lower().encode("utf-8")).hexdigest()
     # The raw text is not needed past this point (the sentences are the clean text); dropping
-    # it keeps every later shuffle about a third smaller.
-    return AnalysedArticle(article._replace(text=""), sentences, tuple(removed), terms, content_hash)
+    # it keeps every later shuffle about a third smaller. The outlet and title are shown as
+    # read, but not as mis-decoded: "SÃ¼ddeutsche" would be another outlet than "Süddeutsche".
+    return AnalysedArticle(
+        article._replace(
+            text="",
+            outlet=article.outlet and repair_mojibake(article.outlet),
+            title=article.title and repair_mojibake(article.title),
+        ),
+        sentences,
+        tuple(removed),
+        terms,
+        content_hash,
+    )
 
 
 def empty_after_cleaning(analysed: AnalysedArticle, raw: str) -> Reject | None:

@@ -265,3 +265,33 @@ def test_a_feed_of_utf8_read_as_windows_1252_gives_the_tables_of_the_feed_as_wri
     }
     assert "\u00e2\u20ac" in mis_decoded(SEEDS.joinpath(f"{SEED_IDS[0]}.txt").read_text(encoding="utf-8"))
     assert runs["mis_decoded"] == runs["clean"]
+
+
+def test_a_mis_decoded_outlet_and_title_are_shown_and_grouped_as_written(tmp_path):
+    """The outlet and title of a page read as Windows-1252 ("SÃ¼ddeutsche Zeitung") are shown
+    in the tables as written, and the outlet is one outlet with its clean copies: else one
+    newspaper would be two in a story, each "adding" the sentences of the other."""
+    outlets = ["S\u00fcddeutsche Zeitung", "Le Monde \u00b7 \u00c9conomie"]
+    runs = {}
+    for name, garble in {"clean": str, "mis_decoded": mis_decoded}.items():
+        feed = tmp_path / name / "feed.jsonl"
+        feed.parent.mkdir()
+        # The first two pages read right, the others mis-decoded: one feed of two scrapers.
+        rows = [
+            {
+                **row,
+                "outlet": (garble if index >= 2 else str)(outlets[index % 2]),
+                "title": (garble if index >= 2 else str)(f"Trump\u2019s pledge, part {index}"),
+            }
+            for index, row in enumerate(seed_rows())
+        ]
+        feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+        output = tmp_path / name / "out"
+        run_job([str(feed)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
+        runs[name] = [
+            query(output, "select article_id, outlet, title from {articles} order by all"),
+            query(output, "select article_id, outlet, title from {representatives} order by all"),
+            query(output, "select article_id, outlet, sentence_index from {unique_sentences} order by all"),
+        ]
+    assert "\u00c3\u00bc" in mis_decoded(outlets[0])
+    assert runs["mis_decoded"] == runs["clean"]
