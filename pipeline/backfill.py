@@ -198,7 +198,7 @@ def split_by_date(
     rejects: list[Reject] = []
     records = unparseable = 0
 
-    def count_unparseable() -> None:
+    def count_unparseable(value: object) -> None:
         nonlocal unparseable
         unparseable += 1
 

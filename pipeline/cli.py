@@ -363,18 +363,21 @@ def _print_summary(job) -> None:
     rows = job.row_counts
     failed = job.counters.get("outlets/stories_failed", 0)
     candidates = job.counters.get("lsh/candidates", 0)
+    years = job.counters.get("read/unparseable_published_at_bare_year", 0)
+    years_note = f"{years} a bare year such as 2016, not a time; " if years else ""
     _say(
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
         f"  records read       {job.counters.get('read/records', 0)}",  # malformed ones too
         f"  articles kept      {rows['articles']}",
         f"  rejected           {rows['rejects']}",
-        # A date column in a format not read (2017/01/05 14:03) would otherwise show only in
-        # the manifest: every such article is kept undated, matched with articles of any date.
+        # A date column in a format not read (01/05/2017) would otherwise show only in the
+        # manifest: every such article is kept undated, matched with articles of any date. A
+        # year column mapped to published_at (2016.0) is named, as it reads as no date at all.
         *(
             [
                 (
-                    f"  unparseable dates  {undated} "
-                    "(published_at left null; README's Inputs lists the formats read)"
+                    f"  unparseable dates  {undated} ({years_note}"
+                    "published_at left null; README's Inputs lists the formats read)"
                 )
             ]
             if (undated := job.counters.get("read/unparseable_published_at", 0))

@@ -40,14 +40,20 @@ folder or named on its own; other such files in a folder are passed over.
   there that cannot be read (a link to nothing, or one the workers do not see) makes the
   article an ``unreadable_file`` reject, not an article named after its stem.
 - ``published_at`` may be an ISO 8601 date or datetime (naive means UTC), an RFC 2822 date,
-  an epoch number, or a Parquet timestamp (any unit, nanoseconds included) or date. An epoch
+  a date written year first with dashes, slashes or dots (``2024/01/05 14:03``,
+  ``2024.01.05``, ``2024-01-05 14:03:00 UTC``) or with its month's English name
+  (``Jan 5, 2024``, ``Friday, January 5, 2024 2:03 PM``; ``_written_date``), an epoch number,
+  or a Parquet timestamp (any unit, nanoseconds included) or date. Day and month in digits
+  before the year (``01/05/2024``) are not read: exports write either order. An epoch
   number (a JSON or Parquet number, a Parquet decimal included, or a string of digits with an
   optional fraction that is not an ISO 8601 basic date such as ``20250819``) is read by its magnitude ``|n|``:
   seconds under 253,402,300,800 (10000-01-01 in seconds), milliseconds under 1,000 times
   that, microseconds under 10^6 times, nanoseconds under 10^9 times (so 1755597600,
   1755597600000, 1755597600000000 and 1755597600000000000 are one time). A number that
   reads as seconds keeps that reading: milliseconds (or finer) of a time within about 8
-  years of 1970 (1962-1978) are taken as seconds. Anything else, and any time before
+  years of 1970 (1962-1978) are taken as seconds; but a whole number 1900-2100 is a bare year
+  (``is_bare_year``: a ``year`` column mapped to ``published_at``), not a time in the first
+  hour of 1970. Anything else, a bare year, and any time before
   1900-01-01 or from 9999-01-01 on (UTC), is counted and read as unknown
   (``published_us = None``); the article is kept.
 - A partition folder ``outlet=...``, ``title=...``, ``published_at=...`` or ``url=...`` above
@@ -131,7 +137,7 @@ import urllib.parse
 import warnings
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, BinaryIO, NamedTuple
@@ -234,11 +240,56 @@ _MICROSECONDS_PER_TICK = {
 # What separates an RFC 2822 date's day, month and year ("19 Aug 2025", "19-Aug-25"); not a
 # zone's sign ("-0000").
 _DATE_TOKEN = re.compile(r"[\s,]+|(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)")
+# Dates as exports write them that ISO 8601 and RFC 2822 do not cover: year first with
+# dashes, slashes or dots ("2024/01/05 14:03", "2024.01.05", "2024-01-05 14:03:00 UTC"), or the
+# month by its English name, the day before or after it ("05 Jan 2024", "Jan 5, 2024",
+# "Friday, January 5, 2024 2:03 PM"). A year is four digits; day-month-year and
+# month-day-year in digits ("01/05/2024") are left unread, since either order is common.
+_YEAR_FIRST_DATE = re.compile(
+    r"(?P<year>\d{4})(?P<separator>[-/.])(?P<month>\d{1,2})(?P=separator)(?P<day>\d{1,2})"
+)
+_NAMED_MONTH_DATE = re.compile(
+    r"(?:(?P<weekday>[A-Za-z]+),?\s+)?"
+    r"(?:(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?"
+    r"|(?P<month_first>[A-Za-z]+)\.?\s+(?P<day_second>\d{1,2})(?:st|nd|rd|th)?,?)"
+    r"\s+(?P<year>\d{4})"
+)
+# The time of day after such a date (24-hour or with AM/PM), and its zone.
+_CLOCK = re.compile(
+    r"(?:T|,?\s+(?:at\s+)?)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
+    r"(?:\s*(?P<meridiem>[AaPp])\.?[Mm]\.?)?"
+    r"(?:\s*(?:(?P<zone_name>[A-Za-z]+)"
+    r"|(?P<offset_sign>[+-])(?P<offset_hours>\d{2}):?(?P<offset_minutes>\d{2})))?"
+)
+_MONTHS = {
+    name: number
+    for number, month in enumerate(
+        "january february march april may june july august september october november december".split(), 1
+    )
+    for name in (month, month[:3])
+} | {"sept": 9}
+_WEEKDAYS = {
+    name
+    for day in "monday tuesday wednesday thursday friday saturday sunday".split()
+    for name in (day, day[:3])
+}
+# A time with AM or PM ("2:03 PM", "2:03 p.m."), which email.utils would misread.
+_MERIDIEM = re.compile(r"\d\s*[AaPp]\.?[Mm]\b")
+# Zone names and their hours from UTC: RFC 822's, the ones email.utils reads.
+_ZONE_HOURS = {"z": 0, "ut": 0, "utc": 0, "gmt": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5}
+_ZONE_HOURS |= {"mst": -7, "mdt": -6, "pst": -8, "pdt": -7}
+# The years a number that is no more than a year ("2016", 2016.0: Kaggle's "All the News" year
+# column) may stand for: as epoch seconds it would be a time in the first hour of 1970.
+_BARE_YEARS = range(1900, 2101)
 # Fields kept as text, which must be writable as UTF-8.
 _TEXT_FIELDS = ("id", "text", "outlet", "title", "url")
 _COUNTER_NAMESPACE = "read"
 # Local input files a worker did not find (``run`` compares with those missing on its machine).
 LOCAL_FILES_NOT_FOUND = "local_files_not_found"
+# The counter of the unparseable dates that are a bare year (2016.0): a year column mapped to
+# published_at, which the run's summary names.
+BARE_YEAR_DATES = "unparseable_published_at_bare_year"
 
 
 # --- Resolving the command line's input arguments to files ---
@@ -696,7 +747,7 @@ class _Reading(NamedTuple):
 def parse_file(
     path: str,
     max_chars: int,
-    on_unparseable_date: Callable[[], Any] | None = None,
+    on_unparseable_date: Callable[[Any], Any] | None = None,
     sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE,
     max_field_chars: int = InputConfig.max_field_chars,
     columns: ColumnConfig | None = None,
@@ -708,15 +759,16 @@ def parse_file(
     ``input.max_field_chars``; ``columns``: the inputs' name for each field (``columns.*``;
     None: the fields' own names).
 
-    ``on_unparseable_date`` is called once for each article kept with a ``published_at`` that
-    could not be parsed (the pipeline counts them). A file that cannot be read (or a gzip
-    stream cut short) yields the records read before the error, then one ``unreadable_file``
-    reject with record 0 for the rest; any other exception outside a record does the same
-    with reason ``error_<Type>``, so every caller gets a reject to count, never a traceback.
+    ``on_unparseable_date`` is called with the value once for each article kept with a
+    ``published_at`` that could not be parsed (the pipeline counts them). A file that cannot
+    be read (or a gzip stream cut short) yields the records read before the error, then one
+    ``unreadable_file`` reject with record 0 for the rest; any other exception outside a
+    record does the same with reason ``error_<Type>``, so every caller gets a reject to
+    count, never a traceback.
     """
     if isinstance(sidecar, _Sidecar):
         sidecar = _sidecar(path) if _kind(path) == "text" else None
-    readers: dict[str, Callable[[str, _Reading, Callable[[], Any]], Iterator[Article | Reject]]] = {
+    readers: dict[str, Callable[[str, _Reading, Callable[[Any], Any]], Iterator[Article | Reject]]] = {
         "json_lines": _read_json_lines,
         "parquet": _read_parquet,
         "text": functools.partial(_read_text_file, sidecar_path=sidecar),
@@ -726,7 +778,7 @@ def parse_file(
     kind = _read_kind(path)
     if kind is None:
         raise _unsupported(path)
-    on_bad_date = on_unparseable_date or (lambda: None)
+    on_bad_date = on_unparseable_date or (lambda value: None)
     read = 0
     try:
         field_columns = _field_columns(columns)
@@ -756,7 +808,7 @@ class _Rejected(Exception):
 
 
 def _read_json_lines(
-    path: str, reading: _Reading, on_bad_date: Callable[[], Any]
+    path: str, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Iterator[Article | Reject]:
     with contextlib.ExitStack() as stack:
         lines: Iterable[bytes] = _lines(_opened(path, stack))
@@ -848,7 +900,7 @@ def _json_array(lines: Iterable[bytes]) -> tuple[Iterable[bytes], list[Any] | No
 
 
 def _array_records(
-    array: list[Any], path: str, reading: _Reading, on_bad_date: Callable[[], Any]
+    array: list[Any], path: str, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Iterator[Article | Reject]:
     """A JSON array's records; ``Article.record`` is the 1-based element number."""
     for number, value in enumerate(array, start=1):
@@ -866,7 +918,7 @@ def _array_records(
 
 
 def _array_element_article(
-    value: Any, source: str, number: int, reading: _Reading, on_bad_date: Callable[[], Any]
+    value: Any, source: str, number: int, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Article:
     if not isinstance(value, dict):
         raise _Rejected("not_an_object", f"expected a JSON object, got {_type_name(value)}")
@@ -874,13 +926,15 @@ def _array_element_article(
 
 
 def _json_line_article(
-    line: bytes, source: str, number: int, reading: _Reading, on_bad_date: Callable[[], Any]
+    line: bytes, source: str, number: int, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Article:
     fields = _json_object(line, "utf-8")
     return _article(fields, source, number, reading, on_bad_date)
 
 
-def _read_parquet(path: str, reading: _Reading, on_bad_date: Callable[[], Any]) -> Iterator[Article | Reject]:
+def _read_parquet(
+    path: str, reading: _Reading, on_bad_date: Callable[[Any], Any]
+) -> Iterator[Article | Reject]:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         parquet = pq.ParquetFile(handle)
         carried = PROVENANCE_KEY in (parquet.schema_arrow.metadata or {})
@@ -944,7 +998,7 @@ def _python_value(column: pa.Array, index: int) -> Any:
 
 
 def _row_article(
-    row: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
+    row: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Article:
     for name, value in row.items():
         if isinstance(value, UnicodeDecodeError):  # a BINARY column's value
@@ -1030,7 +1084,7 @@ def _csv_problem(error: csv.Error) -> str:
 
 
 def _read_delimited(
-    path: str, reading: _Reading, on_bad_date: Callable[[], Any]
+    path: str, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Iterator[Article | Reject]:
     """A CSV or TSV file's articles: a header row names the columns, each later row is one
     record (``Article.record``: the line it starts on), an empty cell a missing value."""
@@ -1073,7 +1127,7 @@ def _delimited_article(
     source: str,
     line: int,
     reading: _Reading,
-    on_bad_date: Callable[[], Any],
+    on_bad_date: Callable[[Any], Any],
 ) -> Article:
     """``raw``: the row as written, for its reject only."""
     for name, value in record.items():
@@ -1130,7 +1184,7 @@ def _check_csv_header(path: str, columns: ColumnConfig | None) -> list[str] | No
 
 
 def _read_text_file(
-    path: str, reading: _Reading, on_bad_date: Callable[[], Any], sidecar_path: str | None
+    path: str, reading: _Reading, on_bad_date: Callable[[Any], Any], sidecar_path: str | None
 ) -> Iterator[Article | Reject]:
     stem = FileSystems.split(path)[1][: -len(".txt")]
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
@@ -1150,7 +1204,7 @@ def _text_file_article(
     sidecar: tuple[str, bytes] | None,
     source: str,
     reading: _Reading,
-    on_bad_date: Callable[[], Any],
+    on_bad_date: Callable[[Any], Any],
 ) -> Article:
     """``sidecar``: the sidecar's path and contents."""
     try:
@@ -1207,7 +1261,7 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
 
 
 def _article(
-    fields: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[], Any]
+    fields: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Article:
     """Checks one record's fields (keyed by the inputs' names for them, ``reading.columns``) in
     the order of the reason codes and builds its Article."""
@@ -1270,7 +1324,7 @@ def _article(
     published = fields.get("published_at")
     published_us = parse_published(published)
     if published_us is None and not _is_blank(published):
-        on_bad_date()
+        on_bad_date(published)
     return Article(
         id=article_id,
         text=text,
@@ -1348,9 +1402,10 @@ def _type_name(value: Any) -> str:
 def parse_published(value: Any) -> int | None:
     """Microseconds since the Unix epoch (UTC) of a publication date, or None if unparseable.
 
-    Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, epoch numbers
-    (numbers, or digit strings that are no ISO date, in seconds, or in milliseconds,
-    microseconds or nanoseconds when too large for seconds: see the module docstring), dates
+    Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, dates written
+    year first or with the month's name (``_written_date``), epoch numbers (numbers, or digit
+    strings that are no ISO date, in seconds, or in milliseconds, microseconds or nanoseconds
+    when too large for seconds, never a bare year: see the module docstring), dates
     and datetimes, and the numpy datetime64 values Parquet timestamp and date columns read as.
     A time before 1900-01-01 or from 9999-01-01 on (UTC) is a placeholder, not a publication
     date: None.
@@ -1360,8 +1415,10 @@ def parse_published(value: Any) -> int | None:
         (1278028800000000, 1755590400000000)
         >>> parse_published(1755597600), parse_published(1755597600000), parse_published("1755597600")
         (1755597600000000, 1755597600000000, 1755597600000000)
-        >>> parse_published("0001-01-01T00:00:00Z") is None
-        True
+        >>> parse_published("Jan 5, 2024 2:03 PM"), parse_published("2024/01/05 14:03")
+        (1704463380000000, 1704463380000000)
+        >>> parse_published("0001-01-01T00:00:00Z"), parse_published("01/05/2024"), parse_published(2016.0)
+        (None, None, None)
     """
     microseconds = _microseconds(value)
     if microseconds is None or not _EARLIEST_US <= microseconds < _END_US:
@@ -1404,6 +1461,8 @@ def _epoch_microseconds(number: int | float | Fraction) -> int | None:
     """An epoch number in the unit its magnitude gives (``_EPOCH_UNITS``) as microseconds."""
     if isinstance(number, float) and not math.isfinite(number):
         return None
+    if is_bare_year(number):  # not a time in the first hour of 1970
+        return None
     for microseconds_per_unit, year_10000 in _EPOCH_UNITS:
         if -year_10000 < number < year_10000:
             return round(number * microseconds_per_unit)
@@ -1417,6 +1476,13 @@ def _parse_date_text(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
+    if (written := _written_date(text)) is not None:
+        return written
+    # email.utils reads AM/PM as an unknown zone, 2:03 PM as 02:03 (_written_date reads those
+    # it can), and an unknown zone name (CET) as UTC: neither is a date it read.
+    last = _DATE_TOKEN.split(text)[-1]
+    if _MERIDIEM.search(text) or (last.isalpha() and last.lower() not in _ZONE_HOURS):
+        return None
     # email.utils reads any year under 100 as two digits (0001 -> 2001): a year written with
     # more digits is a placeholder before 1900 ("Mon, 01 Jan 0001 00:00:00 GMT", the zero
     # time of Go and .NET in RFC 1123 form), not a date of this century.
@@ -1426,6 +1492,86 @@ def _parse_date_text(text: str) -> datetime | None:
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _written_date(text: str) -> datetime | None:
+    """A date written year first (``_YEAR_FIRST_DATE``) or with its month's name
+    (``_NAMED_MONTH_DATE``), with an optional time of day and zone (``_CLOCK``); None for any
+    other text, or a name that is no month, weekday or zone.
+
+    Example:
+        >>> _written_date("Friday, January 5, 2024 2:03 PM")
+        datetime.datetime(2024, 1, 5, 14, 3)
+        >>> _written_date("2024/01/05 14:03 UTC")
+        datetime.datetime(2024, 1, 5, 14, 3, tzinfo=datetime.timezone.utc)
+        >>> _written_date("Soon 5, 2024") is None, _written_date("01/05/2024") is None
+        (True, True)
+    """
+    if match := _YEAR_FIRST_DATE.match(text):
+        month: int | None = int(match["month"])
+        day = int(match["day"])
+    elif match := _NAMED_MONTH_DATE.match(text):
+        weekday = match["weekday"]
+        if weekday is not None and weekday.lower() not in _WEEKDAYS:
+            return None
+        month = _MONTHS.get((match["month"] or match["month_first"]).lower())
+        day = int(match["day"] or match["day_second"])
+    else:
+        return None
+    rest = text[match.end() :]
+    clock = _CLOCK.fullmatch(rest) if rest else None
+    if month is None or (rest and clock is None):
+        return None
+    try:
+        moment = datetime(int(match["year"]), month, day)
+    except ValueError:  # 2024/02/30
+        return None
+    if clock is None:
+        return moment
+    hour = int(clock["hour"])
+    if clock["meridiem"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if clock["meridiem"] in "Pp" else 0)
+    if clock["zone_name"]:
+        zone_hours = _ZONE_HOURS.get(clock["zone_name"].lower())
+        if zone_hours is None:
+            return None
+        offset: timedelta | None = timedelta(hours=zone_hours)
+    elif clock["offset_sign"]:
+        offset = timedelta(hours=int(clock["offset_hours"]), minutes=int(clock["offset_minutes"]))
+        offset = -offset if clock["offset_sign"] == "-" else offset
+    else:
+        offset = None
+    fraction = (clock["fraction"] or "").ljust(6, "0")[:6]  # nanoseconds: their microsecond
+    try:
+        return moment.replace(
+            hour=hour,
+            minute=int(clock["minute"]),
+            second=int(clock["second"] or 0),
+            microsecond=int(fraction),
+            tzinfo=None if offset is None else timezone(offset),
+        )
+    except ValueError:  # 24:00, 14:60, an offset of a day or more
+        return None
+
+
+def is_bare_year(value: Any) -> bool:
+    """Whether ``value`` is a number, or a string of one, that can only be a year (1900-2100,
+    whole: 2016, "2016", 2016.0, Kaggle's "All the News" ``year`` column), which
+    ``parse_published`` does not read as epoch seconds.
+
+    Example:
+        >>> is_bare_year(2016.0), is_bare_year("2016"), is_bare_year(1755597600), is_bare_year("2016-01-05")
+        (True, True, False, False)
+    """
+    if isinstance(value, str) and _EPOCH_DIGITS.fullmatch(text := value.strip()):
+        value = Fraction(text)
+    elif isinstance(value, Decimal) and value.is_finite():
+        value = Fraction(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+        return False
+    return math.isfinite(value) and value == int(value) and int(value) in _BARE_YEARS
 
 
 # --- The Beam transform ---
@@ -1517,6 +1663,7 @@ class _ParseFileFn(beam.DoFn):
         self._base = base
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
+        self._bare_years = Metrics.counter(_COUNTER_NAMESPACE, BARE_YEAR_DATES)
         self._not_found = Metrics.counter(_COUNTER_NAMESPACE, LOCAL_FILES_NOT_FOUND)
 
     def process(self, file: InputFile) -> Iterator[Article | beam.pvalue.TaggedOutput]:
@@ -1532,7 +1679,7 @@ class _ParseFileFn(beam.DoFn):
             read = parse_file(
                 located,
                 self._max_chars,
-                self._unparseable_dates.inc,
+                self._count_unparseable_date,
                 sidecar,
                 self._max_field_chars,
                 self._columns,
@@ -1554,6 +1701,11 @@ class _ParseFileFn(beam.DoFn):
             self._records.inc()  # the reject stands for the file's unread records: count it as one
             _count_reject(reason)
             yield beam.pvalue.TaggedOutput(REJECTS, Reject(path, 0, reason, detail, ""))
+
+    def _count_unparseable_date(self, value: Any) -> None:
+        self._unparseable_dates.inc()
+        if is_bare_year(value):
+            self._bare_years.inc()
 
     def _uncopied(self, detail: str, located: str, copies: Mapping[str, str]) -> str:
         """A reject's detail naming the files read from ``located`` (a remote copy) as

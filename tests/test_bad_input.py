@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import zlib
@@ -295,3 +296,28 @@ def test_a_mis_decoded_outlet_and_title_are_shown_and_grouped_as_written(tmp_pat
         ]
     assert "\u00c3\u00bc" in mis_decoded(outlets[0])
     assert runs["mis_decoded"] == runs["clean"]
+
+
+def test_dates_as_exports_write_them_keep_the_time_gate(tmp_path):
+    """Dates that are no ISO 8601 ("Jan 5, 2024", "2024/01/20 09:00") were unparseable, every
+    article undated, so one text published two weeks apart was one story; read, the time gate
+    (matching.max_days_apart, 7 days) keeps the later copy apart."""
+    text = (SEEDS / f"{SEED_IDS[0]}.txt").read_text(encoding="utf-8")
+    feed = tmp_path / "feed.csv"
+    with feed.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "outlet", "published_at", "text"])
+        writer.writerow(["jan5", "Herald", "Jan 5, 2024", text])
+        writer.writerow(["jan6", "Courier", "Saturday, January 6, 2024 2:03 PM", text + "\nIt was updated."])
+        writer.writerow(["jan20", "Gazette", "2024/01/20 09:00", text + "\nIt was reprinted."])
+    output = tmp_path / "out"
+    job = run_job([str(feed)], str(output), config_module.load(), run_date=dt.date(2024, 1, 20))
+    assert "read/unparseable_published_at" not in job.counters
+    rows = query(output, "select article_id, cluster_id, published_at::varchar from {articles} order by 3")
+    assert [(article, published) for article, _, published in rows] == [
+        ("jan5", "2024-01-05 00:00:00+00"),
+        ("jan6", "2024-01-06 14:03:00+00"),
+        ("jan20", "2024-01-20 09:00:00+00"),
+    ]
+    clusters = [cluster for _, cluster, _ in rows]
+    assert clusters[0] == clusters[1] != clusters[2]

@@ -469,14 +469,20 @@ def test_the_summary_counts_dates_it_could_not_read(capsys, tmp_path):
     inputs.write_text(
         "id,text,published_at\n"
         "a1,The council approved the budget on Tuesday.,2025-08-19 10:00\n"
-        "a2,The council approved the budget on Tuesday night.,2025/08/19 10:00\n",
+        "a2,The council approved the budget on Tuesday night.,08/19/2025 10:00\n"
+        "a3,The council approved the budget late on Tuesday.,2025.0\n",
         encoding="utf-8",
     )
     status, out, _ = storymatch_in_process(
         capsys, "run", "--input", str(inputs), "--output", str(tmp_path / "out"), "--run-date", RUN_DATE
     )
     assert status == 0
-    expected = "\n  rejected           0\n  unparseable dates  1 (published_at left null; README's Inputs"
+    # A year column mapped to published_at was read as epoch seconds, 1970-01-01 00:33:45,
+    # without a word; it is unparseable, and the summary says why.
+    expected = (
+        "\n  rejected           0\n  unparseable dates  2 (1 a bare year such as 2016, not a time; "
+        "published_at left null; README's Inputs"
+    )
     assert expected in out, out
 
 

@@ -97,6 +97,83 @@ def test_parse_published_accepts(value, expected):
     assert parse_published(value) == expected
 
 
+JAN_5_14H03_UTC = 1_704_463_380_000_000  # 2024-01-05T14:03:00Z in microseconds
+JAN_5_UTC = 1_704_412_800_000_000
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        # ISO 8601 with or without T, seconds, zone; nanoseconds keep their microseconds.
+        ("2024-01-05T14:03", JAN_5_14H03_UTC),
+        ("2024-01-05 14:03", JAN_5_14H03_UTC),
+        ("2024-01-05T14:03:00.123456789Z", JAN_5_14H03_UTC + 123_456),
+        ("20240105T140300Z", JAN_5_14H03_UTC),
+        # A zone's name after an ISO date and time (PostgreSQL, MySQL, pandas' str of a time).
+        ("2024-01-05 14:03:00 UTC", JAN_5_14H03_UTC),
+        ("2024-01-05 14:03:00.5 GMT", JAN_5_14H03_UTC + 500_000),
+        ("2024-01-05 09:03 EST", JAN_5_14H03_UTC),
+        # Year first with slashes or dots: one order only.
+        ("2024/01/05 14:03", JAN_5_14H03_UTC),
+        ("2024/1/5 14:03:00+00:00", JAN_5_14H03_UTC),
+        ("2024/01/05 16:03 +0200", JAN_5_14H03_UTC),
+        ("2024/01/05", JAN_5_UTC),
+        ("2024.01.05", JAN_5_UTC),
+        # The month by name, before or after the day; a weekday; AM/PM.
+        ("05 Jan 2024", JAN_5_UTC),
+        ("5 Jan. 2024", JAN_5_UTC),
+        ("Jan 5, 2024", JAN_5_UTC),
+        ("Sept 5, 2024", 1_725_494_400_000_000),
+        ("January 5th, 2024", JAN_5_UTC),
+        ("January 5, 2024 2:03 PM", JAN_5_14H03_UTC),  # email.utils read 02:03
+        ("Jan 5, 2024, 2:03 p.m.", JAN_5_14H03_UTC),
+        ("January 5, 2024 at 2:03 pm", JAN_5_14H03_UTC),
+        ("Jan 5, 2024 12:00 AM", JAN_5_UTC),
+        ("Jan 5, 2024 9:03 AM EST", JAN_5_14H03_UTC),
+        ("Friday, January 5, 2024", JAN_5_UTC),
+        ("Fri, Jan 5, 2024 14:03:00", JAN_5_14H03_UTC),
+        ("5 January 2024 14:03 GMT", JAN_5_14H03_UTC),
+        # RFC 2822 with and without its weekday; epoch seconds and milliseconds.
+        ("Fri, 05 Jan 2024 14:03:00 +0000", JAN_5_14H03_UTC),
+        ("05 Jan 2024 14:03:00 +0000", JAN_5_14H03_UTC),
+        ("Fri, 05 Jan 2024 09:03:00 EST", JAN_5_14H03_UTC),
+        ("1704463380", JAN_5_14H03_UTC),
+        ("1704463380000", JAN_5_14H03_UTC),
+        (1_704_463_380, JAN_5_14H03_UTC),
+        (1_704_463_380_000, JAN_5_14H03_UTC),
+    ],
+)
+def test_parse_published_accepts_dates_as_exports_write_them(value, expected):
+    assert parse_published(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # Day and month in digits, year last: either order is common, and no value says which.
+        *("01/05/2024", "05/01/2024", "5/1/24", "01-05-2024", "05.01.2024", "01/05/2024 14:03"),
+        # A bare year (Kaggle's "All the News" year column) is no time, not 1970-01-01 00:33:36.
+        *(2016, 2016.0, "2016", "2016.0", " 2016 ", Decimal("2016"), 1900, 2100),
+        # Names that are no month, weekday or zone; an hour AM/PM cannot have; no such day.
+        *("Soon 5, 2024", "Someday, January 5, 2024", "Jan 5, 2024 14:03 CET", "2024-01-05 14:03:00 CET"),
+        *("Fri, 05 Jan 2024 14:03:00 CET", "Fri, 05 Jan 2024 02:03:00 PM +0100x", "2024-01-05 14:03 PM"),
+        *("2024/02/30", "2024/01/05 24:00", "2024/01/05 14:03 +2400", "Jan 2024", "2024/01/05 and later"),
+    ],
+)
+def test_parse_published_leaves_ambiguous_and_bare_year_values_unread(value):
+    assert parse_published(value) is None
+
+
+def test_a_number_past_the_years_is_still_epoch_seconds():
+    """Only a whole number 1900-2100 is a bare year: the seconds next to them keep their reading."""
+    assert [parse_published(value) for value in (1899, 2101, 2016.5, "2016.5")] == [
+        1_899_000_000,
+        2_101_000_000,
+        2_016_500_000,
+        2_016_500_000,
+    ]
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -299,7 +376,7 @@ def dates_read(tmp_path, dates: dict[str, object]) -> tuple[list[tuple[str, int 
     lines = (json.dumps({"id": key, "text": "x", "published_at": value}) for key, value in dates.items())
     path = write_lines(tmp_path / "dates.jsonl", *lines)
     unparseable = []
-    articles = list(parse_file(path, MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
+    articles = list(parse_file(path, MAX_CHARS, on_unparseable_date=unparseable.append))
     return [(article.id, article.published_us) for article in articles], len(unparseable)
 
 
@@ -579,7 +656,7 @@ def test_parquet_nanosecond_timestamps_are_read(tmp_path):
 def test_parquet_times_out_of_range_are_unparseable(tmp_path, published_at):
     path = write_parquet(tmp_path / "far.parquet", published_at)
     unparseable = []
-    articles = list(parse_file(str(path), MAX_CHARS, on_unparseable_date=lambda: unparseable.append(1)))
+    articles = list(parse_file(str(path), MAX_CHARS, on_unparseable_date=unparseable.append))
     assert [(article.record, article.published_us is None) for article in articles] == [
         (1, True),
         (2, True),
@@ -700,9 +777,7 @@ def test_text_file_sidecar_suffix_ignores_case(tmp_path):
     inputs = resolve_inputs([str(tmp_path)])
     assert inputs == [str(tmp_path / "UPPER.TXT"), str(tmp_path / "mixed.txt")]  # sidecars are not inputs
     unparseable = []
-    articles = [
-        item for path in inputs for item in parse_file(path, MAX_CHARS, lambda: unparseable.append(1))
-    ]
+    articles = [item for path in inputs for item in parse_file(path, MAX_CHARS, unparseable.append)]
     assert [(article.id, article.outlet, article.published_us) for article in articles] == [
         ("UPPER", "Daily", None),
         ("mixed", "Weekly", None),
