@@ -232,6 +232,47 @@ _TOKEN = re.compile(
 )
 
 
+# A wire dateline before a story's first words: a place in capitals ("WASHINGTON", "KYIV,
+# Ukraine", "LONDON, Nov 25", "WASHINGTON D.C."), a place and a state's initials
+# ("Washington, DC") or an agency alone ("(CNN)"), an agency in brackets after the place
+# ("(Reuters)", "(dpa)"), then a spaced dash, or a colon, and a capital. The dash must be spaced
+# ("MOSCOW-backed forces") and what follows must start a sentence ("LONDON BRIDGE - a
+# history"), and a place takes at most four words, so a paragraph in capitals is not one. A
+# label in capitals before a colon ("UPDATE: ") is taken too: it is no content either.
+_CAPS_WORD = r"[A-Z][A-Z.'’-]*[A-Z.]"
+DATELINE = re.compile(
+    rf"""
+    (?!FILE\b)  # the AP's "FILE - In this photo ...": a caption, not a place
+    (?:
+        {_CAPS_WORD}(?:\s{_CAPS_WORD}){{0,3}}  # WASHINGTON, NEW YORK, WASHINGTON D.C.
+        (?:,\s[A-Z][\w.'’]*(?:\s[A-Z][\w.'’]*){{0,2}})?  # , Ukraine / , Mo. / , South Korea
+      | [A-Z][a-z]+(?:\s[A-Z][a-z]+){{0,2}},\s(?:[A-Z]\.?){{2}}(?=[\s,(])  # Washington, DC
+      | (?=\()  # (CNN) alone
+    )
+    (?:,\s(?:[A-Z][a-z]{{2,8}}\.?\s\d{{1,2}}|\d{{1,2}}\.?\s[A-Z][a-z]{{2,8}}))?  # , Nov 25 / , 25. November
+    (?:\s?\([A-Za-z][\w.&'’ -]{{0,30}}\))?  # (Reuters)
+    (?:\s(?:--|[-–—])\s|(?<=[A-Z.]):\s)
+    (?=["'“‘]?[A-Z0-9])
+    """,
+    re.VERBOSE,
+)
+
+
+def dateline_length(sentence: str) -> int:
+    """The length of the wire dateline that starts ``sentence`` (0 when none): where a story
+    is datelined, its first sentence is compared without it (``outlets.compared_sentences``).
+
+    Example:
+        >>> sentence = "KYIV, Ukraine (AP) - Russia fired 14 missiles."
+        >>> sentence[dateline_length(sentence):]
+        'Russia fired 14 missiles.'
+        >>> dateline_length("MOSCOW-backed forces fired 14 missiles.")
+        0
+    """
+    found = DATELINE.match(sentence)
+    return found.end() if found else 0
+
+
 def _drop_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 

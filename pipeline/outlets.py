@@ -9,7 +9,9 @@ sentence's content words, names and figures found in the counterpart). A sentenc
 1 minus its best coverage. Several articles of one outlet (updates of a story) are never
 compared with each other for uniqueness: their sentences are unique only against other
 outlets. Headings and sentences under ``sentences.min_words`` words are aligned but never
-reported as unique, nor is the title repeated as the first line of the text; a sentence an
+reported as unique, nor is the title repeated as the first line of the text; the story's
+first sentence is compared without its wire dateline ("WASHINGTON (Reuters) - "), which says
+where the story was filed, not what happened (``compared_sentences``); a sentence an
 article repeats word for word (a pull quote) is reported once, at its first position; a
 sentence without a comparable term (only stop words and attribution: "That I can tell
 you.") is unique only when no other outlet's article has the same words,
@@ -49,7 +51,7 @@ import numpy as np
 import pyarrow as pa
 from apache_beam.metrics import Metrics
 
-from pipeline.align import SentenceFeatures, StorySentences, sentence_features
+from pipeline.align import SentenceFeatures, StorySentences, dateline_length, sentence_features
 from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
@@ -141,10 +143,27 @@ def title_sentences(sentences: Sequence[str], title: str | None) -> int:
     return len(heading) if heading and list(map(_folded, first)) == list(map(_folded, heading)) else 0
 
 
+def compared_sentences(sentences: Sequence[str], title: str | None) -> list[str]:
+    """The article's sentences as they are compared and judged reportable: the first sentence
+    of the story (after the title repeated and any headings) without its wire dateline
+    (``align.dateline_length``). A dateline says where and by whom the story was filed, not
+    what happened; left in, "WASHINGTON (Reuters) - The Senate voted ..." is no longer the
+    other outlets' "The Senate voted ...", and is reported as something Reuters added. The
+    tables still show the sentence as the outlet wrote it."""
+    compared = list(sentences)
+    first = title_sentences(sentences, title)
+    while first < len(compared) and is_heading(compared[first]):
+        first += 1
+    if first < len(compared):
+        compared[first] = compared[first][dateline_length(compared[first]) :]
+    return compared
+
+
 def reportable_flags(sentences: Sequence[str], title: str | None, min_words: int) -> np.ndarray:
     """Which sentences of an article may be reported as unique (and count for coverage):
-    ``reportable`` ones, except the title repeated at the top of the text."""
-    flags = np.array([reportable(s, min_words) for s in sentences], bool)
+    ``reportable`` ones, except the title repeated at the top of the text; the first sentence
+    is judged without its dateline (``compared_sentences``)."""
+    flags = np.array([reportable(s, min_words) for s in compared_sentences(sentences, title)], bool)
     flags[: title_sentences(sentences, title)] = False
     return flags
 
@@ -285,8 +304,13 @@ def describe_story(
     known: dict[str, SentenceFeatures] = {}  # copies and rewrites repeat sentences verbatim
     # A story of one article (a fifth of all articles in a day's news) aligns nothing.
     aligned = members if count > 1 else []
+    # As compared: the first sentence without its dateline (its row shows it as written).
+    compared_texts = [compared_sentences(m.sentences, m.article.title) for m in aligned]
     story = StorySentences(
-        [[known.get(s) or known.setdefault(s, sentence_features(s)) for s in m.sentences] for m in aligned],
+        [
+            [known.get(s) or known.setdefault(s, sentence_features(s)) for s in texts]
+            for texts in compared_texts
+        ],
         texts=[m.content_hash for m in aligned],  # an exact copy does not make a term commoner
         story_weights=config.story_weights,
         window=config.context_window,
@@ -330,7 +354,7 @@ def describe_story(
         if not compared[x]:
             continue  # a story with a single outlet: nothing to compare against
         best = np.max([matches[(x, y)][1] for y in compared[x]], axis=0)
-        _match_termless_by_text(best, member, [members[y] for y in compared[x]], known)
+        _match_termless_by_text(best, compared_texts[x], [compared_texts[y] for y in compared[x]], known)
         reported: set[str] = set()  # a sentence repeated in one article (a pull quote): once
         for i in np.flatnonzero(eligible[x] & (best < threshold)).tolist():
             if member.sentences[i] in reported:
@@ -383,19 +407,20 @@ def _plain_text(sentence: str) -> str:
 
 def _match_termless_by_text(
     best: np.ndarray,
-    member: AnalysedArticle,
-    others: list[AnalysedArticle],
+    sentences: list[str],
+    others: list[list[str]],
     known: dict[str, SentenceFeatures],
 ) -> None:
     """A sentence without a comparable term ("That I can tell you.", a row of dashes) matches
     nothing by coverage: it counts as found (score 1) where another article has the same words,
-    or when it has no word at all, so that only a new one is reported unique."""
+    or when it has no word at all, so that only a new one is reported unique. ``sentences``
+    and ``others`` are as compared (``compared_sentences``)."""
     others_text: set[str] | None = None
-    for i, sentence in enumerate(member.sentences):
+    for i, sentence in enumerate(sentences):
         if known[sentence].total == 0:
             plain = _plain_text(sentence)
             if others_text is None:
-                others_text = {_plain_text(s) for other in others for s in other.sentences}
+                others_text = {_plain_text(s) for other in others for s in other}
             if not plain or plain in others_text:
                 best[i] = 1.0
 

@@ -13,6 +13,7 @@ from pipeline.align import (
     best_matches,
     comparable_terms,
     coverage,
+    dateline_length,
     paraphrase_score,
     sentence_features,
     sentence_similarity,
@@ -207,6 +208,51 @@ def test_a_name_counts_once_however_long():
     terms = comparable_terms("French President Emmanuel Macron suggested Geneva.")
     assert sum(weight for _, weight in terms[:4]) == pytest.approx(1.0)
     assert terms[-1] == ("geneva", 1.0)
+
+
+# Wire datelines in the styles of the agencies and papers that rewrite each other's stories,
+# as the sentence splitter sees them (``normalise`` makes every dash a hyphen) and as written.
+DATELINES = [
+    "WASHINGTON (AP) — ",
+    "KYIV, Ukraine (AP) — ",
+    "LONDON, Nov 25 (Reuters) - ",
+    "PARIS (AFP) - ",
+    "BERLIN, 25. November (dpa) - ",
+    "NEW YORK -- ",
+    "Washington, DC — ",
+    "(CNN) — ",
+    "GENEVA: ",
+    "MOSCOW — ",
+    "WASHINGTON D.C. - ",
+    "FLORENCE, Italy, Feb. 25 (UPI) - ",
+    "MONDAY, July 2 (HealthDay News) - ",
+    "OSAN AIR BASE, South Korea - ",
+]
+
+
+@pytest.mark.parametrize("dateline", DATELINES)
+def test_a_wire_dateline_is_recognised_in_each_style(dateline):
+    for sentence in (dateline + "The Senate voted 68-30 on Tuesday.", dateline + '"We will vote," he said.'):
+        assert sentence[dateline_length(sentence) :] == sentence[len(dateline) :]
+        normalised = normalise(sentence)
+        assert normalised[dateline_length(normalised) :] == sentence[len(dateline) :]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "LONDON BRIDGE — a history",  # a heading: no sentence follows the dash
+        "MOSCOW-backed forces shelled the town on Tuesday.",  # no space around the dash
+        "U.S. officials — who asked not to be named — said talks would resume.",
+        "FILE - In this July 12, 2018 file photo, Peter Strzok testifies.",  # an AP caption
+        "However, Trump - who spoke first - said talks would resume.",
+        "THE SENATE VOTED ON TUESDAY TO PASS - THE BILL",  # a paragraph in capitals
+        "The Senate voted (68-30) - A bill passed.",
+        "Senate voted: The bill passed.",
+    ],
+)
+def test_prose_that_starts_with_a_capitalised_word_and_a_dash_is_no_dateline(sentence):
+    assert dateline_length(sentence) == 0
 
 
 def test_best_matches_ties_and_empty_candidates():

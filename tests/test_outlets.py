@@ -3,14 +3,17 @@ the DescribeStories transform, and unique-sentence precision/recall on the hand-
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import textwrap
 
 import apache_beam as beam
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline import config as config_module
 from pipeline.analyse import analyse_article
 from pipeline.config import SentenceConfig
 from pipeline.features import FEATURE_KINDS, TermVector, term_vector, weigh_terms
@@ -21,11 +24,13 @@ from pipeline.outlets import (
     _alignment_batch,
     choose_representative,
     compared_articles,
+    compared_sentences,
     describe_story,
     reportable_flags,
 )
 from pipeline.read import parse_file
 from pipeline.records import AnalysedArticle, Article
+from pipeline.run import run_job
 from pipeline.sentence_eval import load_unique_gold, sentence_key, unique_sentence_scores
 from pipeline.text import normalise, split_sentences
 from schemas.tables import TABLES, compact_schema, narrow_schema
@@ -314,6 +319,61 @@ def test_the_title_repeated_at_the_top_of_the_text_is_never_unique():
     ]
 
 
+SENATE_STORY = (
+    "The Senate passed the aid bill.\n\n"
+    "Senators from both parties backed the measure after weeks of talks over border security.\n\n"
+    "The House is expected to take up its own version next month, aides said."
+)
+
+
+def test_a_wire_dateline_does_not_make_the_first_sentence_unique(tmp_path):
+    # Three outlets' copies of one story that differ only by their datelines: the first
+    # sentence is the same news in each, whatever the dateline before it (with "LONDON, Nov
+    # 25 (Reuters)" it used to be Reuters' own, novelty 0.667).
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        {"id": "ap", "outlet": "AP", "text": SENATE_STORY},
+        {"id": "reuters", "outlet": "Reuters", "text": "LONDON, Nov 25 (Reuters) - " + SENATE_STORY},
+        {"id": "afp", "outlet": "AFP", "text": "PARIS (AFP) - " + SENATE_STORY},
+    ]
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    output = tmp_path / "out"
+    run_job([str(feed)], str(output), config_module.load(), run_date=dt.date(2025, 11, 25))
+    assert len(set(pq.read_table(output / "articles").column("cluster_id").to_pylist())) == 1
+    assert pq.read_table(output / "unique_sentences").to_pylist() == []
+    first_scores = [
+        row["score"]
+        for row in pq.read_table(output / "sentence_alignments").to_pylist()
+        if row["sentence_index"] == 0
+    ]
+    assert first_scores == [1.0] * 6
+
+
+def test_a_datelined_sentence_is_compared_without_its_dateline_and_shown_with_it():
+    added = "LONDON (Reuters) - Britain's finance minister resigned unexpectedly over the budget."
+    rows = describe(
+        [
+            analysed("ap", SENATE_STORY, outlet="AP"),
+            analysed("reuters", f"{added}\n{SENATE_STORY}", outlet="Reuters"),
+        ]
+    )
+    assert [(r["article_id"], r["sentence"]) for r in rows["unique_sentences"]] == [("reuters", added)]
+    # Only the story's first sentence, after the title repeated and any headings, has a dateline.
+    title = "Senate passes aid bill"
+    sentences = [title, "Live updates", "WASHINGTON (AP) - The Senate passed the aid bill.", "PARIS - More."]
+    assert compared_sentences(sentences, title) == [
+        *sentences[:2],
+        "The Senate passed the aid bill.",
+        "PARIS - More.",
+    ]
+    # A headline glued to a dateline (a page that pastes the dateline before the text's own
+    # headline) is still a heading, never reported.
+    headline = (
+        "WASHINGTON (Reuters) - Dark Mofo artist Mike Parr begins 72-hour stint 'buried alive' in Hobart"
+    )
+    assert reportable_flags([headline, "The Senate passed the aid bill."], None, 4).tolist() == [False, True]
+
+
 def test_a_story_from_one_outlet_reports_nothing_unique():
     rows = describe([analysed("w1", WIRE_FIRST, outlet="Wire"), analysed("w2", WIRE_UPDATE, outlet="Wire")])
     assert rows["unique_sentences"] == [] and rows["sentence_alignments"] == []
@@ -589,7 +649,7 @@ def test_unique_sentences_on_held_out_eval_stories_against_blind_gold():
         f"held-out stories, pooled: precision {precision:.3f} recall {recall:.3f} "
         f"(tp {tp}, reported {reported}, gold unique {unique})"
     )
-    # Floors under today's figures (precision 0.660, recall 0.788 over fifteen stories), as for
+    # Floors under today's figures (precision 0.658, recall 0.788 over fifteen stories), as for
     # the seeds: these stories were labelled after the matcher was built, so they measure how
     # it generalises.
     assert precision >= 0.62 and recall >= 0.75
