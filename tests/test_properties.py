@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from hypothesis import example, given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.features import content_words, term_counts
 from pipeline.signatures import BatchMinHasher
-from pipeline.text import CAPTION_MARK, normalise, split_sentences, strip_boilerplate
+from pipeline.text import CAPTION_MARK, NO_SPACE_LETTERS, normalise, split_sentences, strip_boilerplate
 
 ANY_TEXT = st.text(max_size=2000)
 NEWSY_TEXT = st.lists(
@@ -50,14 +51,30 @@ def test_normalise_is_idempotent_and_tidy(text):
     assert "\n\n\n" not in once
 
 
+# Where a sentence may end without a space after it: Chinese, Japanese and Thai are written
+# without spaces, so a sentence ends at "。" (or "!", "?" after their letters) and a long
+# unpunctuated run is cut between two letters.
+_ENDS_WITHOUT_SPACE = re.compile(f"(?:[{NO_SPACE_LETTERS}]|。|(?<=[{NO_SPACE_LETTERS}])[!?])[\"')\\]」』]*$")
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(ANY_TEXT, NEWSY_TEXT))
+@example("㏠!0")  # found by CI: "1日!" ends a Japanese sentence with no space after it
 def test_sentences_cover_the_words_in_order(text):
     clean = normalise(text)
     sentences = split_sentences(clean)
     assert all(sentence and sentence == sentence.strip() for sentence in sentences)
-    assert " ".join(sentences).split() == clean.split(), "no word lost, added or reordered"
     assert all("\n" not in sentence for sentence in sentences)
+    # No character lost, added or reordered, and sentences part at spaces, or where a
+    # sentence of a script without spaces ends.
+    position = 0
+    for number, sentence in enumerate(sentences):
+        start = clean.find(sentence, position)
+        assert start >= 0 and not clean[position:start].strip(), "no word lost, added or reordered"
+        if number and start == position:
+            assert _ENDS_WITHOUT_SPACE.search(sentences[number - 1]), "sentences part at spaces"
+        position = start + len(sentence)
+    assert not clean[position:].strip()
 
 
 @settings(max_examples=200, deadline=None)
