@@ -279,7 +279,16 @@ def normalise(text: str) -> str:
     Unicode's line separators), tidy spaces and blank lines."""
     # Only the HTML extractor may mark a caption: the character in the input (an icon font's
     # glyph) would strip its line.
-    text = text.replace(CAPTION_MARK, "")
+    text = _normalised_once(text.replace(CAPTION_MARK, ""))
+    # Clean-up can take away what kept a mis-decoded text from being repaired (an invisible
+    # character, "\u00aa" that NFKC makes "a"): repair and clean again, so that a clean text
+    # stays as it is when cleaned again. Each repair shortens the text.
+    while (repaired := repair_mojibake(text)) != text:
+        text = _normalised_once(repaired)
+    return text
+
+
+def _normalised_once(text: str) -> str:
     # Before NFKC and the quote table, which would change the characters that spell the bytes
     # ("\u2122" to "TM", "\u201c" to '"').
     text = repair_mojibake(text)

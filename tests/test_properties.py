@@ -43,6 +43,8 @@ NEWSY_TEXT = st.lists(
 # Found by CI: joining "a" to the line above made it 40 characters wide, the text then read as
 # hard-wrapped, and a second clean-up joined more.
 @example("000000000000000000000000000000\n00000000000000000000000000000000000000\na\n0\n0")
+# Found by CI: NFKC made "\u00aa" an "a", and the text then read as UTF-8 mis-decoded.
+@example("\u00c2\x80\u00aa")
 def test_normalise_is_idempotent_and_tidy(text):
     once = normalise(text)
     assert normalise(once) == once
