@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import shutil
 import tempfile
 import uuid
 
@@ -57,18 +58,21 @@ def test_the_graph_of_20000_input_and_state_files_is_no_larger_than_that_of_200(
         ]
         copies = {path: f"gs://bucket/tmp/storymatch-run/inputs{path}" for path in files}
         pipeline = beam_test_pipeline()
-        build_pipeline(
-            pipeline,
-            files,
-            config,
-            str(tmp_path / "staging"),
-            dt.date(2025, 8, 19),
-            state_files,
-            state_files,
-            input_copies=copies,
-            list_folder=str(tmp_path / "lists"),
-        )
-        return len(pipeline.to_runner_api().SerializeToString())
+        try:
+            build_pipeline(
+                pipeline,
+                files,
+                config,
+                str(tmp_path / "staging"),
+                dt.date(2025, 8, 19),
+                state_files,
+                state_files,
+                input_copies=copies,
+                list_folder=str(tmp_path / "lists"),
+            )
+            return len(pipeline.to_runner_api().SerializeToString())
+        finally:  # only built, never run: its beam-pipeline-temp* folder is ours to remove
+            shutil.rmtree(pipeline.local_tempdir, ignore_errors=True)
 
     few, many = graph_size(200), graph_size(20_000)
     assert many <= few + 4096, (few, many)
