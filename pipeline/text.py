@@ -552,9 +552,11 @@ _COMMENTS_HEADER = re.compile(
     r"|(show|view|see|load|read|hide) (all )?(\d[\d,]* )?comments|join the (conversation|discussion))\W*",
     re.IGNORECASE,
 )
+# How long ago a comment or a linked story was posted: "3 hours ago", "a day ago".
+_TIME_AGO = r"(\d{1,3}|an?) (second|sec|minute|min|hour|hr|day|week|month|year)s? ago"
 # A line of a comment: its time, its buttons and counts ("3 hours ago", "Reply", "Like", "4 likes").
 _COMMENT_MARK = re.compile(
-    r"((\d{1,3}|an?) (second|sec|minute|min|hour|hr|day|week|month|year)s? ago"
+    rf"({_TIME_AGO}"
     r"|reply|like|report|flag|\d[\d,]* (likes?|replies|repl(y|ies)|upvotes?|points?))\W*",
     re.IGNORECASE,
 )
@@ -765,7 +767,7 @@ _FURNITURE_ROWS: tuple[tuple[str, int, str, str], ...] = (
         "notice",
         4,
         "0|1|2|3|4|5|6|7|8|9|a |an ",
-        r"(?i:(\d{1,3}|an?) (second|sec|minute|min|hour|hr|day|week|month|year)s? ago)$",
+        rf"(?i:{_TIME_AGO})$",
     ),
     # A photo's credit alone, or cut short: "(AP Photo/Wisconsin State Journal, John..."
     ("credit", 15, "(", r"\((?i:ap photo|photos?|images?|pictures?)(/|:|\s+by\b)[^()]*(\)|\.\.\.)\W*$"),
@@ -1106,7 +1108,7 @@ def boilerplate_reason(line: str) -> str | None:
         return _NO_SPACE_FURNITURE_ROWS[int(str(found.lastgroup)[3:])][0]
     if reason := _site_furniture_reason(stripped, words, anchored):
         return reason
-    if words <= 8 and ("comment" in lower or "discussion" in lower) and _COMMENTS_HEADER.fullmatch(stripped):
+    if _is_comments_header(stripped):
         return "comments"
     return None
 
@@ -1314,6 +1316,16 @@ def strip_boilerplate(text: str) -> tuple[str, list[tuple[str, str]]]:
     return _MANY_NEWLINES.sub("\n\n", "\n".join(kept)).strip(), removed
 
 
+def _is_comments_header(stripped: str) -> bool:
+    """A comment section's header (``_COMMENTS_HEADER``), tested cheaply first."""
+    lower = stripped.lower()
+    return (
+        ("comment" in lower or "discussion" in lower)
+        and len(stripped.split()) <= 8
+        and bool(_COMMENTS_HEADER.fullmatch(stripped))
+    )
+
+
 def _comment_section_start(lines: list[str]) -> int:
     """Where the comment section under the story starts: at the first comment header
     (``_COMMENTS_HEADER``) after the text's first line, when a line after it is one only
@@ -1323,13 +1335,7 @@ def _comment_section_start(lines: list[str]) -> int:
     seen_text = False
     for i, line in enumerate(lines):
         stripped = line.strip()
-        lower = stripped.lower()
-        if (
-            seen_text
-            and ("comment" in lower or "discussion" in lower)
-            and len(stripped.split()) <= 8
-            and _COMMENTS_HEADER.fullmatch(stripped)
-        ):
+        if seen_text and _is_comments_header(stripped):
             following = [other.strip() for other in lines[i + 1 :] if other.strip()]
             if not following or any(_COMMENT_MARK.fullmatch(other) for other in following):
                 return i
@@ -1421,8 +1427,9 @@ _THAI_WORD_CHARS = 4
 # The ideographic full stop ends a sentence with or without a space after it, and so do "!"
 # and "?" after a Chinese or Japanese letter (NFKC made them of "！" and "？").
 _IDEOGRAPHIC_END = re.compile(f"""(?:(?<=。)|(?<=[{_CJK_LETTERS}][!?]))["')\\]」』]*\\s*(?=\\S)""")
-# Thai has no sentence punctuation: a space between two Thai letters ends its sentence.
+# A sentence that ends so: the next one follows it without a space.
 _CJK_SENTENCE_END = re.compile(f"""(。|[{_CJK_LETTERS}][!?])["')\\]」』]?$""")
+# Thai has no sentence punctuation: a space between two Thai letters ends its sentence.
 _THAI_SENTENCE_SPACE = re.compile(f"(?<=[{_THAI_LETTERS}])\\s+(?=[{_THAI_LETTERS}])")
 # Letters of any script and dots ("С." is an initial too), matched backwards from a full stop.
 _LETTERS_OR_DOTS = re.compile(r"(?:[^\W\d_]|\.)*")
