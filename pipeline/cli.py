@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import glob
 import importlib
 import importlib.metadata
@@ -357,9 +358,18 @@ def _say(*lines: str) -> None:
 
 def _print_summary(job) -> None:
     files = sorted(glob.glob(os.path.join(job.tables["clusters"], "*.parquet")))
-    sizes = pa.chunked_array([pq.read_table(f, columns=["size"]).column("size") for f in files], pa.int32())
+    clusters = [pq.read_table(f, columns=["size", "first_seen_run_date"]) for f in files]
+    sizes = pa.chunked_array([table.column("size") for table in clusters], pa.int32())
     multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0)
     largest = int(pc.max(sizes).as_py() or 0)
+    first_seen = pa.chunked_array([table.column("first_seen_run_date") for table in clusters], pa.date32())
+    continued = int(pc.sum(pc.less(first_seen, pa.scalar(dt.date.fromisoformat(job.run_date)))).as_py() or 0)
+    # Their articles were compared with the story's earlier ones (README: "Stories continue").
+    continued_note = (
+        f"; {continued} {noun(continued, 'continues a story', 'continue stories')} of earlier runs"
+        if continued
+        else ""
+    )
     rows = job.row_counts
     failed = job.counters.get("outlets/stories_failed", 0)
     candidates = job.counters.get("lsh/candidates", 0)
@@ -383,7 +393,8 @@ def _print_summary(job) -> None:
             if (undated := job.counters.get("read/unparseable_published_at", 0))
             else []
         ),
-        f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest})",
+        f"  clusters           {rows['clusters']} ({multi} with more than one article, largest {largest}"
+        f"{continued_note})",
         # The pairs table holds more than LSH's candidates: the pairs scored inside linked groups
         # and the exact copies.
         f"  scored pairs       {rows['pairs']} ({candidates} LSH {noun(candidates, 'candidate')}, "

@@ -17,9 +17,11 @@ The stages, in order (each its own module with a pure core):
     outlets   representative, sentence alignments, unique sentences per outlet
 
 ``prior`` optionally brings sketches of earlier runs' articles (``state``), so that
-today's rewrites join the stories they continue; ``prior_frequencies`` brings the earlier
-runs' document frequencies (``state.frequency_days`` of them, summed into one element),
-added to this run's own.
+today's rewrites join the stories they continue; ``earlier`` those articles' sentences
+(``state.ReadEarlierArticles``), so that a continued story's sentences are judged against
+its earlier articles too; ``prior_frequencies`` brings the earlier runs' document
+frequencies (``state.frequency_days`` of them, summed into one element), added to this
+run's own.
 """
 
 from __future__ import annotations
@@ -118,6 +120,20 @@ def _state_rows(keyed, run_date: dt.date):
             yield state_row(sketch, assignments[0], run_date)
 
 
+def _earlier_member(keyed):
+    """(story id, (PackedMember, TF-IDF vector or None, True)) of an article of earlier runs,
+    with its anchor's vector (an identical copy has no anchor: describing gives it its
+    original's). An article sent again on a later day is in the state of each run that read
+    it: one copy is kept, the same whatever order they were read in."""
+    _, grouped = keyed
+    rows = sorted(grouped["article"], key=lambda row: (row[0], row[1].data))
+    if not rows:
+        return
+    vectors = sorted(grouped.get("vector", ()), key=lambda v: (v.ids.tobytes(), v.weights.tobytes()))
+    story_id, packed = rows[0]
+    yield story_id, (packed, vectors[0] if vectors else None, True)
+
+
 class DetectStories(beam.PTransform):
     """PCollection[Article] -> dict of table name -> PCollection of row dicts, or of Arrow
     record batches where rows come by the million: one batch per story in
@@ -130,17 +146,24 @@ class DetectStories(beam.PTransform):
     pairs, rejects (articles under ``input.min_words`` words or that failed analysis; reading
     rejects are the reader's), and
     what a later run needs to continue today's stories: state (a row per canonical
-    article) and state_frequencies (this run's own document frequencies, one row).
+    article), state_sentences (a batch per story: its articles' sentences) and
+    state_frequencies (this run's own document frequencies, one row).
     """
 
     def __init__(
-        self, config: Config, run_date: dt.date | None = None, prior=None, prior_frequencies=None
+        self,
+        config: Config,
+        run_date: dt.date | None = None,
+        prior=None,
+        prior_frequencies=None,
+        earlier=None,
     ) -> None:
         super().__init__()
         self._config = config
         self._run_date = run_date or dt.datetime.now(dt.UTC).date()
         self._prior = prior
         self._prior_frequencies = prior_frequencies
+        self._earlier = earlier
         self.bands, self.rows = band_parameters(config.lsh.threshold, config.lsh.num_perm)
         _LOG.info(
             "LSH: %d bands x %d rows for threshold %.3f with %d permutations",
@@ -214,9 +237,16 @@ class DetectStories(beam.PTransform):
             | "JoinSketchStory" >> beam.CoGroupByKey()
             | "StateRows" >> beam.FlatMap(_state_rows, run_date).with_outputs(VECTORS, main="rows")
         )
-        tables = (analysed.analysed, story_ids, state_rows[VECTORS]) | "Describe" >> DescribeStories(
-            config.sentences
-        )
+        describe_inputs = [analysed.analysed, story_ids, state_rows[VECTORS]]
+        if self._earlier is not None:
+            earlier = {"article": self._earlier}
+            if self._prior is not None:
+                earlier["vector"] = self._prior | "AnchorVectors" >> beam.Map(
+                    lambda sketch: (sketch.id, sketch.vector)
+                )
+            joined = earlier | "JoinEarlierVectors" >> beam.CoGroupByKey()
+            describe_inputs.append(joined | "EarlierByStory" >> beam.FlatMap(_earlier_member))
+        tables = tuple(describe_inputs) | "Describe" >> DescribeStories(config.sentences)
 
         first_seen = assignments | "FirstSeen" >> beam.Map(
             lambda item: (item[1].cluster_id, item[1].first_seen_run_date or run_date.isoformat())

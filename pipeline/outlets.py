@@ -5,18 +5,21 @@ article from *another* outlet (``pipeline.align``): its counterpart there is the
 that covers it best, and the alignment score is that coverage (the weighted share of the
 sentence's content words, names and figures found in the counterpart). A sentence is
 *shared* with an outlet when the coverage reaches ``sentences.match_threshold``, and
-*unique* to its own outlet when no other outlet's article reaches it; its ``novelty`` is
-1 minus its best coverage. Several articles of one outlet (updates of a story) are never
+*unique* to its own outlet when no other outlet's article reaches it; its ``novelty`` is 1
+minus its best coverage. Several articles of one outlet (updates of a story) are never
 compared with each other for uniqueness: their sentences are unique only against other
-outlets. Headings and sentences under ``sentences.min_words`` words are aligned but never
-reported as unique, nor is the title repeated as the first line of the text; the story's
-first sentence is compared without its wire dateline ("WASHINGTON (Reuters) - "), which says
-where the story was filed, not what happened (``compared_sentences``); a sentence an
-article repeats word for word (a pull quote) is reported once, at its first position; a
-sentence without a comparable term (only stop words and attribution: "That I can tell
-you.") is unique only when no other outlet's article has the same words,
-and a line without any word (a row of dashes) never; boilerplate never reaches this stage
-(``text.strip_boilerplate``).
+outlets. A story that continues one of earlier runs is described with its articles of those
+runs (``state.ReadEarlierArticles``): this run's sentences are aligned with theirs too, so
+that what an outlet added is judged against the whole story; those articles are not
+described again and are never the representative. Headings and sentences under
+``sentences.min_words`` words are aligned but never reported as unique, nor is the title
+repeated as the first line of the text; the story's first sentence is compared without its
+wire dateline ("WASHINGTON (Reuters) - "), which says where the story was filed, not what
+happened (``compared_sentences``); a sentence an article repeats word for word (a pull
+quote) is reported once, at its first position; a sentence without a comparable term (only
+stop words and attribution: "That I can tell you.") is unique only when no other outlet's
+article has the same words, and a line without any word (a row of dashes) never; boilerplate
+never reaches this stage (``text.strip_boilerplate``).
 
 The representative is chosen by ``sentences.representative``:
 
@@ -39,6 +42,7 @@ outlet whose articles have no reportable sentence).
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import re
@@ -56,7 +60,7 @@ from pipeline.config import SentenceConfig
 from pipeline.features import TermVector, id_matrix
 from pipeline.records import AnalysedArticle
 from pipeline.text import is_heading, normalise, same_outlet_key, split_sentences, word_count
-from schemas.tables import TABLES, compact_schema, narrow_schema
+from schemas.tables import INTERNAL_TABLES, TABLES, compact_schema, narrow_schema
 
 # A story with more articles than this compares each article with its closest ones only.
 # Each article is aligned with at most this many other-outlet articles, the closest first:
@@ -169,9 +173,10 @@ def reportable_flags(sentences: Sequence[str], title: str | None, min_words: int
 
 
 def compared_articles(
-    outlets: list[str], hashes: list[str], vectors: list[TermVector], limit: int
+    outlets: list[str], hashes: list[str], vectors: list[TermVector], limit: int, described: int | None = None
 ) -> list[list[int]]:
-    """For each article, the articles of other outlets it is aligned with (ascending positions).
+    """For each article (of the first ``described``, default all), the articles of other
+    outlets it is aligned with (ascending positions).
 
     All of them, or in a story with more than ``limit`` such articles, the ``limit`` closest
     by TF-IDF cosine (rounded to 9 decimals; ties: the earlier position). Identical texts
@@ -179,6 +184,7 @@ def compared_articles(
     sparse row products, and a story of thousands of copies costs time linear in its size.
     """
     count = len(outlets)
+    described = count if described is None else described
     per_outlet: dict[str, int] = defaultdict(int)
     for outlet in outlets:
         per_outlet[outlet] += 1
@@ -186,10 +192,10 @@ def compared_articles(
     for position, text in enumerate(hashes):
         groups[text].append(position)
     texts = list(groups)
-    ranked = [x for x in range(count) if count - per_outlet[outlets[x]] > limit]
+    ranked = [x for x in range(described) if count - per_outlet[outlets[x]] > limit]
     cosines = _text_cosines([vectors[groups[text][0]] for text in texts], [hashes[x] for x in ranked], texts)
     compared = []
-    for x in range(count):
+    for x in range(described):
         if count - per_outlet[outlets[x]] <= limit:
             compared.append([y for y in range(count) if outlets[y] != outlets[x]])
             continue
@@ -293,17 +299,26 @@ def describe_story(
     members: list[AnalysedArticle],
     vectors: list[TermVector],
     config: SentenceConfig,
+    earlier: Sequence[AnalysedArticle] = (),
+    earlier_vectors: Sequence[TermVector] = (),
 ) -> dict[str, Any]:
     """All output of one story: lists of row dicts for ``articles``, ``clusters``,
     ``representatives`` and ``unique_sentences``, and one Arrow record batch of its
     ``sentence_alignments`` (ids dictionary-encoded). ``members`` and ``vectors`` are
-    parallel and sorted by id."""
+    parallel and sorted by id.
+
+    ``earlier`` (with ``earlier_vectors``): the story's articles of earlier runs, which
+    this run's articles continue. Their sentences count as the story's: this run's sentences
+    are aligned with them and are unique only if no other outlet's article has them, this
+    run's or earlier; they are not described again (no rows of their own) and cannot be the
+    representative, which stands for this run's articles."""
     threshold = config.match_threshold
     count = len(members)
-    outlets = [outlet_key(member) for member in members]
+    everyone = [*members, *earlier]
+    outlets = [outlet_key(member) for member in everyone]
     known: dict[str, SentenceFeatures] = {}  # copies and rewrites repeat sentences verbatim
     # A story of one article (a fifth of all articles in a day's news) aligns nothing.
-    aligned = members if count > 1 else []
+    aligned = everyone if len(everyone) > 1 else []
     # As compared: the first sentence without its dateline (its row shows it as written).
     compared_texts = [compared_sentences(m.sentences, m.article.title) for m in aligned]
     story = StorySentences(
@@ -322,8 +337,8 @@ def describe_story(
 
     # matches[(x, y)] = best counterpart in article y of each sentence of article x, for every
     # y of another outlet (the closest MAX_COMPARED_ARTICLES of them in a very large story).
-    hashes = [member.content_hash for member in members]
-    compared = compared_articles(outlets, hashes, vectors, MAX_COMPARED_ARTICLES)
+    hashes = [member.content_hash for member in everyone]
+    compared = compared_articles(outlets, hashes, [*vectors, *earlier_vectors], MAX_COMPARED_ARTICLES, count)
     matches: Matches = {}
     for x, others in enumerate(compared):
         if others:
@@ -332,7 +347,7 @@ def describe_story(
     coverage: dict[str, float] = defaultdict(float)
     for (x, y), (_, scores) in matches.items():
         if eligible[x].any():
-            coverage[members[y].article.id] += float(np.mean(scores[eligible[x]] >= threshold))
+            coverage[everyone[y].article.id] += float(np.mean(scores[eligible[x]] >= threshold))
     with_content = {m.article.id for m, flags in zip(members, eligible, strict=True) if flags.any()}
     representative = choose_representative(members, coverage, config.representative, with_content)
     rep_index = next(i for i, m in enumerate(members) if m.article.id == representative)
@@ -372,7 +387,7 @@ def describe_story(
                     "novelty": round(1.0 - float(np.round(best[i], 6)), 6),
                 }
             )
-    rows["sentence_alignments"] = _alignment_batch(story_id, members, compared, matches)
+    rows["sentence_alignments"] = _alignment_batch(story_id, everyone, compared, matches)
 
     shared_by_outlet: dict[str, list[bool]] = defaultdict(list)
     for x in range(count):
@@ -504,27 +519,87 @@ def _with_copies_vectors(
     return filled
 
 
+def _earlier_compared(
+    members: list[AnalysedArticle], vectors: list[TermVector], earlier: list[tuple[AnalysedArticle, Any]]
+) -> tuple[list[AnalysedArticle], list[TermVector]]:
+    """The story's articles of earlier runs to compare with, sorted by id, and their
+    vectors: not an article this run reads again (it is one of ``members``), and not one
+    left without a vector (its anchor was not read), which is counted."""
+    ids = {member.article.id for member in members}
+    kept = sorted(
+        (item for item in earlier if item[0].article.id not in ids), key=lambda item: item[0].article.id
+    )
+    by_text = {m.content_hash: v for m, v in zip(members, vectors, strict=True)}
+    by_text.update((m.content_hash, v) for m, v in kept if v is not None)
+    compared = [(m, v if v is not None else by_text.get(m.content_hash)) for m, v in kept]
+    missing = sum(vector is None for _, vector in compared)
+    if missing:
+        Metrics.counter("outlets", "earlier_articles_without_vector").inc(missing)
+    return [m for m, v in compared if v is not None], [v for _, v in compared if v is not None]
+
+
+def pack_sentences(sentences: Sequence[str]) -> tuple[bytes, int]:
+    """An article's sentences as ``state_sentences`` keeps them: (zstd-compressed JSON list,
+    its size). Every article of a run waits for the writer in this form: a third of the text."""
+    encoded = json.dumps(list(sentences), ensure_ascii=False).encode("utf-8")
+    return pa.compress(encoded, codec="zstd", asbytes=True), len(encoded)
+
+
+def unpack_sentences(data: bytes, size: int) -> tuple[str, ...]:
+    return tuple(json.loads(pa.decompress(data, size, codec="zstd", asbytes=True)))
+
+
+def state_sentences_batch(story_id: str, members: list[AnalysedArticle]) -> pa.RecordBatch:
+    """The ``state_sentences`` rows of a story's articles of this run: what a later run that
+    continues the story compares its own articles with."""
+    rows = []
+    for m in members:
+        packed, size = pack_sentences(m.sentences)
+        rows.append(
+            {
+                "article_id": m.article.id,
+                "cluster_id": story_id,
+                "outlet": m.article.outlet,
+                "title": m.article.title,
+                "published_at": m.article.published_us,
+                "content_hash": m.content_hash,
+                "sentences": packed,
+                "sentences_size": size,
+            }
+        )
+    return pa.RecordBatch.from_pylist(rows, schema=INTERNAL_TABLES["state_sentences"])
+
+
 class _DescribeFn(beam.DoFn):
     def __init__(self, config: SentenceConfig) -> None:
         self._config = config
         self._unique = Metrics.counter("outlets", "unique_sentences")
         self._stories = Metrics.counter("outlets", "stories")
         self._failed = Metrics.counter("outlets", "stories_failed")
+        self._continued = Metrics.counter("outlets", "stories_continued")
 
     def process(self, keyed):
         story_id, grouped = keyed
-        unpacked = [(packed.unpack(), vector) for packed, vector in grouped]
-        members, vectors = zip(*sorted(unpacked, key=lambda item: item[0].article.id), strict=True)
+        current, earlier = [], []
+        for packed, vector, of_earlier_run in grouped:
+            (earlier if of_earlier_run else current).append((packed.unpack(), vector))
+        if not current:
+            return  # a story of earlier runs that no article of this run continues
+        members, vectors = zip(*sorted(current, key=lambda item: item[0].article.id), strict=True)
+        members = list(members)
         try:
-            rows = describe_story(
-                story_id, list(members), _with_copies_vectors(list(members), list(vectors)), self._config
-            )
+            filled = _with_copies_vectors(members, list(vectors))
+            before, before_vectors = _earlier_compared(members, filled, earlier)
+            if before:
+                self._continued.inc()
+            rows = describe_story(story_id, members, filled, self._config, before, before_vectors)
         except Exception as error:  # noqa: BLE001 - one bad story must not fail the day's run
             # Its articles and story are still written (counts reconcile, no article points to
             # a missing story); only the alignment and what each outlet added are missing.
             self._failed.inc()
             _LOG.error("describing story %s failed (%s: %s)", story_id, type(error).__name__, error)
-            rows = undescribed_story(story_id, list(members))
+            rows = undescribed_story(story_id, members)
+        yield beam.pvalue.TaggedOutput("state_sentences", state_sentences_batch(story_id, members))
         self._stories.inc()
         self._unique.inc(len(rows.get("unique_sentences", [])))
         alignments = rows.pop("sentence_alignments", None)
@@ -535,7 +610,14 @@ class _DescribeFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(table, row)
 
 
-STORY_TABLES = ("articles", "clusters", "representatives", "unique_sentences", "sentence_alignments")
+STORY_TABLES = (
+    "articles",
+    "clusters",
+    "representatives",
+    "unique_sentences",
+    "sentence_alignments",
+    "state_sentences",
+)
 
 
 def _join_story(keyed):
@@ -543,7 +625,7 @@ def _join_story(keyed):
     stories = list(grouped["story"])
     vector = next(iter(grouped["vector"]), None)
     for member in grouped["article"]:
-        yield stories[0], (member, vector)
+        yield stories[0], (member, vector, False)
 
 
 class PackedMember(NamedTuple):
@@ -571,8 +653,13 @@ def _story_member(analysed: AnalysedArticle) -> tuple[str, PackedMember]:
 
 
 class DescribeStories(beam.PTransform):
-    """(AnalysedArticle, (article id, cluster id), (article id, TF-IDF vector)) -> story
-    table rows.
+    """(AnalysedArticle, (article id, cluster id), (article id, TF-IDF vector)[, earlier])
+    -> story table rows.
+
+    ``earlier`` (optional): (cluster id, (PackedMember, TF-IDF vector or None, True)) of
+    articles of earlier runs (``state.ReadEarlierArticles``): a story of this run is
+    described with those of its id as ``describe_story``'s ``earlier``; the others are
+    left alone.
 
     The vectors are the sketches' (``ArticleSketch.vector``): an exact copy, which is not
     sketched, takes its canonical copy's, in the same story. An article left without one
@@ -583,7 +670,8 @@ class DescribeStories(beam.PTransform):
     Returns a dict of PCollections, one per table in ``STORY_TABLES``: row dicts, except
     ``sentence_alignments``, which holds one Arrow record batch per story (its rows, in the
     table's schema with ids dictionary-encoded: ``ALIGNMENT_SCHEMA``), because a story of n
-    articles has about 30 n^2 of them.
+    articles has about 30 n^2 of them, and ``state_sentences``, one batch per story (what a
+    later run needs of its articles, ``state_sentences_batch``).
     """
 
     def __init__(self, config: SentenceConfig) -> None:
@@ -591,8 +679,8 @@ class DescribeStories(beam.PTransform):
         self._config = config
 
     def expand(self, inputs):
-        analysed, assignments, vectors = inputs
-        by_story = (
+        analysed, assignments, vectors, *earlier = inputs
+        members = (
             {
                 "article": analysed | "KeyById" >> beam.Map(_story_member),
                 "vector": vectors,
@@ -600,7 +688,9 @@ class DescribeStories(beam.PTransform):
             }
             | "JoinStory" >> beam.CoGroupByKey()
             | "KeyByStory" >> beam.FlatMap(_join_story)
-            | "GroupStories" >> beam.GroupByKey()
         )
+        if earlier:
+            members = (members, *earlier) | "WithEarlier" >> beam.Flatten()
+        by_story = members | "GroupStories" >> beam.GroupByKey()
         results = by_story | "Describe" >> beam.ParDo(_DescribeFn(self._config)).with_outputs(*STORY_TABLES)
         return {table: results[table] for table in STORY_TABLES}

@@ -154,6 +154,7 @@ def build_pipeline(
     carried_rejects: tuple[Reject, ...] | list[Reject] = (),
     input_copies: dict[str, str] | None = None,
     list_folder: str | None = None,
+    sentence_files: tuple[str, ...] | list[str] = (),
 ) -> DetectStories:
     """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``.
 
@@ -171,7 +172,10 @@ def build_pipeline(
         prior_frequencies = pipeline | "PriorFrequencies" >> state.ReadPriorFrequencies(
             frequency_files, config.features.df_buckets, list_folder
         )
-    detect = DetectStories(config, run_date, prior, prior_frequencies)
+    earlier = None
+    if sentence_files:
+        earlier = pipeline | "EarlierArticles" >> state.ReadEarlierArticles(list(sentence_files), list_folder)
+    detect = DetectStories(config, run_date, prior, prior_frequencies, earlier)
     tables = read["articles"] | "Detect" >> detect
     rejects = [read["rejects"] | "ReadRejectRows" >> beam.Map(reject_row), tables["rejects"]]
     if carried_rejects:
@@ -301,9 +305,10 @@ def run_job(
         try:
             state.check_not_pruned(state_dir, run_date, lookback, horizon)
             state_files = state.window_files(state_dir, run_date, lookback)
+            sentence_files = state.sentence_files(state_dir, run_date, lookback)
             frequency_files = state.frequency_files(state_dir, run_date, horizon)
             state.check_settings(state_dir, state_files, frequency_files, config)
-            state.check_readable(state_files, frequency_files)
+            state.check_readable(state_files, frequency_files, sentence_files)
         except BaseException:
             # Refused (or stopped) before it starts: the folders are left as they were, not
             # made or given lock files for nothing (as a refused backfill leaves them).
@@ -326,6 +331,7 @@ def run_job(
                 state_files,
                 frequency_files,
                 carried_rejects,
+                sentence_files,
             )
         missing = missing_shards(staging, [*TABLES, *INTERNAL_TABLES], config.output.num_shards)
         if missing:
@@ -361,11 +367,12 @@ def run_job(
                 f"input records ({records}) != articles ({row_counts['articles']}) + rejects "
                 f"({row_counts['rejects']}); the run was not published (staging kept in {staging})"
             )
-        # The run's document frequencies travel inside its state partition.
-        os.replace(
-            os.path.join(staging, "state_frequencies"),
-            os.path.join(staging, "state", state.FREQUENCIES_FOLDER),
-        )
+        # The run's document frequencies and sentences travel inside its state partition.
+        for table, folder in (
+            ("state_frequencies", state.FREQUENCIES_FOLDER),
+            ("state_sentences", state.SENTENCES_FOLDER),
+        ):
+            os.replace(os.path.join(staging, table), os.path.join(staging, "state", folder))
         state.write_settings(os.path.join(staging, "state"), config)
         replaced = published_manifest(output, day)
         later_runs = _later_runs_not_continued(
@@ -384,6 +391,7 @@ def run_job(
             "working_directory": os.getcwd(),
             "state_files_read": state_files,
             "state_frequency_files_read": frequency_files,
+            "state_sentence_files_read": sentence_files,
             "config": config.to_dict(),
             "lsh": {"bands": detect.bands, "rows": detect.rows},
             "row_counts": row_counts,
@@ -445,6 +453,7 @@ def _execute(
     state_files: list[str],
     frequency_files: list[str],
     carried_rejects: tuple[Reject, ...] | list[Reject],
+    sentence_files: list[str],
 ) -> tuple[Any, DetectStories, str | None]:
     """Builds and runs the pipeline; its tables end up in the local ``staging`` folder.
 
@@ -465,7 +474,7 @@ def _execute(
         if temp_location:
             remote = stack.enter_context(remote_staging(temp_location, run_id))
             copies = remote.upload(path for name in files for path in files_read_for(name))
-            copies.update(remote.upload([*state_files, *frequency_files]))
+            copies.update(remote.upload([*state_files, *frequency_files, *sentence_files]))
             target = remote.tables
 
         def located(paths: list[str]) -> list[str]:
@@ -484,6 +493,7 @@ def _execute(
             # Where the workers read and the run removes: the staging folder goes when the run
             # publishes (or the next run cleans up), the remote one however the run ends.
             list_folder=remote.root if remote is not None else target,
+            sentence_files=located(sentence_files),
         )
         with _temporary_folders_removed(pipeline):
             result = pipeline.run()

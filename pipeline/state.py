@@ -7,6 +7,11 @@ publication time, details). A later run reads the partitions of the ``lookback_d
 run date and feeds those articles into LSH and verification as locked anchors (see
 ``stories``): a rewrite published today joins yesterday's story and keeps its id.
 
+The partition also holds its articles' sentences (``sentences/``, a row per article, copies
+included): a later run's articles that continue one of its stories are compared with them,
+so that what an outlet added is judged against the whole story (``outlets``), not only the
+articles of the day. They are read, and pruned, with the anchors.
+
 The partition also holds the run's document frequencies (``frequencies/``, one row: the
 non-zero buckets of its hashed table). A run adds those of the ``frequency_days`` before
 it to its own, so its IDF weights and rare-term details come from months of news, as in
@@ -48,7 +53,8 @@ from apache_beam.metrics import Metrics
 from pipeline.errors import StateError
 from pipeline.features import TermVector
 from pipeline.file_list import CreateStrings
-from pipeline.records import ArticleSketch, Prior, StoryAssignment
+from pipeline.outlets import PackedMember, unpack_sentences
+from pipeline.records import AnalysedArticle, Article, ArticleSketch, Prior, StoryAssignment
 from schemas.tables import INTERNAL_TABLES
 
 _LOG = logging.getLogger(__name__)
@@ -68,6 +74,7 @@ def partition_dates(state_dir: str) -> list[dt.date]:
 
 
 FREQUENCIES_FOLDER = "frequencies"
+SENTENCES_FOLDER = "sentences"
 
 
 def _folders_before(state_dir: str, run_date: dt.date, days: int) -> list[str]:
@@ -95,6 +102,16 @@ def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[
     ]
 
 
+def sentence_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
+    """Sentence files of the ``lookback_days`` days before ``run_date`` (those of the
+    anchors ``window_files`` gives; a partition written before they were kept has none)."""
+    return [
+        path
+        for folder in _folders_before(state_dir, run_date, lookback_days)
+        for path in _parquet_files(os.path.join(folder, SENTENCES_FOLDER))
+    ]
+
+
 def frequency_files(state_dir: str, run_date: dt.date, frequency_days: int) -> list[str]:
     """Document-frequency files of the ``frequency_days`` days before ``run_date``."""
     return [
@@ -113,11 +130,11 @@ def _sorted_rows(folder: str, key: str | None) -> pa.Table | None:
 
 
 def same_state(first: str, second: str) -> bool:
-    """Whether two state partitions hold the same anchors and document frequencies, in
-    whatever files (``output.num_shards``) they are."""
+    """Whether two state partitions hold the same anchors, sentences and document
+    frequencies, in whatever files (``output.num_shards``) they are."""
     return all(
         _sorted_rows(os.path.join(first, sub), key) == _sorted_rows(os.path.join(second, sub), key)
-        for sub, key in (("", "article_id"), (FREQUENCIES_FOLDER, None))
+        for sub, key in (("", "article_id"), (SENTENCES_FOLDER, "article_id"), (FREQUENCIES_FOLDER, None))
     )
 
 
@@ -257,6 +274,7 @@ def prune(
         elif day < oldest_anchors:
             for path in _parquet_files(folder):
                 os.remove(path)
+            shutil.rmtree(os.path.join(folder, SENTENCES_FOLDER), ignore_errors=True)
     return removed
 
 
@@ -399,13 +417,20 @@ def check_settings(state_dir: str, anchor_files: list[str], frequency_files: lis
 # detail_ids: its anchors skip that check).
 _ANCHOR_COLUMNS = tuple(name for name in INTERNAL_TABLES["state"].names if name != "detail_ids")
 _FREQUENCY_COLUMNS = tuple(INTERNAL_TABLES["state_frequencies"].names)
+_SENTENCE_COLUMNS = tuple(INTERNAL_TABLES["state_sentences"].names)
 
 
-def check_readable(anchor_files: Iterable[str], frequency_files: Iterable[str]) -> None:
+def check_readable(
+    anchor_files: Iterable[str], frequency_files: Iterable[str], sentence_files: Iterable[str] = ()
+) -> None:
     """Raises StateError naming the first state file a run would read that is no Parquet file
     (cut short by a full disk, say) or lacks a column the run reads: checked here, before the
     pipeline, whose workers would fail with neither the file's name nor what to do."""
-    for columns, paths in ((_ANCHOR_COLUMNS, anchor_files), (_FREQUENCY_COLUMNS, frequency_files)):
+    for columns, paths in (
+        (_ANCHOR_COLUMNS, anchor_files),
+        (_FREQUENCY_COLUMNS, frequency_files),
+        (_SENTENCE_COLUMNS, sentence_files),
+    ):
         for path in paths:
             try:
                 names = pq.ParquetFile(path).schema_arrow.names
@@ -508,4 +533,54 @@ class ReadPriorSketches(beam.PTransform):
             pbegin
             | "StateFiles" >> CreateStrings(self._files, self._list_folder)
             | "ReadState" >> beam.ParDo(_ReadStateFn(self._num_perm))
+        )
+
+
+def read_earlier_articles(path: str):
+    """Yields (article id, (story id, PackedMember)) per row of one sentences file: an
+    article of an earlier run as describing its story needs it (no text or term counts)."""
+    with FileSystems.open(path) as handle:
+        table = pq.read_table(handle, columns=list(_SENTENCE_COLUMNS))
+    published = table.column("published_at").cast("int64").to_pylist()
+    columns = {name: table.column(name).to_pylist() for name in _SENTENCE_COLUMNS if name != "published_at"}
+    sizes = columns["sentences_size"]
+    for i, article_id in enumerate(columns["article_id"]):
+        article = Article(
+            id=article_id,
+            text="",
+            outlet=columns["outlet"][i],
+            title=columns["title"][i],
+            published_us=published[i],
+        )
+        sentences = unpack_sentences(columns["sentences"][i], sizes[i])
+        analysed = AnalysedArticle(article, sentences, (), {}, columns["content_hash"][i])
+        yield article_id, (columns["cluster_id"][i], PackedMember.of(analysed))
+
+
+class _ReadEarlierFn(beam.DoFn):
+    def __init__(self) -> None:
+        self._read = Metrics.counter("state", "earlier_articles")
+
+    def process(self, path: str):
+        for keyed in read_earlier_articles(path):
+            self._read.inc()
+            yield keyed
+
+
+class ReadEarlierArticles(beam.PTransform):
+    """Sentence files -> (article id, (story id, PackedMember)) of earlier runs' articles.
+
+    ``list_folder``: where the list of files goes when it is too long for the pipeline graph
+    (``file_list``)."""
+
+    def __init__(self, files: list[str], list_folder: str | None = None) -> None:
+        super().__init__()
+        self._files = files
+        self._list_folder = list_folder
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "SentenceFiles" >> CreateStrings(self._files, self._list_folder)
+            | "ReadSentences" >> beam.ParDo(_ReadEarlierFn())
         )

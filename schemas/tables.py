@@ -139,7 +139,13 @@ SENTENCE_ALIGNMENTS = pa.schema(
         _field("cluster_id", pa.string(), "Story id.", False),
         _field("article_id", pa.string(), "Article of the sentence.", False),
         _field("sentence_index", pa.int32(), "0-based sentence position in that article.", False),
-        _field("matched_article_id", pa.string(), "Another outlet's article in the same story.", False),
+        _field(
+            "matched_article_id",
+            pa.string(),
+            "Another outlet's article in the same story (in a story continued from earlier runs, "
+            "possibly one of those runs' articles).",
+            False,
+        ),
         _field(
             "matched_sentence_index",
             pa.int32(),
@@ -247,8 +253,34 @@ STATE_FREQUENCIES = pa.schema(
     ]
 )
 
+# What describing a story needs of an article of an earlier run, when a later run's
+# articles continue the story: its sentences are compared with theirs (unique sentences and
+# alignments are judged against the whole story, not only the articles of one day).
+STATE_SENTENCES = pa.schema(
+    [
+        _field("article_id", pa.string(), "An article of a published run.", False),
+        _field("cluster_id", pa.string(), "Its published story id.", False),
+        _field("outlet", pa.string(), "Outlet."),
+        _field("title", pa.string(), "Headline (a title repeated as the text's first line is not compared)."),
+        _field("published_at", TIMESTAMP, "Publication time."),
+        _field("content_hash", pa.string(), "Hash of its cleaned text (identical copies share it).", False),
+        _field(
+            "sentences",
+            pa.binary(),
+            "Its sentences after clean-up, in order: a JSON list of strings, zstd-compressed (a "
+            "day's articles' text, carried to the writer and kept in the state at a third of its size).",
+            False,
+        ),
+        _field("sentences_size", pa.int64(), "Bytes of that JSON list before compression.", False),
+    ]
+)
+
 # Internal tables: written like the others, but into the state folder, not the output.
-INTERNAL_TABLES: dict[str, pa.Schema] = {"state": STATE, "state_frequencies": STATE_FREQUENCIES}
+INTERNAL_TABLES: dict[str, pa.Schema] = {
+    "state": STATE,
+    "state_frequencies": STATE_FREQUENCIES,
+    "state_sentences": STATE_SENTENCES,
+}
 
 # The column each table's rows are sorted by, so queries by story read few row groups.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -261,6 +293,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "rejects": ("source_file", "source_record", "reason"),
     "state": ("cluster_id", "article_id"),
     "state_frequencies": ("num_documents",),
+    "state_sentences": ("cluster_id", "article_id"),
 }
 
 

@@ -26,6 +26,7 @@ from pipeline.analyse import analyse_article
 from pipeline.backfill import backfill
 from pipeline.evaluate import read_articles
 from pipeline.features import term_vector, weigh_terms
+from pipeline.outlets import unpack_sentences
 from pipeline.read import resolve_inputs
 from pipeline.run import run_job
 from schemas.tables import INTERNAL_TABLES
@@ -139,6 +140,69 @@ def test_an_article_sent_again_keeps_its_story(two_days, tmp_path):
     ).fetchall()
     assert len(rows) == 2 and rows[0][1] == rows[1][1]
     assert job.counters["state/articles_read_again"] == 1
+
+
+def _table(output: Path, table: str, columns: str, where: str) -> list[tuple]:
+    return duckdb.sql(
+        f"select {columns} from read_parquet('{output}/{table}/*/*.parquet', hive_partitioning=true) "
+        f"where {where} order by all"
+    ).fetchall()
+
+
+DESCRIBED = {
+    "unique_sentences": "cluster_id, article_id, sentence_index, sentence, novelty",
+    "sentence_alignments": "cluster_id, article_id, sentence_index, matched_article_id, "
+    "matched_sentence_index, score",
+}
+
+
+def test_a_continued_story_is_described_against_its_earlier_articles(two_days, tmp_path):
+    """Day two's two articles continue day one's story. What each outlet added is judged
+    against the whole story, day one's articles too, as in one run over both days: the same
+    unique sentences and alignments. They were compared with each other only, and day two
+    reported 33 unique sentences where one run reports 30 (7 of them day one's articles have)."""
+    output, _, config = two_days
+    together = tmp_path / "together"
+    run_job([str(SEEDS)], str(together), config, run_date=DAY1)
+    day_two = tuple(path.stem for path in SEED_FILES[3:])
+    for table, columns in DESCRIBED.items():
+        split = _table(output, table, columns, f"run_date = '{DAY2}'")
+        assert split, table
+        assert split == _table(together, table, columns, f"article_id in {day_two}"), table
+    matched = _table(output, "sentence_alignments", "distinct matched_article_id", f"run_date = '{DAY2}'")
+    assert {row[0] for row in matched} == {path.stem for path in SEED_FILES}
+    manifest = json.loads((output / "_runs" / f"run_date={DAY2}" / "manifest.json").read_text())
+    assert manifest["counters"]["state/earlier_articles"] == 3
+    assert manifest["counters"]["outlets/stories_continued"] == 1
+    # Day one's state holds its articles' sentences, as they were cleaned.
+    (sentences,) = (output / "_state" / f"run_date={DAY1}" / state.SENTENCES_FOLDER).glob("*.parquet")
+    assert manifest["state_sentence_files_read"] == [str(sentences)]
+    rows = pq.read_table(sentences).sort_by("article_id").to_pylist()
+    assert [row["article_id"] for row in rows] == [path.stem for path in SEED_FILES[:3]]
+    first = analyse_article(
+        read_articles([str(SEED_FILES[0])], config.input.max_chars)[0], config.features.kinds
+    )
+    assert unpack_sentences(rows[0]["sentences"], rows[0]["sentences_size"]) == first.sentences
+    assert rows[0]["content_hash"] == first.content_hash
+
+
+def test_a_state_without_sentences_still_continues_its_stories(two_days, tmp_path):
+    """A state written before sentences were kept (or whose sentences were removed): the
+    story continues, and its day's articles are compared with each other only, as then."""
+    output, second, config = two_days
+    copy = tmp_path / "copy"
+    shutil.copytree(output, copy)
+    shutil.rmtree(copy / "_state" / f"run_date={DAY1}" / state.SENTENCES_FOLDER)
+    job = run_job([str(second)], str(copy), config, run_date=DAY2)
+    assert "state/earlier_articles" not in job.counters
+    assert job.manifest["state_sentence_files_read"] == []
+    stories = _table(copy, "articles", "distinct cluster_id", "true")
+    assert len(stories) == 1
+    columns = DESCRIBED["unique_sentences"]
+    alone = _table(copy, "unique_sentences", columns, f"run_date = '{DAY2}'")
+    assert len(alone) > len(_table(output, "unique_sentences", columns, f"run_date = '{DAY2}'"))
+    matched = _table(copy, "sentence_alignments", "distinct matched_article_id", f"run_date = '{DAY2}'")
+    assert {row[0] for row in matched} == {path.stem for path in SEED_FILES[3:]}
 
 
 def _frequencies(path: Path) -> tuple[int, np.ndarray]:
@@ -293,17 +357,23 @@ def test_a_backfill_with_an_article_from_the_future_runs_nothing(tmp_path):
 def test_pruning_keeps_frequencies_past_the_anchors(tmp_path):
     for day in ("2025-05-01", "2025-08-01", "2025-08-10", "2025-08-12"):
         folder = tmp_path / f"run_date={day}"
-        (folder / state.FREQUENCIES_FOLDER).mkdir(parents=True)
+        for sub in (state.FREQUENCIES_FOLDER, state.SENTENCES_FOLDER):
+            (folder / sub).mkdir(parents=True)
+            (folder / sub / "part-00000-of-00001.parquet").write_bytes(b"")
         (folder / "part-00000-of-00001.parquet").write_bytes(b"")
-        (folder / state.FREQUENCIES_FOLDER / "part-00000-of-00001.parquet").write_bytes(b"")
     assert state.prune(str(tmp_path), lookback_days=7, frequency_days=60) == [dt.date(2025, 5, 1)]
     # 2025-08-01 is past the anchors' 7 days but within the frequencies' 60: only its
-    # frequencies stay, so no later run takes its articles for anchors.
+    # frequencies stay, so no later run takes its articles for anchors, nor their sentences.
     run_date = dt.date(2025, 8, 13)
     assert [Path(f).parent.name for f in state.window_files(str(tmp_path), run_date, 30)] == [
         "run_date=2025-08-10",
         "run_date=2025-08-12",
     ]
+    assert [Path(f).parent.parent.name for f in state.sentence_files(str(tmp_path), run_date, 30)] == [
+        "run_date=2025-08-10",
+        "run_date=2025-08-12",
+    ]
+    assert not (tmp_path / "run_date=2025-08-01" / state.SENTENCES_FOLDER).exists()
     assert [Path(f).parent.parent.name for f in state.frequency_files(str(tmp_path), run_date, 60)] == [
         "run_date=2025-08-01",
         "run_date=2025-08-10",
@@ -733,6 +803,12 @@ def test_a_state_file_cut_short_or_without_a_column_is_refused_naming_it(two_day
     ):
         run_job([str(second)], str(copy), config, run_date=day3)
     frequencies.write_bytes(whole)
+    (sentences,) = (copy / "_state" / "run_date=2025-08-20" / state.SENTENCES_FOLDER).glob("*.parquet")
+    whole = sentences.read_bytes()
+    sentences.write_bytes(whole[:100])
+    with pytest.raises(state.StateError, match=rf"the state file {re.escape(str(sentences))} cannot be read"):
+        run_job([str(second)], str(copy), config, run_date=day3)
+    sentences.write_bytes(whole)
     pq.write_table(pq.read_table(anchors).drop_columns(["term_weights"]), anchors)
     with pytest.raises(
         state.StateError, match=rf"{re.escape(str(anchors))} has no column term_weights: restore"

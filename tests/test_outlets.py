@@ -21,12 +21,14 @@ from pipeline.outlets import (
     MAX_COMPARED_ARTICLES,
     STORY_TABLES,
     DescribeStories,
+    PackedMember,
     _alignment_batch,
     choose_representative,
     compared_articles,
     compared_sentences,
     describe_story,
     reportable_flags,
+    unpack_sentences,
 )
 from pipeline.read import parse_file
 from pipeline.records import AnalysedArticle, Article
@@ -512,6 +514,69 @@ def test_a_story_that_cannot_be_described_keeps_its_story_rows(pipeline):
         representatives = tables["representatives"] | "Rep" >> beam.Map(lambda row: row["article_id"])
         assert_that(representatives, equal_to([earliest]), label="Check representatives")
         assert_that(tables["unique_sentences"], equal_to([]), label="Check unique")
+
+
+# --- a story continued from earlier runs ---------------------------------------------------
+
+
+def _of(rows: dict, table: str, article_id: str) -> list[dict]:
+    return [row for row in rows[table] if row["article_id"] == article_id]
+
+
+def test_a_continued_story_is_judged_against_its_earlier_articles():
+    """Today's paper article continues a story whose wire articles an earlier run published:
+    its sentences are judged against theirs, as if all three were described together; the
+    wire articles get no rows (their run wrote them) and cannot be the representative."""
+    w1, w2, p1 = two_outlets()
+    together = describe([w1, w2, p1])
+    assert _of(together, "unique_sentences", "p1")  # the paper's drone sentence
+    vectors = [vector_of(m, 3) for m in (w1, w2, p1)]
+    rows = describe_story("s1", [p1], vectors[2:], CONFIG, [w1, w2], vectors[:2])
+    assert rows["unique_sentences"] == _of(together, "unique_sentences", "p1")
+    assert rows["sentence_alignments"].to_pylist() == _of(together, "sentence_alignments", "p1")
+    assert [row["article_id"] for row in rows["articles"]] == ["p1"]
+    assert [(row["size"], row["representative_id"]) for row in rows["clusters"]] == [(1, "p1")]
+    # Alone (before), a story of one article was compared with nothing.
+    assert describe_story("s1", [p1], vectors[2:], CONFIG)["unique_sentences"] == []
+
+
+def test_describe_stories_compares_with_the_earlier_articles_of_each_story(pipeline):
+    w1, w2, p1 = two_outlets()
+    together = describe([w1, w2, p1])
+    vector = {m.article.id: vector_of(m, 3) for m in (w1, w2, p1)}
+
+    def earlier(story_id, member):
+        return story_id, (PackedMember.of(member), vector[member.article.id], True)
+
+    with pipeline as p:
+        tables = (
+            p | "Articles" >> beam.Create([p1]),
+            p | "Stories" >> beam.Create([("p1", "s1")]),
+            p | "Vectors" >> beam.Create([("p1", vector["p1"])]),
+            p
+            | "Earlier"
+            >> beam.Create(
+                [
+                    earlier("s1", w1),
+                    earlier("s1", w2),
+                    earlier("s1", p1),  # sent again today: today's copy is described, once
+                    earlier("s2", w1),  # a story no article of this run continues: left alone
+                ]
+            ),
+        ) | DescribeStories(CONFIG)
+        keyed = tables["unique_sentences"] | "Key" >> beam.Map(lambda row: tuple(sorted(row.items())))
+        expected = [tuple(sorted(row.items())) for row in _of(together, "unique_sentences", "p1")]
+        assert_that(keyed, equal_to(expected), label="Check unique")
+        clusters = tables["clusters"] | "Cluster" >> beam.Map(lambda row: (row["cluster_id"], row["size"]))
+        assert_that(clusters, equal_to([("s1", 1)]), label="Check clusters")
+        # What a later run needs of today's articles: their sentences, by story.
+        kept = tables["state_sentences"] | "Rows" >> beam.FlatMap(
+            lambda batch: [
+                (r["cluster_id"], r["article_id"], unpack_sentences(r["sentences"], r["sentences_size"]))
+                for r in batch.to_pylist()
+            ]
+        )
+        assert_that(kept, equal_to([("s1", "p1", p1.sentences)]), label="Check state")
 
 
 # --- the seeds, against the hand-labelled gold -----------------------------------------------

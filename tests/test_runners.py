@@ -260,6 +260,7 @@ def test_workers_that_cannot_see_this_machines_disk_read_and_write_through_the_t
         assert result.manifest["remote_staging"].startswith(f"{temp_location}/storymatch-")
         assert result.row_counts["rejects"] == 0
     assert result.counters.get("state/prior_articles", 0) > 0, "day 2 read day 1's state"
+    assert result.counters.get("state/earlier_articles", 0) == 3, "and its articles' sentences"
     for table in TABLES:
         assert table_rows(output, table) == table_rows(expected, table), table
     assert not [path for path in (tmp_path / "bucket").rglob("*") if path.is_file()], "remote copies deleted"
