@@ -275,7 +275,8 @@ def worker_stages(args: argparse.Namespace) -> None:
         cpu_mark[0] = time.process_time()
 
     started = time.perf_counter()
-    articles = [a for a in parse_file(args.corpus, config.input.max_chars) if isinstance(a, Article)]
+    read = parse_file(args.corpus, config.input.max_chars, date_order=config.input.date_order)
+    articles = [a for a in read if isinstance(a, Article)]
     timed("read: parse_file", started)
 
     started = time.perf_counter()

@@ -183,9 +183,11 @@ def split_by_date(
     today: dt.date | None = None,
     max_field_chars: int = InputConfig.max_field_chars,
     columns: ColumnConfig | None = None,
+    date_order: str = InputConfig.date_order,
 ) -> Split:
     """Reads every input record once and writes each article into the folder of the run that
-    reads it (``run_date_of``; ``today`` defaults to today, UTC).
+    reads it (``run_date_of``; ``today`` defaults to today, UTC). ``date_order``:
+    ``input.date_order``, as the runs would read the dates.
 
     ``run_date`` dates the single run of inputs without a dated article, and is required
     then (BackfillError); with dated articles it is refused.
@@ -205,9 +207,15 @@ def split_by_date(
     # resolve_inputs sorts the files and parse_file keeps file order, so the first record
     # read with an id is the first by (file, record), the one a single run keeps.
     for path in files:
-        for item in parse_file(
-            path, max_chars, count_unparseable, max_field_chars=max_field_chars, columns=columns
-        ):
+        read = parse_file(
+            path,
+            max_chars,
+            count_unparseable,
+            max_field_chars=max_field_chars,
+            columns=columns,
+            date_order=date_order,
+        )
+        for item in read:
             records += 1
             if isinstance(item, Reject):
                 rejects.append(item)
@@ -410,6 +418,7 @@ def backfill(
                 run_date,
                 max_field_chars=config.input.max_field_chars,
                 columns=config.columns,
+                date_order=config.input.date_order,
             )
             if split.ranges:  # before any run, not after the ranges before it are published
                 _check_not_in_future(split)

@@ -32,12 +32,18 @@ class ConfigError(ValueError):
         self.key = key
 
 
+# input.date_order: which of a date's first two numbers is the month when both are digits
+# before the year (01/05/2024): unknown (such dates are left unread), or as the inputs write it.
+DATE_ORDERS = ("unknown", "month_first", "day_first")
+
+
 @dataclass(frozen=True)
 class InputConfig:
     max_chars: int = 1_000_000
     min_words: int = 1
     # Of an id, outlet, title or url: about the longest URL web servers take (8 KB request lines).
     max_field_chars: int = 8_192
+    date_order: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,12 @@ def validate(config: Config) -> None:
     _check(c.input.max_chars > 0, "input.max_chars", "must be a positive number of characters")
     _check(c.input.min_words >= 1, "input.min_words", "must be at least 1")
     _check(c.input.max_field_chars > 0, "input.max_field_chars", "must be a positive number of characters")
+    _check(
+        c.input.date_order in DATE_ORDERS,
+        "input.date_order",
+        f"must be one of {', '.join(DATE_ORDERS)} (01/05/2024 is January 5 month_first, 1 May day_first, "
+        f"left unread unknown), got {c.input.date_order!r}",
+    )
     _check_columns(c.columns)
     kinds = set(c.features.kinds)
     _check(bool(kinds), "features.kinds", f"choose at least one of {sorted(_FEATURE_KINDS)}")

@@ -176,11 +176,16 @@ def read_articles(
     max_chars: int,
     max_field_chars: int = InputConfig.max_field_chars,
     columns: ColumnConfig | None = None,
+    date_order: str = InputConfig.date_order,
 ) -> list[Article]:
-    """The valid articles of the inputs, first id wins (as the pipeline reads them)."""
+    """The valid articles of the inputs, first id wins (as the pipeline reads them, dates in
+    ``date_order``: ``input.date_order``)."""
     articles: dict[str, Article] = {}
     for path in files:
-        for record in parse_file(path, max_chars, max_field_chars=max_field_chars, columns=columns):
+        read = parse_file(
+            path, max_chars, max_field_chars=max_field_chars, columns=columns, date_order=date_order
+        )
+        for record in read:
             if isinstance(record, Article):
                 articles.setdefault(record.id, record)
     return [articles[key] for key in sorted(articles)]
@@ -375,7 +380,9 @@ def evaluate(
             for source, members in metrics.by_source(ids).items()
         },
     }
-    everything = read_articles(files, config.input.max_chars, config.input.max_field_chars, config.columns)
+    everything = read_articles(
+        files, config.input.max_chars, config.input.max_field_chars, config.columns, config.input.date_order
+    )
     articles = [a for a in everything if a.id in truth]
     if len(articles) <= all_pairs_limit:
         log(f"scoring all {len(articles) * (len(articles) - 1) // 2} pairs to measure LSH recall ...")

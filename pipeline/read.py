@@ -44,7 +44,13 @@ folder or named on its own; other such files in a folder are passed over.
   ``2024.01.05``, ``2024-01-05 14:03:00 UTC``) or with its month's English name
   (``Jan 5, 2024``, ``Friday, January 5, 2024 2:03 PM``; ``_written_date``), an epoch number,
   or a Parquet timestamp (any unit, nanoseconds included) or date. Day and month in digits
-  before the year (``01/05/2024``) are not read: exports write either order. An epoch
+  before the year (``01/05/2024``, ``05.01.24 14:03``) are read in the order
+  ``input.date_order`` names (``month_first``: January 5; ``day_first``: 1 May), a two-digit
+  year as email.utils reads RFC 2822's (00-68 are 2000-2068, 69-99 1969-1999), and a date the
+  order makes impossible (13/25/2024 month first) is unparseable; by default (``unknown``)
+  none is read, not even one only valid in one order (25/12/2024): exports write either
+  order. The order travels with the reader (``ReadArticles``, ``parse_file``), not in a
+  global, so the workers of any runner read as the config says. An epoch
   number (a JSON or Parquet number, a Parquet decimal included, or a string of digits with an
   optional fraction that is not an ISO 8601 basic date such as ``20250819``) is read by its magnitude ``|n|``:
   seconds under 253,402,300,800 (10000-01-01 in seconds), milliseconds under 1,000 times
@@ -150,7 +156,7 @@ from apache_beam.io.filesystem import CompressionTypes, FileMetadata, MatchResul
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline.config import ColumnConfig, InputConfig
+from pipeline.config import DATE_ORDERS, ColumnConfig, InputConfig
 from pipeline.errors import InputError
 from pipeline.file_list import CreateStrings
 from pipeline.records import Article, Reject
@@ -244,10 +250,19 @@ _DATE_TOKEN = re.compile(r"[\s,]+|(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)")
 # dashes, slashes or dots ("2024/01/05 14:03", "2024.01.05", "2024-01-05 14:03:00 UTC"), or the
 # month by its English name, the day before or after it ("05 Jan 2024", "Jan 5, 2024",
 # "Friday, January 5, 2024 2:03 PM"). A year is four digits; day-month-year and
-# month-day-year in digits ("01/05/2024") are left unread, since either order is common.
+# month-day-year in digits ("01/05/2024") are read only in the order input.date_order names
+# (_DIGITS_YEAR_LAST_DATE), since either order is common.
 _YEAR_FIRST_DATE = re.compile(
     r"(?P<year>\d{4})(?P<separator>[-/.])(?P<month>\d{1,2})(?P=separator)(?P<day>\d{1,2})"
 )
+# Day and month in digits, then the year, four digits or two ("01/05/2024", "5.1.24",
+# "05-01-2024 14:03"): which of the first two is the month, only input.date_order says.
+_DIGITS_YEAR_LAST_DATE = re.compile(
+    r"(?P<first>\d{1,2})(?P<separator>[-/.])(?P<second>\d{1,2})(?P=separator)(?P<year>\d{4}|\d{2})(?!\d)"
+)
+# A two-digit year below this is 20YY, from it 19YY: as email.utils reads RFC 2822's ("19 Aug 25
+# 10:00" is 2025, "Tue, 19 Aug 99 10:00:00 GMT" 1999), which is POSIX strptime's %y.
+_TWO_DIGIT_YEAR_PIVOT = 69
 _NAMED_MONTH_DATE = re.compile(
     r"(?:(?P<weekday>[A-Za-z]+),?\s+)?"
     r"(?:(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?"
@@ -736,12 +751,14 @@ class _Sidecar(enum.Enum):
 class _Reading(NamedTuple):
     """How a file's records are read: the most characters of a record's text, and of its id,
     outlet, title and url; the fields its partition folders give the records that lack them;
-    each field's column (``_field_columns``: None where every field has its own name)."""
+    each field's column (``_field_columns``: None where every field has its own name); the
+    order of a date's day and month in digits (``input.date_order``)."""
 
     max_chars: int
     max_field_chars: int
     partition: Mapping[str, str | None]
     columns: Mapping[str, str] | None = None
+    date_order: str = InputConfig.date_order
 
 
 def parse_file(
@@ -751,13 +768,14 @@ def parse_file(
     sidecar: str | None | _Sidecar = _Sidecar.LOOK_BESIDE,
     max_field_chars: int = InputConfig.max_field_chars,
     columns: ColumnConfig | None = None,
+    date_order: str = InputConfig.date_order,
 ) -> Iterator[Article | Reject]:
     """Yields one Article or Reject per record of ``path``, in file order.
 
     ``sidecar``: a .txt file's sidecar path, or None for none; by default it is looked for
-    beside the file. ``max_chars`` and ``max_field_chars``: ``input.max_chars`` and
-    ``input.max_field_chars``; ``columns``: the inputs' name for each field (``columns.*``;
-    None: the fields' own names).
+    beside the file. ``max_chars``, ``max_field_chars`` and ``date_order``: ``input.max_chars``,
+    ``input.max_field_chars`` and ``input.date_order``; ``columns``: the inputs' name for each
+    field (``columns.*``; None: the fields' own names).
 
     ``on_unparseable_date`` is called with the value once for each article kept with a
     ``published_at`` that could not be parsed (the pipeline counts them). A file that cannot
@@ -778,11 +796,13 @@ def parse_file(
     kind = _read_kind(path)
     if kind is None:
         raise _unsupported(path)
+    _check_date_order(date_order)  # a bad one is the caller's, not a reject of every dated record
     on_bad_date = on_unparseable_date or (lambda value: None)
     read = 0
     try:
         field_columns = _field_columns(columns)
-        reading = _Reading(max_chars, max_field_chars, _partition_fields(path, field_columns), field_columns)
+        partition = _partition_fields(path, field_columns)
+        reading = _Reading(max_chars, max_field_chars, partition, field_columns, date_order)
         for item in readers[kind](path, reading, on_bad_date):
             read += 1
             yield item
@@ -1322,7 +1342,7 @@ def _article(
             message = f"{name} has {len(value):,} characters, more than input.max_field_chars={limit:,}"
             raise _Rejected("field_too_long", message, name)
     published = fields.get("published_at")
-    published_us = parse_published(published)
+    published_us = parse_published(published, reading.date_order)
     if published_us is None and not _is_blank(published):
         on_bad_date(published)
     return Article(
@@ -1399,14 +1419,16 @@ def _type_name(value: Any) -> str:
     return json_names.get(type(value), "a boolean" if isinstance(value, bool) else type(value).__name__)
 
 
-def parse_published(value: Any) -> int | None:
+def parse_published(value: Any, date_order: str = InputConfig.date_order) -> int | None:
     """Microseconds since the Unix epoch (UTC) of a publication date, or None if unparseable.
 
     Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, dates written
-    year first or with the month's name (``_written_date``), epoch numbers (numbers, or digit
-    strings that are no ISO date, in seconds, or in milliseconds, microseconds or nanoseconds
-    when too large for seconds, never a bare year: see the module docstring), dates
-    and datetimes, and the numpy datetime64 values Parquet timestamp and date columns read as.
+    year first or with the month's name, or with day and month in digits before the year in
+    the order ``date_order`` names (``input.date_order``; ``_written_date``), epoch numbers
+    (numbers, or digit strings that are no ISO date, in seconds, or in milliseconds,
+    microseconds or nanoseconds when too large for seconds, never a bare year: see the module
+    docstring), dates and datetimes, and the numpy datetime64 values Parquet timestamp and
+    date columns read as.
     A time before 1900-01-01 or from 9999-01-01 on (UTC) is a placeholder, not a publication
     date: None.
 
@@ -1419,14 +1441,22 @@ def parse_published(value: Any) -> int | None:
         (1704463380000000, 1704463380000000)
         >>> parse_published("0001-01-01T00:00:00Z"), parse_published("01/05/2024"), parse_published(2016.0)
         (None, None, None)
+        >>> parse_published("01/05/2024", "month_first"), parse_published("01/05/2024", "day_first")
+        (1704412800000000, 1714521600000000)
     """
-    microseconds = _microseconds(value)
+    _check_date_order(date_order)
+    microseconds = _microseconds(value, date_order)
     if microseconds is None or not _EARLIEST_US <= microseconds < _END_US:
         return None
     return microseconds
 
 
-def _microseconds(value: Any) -> int | None:
+def _check_date_order(date_order: str) -> None:
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"date_order must be one of {', '.join(DATE_ORDERS)}, got {date_order!r}")
+
+
+def _microseconds(value: Any, date_order: str) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -1444,7 +1474,7 @@ def _microseconds(value: Any) -> int | None:
         moment = datetime.combine(value, time())
     elif isinstance(value, str):
         text = value.strip()
-        moment = _parse_date_text(text)
+        moment = _parse_date_text(text, date_order)
         # After ISO 8601, which reads eight digits as a basic date (20250819).
         if moment is None and _EPOCH_DIGITS.fullmatch(text):
             return _epoch_microseconds(Fraction(text))
@@ -1469,14 +1499,14 @@ def _epoch_microseconds(number: int | float | Fraction) -> int | None:
     return None
 
 
-def _parse_date_text(text: str) -> datetime | None:
+def _parse_date_text(text: str, date_order: str) -> datetime | None:
     if not text:
         return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
-    if (written := _written_date(text)) is not None:
+    if (written := _written_date(text, date_order)) is not None:
         return written
     # email.utils reads AM/PM as an unknown zone, 2:03 PM as 02:03 (_written_date reads those
     # it can), and an unknown zone name (CET) as UTC: neither is a date it read.
@@ -1494,10 +1524,12 @@ def _parse_date_text(text: str) -> datetime | None:
         return None
 
 
-def _written_date(text: str) -> datetime | None:
-    """A date written year first (``_YEAR_FIRST_DATE``) or with its month's name
-    (``_NAMED_MONTH_DATE``), with an optional time of day and zone (``_CLOCK``); None for any
-    other text, or a name that is no month, weekday or zone.
+def _written_date(text: str, date_order: str = InputConfig.date_order) -> datetime | None:
+    """A date written year first (``_YEAR_FIRST_DATE``), with its month's name
+    (``_NAMED_MONTH_DATE``), or, unless ``date_order`` is unknown, with day and month in
+    digits before the year in that order (``_DIGITS_YEAR_LAST_DATE``), with an optional time
+    of day and zone (``_CLOCK``); None for any other text, a name that is no month, weekday
+    or zone, or a day the order makes impossible (13/25/2024 month first).
 
     Example:
         >>> _written_date("Friday, January 5, 2024 2:03 PM")
@@ -1506,16 +1538,27 @@ def _written_date(text: str) -> datetime | None:
         datetime.datetime(2024, 1, 5, 14, 3, tzinfo=datetime.timezone.utc)
         >>> _written_date("Soon 5, 2024") is None, _written_date("01/05/2024") is None
         (True, True)
+        >>> _written_date("05/01/24 2:03 PM", "month_first"), _written_date("05.01.2024", "day_first")
+        (datetime.datetime(2024, 5, 1, 14, 3), datetime.datetime(2024, 1, 5, 0, 0))
     """
     if match := _YEAR_FIRST_DATE.match(text):
         month: int | None = int(match["month"])
         day = int(match["day"])
+        year = int(match["year"])
     elif match := _NAMED_MONTH_DATE.match(text):
         weekday = match["weekday"]
         if weekday is not None and weekday.lower() not in _WEEKDAYS:
             return None
         month = _MONTHS.get((match["month"] or match["month_first"]).lower())
         day = int(match["day"] or match["day_second"])
+        year = int(match["year"])
+    elif date_order != "unknown" and (match := _DIGITS_YEAR_LAST_DATE.match(text)):
+        month, day = int(match["first"]), int(match["second"])
+        if date_order == "day_first":
+            month, day = day, month
+        year = int(match["year"])
+        if len(match["year"]) == 2:
+            year += 1900 if year >= _TWO_DIGIT_YEAR_PIVOT else 2000
     else:
         return None
     rest = text[match.end() :]
@@ -1523,8 +1566,8 @@ def _written_date(text: str) -> datetime | None:
     if month is None or (rest and clock is None):
         return None
     try:
-        moment = datetime(int(match["year"]), month, day)
-    except ValueError:  # 2024/02/30
+        moment = datetime(year, month, day)
+    except ValueError:  # 2024/02/30, 13/25/2024 month first
         return None
     if clock is None:
         return moment
@@ -1656,10 +1699,12 @@ class _ParseFileFn(beam.DoFn):
         base: str | None = None,
         max_field_chars: int = InputConfig.max_field_chars,
         columns: ColumnConfig | None = None,
+        date_order: str = InputConfig.date_order,
     ) -> None:
         self._max_chars = max_chars
         self._max_field_chars = max_field_chars
         self._columns = columns
+        self._date_order = date_order
         self._base = base
         self._records = Metrics.counter(_COUNTER_NAMESPACE, "records")
         self._unparseable_dates = Metrics.counter(_COUNTER_NAMESPACE, "unparseable_published_at")
@@ -1683,6 +1728,7 @@ class _ParseFileFn(beam.DoFn):
                 sidecar,
                 self._max_field_chars,
                 self._columns,
+                self._date_order,
             )
             for item in read:
                 if located != path:
@@ -1760,15 +1806,19 @@ class ReadArticles(beam.PTransform):
         max_field_chars: int = InputConfig.max_field_chars,
         columns: ColumnConfig | None = None,
         list_folder: str | None = None,
+        date_order: str = InputConfig.date_order,
     ) -> None:
         """``copies``: input path -> a copy the workers read instead (``remote``); rows still
-        name the path. ``max_chars``, ``max_field_chars``: ``input.max_chars``, ``input.max_field_chars``;
-        ``columns``: the inputs' name for each field (``columns.*``); ``list_folder``: where the
-        list of input files goes when it is too long for the pipeline graph (``file_list``)."""
+        name the path. ``max_chars``, ``max_field_chars``, ``date_order``: ``input.max_chars``,
+        ``input.max_field_chars``, ``input.date_order``; ``columns``: the inputs' name for each
+        field (``columns.*``); ``list_folder``: where the list of input files goes when it is
+        too long for the pipeline graph (``file_list``)."""
         super().__init__()
         for name, limit in (("max_chars", max_chars), ("max_field_chars", max_field_chars)):
             if limit <= 0:
                 raise ValueError(f"{name} must be a positive number of characters, got {limit}")
+        _check_date_order(date_order)
+        self._date_order = date_order
         self._files = input_files(list(files), copies)
         self._max_chars = max_chars
         self._max_field_chars = max_field_chars
@@ -1786,7 +1836,9 @@ class ReadArticles(beam.PTransform):
             | "DecodeFiles" >> beam.Map(InputFile.from_line)
             | "ParseFiles"
             >> beam.ParDo(
-                _ParseFileFn(self._max_chars, self._base, self._max_field_chars, self._columns)
+                _ParseFileFn(
+                    self._max_chars, self._base, self._max_field_chars, self._columns, self._date_order
+                )
             ).with_outputs(REJECTS, main=ARTICLES)
         )
         unique = (

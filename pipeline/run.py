@@ -162,7 +162,13 @@ def build_pipeline(
     ``list_folder``: where lists of files too long for the pipeline graph go (``file_list``;
     default: the pipeline's local temporary folder)."""
     read = pipeline | "Read" >> ReadArticles(
-        files, config.input.max_chars, input_copies, config.input.max_field_chars, config.columns, list_folder
+        files,
+        config.input.max_chars,
+        input_copies,
+        config.input.max_field_chars,
+        config.columns,
+        list_folder,
+        config.input.date_order,
     )
     prior = None
     if state_files:

@@ -434,6 +434,47 @@ def test_the_split_rejects_a_field_over_max_field_chars_as_a_run_would(tmp_path)
     assert (split.records, sum(split.articles_per_range.values())) == (2, 1)
 
 
+def test_the_split_and_its_runs_read_dates_in_the_date_order_set(tmp_path):
+    # 05/01/2024 and 06/01/2024 were undated: the whole archive went into one run.
+    archive = tmp_path / "uk.csv"
+    archive.write_text(
+        "id,text,published_at\n"
+        'a,"The harbour reopened on Monday after the storm.",05/01/2024 14:03\n'
+        'b,"The council approved the library budget.",06/01/2024 09:30\n',
+        encoding="utf-8",
+    )
+    ranges = {
+        "unknown": {None: 2},
+        "month_first": {dt.date(2024, 5, 1): 1, dt.date(2024, 6, 1): 1},
+        "day_first": {dt.date(2024, 1, 5): 1, dt.date(2024, 1, 6): 1},
+    }
+    for order, expected in ranges.items():
+        folder = str(tmp_path / f"split-{order}")
+        split = split_by_date(
+            [str(archive)],
+            1_000,
+            1,
+            folder,
+            dt.date(2024, 7, 1) if order == "unknown" else None,
+            date_order=order,
+        )
+        assert {day: count for day, count in split.articles_per_range.items() if count} == (
+            {dt.date(2024, 7, 1): 2} if order == "unknown" else expected
+        ), order
+        assert (split.undated, split.unparseable_dates) == ((2, 2) if order == "unknown" else (0, 0)), order
+    config = config_module.load(overrides=["input.date_order=day_first"])
+    split, jobs = backfill([str(archive)], str(tmp_path / "out"), config, days_per_run=1)
+    assert [job.run_date for job in jobs] == ["2024-01-05", "2024-01-06"]
+    assert split.unparseable_dates == 0
+    published = duckdb.sql(
+        f"SELECT article_id, published_at FROM read_parquet('{tmp_path}/out/articles/*/*.parquet') ORDER BY 1"
+    ).fetchall()
+    assert published == [
+        ("a", dt.datetime(2024, 1, 5, 14, 3, tzinfo=dt.UTC)),
+        ("b", dt.datetime(2024, 1, 6, 9, 30, tzinfo=dt.UTC)),
+    ]
+
+
 def test_provenance_columns_count_only_with_the_marker(tmp_path):
     rows = [{"id": "a", "text": "Some text.", "source_file": "elsewhere.jsonl", "source_record": 41}]
     plain, marked = tmp_path / "plain.parquet", tmp_path / "marked.parquet"

@@ -41,6 +41,9 @@ def test_overrides_are_typed():
     [
         ("lsh.num_perm=1", "lsh.num_perm"),
         ("input.max_field_chars=0", "input.max_field_chars: must be a positive number of characters"),
+        # The orders are named, not guessed from a pattern.
+        ("input.date_order=dmy", "input.date_order: must be one of unknown, month_first, day_first .*'dmy'"),
+        ("input.date_order=Day_First", "input.date_order: must be one of unknown, month_first, day_first"),
         ("lsh.threshold=1.5", "lsh.threshold"),
         ("features.kinds=word,emoji", "unknown kind"),
         ("features.df_buckets=1000", "power of two"),
@@ -68,6 +71,11 @@ def test_overrides_are_typed():
 def test_invalid_values_name_the_setting(override, message):
     with pytest.raises(ConfigError, match=message):
         config.load(overrides=[override])
+
+
+@pytest.mark.parametrize("order", ["unknown", "month_first", "day_first"])
+def test_each_date_order_is_valid(order):
+    assert config.load(overrides=[f"input.date_order={order}"]).input.date_order == order
 
 
 def test_the_largest_seed_is_valid():

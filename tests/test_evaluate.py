@@ -149,6 +149,36 @@ def test_lsh_candidate_recall_leaves_out_the_pairs_of_exact_copies(tmp_path):
     assert (recall["found"], recall["true_pairs"]) == (candidates, 10)  # the five seeds' pairs
 
 
+def test_eval_reads_dates_in_the_date_order_set(tmp_path):
+    # The five seeds are one story; day first, 01/08/2025 and 01/09/2025 are a month apart,
+    # more than verify.max_days_apart, so the pairs across them are neither found nor accepted.
+    # Read without the order, the reference pairs (all 10) disagreed with the pipeline's run.
+    from pipeline import config as config_module
+    from pipeline.evaluate import evaluate
+    from tests.conftest import SEEDS
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    rows = [
+        {
+            "id": path.stem,
+            "text": path.read_text(encoding="utf-8"),
+            "story": "seeds",
+            "published_at": "01/08/2025" if number < 3 else "01/09/2025",
+        }
+        for number, path in enumerate(seeds)
+    ]
+    corpus = tmp_path / "seeds.jsonl"
+    corpus.write_text(_rows(*rows), encoding="utf-8")
+    config = config_module.load(overrides=["input.date_order=day_first"])
+    report = evaluate([str(corpus)], config, output=str(tmp_path / "out"))
+    assert report["pipeline"]["lsh_recall_of_accepted"]["accepted_pairs"] == 3 + 1
+    days = duckdb.sql(
+        f"select distinct published_at::date as day from read_parquet('{tmp_path}/out/articles/*/*.parquet')"
+        " order by day"
+    ).fetchall()
+    assert [str(day) for (day,) in days] == ["2025-08-01", "2025-09-01"]
+
+
 def test_the_report_says_how_many_records_were_read_rejected_and_scored(tmp_path):
     # A CSV's malformed row and an unlabelled article were in none of the figures, and the
     # report did not say so: its first line now accounts for every record read.

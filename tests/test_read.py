@@ -164,6 +164,74 @@ def test_parse_published_leaves_ambiguous_and_bare_year_values_unread(value):
     assert parse_published(value) is None
 
 
+MAY_1_UTC = 1_714_521_600_000_000  # 2024-05-01T00:00:00Z
+MAY_1_14H03_UTC = MAY_1_UTC + 50_580_000_000
+
+
+@pytest.mark.parametrize(
+    "value, month_first, day_first",
+    [
+        # Slashes, dots or dashes; one-digit day and month; the year in four digits or two.
+        ("05/01/2024", MAY_1_UTC, JAN_5_UTC),
+        ("05.01.2024", MAY_1_UTC, JAN_5_UTC),
+        ("05-01-2024", MAY_1_UTC, JAN_5_UTC),
+        ("5/1/2024", MAY_1_UTC, JAN_5_UTC),
+        ("5/1/24", MAY_1_UTC, JAN_5_UTC),
+        # After it a time (24-hour or AM/PM, seconds, a fraction) and a zone, as after other dates.
+        ("05/01/2024 14:03", MAY_1_14H03_UTC, JAN_5_14H03_UTC),
+        ("05/01/2024 14:03:00", MAY_1_14H03_UTC, JAN_5_14H03_UTC),
+        ("05/01/2024 2:03 PM", MAY_1_14H03_UTC, JAN_5_14H03_UTC),
+        ("5/1/24, 2:03 p.m.", MAY_1_14H03_UTC, JAN_5_14H03_UTC),
+        ("05.01.2024 14:03:00.5 UTC", MAY_1_14H03_UTC + 500_000, JAN_5_14H03_UTC + 500_000),
+        ("05-01-2024T16:03+0200", MAY_1_14H03_UTC, JAN_5_14H03_UTC),
+        ("05/01/2024 09:03 EST", MAY_1_14H03_UTC, JAN_5_14H03_UTC),
+        # A date valid in one order only is read in that order, never guessed in the other.
+        ("12/25/2024", 1_735_084_800_000_000, None),
+        ("25/12/2024", None, 1_735_084_800_000_000),
+        # Two-digit years as email.utils reads RFC 2822's: 00-68 are 2000-2068, 69-99 1969-1999.
+        ("01/01/68", 3_092_601_600_000_000, 3_092_601_600_000_000),
+        ("01/01/69", -31_536_000_000_000, -31_536_000_000_000),
+        ("01/01/99", 915_148_800_000_000, 915_148_800_000_000),
+        ("01/01/00", 946_684_800_000_000, 946_684_800_000_000),
+        # Other forms read as before, whatever the order.
+        ("2024/01/05", JAN_5_UTC, JAN_5_UTC),
+        ("Jan 5, 2024", JAN_5_UTC, JAN_5_UTC),
+        ("2024-01-05T14:03:00Z", JAN_5_14H03_UTC, JAN_5_14H03_UTC),
+    ],
+)
+def test_a_date_order_reads_day_and_month_in_digits_in_that_order(value, month_first, day_first):
+    assert parse_published(value, "month_first") == month_first
+    assert parse_published(value, "day_first") == day_first
+    if value[0].isdigit() and not value[:4].isdigit():  # left unread without an order
+        assert parse_published(value) is parse_published(value, "unknown") is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # No such month or day in either order, or no such day in the year.
+        *("13/25/2024", "32/01/2024", "00/05/2024", "05/00/2024", "02/30/2024", "30/02/2024", "29/02/2023"),
+        # A year of three, one or five digits, a mix of separators, an hour or zone not read.
+        *("01/05/202", "01/05/2", "01/05/20245", "01/05-2024", "01/05/2024 24:00", "01/05/2024 14:03 CET"),
+        *("01/05/2024 and later", "01/05", "1/5/2024 14:03 PM", "01/05/2024 1403"),
+    ],
+)
+def test_a_date_impossible_in_the_order_set_is_left_unread(value):
+    assert parse_published(value, "month_first") is parse_published(value, "day_first") is None
+
+
+def test_an_unknown_date_order_is_refused_not_read_as_unknown(tmp_path):
+    path = write_lines(
+        tmp_path / "a.jsonl", json.dumps({"id": "a", "text": "x", "published_at": "01/05/2024"})
+    )
+    with pytest.raises(ValueError, match="date_order must be one of unknown, month_first, day_first"):
+        parse_published("01/05/2024", "dmy")
+    with pytest.raises(ValueError, match="got 'dmy'"):
+        next(parse_file(path, MAX_CHARS, date_order="dmy"))
+    with pytest.raises(ValueError, match="got 'dmy'"):
+        ReadArticles([path], MAX_CHARS, date_order="dmy")
+
+
 def test_a_number_past_the_years_is_still_epoch_seconds():
     """Only a whole number 1900-2100 is a bare year: the seconds next to them keep their reading."""
     assert [parse_published(value) for value in (1899, 2101, 2016.5, "2016.5")] == [
@@ -400,6 +468,38 @@ def test_epoch_numbers_are_read_in_the_unit_their_magnitude_gives(tmp_path):
     ]
 
 
+def test_every_input_format_reads_dates_in_the_date_order(tmp_path):
+    # input.date_order reached only parse_published's callers that were given it: each reader
+    # (JSON Lines, CSV, TSV, a Parquet string column, a .txt file's sidecar, a partition
+    # folder's value) must read 05/01/2024 as the order says, or leave it unread and counted.
+    inputs = tmp_path / "in"
+    (inputs / "published_at=05%2F01%2F2024 14%3A03").mkdir(parents=True)
+    write_lines(
+        inputs / "a.jsonl", json.dumps({"id": "jsonl", "text": "x", "published_at": "05/01/2024 14:03"})
+    )
+    (inputs / "b.csv").write_text('id,text,published_at\ncsv,x,"05/01/2024 14:03"\n', encoding="utf-8")
+    (inputs / "c.tsv").write_text("id\ttext\tpublished_at\ntsv\tx\t05.01.2024 2:03 PM\n", encoding="utf-8")
+    write_parquet(inputs / "d.parquet", pa.array(["05-01-2024 14:03:00"]), id=pa.array(["parquet"]))
+    (inputs / "txt.txt").write_text("x", encoding="utf-8")
+    (inputs / "txt.json").write_text(json.dumps({"published_at": "5/1/24 14:03"}), encoding="utf-8")
+    pq.write_table(
+        pa.table({"id": ["partition"], "text": ["x"]}),
+        inputs / "published_at=05%2F01%2F2024 14%3A03" / "e.parquet",
+    )
+    expected = {"month_first": MAY_1_14H03_UTC, "day_first": JAN_5_14H03_UTC, "unknown": None}
+    for order, published_us in expected.items():
+        unparseable: list[object] = []
+        articles = [
+            item
+            for path in resolve_inputs([str(inputs)])
+            for item in parse_file(path, MAX_CHARS, unparseable.append, date_order=order)
+        ]
+        assert sorted((a.id, a.published_us) for a in articles) == [
+            (name, published_us) for name in ("csv", "jsonl", "parquet", "partition", "tsv", "txt")
+        ], order
+        assert len(unparseable) == (6 if order == "unknown" else 0), order
+
+
 def test_dates_out_of_range_are_unparseable_like_any_other(tmp_path):
     dates = {
         "zero": "0001-01-01T00:00:00Z",
@@ -489,7 +589,7 @@ def test_lone_surrogate_is_invalid_utf8(tmp_path, field):
 
 
 def test_exception_in_one_record_rejects_only_that_record(tmp_path, monkeypatch):
-    def explode(value):
+    def explode(value, date_order):
         raise RuntimeError(f"cannot handle {value}")
 
     monkeypatch.setattr(read, "parse_published", explode)

@@ -356,6 +356,37 @@ def test_a_run_reads_csv_tsv_and_gzipped_csv_in_a_folder_and_reconciles(tmp_path
     assert sorted(stories) == [1, 5]
 
 
+@pytest.mark.parametrize(
+    "order, published_at, unparseable",
+    [
+        ("month_first", dt.datetime(2024, 5, 1, 14, 3, tzinfo=dt.UTC), 0),
+        ("day_first", dt.datetime(2024, 1, 5, 14, 3, tzinfo=dt.UTC), 0),
+        ("unknown", None, 2),  # the default: either order is common, so neither is guessed
+    ],
+)
+def test_a_run_reads_day_and_month_in_digits_in_the_date_order_set(
+    tmp_path, capsys, order, published_at, unparseable
+):
+    path = tmp_path / "uk.csv"
+    path.write_text(
+        "id,text,outlet,published_at\n"
+        'a,"The harbour reopened on Monday after the storm.",Gazette,05/01/2024 14:03\n'
+        'b,"The council approved the library budget.",Courier,05/01/2024 2:03 PM\n',
+        encoding="utf-8",
+    )
+    argv = ["run", "--input", str(path), "--output", str(tmp_path / "out"), "--run-date", "2024-06-01"]
+    assert cli.main([*argv, "--set", f"input.date_order={order}"]) == 0, capsys.readouterr().err
+    rows = duckdb.sql(
+        f"SELECT article_id, published_at FROM read_parquet('{tmp_path}/out/articles/*/*.parquet') ORDER BY 1"
+    ).fetchall()
+    assert rows == [("a", published_at), ("b", published_at)]
+    manifest = json.loads(next((tmp_path / "out").glob("_runs/run_date=*/manifest.json")).read_text())
+    assert manifest["config"]["input"]["date_order"] == order
+    assert manifest["counters"].get("read/unparseable_published_at", 0) == unparseable
+    summary = capsys.readouterr().out
+    assert ("unparseable dates  2" in summary) == ("--set input.date_order=" in summary) == bool(unparseable)
+
+
 def test_a_backfill_reads_mapped_columns_and_its_runs_read_the_split(tmp_path):
     # The split is written in the fields' own names: its runs must not look for "content" there.
     path = tmp_path / "news.csv"

@@ -74,6 +74,29 @@ def test_same_rows_and_ids_on_other_runners(default_run, tmp_path, monkeypatch, 
         assert (temp / "beam-requirements-cache").is_dir(), "the cache stays where Beam keeps it"
 
 
+def test_workers_in_other_processes_read_dates_in_the_date_order(tmp_path):
+    # input.date_order travels in the reading step the workers unpickle, not in a global of
+    # the process that built the pipeline.
+    inputs = tmp_path / "uk.csv"
+    inputs.write_text(
+        "id,text,published_at\n"
+        'a,"The harbour reopened on Monday after the storm.",05/01/2024 14:03\n'
+        'b,"The council approved the library budget.",25/12/2024\n',
+        encoding="utf-8",
+    )
+    config = config_module.load(overrides=["input.date_order=day_first"])
+    beam_args = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+    job = run_job([str(inputs)], str(tmp_path / "out"), config, beam_args, run_date=dt.date(2025, 1, 1))
+    assert "read/unparseable_published_at" not in job.counters
+    published = duckdb.sql(
+        f"select article_id, published_at from read_parquet('{tmp_path}/out/articles/*/*.parquet') order by 1"
+    ).fetchall()
+    assert published == [
+        ("a", dt.datetime(2024, 1, 5, 14, 3, tzinfo=dt.UTC)),
+        ("b", dt.datetime(2024, 12, 25, tzinfo=dt.UTC)),
+    ]
+
+
 def test_tables_written_where_this_machine_cannot_see_them_stop_the_run_with_the_cause(tmp_path, monkeypatch):
     """On a distributed runner each worker writes the staged tables to its own disk when the
     output folder is not shared: the run must say so, not report lost records."""
