@@ -61,7 +61,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import publish, state
-from pipeline.config import ColumnConfig, Config, InputConfig
+from pipeline.config import DATE_ORDER_HINT, ColumnConfig, Config, InputConfig
 from pipeline.errors import StateError
 from pipeline.read import PROVENANCE_COLUMNS, PROVENANCE_KEY, RAW_LIMIT, match_patterns, parse_file
 from pipeline.records import Article, Reject
@@ -165,6 +165,14 @@ class _RangeWriter:
             self._write(key)
 
 
+def _unread_dates_note(unparseable: int, date_order: str) -> str:
+    """The dates a split could not read, where they may be why no article is dated."""
+    if not unparseable:
+        return ""
+    hint = f": {DATE_ORDER_HINT}" if date_order == "unknown" else ""
+    return f"; {unparseable} {noun(unparseable, 'date')} could not be read{hint}"
+
+
 def run_date_of(published_us: int, days_per_run: int, today: dt.date) -> dt.date:
     """The date of the run that reads an article: its range's last day, or for a range that
     has not ended by ``today``, today (its own day, if that is later: tomorrow's)."""
@@ -250,6 +258,7 @@ def split_by_date(
             noun(records, "the 1 record read has no", f"none of the {records} records read has a")
             + " publication time, so nothing dates the backfill's run: pass --run-date YYYY-MM-DD to date "
             "it (the same date on a later try, so that it replaces or resumes that run)"
+            + _unread_dates_note(unparseable, date_order)
         )
     else:
         last = run_date

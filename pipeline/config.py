@@ -35,6 +35,8 @@ class ConfigError(ValueError):
 # input.date_order: which of a date's first two numbers is the month when both are digits
 # before the year (01/05/2024): unknown (such dates are left unread), or as the inputs write it.
 DATE_ORDERS = ("unknown", "month_first", "day_first")
+# What a command says where it counts dates it could not read with the order unknown.
+DATE_ORDER_HINT = "01/05/2024 is read with --set input.date_order=day_first or month_first"
 
 
 @dataclass(frozen=True)

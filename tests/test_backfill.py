@@ -462,6 +462,11 @@ def test_the_split_and_its_runs_read_dates_in_the_date_order_set(tmp_path):
             {dt.date(2024, 7, 1): 2} if order == "unknown" else expected
         ), order
         assert (split.undated, split.unparseable_dates) == ((2, 2) if order == "unknown" else (0, 0)), order
+    # Without the order, the archive has no dated article: the refusal says why.
+    with pytest.raises(
+        BackfillError, match="; 2 dates could not be read: 01/05/2024 is read with --set input.date_order="
+    ):
+        split_by_date([str(archive)], 1_000, 1, str(tmp_path / "split-refused"))
     config = config_module.load(overrides=["input.date_order=day_first"])
     split, jobs = backfill([str(archive)], str(tmp_path / "out"), config, days_per_run=1)
     assert [job.run_date for job in jobs] == ["2024-01-05", "2024-01-06"]
