@@ -79,7 +79,7 @@ def test_the_graph_of_20000_input_and_state_files_is_no_larger_than_that_of_200(
 
 
 def test_files_read_from_a_list_file_give_the_same_tables_and_leave_nothing_behind(tmp_path, monkeypatch):
-    """Every list (inputs, state and frequency files) through a list file, over two days of
+    """Every list (inputs, state, sentence and frequency files) through a list file, over two days of
     .txt files with sidecars (one not JSON, a reject), gives the tables of beam.Create's."""
     days = tmp_path / "in"
     for index, path in enumerate(sorted(SEEDS.glob("*.txt"))):
@@ -108,7 +108,7 @@ def test_files_read_from_a_list_file_give_the_same_tables_and_leave_nothing_behi
 
     monkeypatch.setattr(file_list, "write_list_file", write_and_note)
     run_days(tmp_path / "listed")
-    assert len(written) == 2 + 1 + 1, "inputs each day, state and frequencies on day 2"
+    assert len(written) == 2 + 1 + 1 + 1, "inputs each day; state, its sentences and frequencies on day 2"
     assert table_rows(tmp_path / "listed", "rejects")[0][2] == "malformed_json"
     for table in TABLES:
         assert table_rows(tmp_path / "listed", table) == table_rows(tmp_path / "created", table), table
