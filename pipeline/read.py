@@ -43,7 +43,14 @@ folder or named on its own; other such files in a folder are passed over.
   a date written year first with dashes, slashes or dots (``2024/01/05 14:03``,
   ``2024.01.05``, ``2024-01-05 14:03:00 UTC``) or with its month's English name
   (``Jan 5, 2024``, ``Friday, January 5, 2024 2:03 PM``; ``_written_date``), an epoch number,
-  or a Parquet timestamp (any unit, nanoseconds included) or date. Day and month in digits
+  or a Parquet timestamp (any unit, nanoseconds included) or date. A zone's name after a
+  time is read as its fixed offset (``_ZONE_OFFSETS``) where news feeds write it for one
+  zone only: RFC 822's (UTC, GMT, EST ... PDT; CST is US Central), WET, WEST, BST (British),
+  CET, CEST, EET, EEST, MSK, JST, KST, HKT, SGT, AWST, ACST (+9:30), ACDT, AEST, AEDT, NZST,
+  NZDT, HST, AKST, AKDT; also in the form Java and Unix ``date`` write (``Tue Aug 19
+  12:00:00 CEST 2025``), which email.utils would read as UTC. Any other name, one written
+  for several zones (IST: India, Ireland, Israel; AST, ADT) included, makes the date
+  unparseable. Day and month in digits
   before the year (``01/05/2024``, ``05.01.24 14:03``) are read in the order
   ``input.date_order`` names (``month_first``: January 5; ``day_first``: 1 May), a two-digit
   year as email.utils reads RFC 2822's (00-68 are 2000-2068, 69-99 1969-1999), and a date the
@@ -244,8 +251,10 @@ _MICROSECONDS_PER_TICK = {
     "ns": Fraction(1, 1_000),
 }
 # What separates an RFC 2822 date's day, month and year ("19 Aug 2025", "19-Aug-25"); not a
-# zone's sign ("-0000").
-_DATE_TOKEN = re.compile(r"[\s,]+|(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)")
+# zone's sign ("-0000"). Kept by split, which gives the tokens and what separates them.
+_DATE_TOKEN = re.compile(r"([\s,]+|(?<=\d)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d))")
+# An RFC 2822 comment ("+0000 (UTC)", "(Central European Summer Time)"): no part of the date.
+_DATE_COMMENT = re.compile(r"\([^()]*\)")
 # Dates as exports write them that ISO 8601 and RFC 2822 do not cover: year first with
 # dashes, slashes or dots ("2024/01/05 14:03", "2024.01.05", "2024-01-05 14:03:00 UTC"), or the
 # month by its English name, the day before or after it ("05 Jan 2024", "Jan 5, 2024",
@@ -291,9 +300,21 @@ _WEEKDAYS = {
 }
 # A time with AM or PM ("2:03 PM", "2:03 p.m."), which email.utils would misread.
 _MERIDIEM = re.compile(r"\d\s*[AaPp]\.?[Mm]\b")
-# Zone names and their hours from UTC: RFC 822's, the ones email.utils reads.
-_ZONE_HOURS = {"z": 0, "ut": 0, "utc": 0, "gmt": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5}
-_ZONE_HOURS |= {"mst": -7, "mdt": -6, "pst": -8, "pdt": -7}
+# Zone names and their offsets from UTC: those with one meaning in news feeds, each a fixed
+# offset (a summer time has its own name). RFC 822's, which email.utils reads: CST and MST
+# are US Central and Mountain, as it reads them (not China's, nor Malaysia's).
+_ZONE_HOURS: dict[str, float] = {"z": 0, "ut": 0, "utc": 0, "gmt": 0, "est": -5, "edt": -4}
+_ZONE_HOURS |= {"cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7}
+# Europe's. BST is British Summer Time, as feeds in English mean it (Bangladesh's, +6, is
+# BST too). MSK is Moscow's +3 since 2014 (a date of 2011-2014, when it was +4, reads an hour
+# late).
+_ZONE_HOURS |= {"wet": 0, "west": 1, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "msk": 3}
+# Asia's, Australia's (Adelaide's half hours), New Zealand's, Alaska's and Hawaii's.
+_ZONE_HOURS |= {"jst": 9, "kst": 9, "hkt": 8, "sgt": 8, "awst": 8, "acst": 9.5, "acdt": 10.5}
+_ZONE_HOURS |= {"aest": 10, "aedt": 11, "nzst": 12, "nzdt": 13, "akst": -9, "akdt": -8, "hst": -10}
+# Not read, since news feeds write them for more than one zone: IST (India +5:30, Ireland +1,
+# Israel +2), AST and ADT (Atlantic -4/-3, Arabia +3; email.utils reads Atlantic's).
+_ZONE_OFFSETS = {name: timedelta(hours=hours) for name, hours in _ZONE_HOURS.items()}
 # The years a number that is no more than a year ("2016", 2016.0: Kaggle's "All the News" year
 # column) may stand for: as epoch seconds it would be a time in the first hour of 1970.
 _BARE_YEARS = range(1900, 2101)
@@ -1424,7 +1445,8 @@ def parse_published(value: Any, date_order: str = InputConfig.date_order) -> int
 
     Accepts ISO 8601 dates and datetimes (naive means UTC), RFC 2822 dates, dates written
     year first or with the month's name, or with day and month in digits before the year in
-    the order ``date_order`` names (``input.date_order``; ``_written_date``), epoch numbers
+    the order ``date_order`` names (``input.date_order``; ``_written_date``), a zone's name
+    after their time read as ``_ZONE_OFFSETS`` gives it (ambiguous ones, IST, not), epoch numbers
     (numbers, or digit strings that are no ISO date, in seconds, or in milliseconds,
     microseconds or nanoseconds when too large for seconds, never a bare year: see the module
     docstring), dates and datetimes, and the numpy datetime64 values Parquet timestamp and
@@ -1439,6 +1461,9 @@ def parse_published(value: Any, date_order: str = InputConfig.date_order) -> int
         (1755597600000000, 1755597600000000, 1755597600000000)
         >>> parse_published("Jan 5, 2024 2:03 PM"), parse_published("2024/01/05 14:03")
         (1704463380000000, 1704463380000000)
+        >>> parse_published("Fri, 05 Jan 2024 15:03:00 CET"), parse_published("Jan 5, 2024 11:33 PM ACST")
+        (1704463380000000, 1704463380000000)
+        >>> parse_published("Fri, 05 Jan 2024 19:33:00 IST")  # India's, Ireland's or Israel's
         >>> parse_published("0001-01-01T00:00:00Z"), parse_published("01/05/2024"), parse_published(2016.0)
         (None, None, None)
         >>> parse_published("01/05/2024", "month_first"), parse_published("01/05/2024", "day_first")
@@ -1509,19 +1534,42 @@ def _parse_date_text(text: str, date_order: str) -> datetime | None:
     if (written := _written_date(text, date_order)) is not None:
         return written
     # email.utils reads AM/PM as an unknown zone, 2:03 PM as 02:03 (_written_date reads those
-    # it can), and an unknown zone name (CET) as UTC: neither is a date it read.
-    last = _DATE_TOKEN.split(text)[-1]
-    if _MERIDIEM.search(text) or (last.isalpha() and last.lower() not in _ZONE_HOURS):
+    # it can).
+    if _MERIDIEM.search(text):
         return None
+    pieces = _DATE_TOKEN.split(_DATE_COMMENT.sub(" ", text))  # tokens, with separators between
+    tokens = pieces[::2]
     # email.utils reads any year under 100 as two digits (0001 -> 2001): a year written with
     # more digits is a placeholder before 1900 ("Mon, 01 Jan 0001 00:00:00 GMT", the zero
     # time of Go and .NET in RFC 1123 form), not a date of this century.
-    if any(len(token) > 2 and token.isdigit() and int(token) < 100 for token in _DATE_TOKEN.split(text)):
+    if any(len(token) > 2 and token.isdigit() and int(token) < 100 for token in tokens):
         return None
+    # email.utils reads a zone name it does not know (CET, IST), wherever it stands ("Tue Aug
+    # 19 10:00:00 CET 2025", as Java and Unix date write it), as UTC: it is given the offset
+    # of a name read (+0100), and a date with any other word is not one it read.
+    for index, token in enumerate(tokens):
+        if not token.isalpha() or token.lower() in _MONTHS or token.lower() in _WEEKDAYS:
+            continue
+        if (offset := _ZONE_OFFSETS.get(token.lower())) is None:
+            return None
+        pieces[2 * index] = _numeric_offset(offset)
+        if index:  # "10:00:00-CET": the offset has its own sign
+            pieces[2 * index - 1] = " "
     try:
-        return email.utils.parsedate_to_datetime(text)
+        return email.utils.parsedate_to_datetime("".join(pieces))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _numeric_offset(offset: timedelta) -> str:
+    """An offset from UTC as RFC 2822 writes it.
+
+    Example:
+        >>> _numeric_offset(timedelta(hours=9.5)), _numeric_offset(timedelta(hours=-10))
+        ('+0930', '-1000')
+    """
+    minutes = offset // timedelta(minutes=1)
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02}{abs(minutes) % 60:02}"
 
 
 def _written_date(text: str, date_order: str = InputConfig.date_order) -> datetime | None:
@@ -1577,10 +1625,9 @@ def _written_date(text: str, date_order: str = InputConfig.date_order) -> dateti
             return None
         hour = hour % 12 + (12 if clock["meridiem"] in "Pp" else 0)
     if clock["zone_name"]:
-        zone_hours = _ZONE_HOURS.get(clock["zone_name"].lower())
-        if zone_hours is None:
+        offset: timedelta | None = _ZONE_OFFSETS.get(clock["zone_name"].lower())
+        if offset is None:
             return None
-        offset: timedelta | None = timedelta(hours=zone_hours)
     elif clock["offset_sign"]:
         offset = timedelta(hours=int(clock["offset_hours"]), minutes=int(clock["offset_minutes"]))
         offset = -offset if clock["offset_sign"] == "-" else offset

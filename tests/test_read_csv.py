@@ -387,6 +387,28 @@ def test_a_run_reads_day_and_month_in_digits_in_the_date_order_set(
     assert ("unparseable dates  2" in summary) == ("--set input.date_order=" in summary) == bool(unparseable)
 
 
+def test_a_run_reads_dates_with_a_zone_name_as_their_utc_instant(tmp_path, capsys):
+    # European and Asian feeds name their zone: each date was unread and counted before.
+    path = tmp_path / "europe-asia.csv"
+    path.write_text(
+        "id,text,outlet,published_at\n"
+        'a,"The harbour reopened on Monday after the storm.",Gazette,"Tue, 19 Aug 2025 11:00:00 CET"\n'
+        'b,"The council approved the library budget.",Courier,Tue Aug 19 12:00:00 CEST 2025\n'
+        'c,"Rail fares rise in January.",Herald,2025/08/19 19:30 ACST\n',
+        encoding="utf-8",
+    )
+    argv = ["run", "--input", str(path), "--output", str(tmp_path / "out"), "--run-date", "2025-08-19"]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    rows = duckdb.sql(
+        f"SELECT article_id, published_at FROM read_parquet('{tmp_path}/out/articles/*/*.parquet') ORDER BY 1"
+    ).fetchall()
+    ten_utc = dt.datetime(2025, 8, 19, 10, tzinfo=dt.UTC)
+    assert rows == [("a", ten_utc), ("b", ten_utc), ("c", ten_utc)]
+    manifest = json.loads(next((tmp_path / "out").glob("_runs/run_date=*/manifest.json")).read_text())
+    assert manifest["counters"].get("read/unparseable_published_at", 0) == 0
+    assert manifest["counters"]["read/records"] == 3
+
+
 def test_a_backfill_reads_mapped_columns_and_its_runs_read_the_split(tmp_path):
     # The split is written in the fields' own names: its runs must not look for "content" there.
     path = tmp_path / "news.csv"
