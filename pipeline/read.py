@@ -48,8 +48,10 @@ folder or named on its own; other such files in a folder are passed over.
   zone only: RFC 822's (UTC, GMT, EST ... PDT; CST is US Central), WET, WEST, BST (British),
   CET, CEST, EET, EEST, MSK, JST, KST, HKT, SGT, AWST, ACST (+9:30), ACDT, AEST, AEDT, NZST,
   NZDT, HST, AKST, AKDT; also in the form Java and Unix ``date`` write (``Tue Aug 19
-  12:00:00 CEST 2025``), which email.utils would read as UTC. Any other name, one written
-  for several zones (IST: India, Ireland, Israel; AST, ADT) included, makes the date
+  12:00:00 CEST 2025``), which email.utils would read as UTC. An offset may follow GMT or
+  UTC with its minutes (``GMT+0200``, JavaScript's ``Date.toString``), not hours alone
+  (``GMT+1``: POSIX reads it as behind UTC). Any other name, one written for several zones
+  (IST: India, Ireland, Israel; AST, ADT) or a rule (``EST5EDT``) included, makes the date
   unparseable. Day and month in digits
   before the year (``01/05/2024``, ``05.01.24 14:03``) are read in the order
   ``input.date_order`` names (``month_first``: January 5; ``day_first``: 1 May), a two-digit
@@ -278,13 +280,19 @@ _NAMED_MONTH_DATE = re.compile(
     r"|(?P<month_first>[A-Za-z]+)\.?\s+(?P<day_second>\d{1,2})(?:st|nd|rd|th)?,?)"
     r"\s+(?P<year>\d{4})"
 )
+# GMT or UTC before an offset with its minutes ("GMT+0200", JavaScript's Date.toString;
+# "UTC+02:00"): not before hours alone ("GMT+1"), which POSIX (Etc/GMT+1) reads as behind UTC.
+_UTC_NAME = r"(?i:GMT|UTC?)"
+_NAMED_OFFSET = re.compile(
+    rf"(?<![A-Za-z]){_UTC_NAME}(?P<sign>[+-])(?P<hours>\d{{2}}):?(?P<minutes>\d{{2}})(?!\d)"
+)
 # The time of day after such a date (24-hour or with AM/PM), and its zone.
 _CLOCK = re.compile(
     r"(?:T|,?\s+(?:at\s+)?)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
     r"(?:\s*(?P<meridiem>[AaPp])\.?[Mm]\.?)?"
     r"(?:\s*(?:(?P<zone_name>[A-Za-z]+)"
-    r"|(?P<offset_sign>[+-])(?P<offset_hours>\d{2}):?(?P<offset_minutes>\d{2})))?"
+    rf"|{_UTC_NAME}?(?P<offset_sign>[+-])(?P<offset_hours>\d{{2}}):?(?P<offset_minutes>\d{{2}})))?"
 )
 _MONTHS = {
     name: number
@@ -1537,20 +1545,24 @@ def _parse_date_text(text: str, date_order: str) -> datetime | None:
     # it can).
     if _MERIDIEM.search(text):
         return None
-    pieces = _DATE_TOKEN.split(_DATE_COMMENT.sub(" ", text))  # tokens, with separators between
+    text = _NAMED_OFFSET.sub(r"\g<sign>\g<hours>\g<minutes>", _DATE_COMMENT.sub(" ", text))
+    pieces = _DATE_TOKEN.split(text)  # tokens, with separators between
     tokens = pieces[::2]
     # email.utils reads any year under 100 as two digits (0001 -> 2001): a year written with
     # more digits is a placeholder before 1900 ("Mon, 01 Jan 0001 00:00:00 GMT", the zero
     # time of Go and .NET in RFC 1123 form), not a date of this century.
     if any(len(token) > 2 and token.isdigit() and int(token) < 100 for token in tokens):
         return None
-    # email.utils reads a zone name it does not know (CET, IST), wherever it stands ("Tue Aug
-    # 19 10:00:00 CET 2025", as Java and Unix date write it), as UTC: it is given the offset
-    # of a name read (+0100), and a date with any other word is not one it read.
+    # email.utils reads a zone name it does not know (CET, IST, EST5EDT, GMT+1), wherever it
+    # stands ("Tue Aug 19 10:00:00 CET 2025", as Java and Unix date write it), as UTC: it is
+    # given the offset of a name read (+0100), and a date with any other word is not one it
+    # read, nor one with hours after a name ("GMT-1", split as 19-Aug is).
     for index, token in enumerate(tokens):
-        if not token.isalpha() or token.lower() in _MONTHS or token.lower() in _WEEKDAYS:
+        word = token.lower()
+        if not any(character.isalpha() for character in word) or word in _MONTHS or word in _WEEKDAYS:
             continue
-        if (offset := _ZONE_OFFSETS.get(token.lower())) is None:
+        offset = _ZONE_OFFSETS.get(word)
+        if offset is None or pieces[2 * index + 1 : 2 * index + 2] == ["-"]:
             return None
         pieces[2 * index] = _numeric_offset(offset)
         if index:  # "10:00:00-CET": the offset has its own sign

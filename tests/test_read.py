@@ -233,6 +233,36 @@ def test_an_ambiguous_or_unknown_zone_name_leaves_the_date_unread(zone):
     assert [parse_published(form, "day_first") for form in forms] == [None] * len(forms)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        # JavaScript's Date.toString, and an offset after GMT or UTC with its minutes.
+        "Tue Aug 19 2025 12:00:00 GMT+0200 (Central European Summer Time)",
+        "Tue, 19 Aug 2025 05:00:00 GMT-0500",
+        "Tuesday, 19-Aug-25 12:00:00 UTC+02:00",
+        "2025/08/19 12:00 GMT+02:00",
+        "Aug 19, 2025 5:00 AM UTC-0500",
+    ],
+)
+def test_an_offset_after_gmt_or_utc_is_read(value):
+    assert parse_published(value) == AUG_19_10H_UTC
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # Hours alone after GMT: POSIX's Etc/GMT+1 is an hour behind UTC, people mean ahead.
+        *("Tue, 19 Aug 2025 11:00:00 GMT+1", "Tue, 19 Aug 2025 09:00:00 GMT-1", "2025/08/19 11:00 GMT+1"),
+        # A POSIX TZ rule, a name with an offset after it, a word that is no month or zone.
+        *("Tue Aug 19 06:00:00 EST5EDT 2025", "Tue, 19 Aug 2025 11:00:00 CET+1"),
+        "Tue, 19th Aug 2025 10:00 GMT",
+    ],
+)
+def test_a_word_with_digits_in_an_rfc_2822_date_leaves_it_unread(value):
+    # email.utils read each as UTC, the first as 11:00 UTC.
+    assert parse_published(value) is None
+
+
 MAY_1_UTC = 1_714_521_600_000_000  # 2024-05-01T00:00:00Z
 MAY_1_14H03_UTC = MAY_1_UTC + 50_580_000_000
 
