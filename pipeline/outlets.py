@@ -582,10 +582,12 @@ class _DescribeFn(beam.DoFn):
         story_id, grouped = keyed
         current, earlier = [], []
         for packed, vector, of_earlier_run in grouped:
-            (earlier if of_earlier_run else current).append((packed.unpack(), vector))
+            (earlier if of_earlier_run else current).append((packed, vector))
         if not current:
-            return  # a story of earlier runs that no article of this run continues
-        members, vectors = zip(*sorted(current, key=lambda item: item[0].article.id), strict=True)
+            return  # a story of earlier runs that no article of this run continues: not unpacked
+        unpacked = [(packed.unpack(), vector) for packed, vector in current]
+        earlier = [(packed.unpack(), vector) for packed, vector in earlier]
+        members, vectors = zip(*sorted(unpacked, key=lambda item: item[0].article.id), strict=True)
         members = list(members)
         try:
             filled = _with_copies_vectors(members, list(vectors))
