@@ -81,6 +81,13 @@ Alignment = Mapping[int, tuple[int, float]]  # sentence index -> (matched senten
 # --- Records the renderer takes ---
 
 
+class UniqueSentence(NamedTuple):
+    article_id: str
+    sentence_index: int
+    sentence: str
+    novelty: float
+
+
 @dataclass(frozen=True)
 class ArticleInfo:
     """One article as the report shows it (a row of ``articles``)."""
@@ -95,15 +102,9 @@ class ArticleInfo:
     num_sentences: int = 0
     duplicate_of: str | None = None
     # A story of one article in this run that continues a story of an earlier run:
-    # "s_... (first seen 2025-08-18)".
+    # "s_... (first seen 2025-08-18)", and the sentences it adds to that story.
     continues: str | None = None
-
-
-class UniqueSentence(NamedTuple):
-    article_id: str
-    sentence_index: int
-    sentence: str
-    novelty: float
+    adds: tuple[UniqueSentence, ...] = ()
 
 
 class StoryHeadline(NamedTuple):
@@ -623,6 +624,19 @@ def _outlets_table(story: Story) -> str:
     )
 
 
+def _added_items(sentences: list[UniqueSentence]) -> str:
+    """A list of added sentences with their novelty: the first ADDED_LISTED, then the rest
+    behind a "show more"."""
+    items = [
+        f'<li><span class="nov">{u.novelty:.2f}</span>{_sentence_html(u.sentence, u)}</li>' for u in sentences
+    ]
+    listed = "".join(items[:ADDED_LISTED])
+    if len(items) > ADDED_LISTED:
+        more = "".join(items[ADDED_LISTED:])
+        listed += _details(f"show {len(items) - ADDED_LISTED} more", f"<ul>{more}</ul>")
+    return f"<ul>{listed}</ul>"
+
+
 def _added_by_outlet(story: Story) -> str:
     by_article: dict[str, list[UniqueSentence]] = defaultdict(list)
     for sentence in story.unique:
@@ -634,20 +648,11 @@ def _added_by_outlet(story: Story) -> str:
         sentences = sorted(by_article.get(article.article_id, ()), key=lambda u: u.sentence_index)
         if not sentences:
             continue
-        items = [
-            f'<li><span class="nov">{u.novelty:.2f}</span>{_sentence_html(u.sentence, u)}</li>'
-            for u in sentences
-        ]
-        listed = "".join(items[:ADDED_LISTED])
-        if len(items) > ADDED_LISTED:
-            listed += _details(
-                f"show {len(items) - ADDED_LISTED} more", f"<ul>{''.join(items[ADDED_LISTED:])}</ul>"
-            )
         blocks.append(
             f'<div class="added-by"><h4>{short(outlet_name(article.outlet))} '
             f'<span class="id">{short(article.article_id)}</span> '
             f'<span class="count">{len(sentences)} {noun(len(sentences), "sentence")}</span></h4>'
-            f"<ul>{listed}</ul></div>"
+            f"{_added_items(sentences)}</div>"
         )
     return "".join(blocks)
 
@@ -900,6 +905,14 @@ def render_singletons(report: Report) -> str:
         f'<td class="when">{esc(format_time(a.published_at))}</td>'
         f'<td>{short(a.title or "(no title)")}<div class="id">{short(a.article_id)}</div>'
         + (f'<div class="id">continues story {esc(a.continues)}</div>' if a.continues else "")
+        + (
+            _details(
+                f"{len(a.adds)} {noun(len(a.adds), 'sentence')} no other outlet's article of the story has",
+                _added_items(list(a.adds)),
+            )
+            if a.adds
+            else ""
+        )
         + "</td></tr>"
         for a in report.singletons
     )
@@ -908,7 +921,7 @@ def render_singletons(report: Report) -> str:
         '<section id="singletons"><h2>Stories of one article '
         f'<span class="sub">{report.singleton_count:,}</span></h2>'
         "<p>Articles no other article in the run rewrites (one that joins a story of an earlier "
-        "run says which).</p>"
+        "run says which, and what it adds to the story's articles of earlier runs).</p>"
         + _details(
             f"The first {listed:,} of them" if listed < report.singleton_count else "All of them",
             f'<table class="small"><tbody>{rows}</tbody></table>',
@@ -1305,6 +1318,17 @@ def load_report(
         elif row["cluster_id"] in singleton_ids:
             singletons.append(replace(_article_info(row), continues=continued.get(row["cluster_id"])))
     singletons.sort(key=_by_time)
+    if continued:  # what each adds to the story, judged against the story's earlier articles
+        adds: dict[str, list[UniqueSentence]] = defaultdict(list)
+        wanted = [("cluster_id", "in", sorted(continued))]
+        for r in _read(output, "unique_sentences", run_date, filters=wanted).to_pylist():
+            adds[r["article_id"]].append(
+                UniqueSentence(r["article_id"], r["sentence_index"], r["sentence"], r["novelty"])
+            )
+        singletons = [
+            replace(a, adds=tuple(sorted(adds.get(a.article_id, ()), key=lambda u: u.sentence_index)))
+            for a in singletons
+        ]
 
     representatives = _read(output, "representatives", run_date)
     first_lines = pc.utf8_slice_codeunits(representatives.column("text"), 0, 400).to_pylist()

@@ -882,6 +882,16 @@ def test_an_article_that_alone_continues_an_earlier_story_says_so(tmp_path):
     (story,) = duckdb.execute(f"select distinct cluster_id from {_table(output, 'clusters')}").fetchall()
     loaded = report.load_report(str(output), "2025-08-20")
     assert [a.continues for a in loaded.singletons] == [f"{story[0]} (first seen 2025-08-19)"]
-    assert f"continues story {story[0]} (first seen 2025-08-19)" in report.render_report(loaded)
+    html = report.render_report(loaded)
+    assert f"continues story {story[0]} (first seen 2025-08-19)" in html
+    # What it adds to the story: its unique sentences, judged against day one's articles.
+    (single,) = loaded.singletons
+    added = duckdb.execute(
+        "select sentence_index, sentence from "
+        f"read_parquet('{output}/unique_sentences/run_date=2025-08-20/*') order by sentence_index"
+    ).fetchall()
+    assert added and [(u.sentence_index, u.sentence) for u in single.adds] == added
+    assert f"{len(added)} sentences no other outlet&#x27;s article of the story has" in html
+    assert html.count('<span class="nov">') == len(added)
     first_day = report.load_report(str(output), day1.run_date)
-    assert all(a.continues is None for a in first_day.singletons)
+    assert all(a.continues is None and not a.adds for a in first_day.singletons)
