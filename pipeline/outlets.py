@@ -504,15 +504,22 @@ def article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
     }
 
 
+def _copies_vectors(
+    members: Sequence[AnalysedArticle], vectors: Sequence[TermVector | None]
+) -> list[TermVector | None]:
+    """Each article's TF-IDF vector: an exact copy has none of its own (only the canonical
+    copy is sketched) and takes that of its identical text in the story; None where no
+    article with its text has one."""
+    by_text = {m.content_hash: v for m, v in zip(members, vectors, strict=True) if v is not None}
+    return [by_text.get(m.content_hash) if v is None else v for m, v in zip(members, vectors, strict=True)]
+
+
 def _with_copies_vectors(
     members: list[AnalysedArticle], vectors: list[TermVector | None]
 ) -> list[TermVector]:
-    """Each article's TF-IDF vector: an exact copy has none of its own (only the canonical
-    copy is sketched) and takes that of its identical text in the story."""
-    by_text = {m.content_hash: v for m, v in zip(members, vectors, strict=True) if v is not None}
+    """``_copies_vectors``, where every article must have one."""
     filled = []
-    for member, vector in zip(members, vectors, strict=True):
-        vector = vector if vector is not None else by_text.get(member.content_hash)
+    for member, vector in zip(members, _copies_vectors(members, vectors), strict=True):
         if vector is None:
             raise ValueError(f"no TF-IDF vector for {member.article.id!r} (it could not be sketched)")
         filled.append(vector)
@@ -529,13 +536,13 @@ def _earlier_compared(
     kept = sorted(
         (item for item in earlier if item[0].article.id not in ids), key=lambda item: item[0].article.id
     )
-    by_text = {m.content_hash: v for m, v in zip(members, vectors, strict=True)}
-    by_text.update((m.content_hash, v) for m, v in kept if v is not None)
-    compared = [(m, v if v is not None else by_text.get(m.content_hash)) for m, v in kept]
-    missing = sum(vector is None for _, vector in compared)
+    before = [m for m, _ in kept]
+    filled = _copies_vectors([*members, *before], [*vectors, *(v for _, v in kept)])[len(members) :]
+    missing = filled.count(None)
     if missing:
         Metrics.counter("outlets", "earlier_articles_without_vector").inc(missing)
-    return [m for m, v in compared if v is not None], [v for _, v in compared if v is not None]
+    compared = [(m, v) for m, v in zip(before, filled, strict=True) if v is not None]
+    return [m for m, _ in compared], [v for _, v in compared]
 
 
 def pack_sentences(sentences: Sequence[str]) -> tuple[bytes, int]:
