@@ -15,6 +15,14 @@ staged tables. When Beam's ``--temp_location`` is on a remote file system (``gs:
    where they are checked and published as in a local run, and deletes
    ``<temp_location>/storymatch-<run id>/`` however the run ends.
 
+Each copy, up or down, costs an object store a round trip or more (tens to hundreds of
+milliseconds), so the copies run ``COPY_THREADS`` (16) at a time: a day of 20,000 ``.txt``
+articles and their sidecars is 40,000 files. The first copy that fails stops the rest (those
+not started are cancelled, those running waited for) and its error is raised, so no copy is
+left writing into the folder that the run deletes next. ``benchmarks/remote_staging.py``
+measures it: 2,000 files with 20 ms a round trip take 41 s each way one at a time, 2.6 s
+16 at a time.
+
 Example (the run's side)::
 
     with remote_staging("gs://bucket/tmp", run_id) as remote:
@@ -26,10 +34,13 @@ Example (the run's side)::
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import TypeVar
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -37,6 +48,11 @@ from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOpt
 
 _LOG = logging.getLogger(__name__)
 _RAW = CompressionTypes.UNCOMPRESSED  # copies are byte for byte: a .gz input stays compressed
+# Copies at once: 16 hide a 20-200 ms round trip 16 times over while each holds only a local
+# file, a connection and a 1 MiB buffer (Beam renames a sink's shards up to 64 at a time,
+# but those move no bytes through this process).
+COPY_THREADS = 16
+_Result = TypeVar("_Result")
 
 
 def remote_temp_location(options: PipelineOptions) -> str | None:
@@ -55,32 +71,66 @@ def _write(reader, destination: str) -> None:
         shutil.copyfileobj(reader, writer, 1 << 20)
 
 
+def _upload(path: str, destination: str) -> OSError | None:
+    """Copies a local file up; the error opening it if it cannot be opened (a failure to
+    write the copy is raised)."""
+    try:
+        reader = open(path, "rb")  # noqa: SIM115 - closed below, after the copy
+    except OSError as error:
+        return error
+    with reader:
+        _write(reader, destination)
+    return None
+
+
+def _run_at_once(copies: Sequence[Callable[[], _Result]], threads: int) -> list[_Result]:
+    """Runs the copies, ``threads`` at a time; returns their results in the order given.
+
+    The first to raise (or Ctrl-C, SIGTERM's ``Terminated`` in this thread) cancels those not
+    started and waits for those running before the error goes on: none still writes when the
+    caller deletes the folder."""
+    if not copies:
+        return []
+    pool = ThreadPoolExecutor(max_workers=min(threads, len(copies)), thread_name_prefix="storymatch-copy")
+    try:
+        futures = [pool.submit(copy) for copy in copies]
+        for future in as_completed(futures):
+            future.result()
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 class RemoteStaging:
     """One run's folder on the remote file system (see the module's docstring)."""
 
-    def __init__(self, temp_location: str, run_id: str) -> None:
+    def __init__(self, temp_location: str, run_id: str, copy_threads: int = COPY_THREADS) -> None:
         self.root = FileSystems.join(temp_location, f"storymatch-{run_id}")
         self.tables = FileSystems.join(self.root, "tables")
+        self.copy_threads = copy_threads  # 1 copies one file at a time (benchmarks/remote_staging.py)
 
     def upload(self, paths: Iterable[str]) -> dict[str, str]:
         """Copies local files up; returns each one's path as given -> its copy (remote paths
         are left out: the workers read those in place). A local file that cannot be opened
         (gone since it was listed) is left out too: the reader then rejects it as
         ``unreadable_file``, as in a local run; a failure to write the copy fails the run."""
-        copies: dict[str, str] = {}
+        destinations: dict[str, str] = {}
         for path in paths:
-            if FileSystems.get_scheme(path) is not None or path in copies:
-                continue
-            try:
-                reader = open(path, "rb")  # noqa: SIM115 - closed below, after the copy
-            except OSError as error:
-                _LOG.warning("cannot upload %s, left for the reader to reject: %s", path, error)
+            if FileSystems.get_scheme(path) is not None or path in destinations:
                 continue
             parts = os.path.abspath(path).lstrip(os.sep).split(os.sep)
-            destination = FileSystems.join(self.root, "inputs", *parts)
-            with reader:
-                _write(reader, destination)
-            copies[path] = destination
+            destinations[path] = FileSystems.join(self.root, "inputs", *parts)
+        uploads = [
+            functools.partial(_upload, path, destination) for path, destination in destinations.items()
+        ]
+        copies: dict[str, str] = {}
+        for (path, destination), error in zip(
+            destinations.items(), _run_at_once(uploads, self.copy_threads), strict=True
+        ):
+            if error is not None:
+                _LOG.warning("cannot upload %s, left for the reader to reject: %s", path, error)
+            else:
+                copies[path] = destination
         return copies
 
     def download_tables(self, local_folder: str, tables: Iterable[str]) -> int:
@@ -89,15 +139,14 @@ class RemoteStaging:
 
         Each folder is listed by itself: ``hdfs://`` lists a folder's own entries only, so
         ``tables/**`` would give the tables' folders, not their files."""
-        found = 0
+        downloads = []
         for table in tables:
             folder = FileSystems.join(self.tables, table)
             for metadata in FileSystems.match([FileSystems.join(folder, "*")])[0].metadata_list:
                 local = os.path.join(local_folder, table, FileSystems.split(metadata.path)[1])
                 os.makedirs(os.path.dirname(local), exist_ok=True)
-                _copy(metadata.path, local)
-                found += 1
-        return found
+                downloads.append(functools.partial(_copy, metadata.path, local))
+        return len(_run_at_once(downloads, self.copy_threads))
 
     def delete(self) -> None:
         # On hdfs:// this lists the root's folders, whose deletion is recursive.

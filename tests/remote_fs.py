@@ -7,11 +7,16 @@ that the run's own ``os`` calls never see, as with a bucket.
 - ``testconfigured://`` stands in for ``s3://`` and ``hdfs://``, which cannot be used
   without the pipeline options that say where they are (``--s3_endpoint_url``,
   ``--hdfs_host``): its folder is the pipeline option ``--testconfigured_folder``.
+
+``TRANSFERS.track(latency)`` makes each object opened or created on them wait ``latency``
+seconds (an object store's round trip) and records how many are open at once.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from apache_beam.io.filesystem import BeamIOError, FileMetadata
 from apache_beam.io.localfilesystem import LocalFileSystem
@@ -19,6 +24,66 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 PREFIX = "testremote://"
 ROOT = {"folder": ""}  # set by the test that uses it
+
+
+class TransferLog:
+    """How many remote objects are open (reading or writing) at once, while tracking."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.latency: float | None = None  # None: not tracking, objects are returned as they are
+        self.open_now = 0
+        self.most_open = 0
+        self.opened = 0
+
+    def track(self, latency: float = 0.0) -> None:
+        with self._lock:
+            self.latency, self.open_now, self.most_open, self.opened = latency, 0, 0, 0
+
+    def stop(self) -> None:
+        self.latency = None
+
+    def opening(self, file):
+        if self.latency is None:
+            return file
+        with self._lock:
+            self.open_now += 1
+            self.opened += 1
+            self.most_open = max(self.most_open, self.open_now)
+        tracked = _TrackedFile(file, self)
+        try:
+            time.sleep(self.latency)  # while open, as a round trip is
+        except BaseException:  # Ctrl-C or SIGTERM in the thread that waits
+            tracked.close()
+            raise
+        return tracked
+
+    def closed(self) -> None:
+        with self._lock:
+            self.open_now -= 1
+
+
+class _TrackedFile:
+    def __init__(self, file, log: TransferLog) -> None:
+        self._file, self._log, self._open = file, log, True
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._file.close()
+            self._log.closed()
+
+
+TRANSFERS = TransferLog()
 
 
 class TestRemoteFileSystem(LocalFileSystem):
@@ -53,10 +118,10 @@ class TestRemoteFileSystem(LocalFileSystem):
 
     def create(self, path, *args, **kwargs):
         os.makedirs(os.path.dirname(self._local(path)), exist_ok=True)
-        return super().create(self._local(path), *args, **kwargs)
+        return TRANSFERS.opening(super().create(self._local(path), *args, **kwargs))
 
     def open(self, path, *args, **kwargs):
-        return super().open(self._local(path), *args, **kwargs)
+        return TRANSFERS.opening(super().open(self._local(path), *args, **kwargs))
 
     def exists(self, path):
         return super().exists(self._local(path))

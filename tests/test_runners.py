@@ -6,19 +6,23 @@ import datetime as dt
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import weakref
+from pathlib import Path
 
 import apache_beam as beam
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import cli, file_list
@@ -376,6 +380,139 @@ def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_loca
     )
     assert remote_temp_location(options([f"--temp_location={tmp_path}"])) is None
     assert remote_temp_location(options([])) is None
+
+
+@pytest.fixture
+def transfers(tmp_path):
+    """The fake remote file systems, recording how many objects are open at once; each
+    waits 10 ms when opened or created, as an object store's round trip."""
+    remote_fs.ROOT["folder"] = str(tmp_path / "bucket")
+    remote_fs.TRANSFERS.track(latency=0.01)
+    yield remote_fs.TRANSFERS
+    remote_fs.TRANSFERS.stop()
+
+
+def copy_threads_running() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("storymatch-copy")]
+
+
+def read_remote(path: str) -> bytes:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as copy:
+        return copy.read()
+
+
+def articles_to_upload(folder, count: int) -> list[str]:
+    folder.mkdir()
+    paths = [folder / f"a{number:03d}.jsonl" for number in range(count)]
+    for number, path in enumerate(paths):
+        path.write_text(json.dumps({"id": f"a{number}", "text": f"Article {number}."}) + "\n")
+    return [str(path) for path in paths]
+
+
+def test_remote_staging_uploads_several_files_at_once(transfers, tmp_path):
+    """A day of 20,000 .txt articles and their sidecars was copied up one file at a time, a
+    round trip each to an object store, minutes before the pipeline started."""
+    paths = articles_to_upload(tmp_path / "in", 40)
+    copies = RemoteStaging("testremote://bucket/tmp", "r1").upload(paths)
+    assert list(copies) == paths
+    assert transfers.opened == 40 and transfers.open_now == 0
+    assert transfers.most_open > 1, "the copies overlap"
+
+
+def test_remote_staging_uploads_many_files_with_each_path_mapped_to_its_copy(transfers, tmp_path):
+    paths = articles_to_upload(tmp_path / "in", 200)
+    given = [*paths[:100], "gs://elsewhere/b.jsonl", paths[7], *paths[100:], paths[0]]
+    copies = RemoteStaging("testremote://bucket/tmp", "r1").upload(given)
+    # In the order given, whatever order the copies finished in; remote paths and repeats skipped.
+    assert list(copies) == paths
+    for path, copy in copies.items():
+        assert copy == "testremote://bucket/tmp/storymatch-r1/inputs/" + os.path.abspath(path).lstrip("/")
+        assert read_remote(copy) == Path(path).read_bytes()
+    assert transfers.opened == 200 + 200  # the copies, and the reads just above
+    assert not copy_threads_running()
+
+
+def test_remote_staging_leaves_out_a_file_it_cannot_open_and_uploads_the_rest(transfers, tmp_path, caplog):
+    paths = articles_to_upload(tmp_path / "in", 200)
+    os.remove(paths[57])  # listed, then deleted before the upload
+    os.remove(paths[120])
+    os.mkdir(paths[120])  # then made a folder: open() fails as well
+    with caplog.at_level("WARNING", logger="pipeline.remote"):
+        copies = RemoteStaging("testremote://bucket/tmp", "r1").upload(paths)
+    left_out = [paths[57], paths[120]]
+    assert list(copies) == [path for path in paths if path not in left_out]
+    assert all(read_remote(copies[path]) == Path(path).read_bytes() for path in copies)
+    # Each named once, in the order given: the reader then rejects it as unreadable_file.
+    assert [record.getMessage().split(": ")[0] for record in caplog.records] == [
+        f"cannot upload {path}, left for the reader to reject" for path in left_out
+    ]
+
+
+def test_a_copy_that_cannot_be_written_fails_the_upload_and_stops_the_other_copies(transfers, tmp_path):
+    """hdfs:// refuses to write over a file: the copy of a20 is there already. The upload
+    raises that error, with no copy left running or open (the caller deletes the folder next)
+    and those not started by then never started."""
+    paths = articles_to_upload(tmp_path / "in", 200)
+    remote = RemoteStaging("testdirs://bucket/tmp", "r1")
+    (written,) = remote.upload([paths[20]]).values()
+    with pytest.raises(BeamIOError, match=f"^Path already exists: {re.escape(written)} "):
+        remote.upload(paths)
+    assert not copy_threads_running()
+    assert transfers.open_now == 0
+    assert transfers.opened < 100, "the copies after the failure are cancelled"
+    remote.delete()
+    assert not [path for path in (tmp_path / "bucket").rglob("*") if path.is_file()]
+
+
+def test_sigterm_during_the_upload_stops_the_copies_before_it_goes_on(transfers, tmp_path):
+    """SIGTERM (``cli.Terminated`` in the main thread, here from a timer 0.1 s into an upload
+    of about 0.6 s) goes on to the clean-up only once no copy runs: a copy still writing
+    would put files back into the folder that the clean-up deletes."""
+    paths = articles_to_upload(tmp_path / "in", 200)
+    transfers.track(latency=0.05)
+
+    def terminate(signum, frame):
+        # Raised where the signal finds the main thread; one raised in a weakref callback or a
+        # __del__ that the garbage collector ran there is printed and ignored, so then again.
+        if frame.f_code.co_filename == weakref.__file__ or frame.f_code.co_name == "__del__":
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        raise cli.Terminated
+
+    previous = signal.signal(signal.SIGALRM, terminate)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(cli.Terminated):
+            RemoteStaging("testremote://bucket/tmp", "r1").upload(paths)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not copy_threads_running()
+    assert transfers.open_now == 0
+    assert transfers.opened < 200, "the copies not started by then never start"
+
+
+def test_remote_staging_downloads_the_tables_shards_several_at_once(transfers, tmp_path):
+    remote = RemoteStaging("testremote://bucket/tmp", "r1")
+    shards = {
+        table: [f"{table}-{shard:05d}-of-00012.parquet" for shard in range(12)]
+        for table in ("articles", "rejects")
+    }
+    for table, names in shards.items():
+        for name in names:
+            with FileSystems.create(FileSystems.join(remote.tables, table, name)) as shard:
+                shard.write(f"{table}/{name}".encode())
+    transfers.track(latency=0.01)
+    assert remote.download_tables(str(tmp_path / "local"), ["articles", "rejects", "clusters"]) == 24
+    for table, names in shards.items():
+        assert sorted(os.listdir(tmp_path / "local" / table)) == names
+        assert all(
+            (tmp_path / "local" / table / name).read_bytes() == f"{table}/{name}".encode() for name in names
+        )
+    assert not (tmp_path / "local" / "clusters").exists()  # none written: none downloaded
+    assert transfers.opened == 24 and transfers.open_now == 0
+    assert transfers.most_open > 1, "the copies overlap"
+    assert not copy_threads_running()
 
 
 def test_a_reject_of_a_remote_copy_names_the_sidecar_as_it_is_here(tmp_path):
