@@ -377,7 +377,7 @@ def _print_summary(job) -> None:
     years_note = f"{years} a bare year such as 2016, not a time; " if years else ""
     # Day and month in digits (01/05/2017) are read only in an order the user names.
     date_order = job.manifest.get("config", {}).get("input", {}).get("date_order")
-    order_note = f"; {config_module.DATE_ORDER_HINT}"
+    order_note = f"; {config_module.DATE_ORDER_HINT}" if date_order == "unknown" else ""
     _say(
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
         f"  records read       {job.counters.get('read/records', 0)}",  # malformed ones too
@@ -391,7 +391,7 @@ def _print_summary(job) -> None:
                 (
                     f"  unparseable dates  {undated} ({years_note}"
                     "published_at left null; README's Inputs lists the formats read"
-                    f"{order_note if date_order == 'unknown' else ''})"
+                    f"{order_note})"
                 )
             ]
             if (undated := job.counters.get("read/unparseable_published_at", 0))

@@ -93,32 +93,29 @@ def _parquet_files(folder: str) -> list[str]:
     return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".parquet"))
 
 
-def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
-    """State files of the ``lookback_days`` days before ``run_date`` (not including it)."""
+def _files_before(state_dir: str, run_date: dt.date, days: int, sub: str = "") -> list[str]:
+    """Parquet files in ``sub`` of the partitions of the ``days`` days before ``run_date``."""
     return [
         path
-        for folder in _folders_before(state_dir, run_date, lookback_days)
-        for path in _parquet_files(folder)
+        for folder in _folders_before(state_dir, run_date, days)
+        for path in _parquet_files(os.path.join(folder, sub))
     ]
+
+
+def window_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
+    """State files of the ``lookback_days`` days before ``run_date`` (not including it)."""
+    return _files_before(state_dir, run_date, lookback_days)
 
 
 def sentence_files(state_dir: str, run_date: dt.date, lookback_days: int) -> list[str]:
     """Sentence files of the ``lookback_days`` days before ``run_date`` (those of the
     anchors ``window_files`` gives; a partition written before they were kept has none)."""
-    return [
-        path
-        for folder in _folders_before(state_dir, run_date, lookback_days)
-        for path in _parquet_files(os.path.join(folder, SENTENCES_FOLDER))
-    ]
+    return _files_before(state_dir, run_date, lookback_days, SENTENCES_FOLDER)
 
 
 def frequency_files(state_dir: str, run_date: dt.date, frequency_days: int) -> list[str]:
     """Document-frequency files of the ``frequency_days`` days before ``run_date``."""
-    return [
-        path
-        for folder in _folders_before(state_dir, run_date, frequency_days)
-        for path in _parquet_files(os.path.join(folder, FREQUENCIES_FOLDER))
-    ]
+    return _files_before(state_dir, run_date, frequency_days, FREQUENCIES_FOLDER)
 
 
 def _sorted_rows(folder: str, key: str | None) -> pa.Table | None:
