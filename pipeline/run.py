@@ -42,7 +42,7 @@ from apache_beam.runners.portability.portable_runner import JobServiceHandle, Po
 from apache_beam.runners.runner import PipelineRunner
 
 from pipeline import publish, state
-from pipeline.allocator import fewer_collections, return_large_buffers
+from pipeline.allocator import bundle_outputs_released, fewer_collections, return_large_buffers
 from pipeline.backfill import remove_leftover_splits
 from pipeline.config import ColumnConfig, Config
 from pipeline.detect import DetectStories, reject_row
@@ -326,7 +326,7 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        with fewer_collections():
+        with fewer_collections(), bundle_outputs_released():
             result, detect, remote_root = _execute(
                 options,
                 run_id,
