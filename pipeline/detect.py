@@ -220,7 +220,7 @@ class DetectStories(beam.PTransform):
         scored = matchable | "MatchInWindows" >> MatchInWindows(
             self.bands, self.rows, config.lsh.bucket_cap, config.verify
         )
-        verified = scored.verified
+        verified = scored["verified"]
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
         clustered = (canonical_ids, verified, duplicates, matchable, resent) | "Cluster" >> ClusterStories(
             config.cluster, config.verify

@@ -17,10 +17,13 @@ Each window holds its sketches once, so the TF-IDF vectors never travel per pair
 grows with the corpus times the articles per window (not with the corpus squared), and
 windows are spread over workers like any other key. A window holds about
 ``2 * max_days_apart`` days of articles: that, not the corpus, bounds a worker's memory.
+The windows are grouped in ``WINDOW_PARTS`` parts by key, each matched by a step of its own,
+so that the in-process runner never encodes every window at once (see ``WINDOW_PARTS``).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 
 import apache_beam as beam
@@ -45,6 +48,17 @@ from schemas.tables import TABLES, compact_schema
 
 UNDATED = "undated"
 PAIR_ROWS = "pair_rows"
+# The windows are grouped in this many parts, each matched by its own step. The in-process
+# runner encodes a grouping whole when its consumer starts, into one buffer that grows by
+# doubling, then copies it twice on its way to the worker: one grouping of every window
+# (each sketch in two) rose a run's memory by 2.7 GB at 100,000 articles; a part rises it
+# by a part's share (docs/BENCHMARKS.md). Other runners shuffle each part as they would one.
+WINDOW_PARTS = 8
+
+
+def window_part(key: str, parts: int = WINDOW_PARTS) -> int:
+    """The part a window key is grouped in: the same for every copy of a key, everywhere."""
+    return zlib.crc32(key.encode("utf-8")) % parts
 
 
 def window_keys(published_us: int | None, max_days_apart: float) -> list[tuple[str, bool]]:
@@ -116,6 +130,11 @@ def _pair_batch(members: list[ArticleSketch], scores: PairScores, part: slice) -
     )
 
 
+class _WindowPartFn(beam.PartitionFn):
+    def partition_for(self, element, num_partitions, *args, **kwargs) -> int:
+        return window_part(element[0], num_partitions)
+
+
 class _MatchWindowFn(beam.DoFn):
     def __init__(self, bands: int, rows: int, cap: int, config: VerifyConfig) -> None:
         self._bands, self._rows, self._cap = bands, rows, cap
@@ -175,10 +194,10 @@ class MatchInWindows(beam.PTransform):
         self._bands, self._rows, self._cap = bands, rows, bucket_cap
         self._config = config
 
-    def expand(self, sketches):
+    def expand(self, sketches) -> dict[str, beam.PCollection]:
         max_days = self._config.max_days_apart
         undated = sketches | "Undated" >> beam.Filter(lambda sketch: sketch.published_us is None)
-        return (
+        parts = (
             sketches
             | "WindowKeys"
             >> beam.FlatMap(
@@ -186,9 +205,18 @@ class MatchInWindows(beam.PTransform):
                     (key, (sketch, is_own)) for key, is_own in window_keys(sketch.published_us, max_days)
                 )
             )
-            | "GroupWindows" >> beam.GroupByKey()
-            | "MatchWindow"
+            | "SplitWindows" >> beam.Partition(_WindowPartFn(), WINDOW_PARTS)
+        )
+        matched = [
+            part
+            | f"GroupWindows{index}" >> beam.GroupByKey()
+            | f"MatchWindow{index}"
             >> beam.ParDo(
                 _MatchWindowFn(self._bands, self._rows, self._cap, self._config), beam.pvalue.AsList(undated)
             ).with_outputs(PAIR_ROWS, main="verified")
-        )
+            for index, part in enumerate(parts)
+        ]
+        return {
+            "verified": [result.verified for result in matched] | "AllVerified" >> beam.Flatten(),
+            PAIR_ROWS: [result[PAIR_ROWS] for result in matched] | "AllPairRows" >> beam.Flatten(),
+        }

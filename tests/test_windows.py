@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pyarrow.parquet as pq
 from apache_beam import Create, FlatMap, Map
@@ -11,7 +15,15 @@ from pipeline.config import OutputConfig, VerifyConfig
 from pipeline.features import TermVector
 from pipeline.records import ArticleSketch, Prior
 from pipeline.signatures import BatchMinHasher
-from pipeline.windows import PAIR_ROWS, UNDATED, MatchInWindows, window_candidates, window_keys
+from pipeline.windows import (
+    PAIR_ROWS,
+    UNDATED,
+    WINDOW_PARTS,
+    MatchInWindows,
+    window_candidates,
+    window_keys,
+    window_part,
+)
 from pipeline.write import WriteTable
 from schemas.tables import TABLES, compact_schema
 
@@ -35,6 +47,25 @@ def test_window_keys_own_block_and_previous_window():
     assert window_keys(None, 7) == [(UNDATED, True)]
     assert window_keys(int(15 * DAY), 7) == [("block-2", True), ("block-1", False)]
     assert window_keys(int(14 * DAY), 7) == [("block-2", True), ("block-1", False)]
+
+
+def test_a_window_key_has_one_part():
+    """Every copy of a window's key (own articles and neighbours) is grouped in the same
+    part, whatever process computes it: the part is a CRC of the key, not Python's hash."""
+    keys = [f"block-{block}" for block in range(100)]
+    script = f"from pipeline.windows import window_part; print([window_part(key) for key in {keys!r}])"
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert done.stdout.strip() == str([window_part(key) for key in keys])
+    parts = [window_part(key) for key in keys]
+    assert set(parts) == set(range(WINDOW_PARTS))
+    assert window_part(UNDATED, 1) == 0
 
 
 def test_window_candidates_rules():
@@ -73,6 +104,9 @@ def test_every_pair_within_the_limit_is_proposed_exactly_once(pipeline):
         or second.published_us is None
         or abs(first.published_us - second.published_us) <= 7 * DAY
     )
+    # The windows are grouped and matched in parts: these fall in several.
+    keys = {key for sketch in sketches for key, _ in window_keys(sketch.published_us, 7)}
+    assert len({window_part(key) for key in keys}) > 2
     with pipeline as p:
         scored = (
             p | Create(sketches) | MatchInWindows(2, 1, 1000, VerifyConfig(min_score=0.5, max_days_apart=7))
@@ -99,7 +133,7 @@ def test_match_in_windows_scores_candidates(pipeline):
         reasons = rows | Map(lambda row: (row["article_a"], row["article_b"], row["reason"], row["found_by"]))
         expected_rows = [(a, b, "verified", "lsh") for a, b in verified] + [("c", "e", "low_score", "lsh")]
         assert_that(reasons, equal_to(expected_rows), label="every candidate's row")
-        kept = scored.verified | Map(lambda pair: (pair.a, pair.b))
+        kept = scored["verified"] | Map(lambda pair: (pair.a, pair.b))
         assert_that(kept, equal_to(verified), label="verified pairs")
 
 
@@ -147,10 +181,9 @@ def test_bucket_counters_count_each_window_bucket_once(pipeline):
     _ = pipeline | Create(sketches) | MatchInWindows(3, 1, 3, VerifyConfig(min_score=0.5, max_days_apart=7))
     result = pipeline.run()
     result.wait_until_finish()
-    counters = {
-        counter.key.metric.name: counter.committed
-        for counter in result.metrics().query(MetricsFilter().with_namespace("lsh"))["counters"]
-    }
+    counters: dict[str, int] = {}  # summed over the steps that match the window parts
+    for counter in result.metrics().query(MetricsFilter().with_namespace("lsh"))["counters"]:
+        counters[counter.key.metric.name] = counters.get(counter.key.metric.name, 0) + counter.committed
     assert counters["oversized_buckets_skipped"] == 2
     assert counters["oversized_bucket_members"] == 8
     assert counters["shared_buckets"] == 2
