@@ -31,6 +31,9 @@ def environment_with_temp_in(folder: Path) -> dict[str, str]:
 SIGNAL_IN_A_STAGE = """
 import os, signal, sys, time
 from pipeline import cli, windows
+# Ctrl-C as at a terminal: a shell's background job (`nohup .ci/run &`) starts with SIGINT
+# ignored, and Python then keeps it ignored, so the stop would never come.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 score_pairs = windows.score_pairs
 def score_and_signal(*args, **kwargs):
     os.kill(os.getpid(), getattr(signal, sys.argv[1]))
