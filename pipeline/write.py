@@ -5,10 +5,13 @@ default), with a story's rows in one file and the rows of every file sorted by t
 table's sort key. Every shard is written even when it has no rows, so a reader's glob
 always matches and an empty table reads as zero rows with the right columns. Files go
 through Beam's file systems, so the output folder may be local, ``gs://`` or ``s3://``.
+On their way to the writer the rows wait on disk, in Arrow IPC files under the tables'
+folder (``SPILL_FOLDER``), and the shuffle carries their paths (``_SpillByShardFn``).
 """
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from typing import Any
 
@@ -16,6 +19,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
@@ -26,6 +30,10 @@ from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES, compact_schema, n
 
 SCHEMAS = {**TABLES, **INTERNAL_TABLES}
 _CHUNK_ROWS = 50_000
+# Under the tables' folder: each table's rows as the writer will read them (_SpillByShardFn).
+SPILL_FOLDER = "_spill"
+# LZ4: spilled rows are written and read once, so speed matters more than size.
+_SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def with_table_schema(batch: pa.RecordBatch, table: str) -> pa.RecordBatch:
@@ -68,45 +76,71 @@ def split_by_shard(batch: pa.RecordBatch, table: str, num_shards: int) -> list[t
     return [(shard, batch.filter(pa.array([s == shard for s in shards]))) for shard in sorted(set(shards))]
 
 
-class _BatchByShardFn(beam.DoFn):
-    """Row dicts or Arrow record batches -> (shard, record batch): rows travel to the
-    writer as columns.
+class _SpillByShardFn(beam.DoFn):
+    """Row dicts or Arrow record batches -> (shard, path) for each shard a bundle has rows
+    of: the path of an Arrow IPC stream under ``spill_dir`` holding those rows as record
+    batches. The rows wait for the writer on disk, and the shuffle carries paths.
 
-    A dict per row costs about a kilobyte in memory and in the shuffle; the same row in a
-    record batch costs tens of bytes, and the writer no longer rebuilds millions of dicts.
-    A stage that makes many rows at once (a story's sentence alignments) emits them as one
-    record batch, which passes through as it is.
+    Shuffled themselves, the rows of a table would be one grouping of one key (its shard),
+    which the in-process runner holds encoded and hands over as one element: a few hundred
+    MB at 100,000 articles, copied about four times on its way (docs/BENCHMARKS.md). A
+    dict per row is also written as columns: a kilobyte in memory against tens of bytes. A
+    stage that makes many rows at once (a story's sentence alignments) emits them as one
+    record batch, which is written as it is. A bundle that is retried writes new files; the
+    writer reads only those whose paths its successful bundles output, and the run's
+    folder, spill included, is removed when the run is published.
     """
 
-    def __init__(self, table: str, num_shards: int) -> None:
+    def __init__(self, table: str, num_shards: int, spill_dir: str) -> None:
         self._table = table
         self._num_shards = num_shards
-        self._schema = SCHEMAS[table]
-        self._travelling = (compact_schema(self._schema), narrow_schema(self._schema))
+        self._spill_dir = spill_dir
+        self._schemas = (SCHEMAS[table], compact_schema(SCHEMAS[table]), narrow_schema(SCHEMAS[table]))
 
     def start_bundle(self):
         self._chunks: dict[int, list[dict[str, Any]]] = {}
+        self._files: dict[tuple[int, int], tuple[str, Any, pa.ipc.RecordBatchStreamWriter]] = {}
+
+    def _spill(self, shard: int, batch: pa.RecordBatch) -> None:
+        layout = next(i for i, schema in enumerate(self._schemas) if batch.schema.equals(schema))
+        if (shard, layout) not in self._files:
+            path = FileSystems.join(self._spill_dir, f"{shard:05d}-{uuid.uuid4().hex}.arrow")
+            handle = FileSystems.create(path)
+            writer = pa.ipc.new_stream(handle, batch.schema, options=_SPILL_OPTIONS)
+            self._files[shard, layout] = (path, handle, writer)
+        self._files[shard, layout][2].write_batch(batch)
 
     def process(self, row):
         if isinstance(row, pa.RecordBatch):
-            if not any(row.schema.equals(schema) for schema in (self._schema, *self._travelling)):
+            if not any(row.schema.equals(schema) for schema in self._schemas):
                 raise ValueError(f"a record batch for table {self._table} has schema {row.schema}")
             if row.num_rows:
-                yield from split_by_shard(row, self._table, self._num_shards)
+                for shard, rows in split_by_shard(row, self._table, self._num_shards):
+                    self._spill(shard, rows)
             return
         shard = shard_of(row, self._table, self._num_shards)
         chunk = self._chunks.setdefault(shard, [])
         chunk.append(row)
         if len(chunk) == _CHUNK_ROWS:
-            yield shard, pa.RecordBatch.from_pylist(chunk, schema=self._schema)
+            self._spill(shard, pa.RecordBatch.from_pylist(chunk, schema=self._schemas[0]))
             self._chunks[shard] = []
 
     def finish_bundle(self):
         for shard, chunk in sorted(self._chunks.items()):
             if chunk:
-                batch = pa.RecordBatch.from_pylist(chunk, schema=self._schema)
-                yield WindowedValue((shard, batch), MIN_TIMESTAMP, [GlobalWindow()])
+                self._spill(shard, pa.RecordBatch.from_pylist(chunk, schema=self._schemas[0]))
         self._chunks = {}
+        for (shard, _), (path, handle, writer) in sorted(self._files.items()):
+            writer.close()
+            handle.close()
+            yield WindowedValue((shard, path), MIN_TIMESTAMP, [GlobalWindow()])
+        self._files = {}
+
+
+def read_spilled(path: str) -> list[pa.RecordBatch]:
+    """The record batches of one spilled file, in the order they were written."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return list(pa.ipc.open_stream(handle))
 
 
 def shard_path(directory: str, table: str, shard: int, num_shards: int) -> str:
@@ -187,7 +221,8 @@ class _WriteShardFn(beam.DoFn):
         # A retried bundle finds the file of its failed attempt, and hdfs:// writes over none.
         if FileSystems.exists(path):
             FileSystems.delete([path])
-        yield self._table, write_sorted(path, list(grouped["batches"]), self._table, self._config)
+        batches = [batch for spilled in grouped["spilled"] for batch in read_spilled(spilled)]
+        yield self._table, write_sorted(path, batches, self._table, self._config)
 
 
 class WriteTable(beam.PTransform):
@@ -203,10 +238,11 @@ class WriteTable(beam.PTransform):
 
     def expand(self, rows):
         table, shards = self._table, self._config.num_shards
-        batches = rows | "BatchByShard" >> beam.ParDo(_BatchByShardFn(table, shards))
+        spill_dir = FileSystems.join(self._directory, SPILL_FOLDER, table)
+        spilled = rows | "SpillByShard" >> beam.ParDo(_SpillByShardFn(table, shards, spill_dir))
         all_shards = rows.pipeline | "Shards" >> beam.Create([(shard, None) for shard in range(shards)])
         return (
-            {"batches": batches, "shard": all_shards}
+            {"spilled": spilled, "shard": all_shards}
             | "GroupShard" >> beam.CoGroupByKey()
             | "WriteShard" >> beam.ParDo(_WriteShardFn(table, self._directory, self._config))
         )

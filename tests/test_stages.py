@@ -22,7 +22,15 @@ from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAss
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
 from pipeline.verify import MICROSECONDS_PER_DAY
-from pipeline.write import SCHEMAS, WriteTable, shard_of, with_table_schema, write_sorted
+from pipeline.write import (
+    SCHEMAS,
+    SPILL_FOLDER,
+    WriteTable,
+    read_spilled,
+    shard_of,
+    with_table_schema,
+    write_sorted,
+)
 from schemas.tables import compact_schema, narrow_schema
 
 from .conftest import beam_test_pipeline
@@ -337,6 +345,49 @@ def test_write_table_takes_record_batches_and_dicts_alike(pipeline, tmp_path):
         assert keys == sorted(keys)
         read_back.extend(table)
     assert sorted(read_back, key=lambda row: row["source_record"]) == rows
+
+
+def test_rows_wait_for_the_writer_on_disk(pipeline, tmp_path):
+    """The shuffle before the writer carries paths: each bundle's rows of a shard are in an
+    Arrow IPC file under ``_spill/<table>``, one per shard and layout (alignments come
+    dictionary-encoded, each story's batch with dictionaries of its own), and the written
+    table holds every row of them once."""
+    schema = SCHEMAS["sentence_alignments"]
+
+    def story(name: str, articles: int) -> list[dict]:
+        return [
+            {
+                "cluster_id": name,
+                "article_id": f"{name}-{article}",
+                "sentence_index": 0,
+                "matched_article_id": f"{name}-x",
+                "matched_sentence_index": 1,
+                "score": 0.5,
+            }
+            for article in range(articles)
+        ]
+
+    compact = [
+        pa.RecordBatch.from_pylist(story(f"s{i}", 3 + i), schema=compact_schema(schema)) for i in range(4)
+    ]
+    plain = story("p", 2)
+    with pipeline as p:
+        written = (
+            p
+            | beam.Create([*compact, *plain])
+            | WriteTable("sentence_alignments", str(tmp_path), OutputConfig())
+        )
+        assert_that(written, equal_to([("sentence_alignments", 20)]))
+    spilled = sorted((tmp_path / SPILL_FOLDER / "sentence_alignments").glob("*.arrow"))
+    assert len(spilled) == 2  # one shard, two layouts
+    rows = [row for path in spilled for batch in read_spilled(str(path)) for row in batch.to_pylist()]
+    assert len(rows) == 20
+    table = pq.read_table(tmp_path / "sentence_alignments" / "part-00000-of-00001.parquet")
+    assert table.schema.equals(schema)
+    expected = sorted(
+        plain + [row for i in range(4) for row in story(f"s{i}", 3 + i)], key=lambda r: r["article_id"]
+    )
+    assert table.to_pylist() == expected
 
 
 def test_story_batches_are_written_sorted_one_at_a_time(tmp_path):
