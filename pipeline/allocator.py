@@ -1,4 +1,4 @@
-"""Freed large buffers go back to the operating system, and finished bundles free theirs.
+"""Freed large buffers go back to the operating system; the in-process runner holds fewer copies.
 
 Beam's in-process runner hands each bundle from stage to stage as pickled byte strings of
 megabytes. glibc serves allocations that large from mmap at first, but every such block
@@ -15,11 +15,13 @@ than the run-to-run noise (about 5%). ``MALLOC_MMAP_THRESHOLD_`` and
 ``ARROW_DEFAULT_MEMORY_POOL`` in the environment override each.
 
 ``bundle_outputs_released`` frees what Beam's SDK worker would keep of each finished bundle:
-its output buffers (see there).
+its output buffers; ``groupings_in_pieces`` has the runner hand a grouping to its consumer in
+pieces, not as one byte string (see each).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import gc
@@ -31,7 +33,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
-from apache_beam.runners.worker import bundle_processor
+from apache_beam.portability.api import beam_fn_api_pb2
+from apache_beam.runners.portability.fn_api_runner import execution
+from apache_beam.runners.worker import bundle_processor, data_plane
 
 _LOG = logging.getLogger(__name__)
 
@@ -94,9 +98,39 @@ def fewer_collections(threshold: tuple[int, int, int] = RUN_GC_THRESHOLD) -> Ite
         gc.set_threshold(*previous)
 
 
-_RELEASE_LOCK = threading.Lock()
-_release_depth = 0
-_beam_finish: Callable[[Any], None] | None = None
+_PATCH_LOCK = threading.Lock()
+# (class, attribute) -> (blocks inside, Beam's own attribute) while a block has it wrapped.
+_patched: dict[tuple[type, str], tuple[int, Any]] = {}
+
+
+@contextlib.contextmanager
+def _wrapped(
+    module: Any, owner_name: str, name: str, wrap: Callable[[Any], Any], holds: str = ""
+) -> Iterator[None]:
+    """``module.owner_name.name`` replaced by ``wrap(<Beam's own>)`` while the block runs.
+    Nested and concurrent blocks (a backfill's runs, tests) are counted: the last one out
+    puts Beam's own back. A Beam without that method (or whose instances lack the attribute
+    ``holds``) is left alone."""
+    owner = getattr(module, owner_name, None)
+    if owner is None or not callable(getattr(owner, name, None)) or (holds and not hasattr(owner(), holds)):
+        _LOG.debug("Beam's %s.%s is not as expected: left as it is", owner_name, name)
+        yield
+        return
+    key = (owner, name)
+    with _PATCH_LOCK:
+        depth, beams = _patched.get(key, (0, getattr(owner, name)))
+        if depth == 0:
+            setattr(owner, name, wrap(beams))
+        _patched[key] = (depth + 1, beams)
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            depth, beams = _patched.pop(key)
+            if depth > 1:
+                _patched[key] = (depth - 1, beams)
+            else:
+                setattr(owner, name, beams)
 
 
 def _releasing(finish: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -127,26 +161,114 @@ def bundle_outputs_released() -> Iterator[None]:
 
     Only this process's SDK workers are affected (the in-process runner's; the worker
     processes of ``multi_processing`` mode and a distributed runner's run Beam as it is).
-    Beam's ``DataOutputOperation.finish`` is wrapped for the block, and put back after
-    it (the last of nested or concurrent blocks puts it back); a Beam without it is left
-    alone.
+    Beam's ``DataOutputOperation.finish`` is wrapped for the block; a Beam without it is
+    left alone.
     """
-    global _release_depth, _beam_finish
-    operation = getattr(bundle_processor, "DataOutputOperation", None)
-    if operation is None or not callable(getattr(operation, "finish", None)):
-        _LOG.debug("Beam has no DataOutputOperation.finish: bundle outputs kept as Beam keeps them")
+    with _wrapped(bundle_processor, "DataOutputOperation", "finish", _releasing):
         yield
-        return
-    with _RELEASE_LOCK:
-        if _release_depth == 0:
-            _beam_finish = operation.finish
-            operation.finish = _releasing(operation.finish)
-        _release_depth += 1
-    try:
+
+
+# A grouping is handed to its consumer in pieces of about this many encoded bytes.
+GROUPING_PIECE_BYTES = 16 << 20
+# What a value that is not a byte string (a non-global window's) counts for in a piece.
+_UNSIZED_VALUE_BYTES = 1024
+
+
+def _in_pieces(partition: Callable[[Any, int], list[list[bytes]]]) -> Callable[[Any, int], list[list[bytes]]]:
+    """Beam's ``GroupingBuffer.partition``, run on one piece of the keys at a time."""
+
+    def partition_in_pieces(buffer, parts: int) -> list[list[bytes]]:
+        table = buffer._table
+        if buffer._grouped_output or not table:
+            return partition(buffer, parts)
+        pieces: list[list[bytes]] = [[] for _ in range(parts)]
+        keys = list(table)
+        start = 0
+        while start < len(keys):
+            piece: collections.defaultdict[bytes, list[Any]] = collections.defaultdict(list)
+            size = 0
+            while start < len(keys) and (not piece or size < GROUPING_PIECE_BYTES):
+                key = keys[start]
+                start += 1
+                piece[key] = values = table.pop(key)
+                size += len(key) + sum(
+                    len(value) if isinstance(value, bytes) else _UNSIZED_VALUE_BYTES for value in values
+                )
+            # Beam's method encodes the piece, keeps it as its output and empties the table.
+            buffer._table, buffer._grouped_output = piece, None
+            for part, encoded in zip(pieces, partition(buffer, parts), strict=True):
+                part.extend(encoded)
+        buffer._table, buffer._grouped_output = table, pieces
+        return pieces
+
+    return partition_in_pieces
+
+
+@contextlib.contextmanager
+def groupings_in_pieces() -> Iterator[None]:
+    """While the block runs, the in-process runner hands a grouping to its consumer in
+    pieces of about ``GROUPING_PIECE_BYTES``, not as one byte string.
+
+    When a stage that reads a grouping starts, Beam's runner (``GroupingBuffer.partition``)
+    encodes every key with its values into one C buffer that grows by doubling, copies it
+    into one byte string, and its in-memory data channel copies that through one more
+    buffer and into the message the worker reads: about four times the grouping at once,
+    on top of the grouping itself, for as long as the copying lasts. Encoded a piece of
+    keys at a time, and each piece sent on its own, what is held is the encoded pieces and
+    the messages. The worker reads the same elements in the same order; a key's values
+    are never split.
+
+    Only this process's runner is affected (other runners shuffle as they do). Beam's
+    ``GroupingBuffer.partition`` is wrapped for the block; a Beam without it is left alone.
+    """
+    with _wrapped(execution, "GroupingBuffer", "partition", _in_pieces):
         yield
-    finally:
-        with _RELEASE_LOCK:
-            _release_depth -= 1
-            if _release_depth == 0:
-                operation.finish = _beam_finish
-                _beam_finish = None
+
+
+def _handed_to_worker(element) -> bool:
+    """Whether Beam's channel hands a message to the worker: not empty data, nor the
+    timers' closing marker."""
+    if isinstance(element, beam_fn_api_pb2.Elements.Timers):
+        return not element.is_last
+    return isinstance(element, beam_fn_api_pb2.Elements.Data) and bool(element.data or element.is_last)
+
+
+def _releasing_read(input_elements: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """Beam's ``InMemoryDataChannel.input_elements``, with each message let go once read."""
+
+    def input_elements_released(channel, instruction_id, *args, **kwargs) -> Iterator[Any]:
+        inputs = channel._inputs
+        other_inputs = []
+        index = 0
+        while index < len(inputs):  # a message added while reading is read too, as by Beam's
+            element, inputs[index] = inputs[index], None
+            index += 1
+            if element.instruction_id != instruction_id:
+                other_inputs.append(element)
+                continue
+            if _handed_to_worker(element):
+                yield element
+            del element
+        channel._inputs = other_inputs
+
+    return input_elements_released
+
+
+@contextlib.contextmanager
+def bundle_inputs_released() -> Iterator[None]:
+    """While the block runs, the in-process worker lets each message of a bundle's input go
+    as soon as it has read it.
+
+    The in-process runner puts a stage's whole input into its in-memory data channel before
+    the bundle starts, as messages of about 10 MB (copies of the runner's own buffers), and
+    Beam's channel (``InMemoryDataChannel.input_elements``) holds every one of them until
+    the bundle has read the last: a second copy of the stage's input, as long as the stage
+    runs. Let go once read, only the message being read is held. The worker reads the
+    same messages in the same order.
+
+    Only this process's runner is affected. Beam's method is replaced for the block (it
+    would be wrapped, but it only frees its list at the end); a Beam without it, or whose
+    channel keeps its messages elsewhere than in ``_inputs``, is left alone.
+    """
+    with _wrapped(data_plane, "InMemoryDataChannel", "input_elements", _releasing_read, holds="_inputs"):
+        yield

@@ -42,7 +42,13 @@ from apache_beam.runners.portability.portable_runner import JobServiceHandle, Po
 from apache_beam.runners.runner import PipelineRunner
 
 from pipeline import publish, state
-from pipeline.allocator import bundle_outputs_released, fewer_collections, return_large_buffers
+from pipeline.allocator import (
+    bundle_inputs_released,
+    bundle_outputs_released,
+    fewer_collections,
+    groupings_in_pieces,
+    return_large_buffers,
+)
 from pipeline.backfill import remove_leftover_splits
 from pipeline.config import ColumnConfig, Config
 from pipeline.detect import DetectStories, reject_row
@@ -326,7 +332,7 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        with fewer_collections(), bundle_outputs_released():
+        with fewer_collections(), bundle_outputs_released(), bundle_inputs_released(), groupings_in_pieces():
             result, detect, remote_root = _execute(
                 options,
                 run_id,

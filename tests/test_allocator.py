@@ -10,8 +10,14 @@ import sys
 import apache_beam as beam
 import pyarrow as pa
 import pytest
-from apache_beam.runners.worker import bundle_processor
+from apache_beam import coders
+from apache_beam.coders.coder_impl import create_InputStream
+from apache_beam.portability.api import beam_fn_api_pb2
+from apache_beam.runners.portability.fn_api_runner import execution
+from apache_beam.runners.worker import bundle_processor, data_plane
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.core import Windowing
+from apache_beam.transforms.window import GlobalWindows
 
 from pipeline import allocator
 from pipeline.config import Config
@@ -139,19 +145,164 @@ def test_a_finished_bundle_keeps_no_output_stream():
     assert bundle_processor.DataOutputOperation.finish is beam_finish
 
 
-def test_a_run_releases_its_bundle_outputs(tmp_path):
-    """``run_job`` runs the pipeline inside ``bundle_outputs_released``."""
-    seen: list[bool] = []
+def _runner_methods() -> tuple:
+    return (
+        bundle_processor.DataOutputOperation.finish,
+        execution.GroupingBuffer.partition,
+        data_plane.InMemoryDataChannel.input_elements,
+    )
+
+
+def test_a_run_runs_with_the_runner_patched(tmp_path):
+    """``run_job`` runs the pipeline inside ``bundle_outputs_released``,
+    ``bundle_inputs_released`` and ``groupings_in_pieces``, and puts Beam's methods back."""
+    seen: set[tuple[bool, ...]] = set()
 
     def record(phase, _info):
         if phase == "start":
-            seen.append(bundle_processor.DataOutputOperation.finish is not beam_finish)
+            seen.add(
+                tuple(now is not beams for now, beams in zip(_runner_methods(), beam_methods, strict=True))
+            )
 
-    beam_finish = bundle_processor.DataOutputOperation.finish
+    beam_methods = _runner_methods()
     gc.callbacks.append(record)
     try:
         run_job([str(SEEDS)], str(tmp_path / "out"), Config(), run_date=dt.date(2025, 11, 23))
     finally:
         gc.callbacks.remove(record)
-    assert any(seen)
-    assert bundle_processor.DataOutputOperation.finish is beam_finish
+    assert (True, True, True) in seen
+    assert _runner_methods() == beam_methods
+
+
+def _grouping(keys: int, values: int, size: int) -> execution.GroupingBuffer:
+    """Beam's grouping buffer of ``keys`` keys with ``values`` values of ``size`` bytes each,
+    as the in-process runner fills it from a stage's output."""
+    pair = coders.TupleCoder([coders.StrUtf8Coder(), coders.BytesCoder()])
+    grouped = coders.TupleCoder([coders.StrUtf8Coder(), coders.IterableCoder(coders.BytesCoder())])
+    window = coders.coders.GlobalWindowCoder()
+    buffer = execution.GroupingBuffer(
+        coders.WindowedValueCoder(pair, window),
+        coders.WindowedValueCoder(grouped, window),
+        Windowing(GlobalWindows()),
+    )
+    impl = coders.WindowedValueCoder(pair, window).get_impl()
+    for _ in range(values):
+        buffer.append(
+            b"".join(
+                impl.encode_nested(GlobalWindows.windowed_value((f"k{key:03d}", bytes([key % 251]) * size)))
+                for key in range(keys)
+            )
+        )
+    return buffer
+
+
+def _decoded(buffer: execution.GroupingBuffer, encoded: list[bytes]) -> list:
+    impl = buffer._post_grouped_coder.get_impl()
+    stream = create_InputStream(b"".join(encoded))
+    decoded = []
+    while stream.size() > 0:
+        key, values = impl.decode_from_stream(stream, True).value
+        decoded.append((key, list(values)))
+    return decoded
+
+
+def test_a_grouping_is_handed_over_in_pieces(monkeypatch):
+    """Inside ``groupings_in_pieces`` Beam's grouping buffer encodes its keys a piece at a
+    time: the same elements in the same order as Beam's one byte string, in pieces of about
+    ``GROUPING_PIECE_BYTES`` that never split a key's values, and the table emptied."""
+    monkeypatch.setattr(allocator, "GROUPING_PIECE_BYTES", 20_000)
+    whole_buffer = _grouping(keys=60, values=4, size=1000)
+    (whole,) = whole_buffer.partition(1)
+    assert len(whole) == 1
+    with allocator.groupings_in_pieces():
+        buffer = _grouping(keys=60, values=4, size=1000)
+        (pieces,) = buffer.partition(1)
+        assert buffer.partition(1) == [pieces]  # a second read gets the same pieces
+    assert 10 <= len(pieces) <= 15  # 60 keys of 4 KB in pieces of 5 keys (20 KB)
+    assert max(len(piece) for piece in pieces) < 25_000
+    assert _decoded(buffer, pieces) == _decoded(whole_buffer, whole)
+    assert [key for key, _ in _decoded(buffer, pieces)] == [f"k{key:03d}" for key in range(60)]
+    assert not buffer._table
+
+
+def test_a_grouping_for_several_workers_keeps_every_key_once(monkeypatch):
+    monkeypatch.setattr(allocator, "GROUPING_PIECE_BYTES", 20_000)
+    with allocator.groupings_in_pieces():
+        buffer = _grouping(keys=60, values=2, size=1000)
+        parts = buffer.partition(3)
+    keys = [key for part in parts for key, _ in _decoded(buffer, part)]
+    assert sorted(keys) == [f"k{key:03d}" for key in range(60)]
+    assert all(part for part in parts)
+
+
+def test_groupings_in_pieces_in_a_pipeline(monkeypatch):
+    """A pipeline's groupings are read whole from pieces of a few keys; Beam's method is back
+    after, also when blocks are nested."""
+    monkeypatch.setattr(allocator, "GROUPING_PIECE_BYTES", 2_000)
+    beam_partition = execution.GroupingBuffer.partition
+    with allocator.groupings_in_pieces():
+        with allocator.groupings_in_pieces():
+            pass
+        assert execution.GroupingBuffer.partition is not beam_partition
+        with beam_test_pipeline() as pipeline:
+            sums = (
+                pipeline
+                | beam.Create([(f"k{value % 40}", "x" * 100 + str(value)) for value in range(400)])
+                | beam.GroupByKey()
+                | beam.MapTuple(lambda key, values: (key, len(list(values))))
+            )
+            assert_that(sums, equal_to([(f"k{key}", 10) for key in range(40)]))
+    assert execution.GroupingBuffer.partition is beam_partition
+
+
+def _channel(messages: list) -> data_plane.InMemoryDataChannel:
+    channel = data_plane.InMemoryDataChannel()
+    channel._inputs = list(messages)
+    return channel
+
+
+def test_a_bundle_input_is_let_go_once_read():
+    """Inside ``bundle_inputs_released`` the worker's side of the in-memory channel hands out
+    the messages Beam's would, in the same order, and holds none it has handed out; the
+    messages of other bundles stay."""
+    data = beam_fn_api_pb2.Elements.Data
+    timers = beam_fn_api_pb2.Elements.Timers
+    messages = [
+        data(instruction_id="a", transform_id="t", data=b"1"),
+        data(instruction_id="b", transform_id="t", data=b"other"),
+        data(instruction_id="a", transform_id="t", data=b""),  # empty: skipped
+        timers(instruction_id="a", transform_id="t", timers=b"x"),
+        data(instruction_id="a", transform_id="t", data=b"2"),
+        timers(instruction_id="a", transform_id="t", is_last=True),  # closing marker: skipped
+        data(instruction_id="a", transform_id="t", is_last=True),
+    ]
+    beam_read = data_plane.InMemoryDataChannel.input_elements
+    expected = list(_channel(messages).input_elements("a", None))
+    assert len(expected) == 4
+    with allocator.bundle_inputs_released():
+        channel = _channel(messages)
+        read = []
+        for message in channel.input_elements("a", None):
+            read.append(message)
+            held = [kept for kept in channel._inputs if kept is not None]
+            assert not any(kept is message for kept in held)
+            assert len(held) == len(messages) - messages.index(message) - 1
+    assert read == expected
+    assert channel._inputs == [messages[1]]
+    assert data_plane.InMemoryDataChannel.input_elements is beam_read
+
+
+def test_bundle_inputs_released_in_a_pipeline():
+    """Pipelines read their whole input with the messages let go; Beam's method is back after."""
+    beam_read = data_plane.InMemoryDataChannel.input_elements
+    with allocator.bundle_inputs_released(), beam_test_pipeline() as pipeline:
+        assert data_plane.InMemoryDataChannel.input_elements is not beam_read
+        counts = (
+            pipeline
+            | beam.Create(range(3000))
+            | beam.Map(lambda value: (value % 7, "x" * 2000))
+            | beam.GroupByKey()
+            | beam.MapTuple(lambda key, values: (key, len(list(values))))
+        )
+        assert_that(counts, equal_to([(key, len(range(key, 3000, 7))) for key in range(7)]))
+    assert data_plane.InMemoryDataChannel.input_elements is beam_read
