@@ -30,11 +30,11 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 from apache_beam.portability.api import beam_fn_api_pb2
-from apache_beam.runners.portability.fn_api_runner import execution
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 from apache_beam.runners.worker import bundle_processor, data_plane
 
 _LOG = logging.getLogger(__name__)
@@ -225,6 +225,32 @@ def groupings_in_pieces() -> Iterator[None]:
         yield
 
 
+class _Pending(NamedTuple):
+    """Input of a bundle put into the in-process worker's channel as the runner holds it: the
+    message is made when the worker reads it."""
+
+    instruction_id: str
+    transform_id: str
+    data: bytes
+
+
+def _sending_as_held(send: Callable[..., None]) -> Callable[..., None]:
+    """Beam's ``BundleManager._send_input_to_worker``; to an in-process worker, the runner's
+    encoded input is put into the channel as it is (``_Pending``), not copied into messages."""
+
+    def send_input(manager, process_bundle_id: str, read_transform_id: str, byte_streams) -> None:
+        channel = manager._worker_handler.data_conn
+        if type(channel) is not data_plane.InMemoryDataChannel:
+            send(manager, process_bundle_id, read_transform_id, byte_streams)
+            return
+        inputs: list[Any] = channel.inverse()._inputs
+        for data in byte_streams or []:
+            if data:
+                inputs.append(_Pending(process_bundle_id, read_transform_id, data))
+
+    return send_input
+
+
 def _handed_to_worker(element) -> bool:
     """Whether Beam's channel hands a message to the worker: not empty data, nor the
     timers' closing marker."""
@@ -246,6 +272,8 @@ def _releasing_read(input_elements: Callable[..., Iterator[Any]]) -> Callable[..
             if element.instruction_id != instruction_id:
                 other_inputs.append(element)
                 continue
+            if isinstance(element, _Pending):
+                element = beam_fn_api_pb2.Elements.Data(**element._asdict())
             if _handed_to_worker(element):
                 yield element
             del element
@@ -256,19 +284,25 @@ def _releasing_read(input_elements: Callable[..., Iterator[Any]]) -> Callable[..
 
 @contextlib.contextmanager
 def bundle_inputs_released() -> Iterator[None]:
-    """While the block runs, the in-process worker lets each message of a bundle's input go
-    as soon as it has read it.
+    """While the block runs, the in-process runner puts a stage's input into the worker's
+    channel without copying it, and the worker lets each message go once it has read it.
 
-    The in-process runner puts a stage's whole input into its in-memory data channel before
-    the bundle starts, as messages of about 10 MB (copies of the runner's own buffers), and
-    Beam's channel (``InMemoryDataChannel.input_elements``) holds every one of them until
-    the bundle has read the last: a second copy of the stage's input, as long as the stage
-    runs. Let go once read, only the message being read is held. The worker reads the
-    same messages in the same order.
+    Beam's runner copies a stage's whole input into messages of about 10 MB before the
+    bundle starts (``BundleManager._send_input_to_worker``), and Beam's in-memory channel
+    (``InMemoryDataChannel.input_elements``) holds every message until the bundle has read
+    the last: a second copy of the stage's input beside the runner's own, for as long as
+    the stage runs. Here the runner's encoded input goes into the channel as it is held
+    (``_Pending``), each message is made when the worker reads it and let go after. The
+    worker reads the same elements in the same order.
 
-    Only this process's runner is affected. Beam's method is replaced for the block (it
-    would be wrapped, but it only frees its list at the end); a Beam without it, or whose
-    channel keeps its messages elsewhere than in ``_inputs``, is left alone.
+    Only this process's runner is affected: input sent to a worker over gRPC (the worker
+    processes of ``multi_processing`` mode) goes as Beam sends it. Beam's channel method is
+    replaced for the block (it only frees its list at the end), its runner's wrapped; a Beam
+    without them, or whose channel keeps its messages elsewhere than in ``_inputs``, is left
+    alone.
     """
-    with _wrapped(data_plane, "InMemoryDataChannel", "input_elements", _releasing_read, holds="_inputs"):
+    with (
+        _wrapped(data_plane, "InMemoryDataChannel", "input_elements", _releasing_read, holds="_inputs"),
+        _wrapped(fn_runner, "BundleManager", "_send_input_to_worker", _sending_as_held),
+    ):
         yield

@@ -292,17 +292,37 @@ def test_a_bundle_input_is_let_go_once_read():
     assert data_plane.InMemoryDataChannel.input_elements is beam_read
 
 
-def test_bundle_inputs_released_in_a_pipeline():
-    """Pipelines read their whole input with the messages let go; Beam's method is back after."""
+def _pending_in_channels(_element) -> int:
+    """Inputs of bundles waiting in this process's in-memory channels as the runner held them."""
+    return sum(
+        1
+        for channel in gc.get_objects()
+        if type(channel) is data_plane.InMemoryDataChannel
+        for message in channel._inputs
+        if type(message) is allocator._Pending
+    )
+
+
+def test_bundle_inputs_released_in_a_pipeline(monkeypatch):
+    """Inside ``bundle_inputs_released`` a stage's input waits in the worker's channel as the
+    runner holds it (here a grouping's pieces), not as messages; the stage reads all of it,
+    and Beam's methods are back after."""
+    monkeypatch.setattr(allocator, "GROUPING_PIECE_BYTES", 2_000)
     beam_read = data_plane.InMemoryDataChannel.input_elements
-    with allocator.bundle_inputs_released(), beam_test_pipeline() as pipeline:
+    with (
+        allocator.bundle_inputs_released(),
+        allocator.groupings_in_pieces(),
+        beam_test_pipeline() as pipeline,
+    ):
         assert data_plane.InMemoryDataChannel.input_elements is not beam_read
-        counts = (
+        grouped = (
             pipeline
             | beam.Create(range(3000))
             | beam.Map(lambda value: (value % 7, "x" * 2000))
             | beam.GroupByKey()
-            | beam.MapTuple(lambda key, values: (key, len(list(values))))
         )
+        counts = grouped | beam.MapTuple(lambda key, values: (key, len(list(values))))
         assert_that(counts, equal_to([(key, len(range(key, 3000, 7))) for key in range(7)]))
+        waiting = grouped | beam.Map(_pending_in_channels) | beam.CombineGlobally(max)
+        assert_that(waiting | beam.Map(lambda most: most > 0), equal_to([True]), label="pieces waited")
     assert data_plane.InMemoryDataChannel.input_elements is beam_read
