@@ -15,8 +15,9 @@ than the run-to-run noise (about 5%). ``MALLOC_MMAP_THRESHOLD_`` and
 ``ARROW_DEFAULT_MEMORY_POOL`` in the environment override each.
 
 ``bundle_outputs_released`` frees what Beam's SDK worker would keep of each finished bundle:
-its output buffers; ``groupings_in_pieces`` has the runner hand a grouping to its consumer in
-pieces, not as one byte string (see each).
+its output buffers; ``bundle_inputs_released`` keeps one copy of a stage's input, not two;
+``groupings_in_pieces`` has the runner hand a grouping to its consumer in pieces, not as one
+byte string (see each; docs/BENCHMARKS.md has the figures).
 """
 
 from __future__ import annotations
