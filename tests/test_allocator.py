@@ -13,7 +13,7 @@ import pytest
 from apache_beam import coders
 from apache_beam.coders.coder_impl import create_InputStream
 from apache_beam.portability.api import beam_fn_api_pb2
-from apache_beam.runners.portability.fn_api_runner import execution
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 from apache_beam.runners.worker import bundle_processor, data_plane
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.core import Windowing
@@ -150,6 +150,7 @@ def _runner_methods() -> tuple:
         bundle_processor.DataOutputOperation.finish,
         execution.GroupingBuffer.partition,
         data_plane.InMemoryDataChannel.input_elements,
+        fn_runner.BundleManager._send_input_to_worker,
     )
 
 
@@ -170,7 +171,7 @@ def test_a_run_runs_with_the_runner_patched(tmp_path):
         run_job([str(SEEDS)], str(tmp_path / "out"), Config(), run_date=dt.date(2025, 11, 23))
     finally:
         gc.callbacks.remove(record)
-    assert (True, True, True) in seen
+    assert (True, True, True, True) in seen
     assert _runner_methods() == beam_methods
 
 
