@@ -101,8 +101,9 @@ class _SpillByShardFn(beam.DoFn):
         self._chunks: dict[int, list[dict[str, Any]]] = {}
         self._files: dict[tuple[int, int], tuple[str, Any, pa.ipc.RecordBatchStreamWriter]] = {}
 
-    def _spill(self, shard: int, batch: pa.RecordBatch) -> None:
-        layout = next(i for i, schema in enumerate(self._schemas) if batch.schema.equals(schema))
+    def _spill(self, shard: int, batch: pa.RecordBatch, layout: int = 0) -> None:
+        """Appends ``batch`` (in ``self._schemas[layout]``) to the bundle's file of that shard
+        and layout."""
         if (shard, layout) not in self._files:
             path = FileSystems.join(self._spill_dir, f"{shard:05d}-{uuid.uuid4().hex}.arrow")
             handle = FileSystems.create(path)
@@ -112,11 +113,12 @@ class _SpillByShardFn(beam.DoFn):
 
     def process(self, row):
         if isinstance(row, pa.RecordBatch):
-            if not any(row.schema.equals(schema) for schema in self._schemas):
+            layout = next((i for i, schema in enumerate(self._schemas) if row.schema.equals(schema)), None)
+            if layout is None:
                 raise ValueError(f"a record batch for table {self._table} has schema {row.schema}")
             if row.num_rows:
                 for shard, rows in split_by_shard(row, self._table, self._num_shards):
-                    self._spill(shard, rows)
+                    self._spill(shard, rows, layout)
             return
         shard = shard_of(row, self._table, self._num_shards)
         chunk = self._chunks.setdefault(shard, [])
