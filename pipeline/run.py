@@ -47,6 +47,7 @@ from pipeline.allocator import (
     bundle_outputs_released,
     fewer_collections,
     groupings_in_pieces,
+    last_elements_released,
     return_large_buffers,
 )
 from pipeline.backfill import remove_leftover_splits
@@ -332,7 +333,13 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        with fewer_collections(), bundle_outputs_released(), bundle_inputs_released(), groupings_in_pieces():
+        with (
+            fewer_collections(),
+            bundle_outputs_released(),
+            bundle_inputs_released(),
+            groupings_in_pieces(),
+            last_elements_released(),
+        ):
             result, detect, remote_root = _execute(
                 options,
                 run_id,

@@ -210,7 +210,9 @@ class ClusterStories(beam.PTransform):
         )
         components = (
             verified_pairs
-            | "AllEdges" >> beam.combiners.ToList()
+            # No default for no edges: Beam injects it through a side input, and the SDK
+            # worker's cache of side inputs kept the list of every edge for later stages.
+            | "AllEdges" >> beam.combiners.ToList().without_defaults()
             | "ByComponent"
             >> beam.ParDo(_EdgesByComponentFn(), beam.pvalue.AsDict(anchor_stories)).with_outputs(
                 MEMBERS, main="edges"

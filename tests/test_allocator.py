@@ -6,12 +6,15 @@ import datetime as dt
 import gc
 import subprocess
 import sys
+import weakref
+from collections.abc import Iterator
 
 import apache_beam as beam
 import pyarrow as pa
 import pytest
 from apache_beam import coders
 from apache_beam.coders.coder_impl import create_InputStream
+from apache_beam.options.value_provider import RuntimeValueProvider
 from apache_beam.portability.api import beam_fn_api_pb2
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 from apache_beam.runners.worker import bundle_processor, data_plane
@@ -145,18 +148,74 @@ def test_a_finished_bundle_keeps_no_output_stream():
     assert bundle_processor.DataOutputOperation.finish is beam_finish
 
 
+class _Given:
+    """An element a test follows: each step given one keeps a weak reference to it."""
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+
+_GIVEN: list[weakref.ref] = []
+
+
+def _remember(element: _Given, _side) -> Iterator[int]:
+    _GIVEN.append(weakref.ref(element))
+    yield element.key
+
+
+def _still_alive(_element) -> int:
+    gc.collect()
+    return sum(ref() is not None for ref in _GIVEN)
+
+
+def _alive_after_their_step(alive_expected: int) -> None:
+    """A step with a side input is given three elements; a later stage counts how many of
+    them are still alive, and checks the count."""
+    _GIVEN.clear()
+    with beam_test_pipeline() as pipeline:
+        side = pipeline | "Side" >> beam.Create([0])
+        keys = (
+            pipeline
+            | beam.Create([0, 1, 2])
+            | beam.Map(_Given)
+            | "Remember" >> beam.FlatMap(_remember, beam.pvalue.AsList(side))
+        )
+        alive = keys | beam.Map(lambda key: (0, key)) | beam.GroupByKey() | beam.Map(_still_alive)
+        assert_that(alive, equal_to([alive_expected]))
+    assert len(_GIVEN) == 3
+
+
+def test_a_step_with_side_inputs_keeps_no_element_after_its_bundle():
+    """Beam's worker keeps the last element a step with side inputs was given, in the
+    arguments it reuses, for as long as it caches the step; inside
+    ``last_elements_released`` none is kept, and Beam's method is back after."""
+    beam_set = vars(RuntimeValueProvider)["set_runtime_options"]
+    _alive_after_their_step(1)
+    with allocator.last_elements_released():
+        with allocator.last_elements_released():  # nested, as a backfill's runs
+            pass
+        assert vars(RuntimeValueProvider)["set_runtime_options"] is not beam_set
+        _alive_after_their_step(0)
+        assert allocator.ARGUMENTS_PER_ELEMENT in RuntimeValueProvider.experiments
+    assert vars(RuntimeValueProvider)["set_runtime_options"] is beam_set
+    RuntimeValueProvider.set_runtime_options({})
+    assert allocator.ARGUMENTS_PER_ELEMENT not in RuntimeValueProvider.experiments
+
+
 def _runner_methods() -> tuple:
     return (
         bundle_processor.DataOutputOperation.finish,
         execution.GroupingBuffer.partition,
         data_plane.InMemoryDataChannel.input_elements,
         fn_runner.BundleManager._send_input_to_worker,
+        vars(RuntimeValueProvider)["set_runtime_options"],
     )
 
 
 def test_a_run_runs_with_the_runner_patched(tmp_path):
     """``run_job`` runs the pipeline inside ``bundle_outputs_released``,
-    ``bundle_inputs_released`` and ``groupings_in_pieces``, and puts Beam's methods back."""
+    ``bundle_inputs_released``, ``groupings_in_pieces`` and ``last_elements_released``, and
+    puts Beam's methods back."""
     seen: set[tuple[bool, ...]] = set()
 
     def record(phase, _info):
@@ -171,7 +230,7 @@ def test_a_run_runs_with_the_runner_patched(tmp_path):
         run_job([str(SEEDS)], str(tmp_path / "out"), Config(), run_date=dt.date(2025, 11, 23))
     finally:
         gc.callbacks.remove(record)
-    assert (True, True, True, True) in seen
+    assert (True, True, True, True, True) in seen
     assert _runner_methods() == beam_methods
 
 

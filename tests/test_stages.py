@@ -218,8 +218,8 @@ def test_cluster_stories_assigns_every_article(pipeline):
         assert_that(passed_on, equal_to([(s.id, s.id) for s in sketches]), label="sketches")
 
 
-def _consumers(pipeline: beam.Pipeline, producer: str) -> set[str]:
-    """The steps that read the main output of the step labelled ``producer``."""
+def _steps(pipeline: beam.Pipeline) -> list:
+    """The pipeline's steps (its leaf transforms), in the order the graph lists them."""
     steps: list = []
 
     class Steps(PipelineVisitor):
@@ -227,12 +227,33 @@ def _consumers(pipeline: beam.Pipeline, producer: str) -> set[str]:
             steps.append(node)
 
     pipeline.visit(Steps())
+    return steps
+
+
+def _consumers(pipeline: beam.Pipeline, producer: str) -> set[str]:
+    """The steps that read the main output of the step labelled ``producer``."""
+    steps = _steps(pipeline)
     output = next(node for node in steps if node.full_label == producer).outputs[None]
     return {
         node.full_label
         for node in steps
         if output in node.inputs or any(side.pvalue is output for side in node.side_inputs)
     }
+
+
+def test_the_edges_reach_the_component_step_through_no_side_input(pipeline):
+    """The list of every verified pair is the component step's main input. A side input on
+    its way (Beam's default for an empty list comes through one) would be cached by the SDK
+    worker and keep the whole list in memory for the stages after clustering."""
+    articles = pipeline | "Articles" >> beam.Create([Article("a", WIRE)])
+    _ = articles | "Detect" >> DetectStories(Config(), dt.date(2025, 8, 19))
+    steps = _steps(pipeline)
+    component_step = next(node for node in steps if node.full_label.startswith("Detect/Cluster/ByComponent/"))
+    producers = [edges.producer.full_label for edges in component_step.inputs]
+    assert producers == ["Detect/Cluster/AllEdges/AllEdges/UnKey"]
+    listing = [node for node in steps if node.full_label.startswith("Detect/Cluster/AllEdges/")]
+    assert listing
+    assert [node.full_label for node in listing if node.side_inputs] == []
 
 
 @pytest.mark.parametrize("with_state", [False, True])
