@@ -17,7 +17,8 @@ than the run-to-run noise (about 5%). ``MALLOC_MMAP_THRESHOLD_`` and
 ``bundle_outputs_released`` frees what Beam's SDK worker would keep of each finished bundle:
 its output buffers; ``bundle_inputs_released`` keeps one copy of a stage's input, not two;
 ``groupings_in_pieces`` has the runner hand a grouping to its consumer in pieces, not as one
-byte string (see each; docs/BENCHMARKS.md has the figures).
+byte string; ``last_elements_released`` has a step with side inputs keep no element after
+its bundle (see each; docs/BENCHMARKS.md has the figures).
 """
 
 from __future__ import annotations

@@ -435,8 +435,11 @@ def test_story_batches_are_written_sorted_one_at_a_time(tmp_path):
         batches.append(pa.RecordBatch.from_pylist(shuffled, schema=schema))
     config = OutputConfig(row_group_size=5)
     assert write_sorted(str(tmp_path / "stories.parquet"), list(batches), "sentence_alignments", config) == 24
-    mixed = pa.RecordBatch.from_pylist(everything, schema=schema)  # several stories: sorted at once
-    assert write_sorted(str(tmp_path / "mixed.parquet"), [mixed], "sentence_alignments", config) == 24
+    mixed = [pa.RecordBatch.from_pylist(everything, schema=schema)]  # several stories: sorted at once
+    assert write_sorted(str(tmp_path / "mixed.parquet"), mixed, "sentence_alignments", config) == 24
+    assert mixed == []  # its rows were not held twice
+    assert write_sorted(str(tmp_path / "empty.parquet"), [], "sentence_alignments", config) == 0
+    assert pq.read_table(tmp_path / "empty.parquet").schema == SCHEMAS["sentence_alignments"]
     expected = sorted(everything, key=lambda r: (r["cluster_id"], r["article_id"], r["sentence_index"]))
     for name in ("stories", "mixed"):
         written = pq.ParquetFile(tmp_path / f"{name}.parquet")
