@@ -178,7 +178,8 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
     in story order, a row group at a time, so the sorted rows are never all in memory next
     to the unsorted ones; otherwise the rows are sorted together. Batches may come in the
     table's ``schemas.tables.compact_schema`` or ``narrow_schema``; the file has the table's
-    schema. ``batches`` is emptied on the way, so that its rows are not held twice.
+    schema. ``batches`` is let go of on the way (emptied, or each batch replaced by None once
+    written), so that its rows are not held twice.
     """
     schema = SCHEMAS[table]
     compression = None if config.compression == "none" else config.compression
