@@ -141,6 +141,8 @@ class DetectStories(beam.PTransform):
     positions in 16 bits, ``schemas.tables.narrow_schema``, or ``compact_schema`` for a
     story too big for that; ``write.with_table_schema`` decodes both), batches of
     the LSH candidates' rows in ``pairs`` (compact the same way, ``windows.PAIR_ROWS_SCHEMA``).
+    ``pairs`` is a tuple of PCollections (LSH's parts, exact copies, pairs found in
+    components), for ``write.WriteTable`` to write each out where it is made.
 
     Tables: articles, clusters, representatives, unique_sentences, sentence_alignments,
     pairs, rejects (articles under ``input.min_words`` words or that failed analysis; reading
@@ -259,11 +261,12 @@ class DetectStories(beam.PTransform):
             | "JoinFirstSeen" >> beam.CoGroupByKey()
             | "AddFirstSeen" >> beam.FlatMap(_with_first_seen, run_date.isoformat())
         )
+        # Not flattened: each part is written out where it is made (``write.WriteTable``).
         tables["pairs"] = (
-            scored[PAIR_ROWS],
+            *scored[PAIR_ROWS],
             duplicates | "FoundByDedupe" >> beam.Map(pair_row, "exact_duplicate"),
             clustered["component_pairs"] | "FoundInComponent" >> beam.Map(pair_row, "component"),
-        ) | "AllPairs" >> beam.Flatten()
+        )
         tables["rejects"] = analysed[REJECTS] | "RejectRows" >> beam.Map(reject_row)
         tables["state"] = state_rows.rows
         tables["state_frequencies"] = own_frequencies | "FrequencyRow" >> beam.Map(frequency_row)

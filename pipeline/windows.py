@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
 import numpy as np
@@ -185,7 +186,10 @@ class _MatchWindowFn(beam.DoFn):
 class MatchInWindows(beam.PTransform):
     """ArticleSketch -> the verified ScoredPairs (output ``verified``) and the ``pairs``
     table rows of every LSH candidate, verified or not, as Arrow record batches of up to
-    ``_PAIR_BATCH_ROWS`` rows in ``PAIR_ROWS_SCHEMA`` (output ``PAIR_ROWS``)."""
+    ``_PAIR_BATCH_ROWS`` rows in ``PAIR_ROWS_SCHEMA`` (output ``PAIR_ROWS``: a tuple of
+    PCollections, one per part of the windows, not flattened. Flattened, they would be one
+    collection that the in-process runner holds until its consumer runs; each part can be
+    written out (``write.WriteTable``) in the stage that makes it instead)."""
 
     def __init__(self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig) -> None:
         super().__init__()
@@ -194,7 +198,7 @@ class MatchInWindows(beam.PTransform):
         self._bands, self._rows, self._cap = bands, rows, bucket_cap
         self._config = config
 
-    def expand(self, sketches) -> dict[str, beam.PCollection]:
+    def expand(self, sketches) -> dict[str, Any]:
         max_days = self._config.max_days_apart
         undated = sketches | "Undated" >> beam.Filter(lambda sketch: sketch.published_us is None)
         parts = (
@@ -218,5 +222,5 @@ class MatchInWindows(beam.PTransform):
         ]
         return {
             "verified": [result.verified for result in matched] | "AllVerified" >> beam.Flatten(),
-            PAIR_ROWS: [result[PAIR_ROWS] for result in matched] | "AllPairRows" >> beam.Flatten(),
+            PAIR_ROWS: tuple(result[PAIR_ROWS] for result in matched),
         }

@@ -235,7 +235,12 @@ class _WriteShardFn(beam.DoFn):
 class WriteTable(beam.PTransform):
     """Rows of one table (dicts, or Arrow record batches of the table's schema, its
     ``compact_schema`` or its ``narrow_schema``) -> sorted Parquet shards; outputs (table,
-    rows written) per shard."""
+    rows written) per shard.
+
+    The rows may come as a tuple of PCollections: each is spilled to disk in the stage that
+    makes it, and only the spilled files' paths are flattened. (A Flatten of the rows
+    themselves is a collection the in-process runner holds until its consumer runs, which
+    waits for the last of its inputs.)"""
 
     def __init__(self, table: str, directory: str, config: OutputConfig) -> None:
         super().__init__()
@@ -246,8 +251,14 @@ class WriteTable(beam.PTransform):
     def expand(self, rows):
         table, shards = self._table, self._config.num_shards
         spill_dir = FileSystems.join(self._directory, SPILL_FOLDER, table)
-        spilled = rows | "SpillByShard" >> beam.ParDo(_SpillByShardFn(table, shards, spill_dir))
-        all_shards = rows.pipeline | "Shards" >> beam.Create([(shard, None) for shard in range(shards)])
+        spill = _SpillByShardFn(table, shards, spill_dir)
+        if isinstance(rows, beam.PCollection):
+            spilled = rows | "SpillByShard" >> beam.ParDo(spill)
+        else:
+            spilled = [
+                part | f"SpillByShard{index}" >> beam.ParDo(spill) for index, part in enumerate(rows)
+            ] | "AllSpilled" >> beam.Flatten()
+        all_shards = spilled.pipeline | "Shards" >> beam.Create([(shard, None) for shard in range(shards)])
         return (
             {"spilled": spilled, "shard": all_shards}
             | "GroupShard" >> beam.CoGroupByKey()
@@ -256,7 +267,8 @@ class WriteTable(beam.PTransform):
 
 
 class WriteTables(beam.PTransform):
-    """A dict of table name -> rows PCollection -> Parquet files under ``directory/<table>/``."""
+    """A dict of table name -> rows (a PCollection, or a tuple of them: ``WriteTable``) ->
+    Parquet files under ``directory/<table>/``."""
 
     def __init__(self, directory: str, config: OutputConfig) -> None:
         super().__init__()

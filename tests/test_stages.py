@@ -22,10 +22,12 @@ from pipeline.records import Article, ArticleSketch, Prior, ScoredPair, StoryAss
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles
 from pipeline.stories import ClusterStories
 from pipeline.verify import MICROSECONDS_PER_DAY
+from pipeline.windows import WINDOW_PARTS
 from pipeline.write import (
     SCHEMAS,
     SPILL_FOLDER,
     WriteTable,
+    WriteTables,
     read_spilled,
     shard_of,
     with_table_schema,
@@ -254,6 +256,24 @@ def test_the_edges_reach_the_component_step_through_no_side_input(pipeline):
     listing = [node for node in steps if node.full_label.startswith("Detect/Cluster/AllEdges/")]
     assert listing
     assert [node.full_label for node in listing if node.side_inputs] == []
+
+
+def test_the_pair_rows_are_spilled_where_they_are_made(pipeline, tmp_path):
+    """Each part of the pair rows (LSH's window parts, exact copies, pairs found in
+    components) is spilled by a step that reads it straight from the step that makes it;
+    only the spilled files' paths are flattened. A Flatten of the rows would be held by the
+    in-process runner from LSH until the last part, after clustering, is made."""
+    articles = pipeline | "Articles" >> beam.Create([Article("a", WIRE)])
+    tables = articles | "Detect" >> DetectStories(Config(), dt.date(2025, 8, 19))
+    _ = tables | "Write" >> WriteTables(str(tmp_path), OutputConfig())
+    spill = "Write/Write pairs/SpillByShard"
+    spills = [node for node in _steps(pipeline) if node.full_label.startswith(spill)]
+    producers = sorted(part.producer.full_label for node in spills for part in node.inputs)
+    assert producers == [
+        "Detect/FoundByDedupe",
+        "Detect/FoundInComponent",
+        *(f"Detect/MatchInWindows/MatchWindow{part}/ParDo(_MatchWindowFn)" for part in range(WINDOW_PARTS)),
+    ]
 
 
 @pytest.mark.parametrize("with_state", [False, True])

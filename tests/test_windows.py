@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pyarrow.parquet as pq
-from apache_beam import Create, FlatMap, Map
+from apache_beam import Create, FlatMap, Flatten, Map
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -111,9 +111,15 @@ def test_every_pair_within_the_limit_is_proposed_exactly_once(pipeline):
         scored = (
             p | Create(sketches) | MatchInWindows(2, 1, 1000, VerifyConfig(min_score=0.5, max_days_apart=7))
         )
-        rows = scored[PAIR_ROWS] | FlatMap(lambda batch: batch.to_pylist())
+        rows = _pair_batches(scored) | FlatMap(lambda batch: batch.to_pylist())
         ids = rows | Map(lambda row: (row["article_a"], row["article_b"]))
         assert_that(ids, equal_to(expected))
+
+
+def _pair_batches(scored):
+    """The pair rows' batches of every part of the windows, in one PCollection."""
+    assert isinstance(scored[PAIR_ROWS], tuple) and len(scored[PAIR_ROWS]) == windows.WINDOW_PARTS
+    return scored[PAIR_ROWS] | "AllPairRows" >> Flatten()
 
 
 def test_match_in_windows_scores_candidates(pipeline):
@@ -129,7 +135,7 @@ def test_match_in_windows_scores_candidates(pipeline):
     verified = [("a", "b"), ("a", "c"), ("b", "c"), ("a", "u"), ("b", "u")]
     with pipeline as p:
         scored = p | Create(sketches) | MatchInWindows(2, 1, 10, config)
-        rows = scored[PAIR_ROWS] | FlatMap(lambda batch: batch.to_pylist())
+        rows = _pair_batches(scored) | FlatMap(lambda batch: batch.to_pylist())
         reasons = rows | Map(lambda row: (row["article_a"], row["article_b"], row["reason"], row["found_by"]))
         expected_rows = [(a, b, "verified", "lsh") for a, b in verified] + [("c", "e", "low_score", "lsh")]
         assert_that(reasons, equal_to(expected_rows), label="every candidate's row")
@@ -144,9 +150,10 @@ def test_pair_rows_leave_in_batches_of_bounded_size(pipeline, monkeypatch):
         scored = (
             p | Create(sketches) | MatchInWindows(2, 1, 10, VerifyConfig(min_score=0.5, max_days_apart=7))
         )
-        sizes = scored[PAIR_ROWS] | Map(lambda batch: batch.num_rows)
+        batches = _pair_batches(scored)
+        sizes = batches | Map(lambda batch: batch.num_rows)
         assert_that(sizes, equal_to([2, 2, 2, 2, 2]), label="batch sizes")
-        rows = scored[PAIR_ROWS] | FlatMap(lambda batch: batch.to_pylist())
+        rows = batches | FlatMap(lambda batch: batch.to_pylist())
         ids = rows | Map(lambda row: (row["article_a"], row["article_b"]))
         expected = [(f"x{i}", f"x{j}") for i in range(5) for j in range(i + 1, 5)]
         assert_that(ids, equal_to(expected), label="every candidate once")
@@ -160,7 +167,8 @@ def test_pair_rows_wait_dictionary_encoded_and_are_written_in_the_table_schema(p
         scored = (
             p | Create(sketches) | MatchInWindows(2, 1, 10, VerifyConfig(min_score=0.5, max_days_apart=7))
         )
-        compact = scored[PAIR_ROWS] | Map(lambda batch: batch.schema.equals(compact_schema(TABLES["pairs"])))
+        compact_pairs = compact_schema(TABLES["pairs"])
+        compact = _pair_batches(scored) | Map(lambda batch: batch.schema.equals(compact_pairs))
         assert_that(compact, equal_to([True]), label="compact batches")
         _ = scored[PAIR_ROWS] | WriteTable("pairs", str(tmp_path), OutputConfig())
     written = pq.read_table(tmp_path / "pairs" / "part-00000-of-00001.parquet")
