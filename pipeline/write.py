@@ -189,8 +189,8 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
         batches.clear()  # where the rows were decoded, the encoded ones go
         positions = sort_order(rows, table)
         size = config.row_group_size
-        # Sorted a row group at a time: a sorted copy of the whole table (the state's is
-        # about 0.4 GB at 100,000 articles) would wait beside the rows until written.
+        # Sorted a row group at a time: for a table of many row groups (the pairs: millions
+        # of rows), a sorted copy of the whole of it would wait beside the rows until written.
         with (
             FileSystems.create(path) as handle,
             pq.ParquetWriter(handle, schema, compression=compression) as out,
