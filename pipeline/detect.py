@@ -21,7 +21,9 @@ today's rewrites join the stories they continue; ``earlier`` those articles' sen
 (``state.ReadEarlierArticles``), so that a continued story's sentences are judged against
 its earlier articles too; ``prior_frequencies`` brings the earlier runs' document
 frequencies (``state.frequency_days`` of them, summed into one element), added to this
-run's own.
+run's own. ``spill_dir`` optionally gives a folder where the analysed articles and their
+TF-IDF vectors wait on disk for describing (``spill``; the command gives one to the
+in-process runner).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pipeline.lsh import band_parameters
 from pipeline.outlets import DescribeStories
 from pipeline.records import Reject
 from pipeline.sketch import CountDocumentFrequencies, SketchArticles, add_frequencies
+from pipeline.spill import SpillWriter
 from pipeline.state import frequency_row, state_row
 from pipeline.stories import SKETCHES, ClusterStories
 from pipeline.verify import pair_row
@@ -110,14 +113,29 @@ def _of_this_run(keyed) -> bool:
     return prior is None or prior.in_run
 
 
-def _state_rows(keyed, run_date: dt.date):
-    """State rows, and (output ``VECTORS``) (article id, vector) of every sketch for describing."""
-    article_id, grouped = keyed
-    assignments = list(grouped["story"])
-    for sketch in grouped["sketch"]:
-        yield beam.pvalue.TaggedOutput(VECTORS, (article_id, sketch.vector))
-        if assignments:
-            yield state_row(sketch, assignments[0], run_date)
+class _StateRowsFn(beam.DoFn):
+    """State rows, and (output ``VECTORS``) (article id, vector) of every sketch for
+    describing; with ``spill_dir`` the vectors wait for describing on disk (``spill``)."""
+
+    def __init__(self, run_date: dt.date, spill_dir: str | None) -> None:
+        self._run_date = run_date
+        self._spill_dir = spill_dir
+
+    def start_bundle(self):
+        self._writer = None if self._spill_dir is None else SpillWriter(self._spill_dir, "vectors")
+
+    def process(self, keyed):
+        article_id, grouped = keyed
+        assignments = list(grouped["story"])
+        for sketch in grouped["sketch"]:
+            vector = sketch.vector if self._writer is None else self._writer.write(sketch.vector)
+            yield beam.pvalue.TaggedOutput(VECTORS, (article_id, vector))
+            if assignments:
+                yield state_row(sketch, assignments[0], self._run_date)
+
+    def finish_bundle(self):
+        if self._writer is not None:
+            self._writer.close()
 
 
 def _earlier_member(keyed):
@@ -159,6 +177,7 @@ class DetectStories(beam.PTransform):
         prior=None,
         prior_frequencies=None,
         earlier=None,
+        spill_dir: str | None = None,
     ) -> None:
         super().__init__()
         self._config = config
@@ -166,6 +185,7 @@ class DetectStories(beam.PTransform):
         self._prior = prior
         self._prior_frequencies = prior_frequencies
         self._earlier = earlier
+        self._spill_dir = spill_dir
         self.bands, self.rows = band_parameters(config.lsh.threshold, config.lsh.num_perm)
         _LOG.info(
             "LSH: %d bands x %d rows for threshold %.3f with %d permutations",
@@ -237,7 +257,8 @@ class DetectStories(beam.PTransform):
                 "story": assignments,
             }
             | "JoinSketchStory" >> beam.CoGroupByKey()
-            | "StateRows" >> beam.FlatMap(_state_rows, run_date).with_outputs(VECTORS, main="rows")
+            | "StateRows"
+            >> beam.ParDo(_StateRowsFn(run_date, self._spill_dir)).with_outputs(VECTORS, main="rows")
         )
         describe_inputs = [analysed.analysed, story_ids, state_rows[VECTORS]]
         if self._earlier is not None:
@@ -248,7 +269,7 @@ class DetectStories(beam.PTransform):
                 )
             joined = earlier | "JoinEarlierVectors" >> beam.CoGroupByKey()
             describe_inputs.append(joined | "EarlierByStory" >> beam.FlatMap(_earlier_member))
-        tables = tuple(describe_inputs) | "Describe" >> DescribeStories(config.sentences)
+        tables = tuple(describe_inputs) | "Describe" >> DescribeStories(config.sentences, self._spill_dir)
 
         first_seen = assignments | "FirstSeen" >> beam.Map(
             lambda item: (item[1].cluster_id, item[1].first_seen_run_date or run_date.isoformat())

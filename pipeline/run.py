@@ -56,7 +56,7 @@ from pipeline.detect import DetectStories, reject_row
 from pipeline.read import LOCAL_FILES_NOT_FOUND, ReadArticles, files_read_for, resolve_inputs
 from pipeline.records import Reject
 from pipeline.remote import remote_staging, remote_temp_location
-from pipeline.write import WriteTables, shard_path
+from pipeline.write import SPILL_FOLDER, WriteTables, shard_path
 from schemas.tables import INTERNAL_TABLES, TABLES
 
 _LOG = logging.getLogger(__name__)
@@ -162,12 +162,14 @@ def build_pipeline(
     input_copies: dict[str, str] | None = None,
     list_folder: str | None = None,
     sentence_files: tuple[str, ...] | list[str] = (),
+    wait_on_disk: bool = False,
 ) -> DetectStories:
     """Read -> DetectStories -> WriteTables, all tables (and the state) into ``staging``.
 
     ``input_copies``: input file -> a copy the workers read instead (``remote``);
     ``list_folder``: where lists of files too long for the pipeline graph go (``file_list``;
-    default: the pipeline's local temporary folder)."""
+    default: the pipeline's local temporary folder); ``wait_on_disk``: the analysed articles
+    and their vectors wait for describing on disk, under ``staging`` (``spill``)."""
     read = pipeline | "Read" >> ReadArticles(
         files,
         config.input.max_chars,
@@ -188,7 +190,8 @@ def build_pipeline(
     earlier = None
     if sentence_files:
         earlier = pipeline | "EarlierArticles" >> state.ReadEarlierArticles(list(sentence_files), list_folder)
-    detect = DetectStories(config, run_date, prior, prior_frequencies, earlier)
+    spill_dir = FileSystems.join(staging, SPILL_FOLDER, "describe") if wait_on_disk else None
+    detect = DetectStories(config, run_date, prior, prior_frequencies, earlier, spill_dir)
     tables = read["articles"] | "Detect" >> detect
     rejects = [read["rejects"] | "ReadRejectRows" >> beam.Map(reject_row), tables["rejects"]]
     if carried_rejects:
@@ -513,6 +516,9 @@ def _execute(
             # publishes (or the next run cleans up), the remote one however the run ends.
             list_folder=remote.root if remote is not None else target,
             sentence_files=located(sentence_files),
+            # Only the in-process runner holds what waits between stages in memory; what waits
+            # for describing goes where its workers share a disk with this machine.
+            wait_on_disk=remote is None and isinstance(pipeline.runner, FnApiRunner),
         )
         with _temporary_folders_removed(pipeline):
             result = pipeline.run()

@@ -29,7 +29,13 @@ from pipeline.config import OutputConfig
 from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES, compact_schema, narrow_schema
 
 SCHEMAS = {**TABLES, **INTERNAL_TABLES}
-_CHUNK_ROWS = 50_000
+# Row dicts are spilled this many at a time: a chunk of wide rows (the state's: 3.7 KB in
+# Arrow) is held twice while it is converted.
+_CHUNK_ROWS = 10_000
+# A row group holds at most ``output.row_group_size`` rows and, when rows are wide, about
+# this many bytes of Arrow data (``rows_per_group``): a writer takes and encodes a row group
+# at a time, so the bytes bound what it needs beside its table's rows.
+ROW_GROUP_BYTES = 64 * 2**20
 # Under the tables' folder: each table's rows as the writer will read them (_SpillByShardFn).
 SPILL_FOLDER = "_spill"
 # LZ4: spilled rows are written and read once, so speed matters more than size.
@@ -149,6 +155,20 @@ def shard_path(directory: str, table: str, shard: int, num_shards: int) -> str:
     return FileSystems.join(directory, table, f"part-{shard:05d}-of-{num_shards:05d}.parquet")
 
 
+def rows_per_group(num_rows: int, num_bytes: int, row_group_size: int) -> int:
+    """Rows per row group for a table of ``num_rows`` rows in ``num_bytes`` bytes:
+    ``row_group_size``, halved until a group of average rows holds at most
+    ``ROW_GROUP_BYTES``.
+
+    Halving, rather than dividing, keeps the size the same for the same rows however
+    they were batched (a batch's validity bitmap can change the bytes by a few).
+    """
+    size = row_group_size
+    while size > 1 and size * num_bytes > ROW_GROUP_BYTES * num_rows:
+        size = (size + 1) // 2
+    return size
+
+
 def _story_batches(batches: list[pa.RecordBatch], key: str) -> list[tuple[Any, int]] | None:
     """(key value, position) of each batch, in key order, when every batch holds one value of
     the first sort key and no two batches share one (a story's sentence alignments);
@@ -176,7 +196,8 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
     When each batch is one story's rows (a day's sentence alignments: tens of millions of
     rows in tens of thousands of batches), the batches are sorted one at a time and written
     in story order, a row group at a time, so the sorted rows are never all in memory next
-    to the unsorted ones; otherwise the rows are sorted together. Batches may come in the
+    to the unsorted ones; otherwise the rows are sorted together and taken in that order a
+    row group at a time. Row groups hold ``rows_per_group`` rows. Batches may come in the
     table's ``schemas.tables.compact_schema`` or ``narrow_schema``; the file has the table's
     schema. ``batches`` is let go of on the way (emptied, or each batch replaced by None once
     written), so that its rows are not held twice.
@@ -188,9 +209,9 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
         rows = pa.Table.from_batches([with_table_schema(batch, table) for batch in batches], schema=schema)
         batches.clear()  # where the rows were decoded, the encoded ones go
         positions = sort_order(rows, table)
-        size = config.row_group_size
-        # Sorted a row group at a time: for a table of many row groups (the pairs: millions
-        # of rows), a sorted copy of the whole of it would wait beside the rows until written.
+        size = rows_per_group(rows.num_rows, rows.nbytes, config.row_group_size)
+        # Sorted a row group at a time: a sorted copy of the whole table would wait beside
+        # the rows until written (the state at 100,000 articles: 0.37 GB, its writer's peak).
         with (
             FileSystems.create(path) as handle,
             pq.ParquetWriter(handle, schema, compression=compression) as out,
@@ -200,19 +221,24 @@ def write_sorted(path: str, batches: list[pa.RecordBatch], table: str, config: O
         return rows.num_rows
     written = waiting = 0
     pending: list[pa.RecordBatch] = []
+    size = rows_per_group(
+        sum(batch.num_rows for batch in batches),
+        sum(batch.nbytes for batch in batches),
+        config.row_group_size,
+    )
     with FileSystems.create(path) as handle, pq.ParquetWriter(handle, schema, compression=compression) as out:
         for _, position in order:
             # The sorted copy replaces the batch.
             batch, batches[position] = with_table_schema(batches[position], table), None
             pending.append(batch.take(sort_order(batch, table)))
             waiting += batch.num_rows
-            while waiting >= config.row_group_size or (waiting and position == order[-1][1]):
+            while waiting >= size or (waiting and position == order[-1][1]):
                 group = pa.Table.from_batches(pending, schema=schema)
-                size = min(waiting, config.row_group_size)
-                out.write_table(group.slice(0, size).combine_chunks())
-                pending = group.slice(size).to_batches()
-                waiting -= size
-                written += size
+                taken = min(waiting, size)
+                out.write_table(group.slice(0, taken).combine_chunks())
+                pending = group.slice(taken).to_batches()
+                waiting -= taken
+                written += taken
     return written
 
 

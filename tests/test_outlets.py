@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 import textwrap
 
 import apache_beam as beam
@@ -460,21 +461,23 @@ def test_thousands_of_copies_are_compared_in_linear_time():
 # --- the DescribeStories transform ----------------------------------------------------------
 
 
-def describe_in_beam(p, members, unsketched: str):
+def describe_in_beam(p, members, unsketched: str, spill_dir: str | None = None):
     """DescribeStories over one story "s1" of ``members``, all sketched but ``unsketched``."""
     analysed_articles = p | "Articles" >> beam.Create(members)
     assignments = p | "Stories" >> beam.Create([(m.article.id, "s1") for m in members])
     sketched = [(m.article.id, vector_of(m, len(members))) for m in members if m.article.id != unsketched]
     vectors = p | "Vectors" >> beam.Create(sketched)
-    return (analysed_articles, assignments, vectors) | DescribeStories(CONFIG)
+    return (analysed_articles, assignments, vectors) | DescribeStories(CONFIG, spill_dir)
 
 
-def test_describe_stories_transform(pipeline):
+@pytest.mark.parametrize("spilled", [False, True], ids=["in the shuffle", "on disk"])
+def test_describe_stories_transform(pipeline, tmp_path, spilled):
     # p2 is an exact copy of p1: only p1 was sketched, and p2 takes its vector.
     members = [*two_outlets(), analysed("p2", PAPER, outlet="Paper copy", published=16)]
     expected = describe(members)
+    spill_dir = str(tmp_path / "members") if spilled else None
     with pipeline as p:
-        tables = describe_in_beam(p, members, unsketched="p2")
+        tables = describe_in_beam(p, members, unsketched="p2", spill_dir=spill_dir)
         assert set(tables) == set(STORY_TABLES)
         # A story's alignments arrive as one Arrow record batch, ids dictionary-encoded.
         schema = narrow_schema(TABLES["sentence_alignments"])
@@ -493,6 +496,10 @@ def test_describe_stories_transform(pipeline):
             )
         representative = tables["clusters"] | beam.Map(lambda row: row["representative_id"])
         assert_that(representative, equal_to(["p1"]), label="Check representative")
+    # On disk: the articles waited there, packed, and only where they are went through the join.
+    spilled_bytes = sum(path.stat().st_size for path in (tmp_path / "members").glob("*.members"))
+    packed = [pickle.dumps(PackedMember.of(m), protocol=pickle.HIGHEST_PROTOCOL) for m in members]
+    assert spilled_bytes == (sum(len(data) for data in packed) if spilled else 0)
 
 
 def test_a_story_that_cannot_be_described_keeps_its_story_rows(pipeline):

@@ -68,9 +68,14 @@ def test_same_rows_and_ids_on_other_runners(default_run, tmp_path, monkeypatch, 
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     output = tmp_path / "out"
-    run_job([str(FIXTURE)], str(output), config_module.load(), beam_args, run_date=dt.date(2025, 8, 19))
+    job = run_job([str(FIXTURE)], str(output), config_module.load(), beam_args, run_date=dt.date(2025, 8, 19))
     for table in TABLES:
         assert table_rows(output, table) == table_rows(default_run, table), table
+    # The in-process runner's workers, in this process or others, share this disk: the articles
+    # wait for their stories there. A portable runner's may not: they wait in its shuffle.
+    articles = len(table_rows(output, "articles"))
+    waited = 0 if "--runner=PortableRunner" in beam_args else articles
+    assert job.counters.get("outlets/articles_waited_on_disk", 0) == waited
     # The portable runner's stager and embedded job service left three tmp* folders a run in
     # the system's temporary folder; only Beam's pip download cache, kept for the next runs, stays.
     assert [path.name for path in temp.iterdir() if path.name != "beam-requirements-cache"] == []

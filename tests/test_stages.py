@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import apache_beam as beam
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from apache_beam.pipeline import PipelineVisitor
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline import write as write_module
 from pipeline.analyse import REJECTS, AnalyseArticles, analyse_article
 from pipeline.cluster import cluster_id
 from pipeline.config import ClusterConfig, Config, OutputConfig, VerifyConfig
@@ -29,13 +31,16 @@ from pipeline.write import (
     WriteTable,
     WriteTables,
     read_spilled,
+    rows_per_group,
     shard_of,
     with_table_schema,
     write_sorted,
 )
 from schemas.tables import compact_schema, narrow_schema
 
-from .conftest import beam_test_pipeline
+from .conftest import ROOT, beam_test_pipeline
+
+FIXTURE = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
 
 WIRE = "Officials said on Monday that the bridge over the river will reopen next week after repairs."
 
@@ -276,6 +281,24 @@ def test_the_pair_rows_are_spilled_where_they_are_made(pipeline, tmp_path):
     ]
 
 
+def test_what_waits_for_describing_on_disk_gives_the_same_tables(tmp_path):
+    """With a spill folder the analysed articles and their vectors wait for describing in
+    files there (one of each for the bundle), and the tables are those of a run without."""
+    fixture = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()][:12]
+    articles = [Article(row["id"], row["text"], row.get("outlet"), row.get("title")) for row in fixture]
+    for name, spill_dir in (("shuffle", None), ("disk", str(tmp_path / "spill"))):
+        with beam_test_pipeline() as p:
+            tables = (
+                p | beam.Create(articles) | DetectStories(Config(), dt.date(2025, 8, 19), spill_dir=spill_dir)
+            )
+            _ = tables | WriteTables(str(tmp_path / name), OutputConfig())
+    spilled = sorted(path.suffix for path in (tmp_path / "spill").iterdir())
+    assert spilled == [".members", ".vectors"]
+    for table in ("articles", "clusters", "unique_sentences", "sentence_alignments", "state"):
+        on_disk = pq.read_table(tmp_path / "disk" / table)
+        assert on_disk.num_rows and on_disk.equals(pq.read_table(tmp_path / "shuffle" / table)), table
+
+
 @pytest.mark.parametrize("with_state", [False, True])
 def test_only_matching_and_clustering_read_the_sketches(with_state, pipeline):
     """The in-process runner holds a step's input from when it is made until the step runs:
@@ -466,6 +489,76 @@ def test_story_batches_are_written_sorted_one_at_a_time(tmp_path):
         assert written.read().to_pylist() == expected
         groups = [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)]
         assert groups == [5, 5, 5, 5, 4]
+
+
+def test_wide_rows_are_written_in_smaller_row_groups(tmp_path, monkeypatch):
+    """A row group holds at most about ROW_GROUP_BYTES: output.row_group_size is halved
+    until a group of the table's average rows fits, on both of write_sorted's paths, and the
+    rows are the same."""
+    assert rows_per_group(100_000, 100_000 * 68, 100_000) == 100_000  # alignments: narrow rows
+    assert rows_per_group(97_780, 366_000_000, 100_000) == 12_500  # the state at 100,000 articles
+    assert rows_per_group(0, 0, 100_000) == 100_000
+    assert rows_per_group(3, 30 * write_module.ROW_GROUP_BYTES, 8) == 1
+
+    rng = np.random.default_rng(3)
+    state = [
+        {
+            "article_id": f"a{i:03d}",
+            "cluster_id": f"s{i % 7}",
+            "first_seen_run_date": dt.date(2025, 11, 23),
+            "published_at": None,
+            "outlet": "o",
+            "signature": rng.integers(0, 2**32, 128, dtype=np.uint32),
+            "term_ids": np.arange(200, dtype=np.uint32),
+            "term_weights": rng.random(200, dtype=np.float32),
+            "detail_ids": np.arange(10, dtype=np.uint32),
+        }
+        for i in range(40)
+    ]
+    batches = [
+        pa.RecordBatch.from_pylist(state[start : start + 20], schema=SCHEMAS["state"]) for start in (0, 20)
+    ]
+    row_bytes = sum(batch.nbytes for batch in batches) / 40
+    monkeypatch.setattr(write_module, "ROW_GROUP_BYTES", int(10.5 * row_bytes))
+    assert (
+        write_sorted(str(tmp_path / "state.parquet"), batches, "state", OutputConfig(row_group_size=32)) == 40
+    )
+    written = pq.ParquetFile(tmp_path / "state.parquet")
+    assert [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)] == [
+        8
+    ] * 5  # 32 -> 16 -> 8
+    table = written.read()
+    assert table.column("article_id").to_pylist() == [
+        row["article_id"] for row in sorted(state, key=lambda r: (r["cluster_id"], r["article_id"]))
+    ]
+    assert table.column("term_weights").to_pylist()[0] == pytest.approx(
+        min(state, key=lambda r: (r["cluster_id"], r["article_id"]))["term_weights"].tolist()
+    )
+
+    stories = [
+        pa.RecordBatch.from_pylist(
+            [
+                {
+                    "cluster_id": story,
+                    "article_id": f"{story}-{sentence % 2}",
+                    "sentence_index": sentence,
+                    "matched_article_id": f"{story}-9",
+                    "matched_sentence_index": 0,
+                    "score": 0.5,
+                }
+                for sentence in range(8)
+            ],
+            schema=SCHEMAS["sentence_alignments"],
+        )
+        for story in ("s_b", "s_a", "s_c")
+    ]
+    row_bytes = sum(batch.nbytes for batch in stories) / 24
+    monkeypatch.setattr(write_module, "ROW_GROUP_BYTES", int(2.5 * row_bytes))
+    config = OutputConfig(row_group_size=16)
+    assert write_sorted(str(tmp_path / "stories.parquet"), stories, "sentence_alignments", config) == 24
+    written = pq.ParquetFile(tmp_path / "stories.parquet")
+    assert [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)] == [2] * 12
+    assert written.read().column("cluster_id").to_pylist() == ["s_a"] * 8 + ["s_b"] * 8 + ["s_c"] * 8
 
 
 def test_dictionary_encoded_batches_are_written_in_the_table_schema(tmp_path):
