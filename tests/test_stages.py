@@ -485,10 +485,14 @@ def test_story_batches_are_written_sorted_one_at_a_time(tmp_path):
     assert pq.read_table(tmp_path / "empty.parquet").schema == SCHEMAS["sentence_alignments"]
     expected = sorted(everything, key=lambda r: (r["cluster_id"], r["article_id"], r["sentence_index"]))
     for name in ("stories", "mixed"):
-        written = pq.ParquetFile(tmp_path / f"{name}.parquet")
-        assert written.read().to_pylist() == expected
-        groups = [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)]
-        assert groups == [5, 5, 5, 5, 4]
+        assert pq.read_table(tmp_path / f"{name}.parquet").to_pylist() == expected
+        assert _row_groups(tmp_path / f"{name}.parquet") == [5, 5, 5, 5, 4]
+
+
+def _row_groups(path) -> list[int]:
+    """Rows in each row group of a Parquet file."""
+    metadata = pq.ParquetFile(path).metadata
+    return [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
 
 
 def test_wide_rows_are_written_in_smaller_row_groups(tmp_path, monkeypatch):
@@ -523,11 +527,8 @@ def test_wide_rows_are_written_in_smaller_row_groups(tmp_path, monkeypatch):
     assert (
         write_sorted(str(tmp_path / "state.parquet"), batches, "state", OutputConfig(row_group_size=32)) == 40
     )
-    written = pq.ParquetFile(tmp_path / "state.parquet")
-    assert [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)] == [
-        8
-    ] * 5  # 32 -> 16 -> 8
-    table = written.read()
+    assert _row_groups(tmp_path / "state.parquet") == [8] * 5  # 32 -> 16 -> 8
+    table = pq.read_table(tmp_path / "state.parquet")
     assert table.column("article_id").to_pylist() == [
         row["article_id"] for row in sorted(state, key=lambda r: (r["cluster_id"], r["article_id"]))
     ]
@@ -556,9 +557,9 @@ def test_wide_rows_are_written_in_smaller_row_groups(tmp_path, monkeypatch):
     monkeypatch.setattr(write_module, "ROW_GROUP_BYTES", int(2.5 * row_bytes))
     config = OutputConfig(row_group_size=16)
     assert write_sorted(str(tmp_path / "stories.parquet"), stories, "sentence_alignments", config) == 24
-    written = pq.ParquetFile(tmp_path / "stories.parquet")
-    assert [written.metadata.row_group(g).num_rows for g in range(written.num_row_groups)] == [2] * 12
-    assert written.read().column("cluster_id").to_pylist() == ["s_a"] * 8 + ["s_b"] * 8 + ["s_c"] * 8
+    assert _row_groups(tmp_path / "stories.parquet") == [2] * 12  # 16 -> 8 -> 4 -> 2
+    written = pq.read_table(tmp_path / "stories.parquet")
+    assert written.column("cluster_id").to_pylist() == ["s_a"] * 8 + ["s_b"] * 8 + ["s_c"] * 8
 
 
 def test_dictionary_encoded_batches_are_written_in_the_table_schema(tmp_path):
