@@ -1388,8 +1388,15 @@ _SENTENCE_STARTERS = frozenset(
     """.split()
 )
 # A boundary is followed by a capital, a digit or a letter without case (any script: "Élysée",
-# "Путин", Arabic); a lower-case letter goes on the sentence ("e.g. the").
-_BOUNDARY = re.compile(r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])')
+# "Путин", Arabic); a lower-case letter goes on the sentence ("e.g. the"). Scraped pages glue
+# paragraphs without a space ("Flaherty said.City leaders say ..."): a full stop (with at most
+# one closing quote) between a lower-case word and a capitalised one ends a sentence too
+# (groups 4 and 5), unless the word is an abbreviation ("Gov.Jerry Brown") or an address;
+# not "!" or "?", which brands write so ("Yahoo!News").
+_BOUNDARY = re.compile(
+    r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])'
+    r'|(?<=[a-z]{2})(\.)(["\')\]]?)(?=["\']?[A-Z][a-z])'
+)
 # Letters of the scripts written without spaces between words: Han (with 々 〆 〇),
 # Hiragana, Katakana (not its middle dot, which separates the words of a name) and Thai.
 # Their runs are compared by character n-grams (``no_space_ngrams``) and counted in words of a
@@ -1440,6 +1447,8 @@ _NEXT_WORD_CHARS = 64
 # The first character after a boundary's opening quotes and brackets.
 _AFTER_BOUNDARY = re.compile(r"[\"'(\[]*(.)", re.DOTALL)
 MAX_UNPUNCTUATED_WORDS = 40
+# A word before a glued stop that is part of an address: a dot, slash or @ inside it, or www.
+_GLUED_ADDRESS = re.compile(r"[./@]|^www", re.IGNORECASE)
 
 
 def _word_before(prefix: str) -> str | None:
@@ -1527,13 +1536,17 @@ def _split_part(line: str) -> list[str]:
         # Only the ends of the line next to the boundary are looked at (the word before it, the
         # word after it): slicing the rest of the line at each boundary took time quadratic in
         # the line's length (a megabyte of "U.S. " took a minute).
+        glued = match.group(1) is None
+        stop = 4 if glued else 1  # the group of the stop itself
         after = _AFTER_BOUNDARY.match(line, match.end())
         if after and after.group(1).islower():
             continue
-        end = match.end(2)
-        if match.group(1) == "." and _is_abbreviation(
-            line[_last_word_start(line, start, match.start(1)) : match.start(1)],
-            line[match.end() : match.end() + _NEXT_WORD_CHARS],
+        end = match.end(stop + 1)
+        before = line[_last_word_start(line, start, match.start(stop)) : match.start(stop)]
+        if glued and _GLUED_ADDRESS.search(before):
+            continue  # "example.org.The", "twitter.com/x.Follow": an address, not a sentence
+        if match.group(stop) == "." and _is_abbreviation(
+            before, line[match.end() : match.end() + _NEXT_WORD_CHARS]
         ):
             continue
         pieces.append(line[start:end].strip())

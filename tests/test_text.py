@@ -815,6 +815,32 @@ def test_split_sentences(text, expected):
     assert split_sentences(text) == (expected if expected is not None else [text])
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'Our city clerk has resigned," Mayor Tim Flaherty said.City leaders say it was a good day.',
+            ['Our city clerk has resigned," Mayor Tim Flaherty said.', "City leaders say it was a good day."],
+        ),
+        (
+            'I would not wish it on anyone.""It\'s been long awaited.',
+            ['I would not wish it on anyone."', "\"It's been long awaited."],
+        ),
+        ('It was too much."We will appeal.', ['It was too much."', "We will appeal."]),
+        ("Gov.Jerry Brown signed it. St.Louis cheered.", ["Gov.Jerry Brown signed it.", "St.Louis cheered."]),
+        ("See example.org.These are the links.", None),
+        ("Follow her at twitter.com/lisa_white.Then call.", None),
+        ("It ends at 5 p.m.Then it closes.", None),
+        ("It is due July 2.The court agreed.", None),
+        ("The U.S.The end.", None),
+    ],
+)
+def test_paragraphs_glued_without_a_space_are_split_at_the_full_stop(text, expected):
+    """Scraped pages lose the space between paragraphs ("said.City leaders"); abbreviations,
+    addresses, initials and figures before the stop keep their sentence (None: one sentence)."""
+    assert split_sentences(text) == (expected if expected is not None else [text])
+
+
 def test_chinese_and_japanese_sentences_end_at_full_width_punctuation_without_a_space():
     text = normalise("成渝中线高铁今天开通！你坐过吗？首趟列车9时发车。他说：“票卖完了。”随后离开。")
     assert split_sentences(text) == [
