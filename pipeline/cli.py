@@ -356,6 +356,32 @@ def _say(*lines: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+# The most reject reasons the summary names (the rejects table has them all).
+_SUMMARY_REASONS = 3
+
+
+def _reject_reasons(job) -> str:
+    """ " (missing_text 150)": the rejects by reason, commonest first, so that a run that
+    kept nothing says why without a query (a misspelt ``columns`` setting rejects every
+    record of a JSON Lines file)."""
+    files = sorted(glob.glob(os.path.join(job.tables["rejects"], "*.parquet")))
+    if not files:
+        return ""
+    tables = [pq.read_table(f, columns=["reason"]) for f in files]
+    reasons = pa.chunked_array([table.column("reason") for table in tables], pa.string())
+    counts = sorted(
+        ((row["values"], row["counts"]) for row in pc.value_counts(reasons).to_pylist()),
+        key=lambda item: (-item[1], item[0]),
+    )
+    if not counts:
+        return ""
+    named = [f"{reason} {count}" for reason, count in counts[:_SUMMARY_REASONS]]
+    others = len(counts) - _SUMMARY_REASONS
+    if others > 0:
+        named.append(f"{others} other {noun(others, 'reason')}")
+    return f" ({', '.join(named)}; the rejects table says why each)"
+
+
 def _print_summary(job) -> None:
     files = sorted(glob.glob(os.path.join(job.tables["clusters"], "*.parquet")))
     clusters = [pq.read_table(f, columns=["size", "first_seen_run_date"]) for f in files]
@@ -382,7 +408,7 @@ def _print_summary(job) -> None:
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
         f"  records read       {job.counters.get('read/records', 0)}",  # malformed ones too
         f"  articles kept      {rows['articles']}",
-        f"  rejected           {rows['rejects']}",
+        f"  rejected           {rows['rejects']}{_reject_reasons(job)}",
         # A date column in a format not read (01/05/2017) would otherwise show only in the
         # manifest: every such article is kept undated, matched with articles of any date. A
         # year column mapped to published_at (2016.0) is named, as it reads as no date at all.

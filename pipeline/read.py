@@ -96,7 +96,8 @@ counter ``read/rejected_<reason>``:
                       otherwise be left out as an extra key (a Parquet column so named
                       refuses the file before the run)
     missing_id        id is absent, null, empty or not a string or an integer
-    missing_text      text is absent or null
+    missing_text      text is absent or null (absent: the detail names the key looked for,
+                      ``columns.text``, and the record's keys; so does missing_id's)
     text_not_string   text is not a string
     empty_text        text is empty or whitespace only
     too_long          text has more than ``input.max_chars`` characters
@@ -1309,6 +1310,24 @@ def _json_object(data: bytes, encoding: str) -> dict[str, Any]:
     return value
 
 
+# The most of a record's field names a reject's detail lists.
+_LISTED_FIELDS = 12
+
+
+def _absent(field: str, record_fields: Mapping[str, Any], reading: _Reading) -> str:
+    """Why a record has no ``field``: null ("no text"), or, where its key is absent (a JSON
+    Lines record), which key was looked for and which the record has: a misspelt
+    ``columns`` setting, or an export that names the field otherwise, shows in the reject."""
+    column = (reading.columns or _OWN_COLUMNS).get(field, field)
+    if column in record_fields:
+        return f"no {field}"
+    setting = f" (columns.{field})" if column != field else f" (set columns.{field} to read another)"
+    names = [repr(name) for name in list(record_fields)[:_LISTED_FIELDS]]
+    if len(record_fields) > _LISTED_FIELDS:
+        names.append(f"and {len(record_fields) - _LISTED_FIELDS:,} more")
+    return f"no {column!r} field{setting}; the record has " + (", ".join(names) or "no fields")
+
+
 def _article(
     fields: Mapping[str, Any], source: str, record: int, reading: _Reading, on_bad_date: Callable[[Any], Any]
 ) -> Article:
@@ -1317,6 +1336,7 @@ def _article(
     renames = _misnamed_fields(fields.keys(), reading.columns)
     if renames:
         raise _Rejected("misnamed_field", f"field names are case-sensitive; rename {', '.join(renames)}")
+    record_fields = fields
     if reading.columns is not None:
         fields = {field: fields[column] for field, column in reading.columns.items() if column in fields}
     if reading.partition:  # a field the record has, null included, is its own
@@ -1332,7 +1352,9 @@ def _article(
                 raise _Rejected("invalid_utf8", message) from None
     article_id = fields.get("id")
     if article_id is None or isinstance(article_id, bool):
-        raise _Rejected("missing_id", "no id" if article_id is None else "id is a boolean")
+        raise _Rejected(
+            "missing_id", _absent("id", record_fields, reading) if article_id is None else "id is a boolean"
+        )
     if isinstance(article_id, int):
         article_id = str(article_id)
     if isinstance(article_id, float):
@@ -1349,7 +1371,7 @@ def _article(
         raise _Rejected("missing_id", "id is empty")
     text = fields.get("text")
     if text is None:
-        raise _Rejected("missing_text", "no text")
+        raise _Rejected("missing_text", _absent("text", record_fields, reading))
     if not isinstance(text, str):
         raise _Rejected("text_not_string", f"text must be a string, got {_type_name(text)}")
     if not text.strip():

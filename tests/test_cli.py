@@ -459,7 +459,23 @@ def test_the_summary_counts_records_read_malformed_ones_too(capsys, tmp_path):
         capsys, "run", "--input", str(inputs), "--output", str(tmp_path / "out"), "--run-date", RUN_DATE
     )
     assert status == 0
-    assert "\n  records read       2\n  articles kept      1\n  rejected           1\n" in out, out
+    counts = "\n  records read       2\n  articles kept      1\n  rejected           1 (malformed_json 1;"
+    assert counts in out, out
+
+
+def test_the_summary_says_why_records_were_rejected(capsys, tmp_path):
+    """A misspelt ``columns.text`` rejects every record of a JSON Lines file: the run kept
+    nothing, and the summary said only "rejected 3" (the reasons were in the rejects table)."""
+    inputs = tmp_path / "in.jsonl"
+    rows = [{"id": f"a{n}", "body": "The council approved the budget on Tuesday."} for n in range(3)]
+    rows.append({"id": "a3", "text": ""})
+    inputs.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    status, out, _ = storymatch_in_process(
+        capsys, "run", "--input", str(inputs), "--output", str(tmp_path / "out"), "--run-date", RUN_DATE
+    )
+    assert status == 0
+    expected = "\n  rejected           4 (missing_text 3, empty_text 1; the rejects table says why each)\n"
+    assert expected in out, out
 
 
 def test_the_summary_counts_dates_it_could_not_read(capsys, tmp_path):

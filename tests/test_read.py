@@ -25,6 +25,7 @@ from apache_beam.testing import (
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline import read
+from pipeline.config import ColumnConfig
 from pipeline.read import InputError, ReadArticles, _ParseFileFn, parse_file, parse_published, resolve_inputs
 from pipeline.records import Article, Reject
 
@@ -432,7 +433,32 @@ def test_json_lines_every_reason(tmp_path):
     assert invalid.raw == '{"id": "b", "text": "caf\ufffd"}'
     assert malformed.detail == "line 4: expecting value at column 21"
     assert malformed.raw == '{"id": "c", "text": '
+    # An absent key says which key was looked for and which the record has; a null says no more.
+    assert items[4].detail == "line 6: no 'id' field (set columns.id to read another); the record has 'text'"
+    assert items[5].detail == "line 7: no id"
+    no_text = "line 11: no 'text' field (set columns.text to read another); the record has 'id'"
+    assert items[9].detail == no_text
+    assert items[10].detail == "line 12: no text"
     assert all(reject.source == path for reject in items if isinstance(reject, Reject))
+
+
+def test_a_misspelt_column_setting_is_named_in_each_reject(tmp_path):
+    """A JSON Lines file has no header to check a ``columns`` setting against before the run
+    (a CSV's is checked), so every record is rejected: each reject names the key looked for,
+    the setting, and the keys the record has."""
+    fields = {f"field{number}": "x" for number in range(12)}
+    path = write_lines(
+        tmp_path / "export.jsonl",
+        json.dumps({"id": "a", "body": "The council met.", "outlet": "Gazette"}),
+        json.dumps({"id": "b", **fields}),
+    )
+    first, second = parse_file(str(path), MAX_CHARS, columns=ColumnConfig(text="content"))
+    assert (first.reason, second.reason) == ("missing_text", "missing_text")
+    assert first.detail == (
+        "line 1: no 'content' field (columns.text); the record has 'id', 'body', 'outlet'"
+    )
+    assert second.detail.endswith("'field10', and 1 more")  # 13 keys: 12 named
+    assert parse(path)[0].detail.startswith("line 1: no 'text' field (set columns.text to read another)")
 
 
 def test_outlet_title_and_url_that_are_not_text_are_rejected(tmp_path):
