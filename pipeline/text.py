@@ -1023,6 +1023,10 @@ _AUTHOR_CLAUSE = (
     rf"|covers [^.!?;:\"]{{1,60}} for (?:the )?[A-Z][^.!?,;\"]{{0,40}})"
 )
 _AUTHOR_LINE = re.compile(rf"{_AUTHOR_CLAUSE}(?:,? (?:and )?{_AUTHOR_CLAUSE})*\.?")
+# A beat without the outlet ("Lisa P. White covers Concord and Pleasant Hill."): one only in an
+# article whose author's contact line was removed ("Contact her at ..."), since "Blue Cross
+# covers the rest." could end a story.
+_BEAT_LINE = re.compile(r"[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3} covers [^.!?;:\"]{1,60}\.?")
 
 
 def boilerplate_reason(line: str) -> str | None:
@@ -1344,14 +1348,18 @@ def _comment_section_start(lines: list[str]) -> int:
 
 
 def _strip_author_lines(kept: list[str], removed: list[tuple[str, str]]) -> None:
-    """Removes the author's biography (``_AUTHOR_LINE``, counted as a ``credit``) from the
-    article's trailer: the lines after its last line of prose, read from the end (link titles,
-    a "Contact her at ..." line already removed, other biographies)."""
+    """Removes the author's biography (``_AUTHOR_LINE``, counted as a ``credit``; a beat alone,
+    ``_BEAT_LINE``, where a contact line was removed) from the article's trailer: the lines
+    after its last line of prose, read from the end (link titles, a "Contact her at ..." line
+    already removed, other biographies)."""
+    has_contact = any(reason == "contact" for reason, _ in removed)
     for i in range(len(kept) - 1, -1, -1):
         line = kept[i]
         if not line:
             continue
-        if (" is " in line or " are " in line or " covers " in line) and _AUTHOR_LINE.fullmatch(line):
+        if (" is " in line or " are " in line or " covers " in line) and (
+            _AUTHOR_LINE.fullmatch(line) or (has_contact and _BEAT_LINE.fullmatch(line))
+        ):
             removed.append(("credit", line))
             kept[i] = ""
         elif len(line.split()) >= 8 and _SENTENCE_END.search(line):

@@ -706,6 +706,18 @@ def test_the_author_s_biography_is_stripped_from_the_article_s_trailer_only(biog
     assert strip_boilerplate(story) == (story, [])
 
 
+def test_a_beat_without_the_outlet_is_a_biography_only_over_a_contact_line():
+    """ "Lisa P. White covers Concord and Pleasant Hill. Contact her at ..." ends a Bay Area
+    News Group story; without "for <outlet>" the beat line was reported as a unique sentence.
+    Without a contact line, a short last paragraph of that shape is the story's own."""
+    beat = "Lisa P. White covers Concord and Pleasant Hill."
+    clean, removed = strip_boilerplate(f"{PROSE}\n\n{beat} Contact her at 925-943-8011.")
+    assert clean == PROSE
+    assert removed == [("contact", "Contact her at 925-943-8011."), ("credit", beat)]
+    for ending in ("Blue Cross covers the rest.", "Medicare covers most of the cost.", beat):
+        assert strip_boilerplate(f"{PROSE}\n\n{ending}") == (f"{PROSE}\n\n{ending}", [])
+
+
 def test_boilerplate_stripping_on_a_labelled_sample_of_eval_articles():
     """Every line of 45 articles of ../shared/eval, labelled blind as content, boilerplate
     or caption (tests/data/eval_boilerplate_gold.jsonl; docs/sentences.md)."""
