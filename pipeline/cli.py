@@ -360,15 +360,17 @@ def _say(*lines: str) -> None:
 _SUMMARY_REASONS = 3
 
 
+def _run_column(job, table: str, column: str, type_: pa.DataType) -> pa.ChunkedArray:
+    """One column of a table as this run wrote it (all its files)."""
+    files = sorted(glob.glob(os.path.join(job.tables[table], "*.parquet")))
+    return pa.chunked_array([pq.read_table(f, columns=[column]).column(column) for f in files], type_)
+
+
 def _reject_reasons(job) -> str:
     """ " (missing_text 150)": the rejects by reason, commonest first, so that a run that
     kept nothing says why without a query (a misspelt ``columns`` setting rejects every
     record of a JSON Lines file)."""
-    files = sorted(glob.glob(os.path.join(job.tables["rejects"], "*.parquet")))
-    if not files:
-        return ""
-    tables = [pq.read_table(f, columns=["reason"]) for f in files]
-    reasons = pa.chunked_array([table.column("reason") for table in tables], pa.string())
+    reasons = _run_column(job, "rejects", "reason", pa.string())
     counts = sorted(
         ((row["values"], row["counts"]) for row in pc.value_counts(reasons).to_pylist()),
         key=lambda item: (-item[1], item[0]),
@@ -383,12 +385,10 @@ def _reject_reasons(job) -> str:
 
 
 def _print_summary(job) -> None:
-    files = sorted(glob.glob(os.path.join(job.tables["clusters"], "*.parquet")))
-    clusters = [pq.read_table(f, columns=["size", "first_seen_run_date"]) for f in files]
-    sizes = pa.chunked_array([table.column("size") for table in clusters], pa.int32())
+    sizes = _run_column(job, "clusters", "size", pa.int32())
     multi = int(pc.sum(pc.greater(sizes, 1)).as_py() or 0)
     largest = int(pc.max(sizes).as_py() or 0)
-    first_seen = pa.chunked_array([table.column("first_seen_run_date") for table in clusters], pa.date32())
+    first_seen = _run_column(job, "clusters", "first_seen_run_date", pa.date32())
     continued = int(pc.sum(pc.less(first_seen, pa.scalar(dt.date.fromisoformat(job.run_date)))).as_py() or 0)
     # Their articles were compared with the story's earlier ones (README: "Stories continue").
     continued_note = (

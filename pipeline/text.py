@@ -1014,7 +1014,8 @@ _SEE_ASIDE = re.compile(r"^[\[(]\s*see\b", re.IGNORECASE)
 # "William Lee and Jeremy Gorner are reporters for the Tribune, Jae Miller is a reporter for WGN-TV".
 # Only in the article's trailer (``_strip_author_lines``): in the story such a sentence is news
 # ("Gershkovich is a reporter for The Wall Street Journal. He was detained in March.").
-_NAME = r"[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}"
+_NAME_WORD = r"[A-Z][\w.'-]+"
+_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}"
 _OUTLET = r"(?: (?:for|at|with|on) (?:the )?[A-Z][^.!?,;\"]{0,40})?"
 _AUTHOR_CLAUSE = (
     rf"{_NAME}(?: and {_NAME})? (?:(?:is|are) (?:(?:a|an|the)\b[^.!?,;:\"]{{0,60}}?\b)?(?:staff )?"
@@ -1026,7 +1027,7 @@ _AUTHOR_LINE = re.compile(rf"{_AUTHOR_CLAUSE}(?:,? (?:and )?{_AUTHOR_CLAUSE})*\.
 # A beat without the outlet ("Lisa P. White covers Concord and Pleasant Hill."): one only in an
 # article whose author's contact line was removed ("Contact her at ..."), since "Blue Cross
 # covers the rest." could end a story.
-_BEAT_LINE = re.compile(r"[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3} covers [^.!?;:\"]{1,60}\.?")
+_BEAT_LINE = re.compile(rf"{_NAME_WORD}(?: {_NAME_WORD}){{1,3}} covers [^.!?;:\"]{{1,60}}\.?")
 
 
 def boilerplate_reason(line: str) -> str | None:
