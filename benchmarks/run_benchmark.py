@@ -250,6 +250,7 @@ def worker_stages(args: argparse.Namespace) -> None:
         found_only_here,
         salient_terms,
         term_buckets,
+        term_frequencies,
         term_vector,
         weigh_terms,
     )
@@ -319,7 +320,13 @@ def worker_stages(args: argparse.Namespace) -> None:
             article = item.article
             sketches.append(
                 ArticleSketch(
-                    article.id, article.outlet, article.published_us, vector, signature, details=rare
+                    article.id,
+                    article.outlet,
+                    article.published_us,
+                    vector,
+                    signature,
+                    details=rare,
+                    frequencies=term_frequencies(vector.ids, df_table),
                 )
             )
     timed("sketch: weigh_terms + salient_terms + BatchMinHasher", started)
@@ -352,10 +359,11 @@ def worker_stages(args: argparse.Namespace) -> None:
     )
 
     started = time.perf_counter()
+    max_df = config.features.detail_max_df
     scored = []
     reasons: Counter[str] = Counter()
     for members, pairs in window_candidates_found:
-        decisions = score_pairs(members, pairs, config.verify)
+        decisions = score_pairs(members, pairs, config.verify, max_df)
         reasons.update(decisions.reason.tolist())
         scored.extend(decisions.verified(members))
     timed("verify: score_pairs", started)
@@ -388,7 +396,11 @@ def worker_stages(args: argparse.Namespace) -> None:
             ]
             component_pairs += len(unknown)
             sketched = [by_id[article_id] for article_id in members]
-            decisions = score_pairs(sketched, np.array(unknown, dtype=np.int64), config.verify)
+            position = {article_id: index for index, article_id in enumerate(members)}
+            copy_score = config.verify.copy_score
+            copies = [(position[a], position[b]) for a, b, score in component_edges if score >= copy_score]
+            unknown_pairs = np.array(unknown, dtype=np.int64)
+            decisions = score_pairs(sketched, unknown_pairs, config.verify, max_df, np.array(copies))
             component_edges.extend((pair.a, pair.b, pair.score) for pair in decisions.verified(sketched))
         for story in cluster_component(members, component_edges, config.cluster.threshold):
             story_id = cluster_id(story)

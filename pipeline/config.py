@@ -89,6 +89,9 @@ class VerifyConfig:
     # A pair must share this many details, unless its score reaches certain_score (near-copies).
     min_shared_details: int = 2
     certain_score: float = 0.3
+    # Pairs at this score or more are near-copies of one text: the detail check counts a
+    # term's copies once, so a story that many outlets carry keeps its details.
+    copy_score: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,11 @@ def validate(config: Config) -> None:
         c.verify.min_score <= c.verify.certain_score <= 1.0,
         "verify.certain_score",
         f"must be between verify.min_score ({c.verify.min_score}) and 1 (1 checks details on every pair)",
+    )
+    _check(
+        c.verify.certain_score <= c.verify.copy_score <= 1.0,
+        "verify.copy_score",
+        f"must be between verify.certain_score ({c.verify.certain_score}) and 1 (1: only identical terms)",
     )
     _check(0.0 < c.cluster.threshold <= 1.0, "cluster.threshold", "must be in (0, 1]")
     _check(c.cluster.max_scored_component >= 0, "cluster.max_scored_component", "must be 0 or more")

@@ -239,13 +239,14 @@ class DetectStories(beam.PTransform):
                 | "MarkResent" >> beam.FlatMap(_mark_resent)
             )
             matchable = (sketches, anchors.anchors) | "WithAnchors" >> beam.Flatten()
+        max_df = config.features.detail_max_df
         scored = matchable | "MatchInWindows" >> MatchInWindows(
-            self.bands, self.rows, config.lsh.bucket_cap, config.verify
+            self.bands, self.rows, config.lsh.bucket_cap, config.verify, max_df
         )
         verified = scored["verified"]
         canonical_ids = canonical | "CanonicalIds" >> beam.Map(lambda item: item.article.id)
         clustered = (canonical_ids, verified, duplicates, matchable, resent) | "Cluster" >> ClusterStories(
-            config.cluster, config.verify
+            config.cluster, config.verify, max_df
         )
         assignments = clustered["assignments"]
         story_ids = assignments | "StoryIds" >> beam.Map(lambda item: (item[0], item[1].cluster_id))

@@ -53,7 +53,7 @@ from pipeline.align import paraphrase_score
 from pipeline.analyse import analyse_article, analysis_reject
 from pipeline.config import ColumnConfig, Config, InputConfig
 from pipeline.dedupe import copy_runs
-from pipeline.features import detail_ids, term_buckets, term_vector, weigh_terms
+from pipeline.features import detail_ids, term_buckets, term_frequencies, term_vector, weigh_terms
 from pipeline.read import (
     _FILE_ERRORS,
     _delimited_rows,
@@ -242,13 +242,21 @@ def accepted_pairs(
         _, ids, weights = weigh_terms(item.terms, df_table, len(seen_hashes))
         details = detail_ids(ids, df_table, config.features.detail_max_df)
         vector = term_vector(ids, weights)
+        counted = term_frequencies(vector.ids, df_table)
         sketches.append(
             ArticleSketch(
-                article.id, article.outlet, article.published_us, vector, no_signature, details=details
+                article.id,
+                article.outlet,
+                article.published_us,
+                vector,
+                no_signature,
+                details=details,
+                frequencies=counted,
             )
         )
     every_pair = np.array(np.triu_indices(len(sketches), 1)).T
-    return {(pair.a, pair.b) for pair in score_pairs(sketches, every_pair, config.verify).verified(sketches)}
+    decisions = score_pairs(sketches, every_pair, config.verify, config.features.detail_max_df)
+    return {(pair.a, pair.b) for pair in decisions.verified(sketches)}
 
 
 def _table(output: str, name: str, columns: str) -> list[tuple]:

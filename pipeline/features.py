@@ -370,6 +370,23 @@ def term_vector(ids: np.ndarray, weights: np.ndarray) -> TermVector:
     return TermVector(unique, (summed / norm).astype(np.float32))
 
 
+FREQUENCY_CAP = 255  # what a byte holds: ``term_frequencies`` stops counting there
+
+
+def term_frequencies(ids: np.ndarray, df_table: np.ndarray) -> np.ndarray:
+    """Each term's document frequency (as in ``weigh_terms``), at most ``FREQUENCY_CAP``: a
+    byte a term, for the detail check to count a term's near-copies once (``verify``).
+
+    Example:
+        >>> table = np.zeros(1024, np.uint32)
+        >>> table[[1, 3]] = [2, 400]
+        >>> term_frequencies(np.array([1, 3, 1027], np.uint32), table).tolist()
+        [2, 255, 255]
+    """
+    frequencies = df_table[np.asarray(ids, dtype=np.uint32) & np.uint32(len(df_table) - 1)]
+    return np.minimum(frequencies, FREQUENCY_CAP).astype(np.uint8)
+
+
 def detail_ids(ids: np.ndarray, df_table: np.ndarray, max_df: int) -> np.ndarray:
     """Sorted distinct ids of the terms found in at most ``max_df`` articles of the run.
 

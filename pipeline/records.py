@@ -65,6 +65,9 @@ class ArticleSketch(NamedTuple):
     ``prior`` is set for articles of earlier runs, which only serve as anchors to match.
     ``details``: sorted ids of the article's rare terms (``features.detail_ids``); None when
     unknown (an anchor from a state written before details existed), which skips the check.
+    ``frequencies``: the document frequency of each term of ``vector``, in its order, capped
+    at 255 (``features.term_frequencies``), with which the check counts a term's near-copies
+    once; None for an anchor (a pair's shared terms are the other article's too).
     """
 
     id: str
@@ -74,13 +77,15 @@ class ArticleSketch(NamedTuple):
     signature: np.ndarray
     prior: Prior | None = None
     details: np.ndarray | None = None
+    frequencies: np.ndarray | None = None
 
     def __reduce__(self):
         # Its arrays as raw bytes (``features.packed_array``; the vector packs its own): a
         # sketch crosses most shuffles.
         details = None if self.details is None else packed_array(self.details)
+        frequencies = None if self.frequencies is None else packed_array(self.frequencies)
         fields = (self.id, self.outlet, self.published_us, self.vector, packed_array(self.signature))
-        return (_unpacked_sketch, (*fields, self.prior, details))
+        return (_unpacked_sketch, (*fields, self.prior, details, frequencies))
 
 
 def _unpacked_sketch(
@@ -91,11 +96,12 @@ def _unpacked_sketch(
     signature: PackedArray,
     prior: Prior | None,
     details: PackedArray | None,
+    frequencies: PackedArray | None = None,
 ) -> ArticleSketch:
     unpacked_details = None if details is None else unpacked_array(details)
-    return ArticleSketch(
-        article_id, outlet, published_us, vector, unpacked_array(signature), prior, unpacked_details
-    )
+    unpacked_frequencies = None if frequencies is None else unpacked_array(frequencies)
+    fields = (article_id, outlet, published_us, vector, unpacked_array(signature), prior)
+    return ArticleSketch(*fields, unpacked_details, unpacked_frequencies)
 
 
 class ScoredPair(NamedTuple):

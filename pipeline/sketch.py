@@ -23,6 +23,7 @@ from pipeline.features import (
     found_only_here,
     salient_terms,
     term_buckets,
+    term_frequencies,
     term_vector,
     weigh_terms,
 )
@@ -84,12 +85,13 @@ class _SketchBatchFn(beam.DoFn):
     def process(self, batch: list[AnalysedArticle], frequencies):
         assert self._hasher is not None
         num_documents, df_table = frequencies
-        kept, vectors, details, salient_sets = [], [], [], []
+        kept, vectors, details, frequencies_of, salient_sets = [], [], [], [], []
         for analysed in batch:
             try:
                 terms, ids, weights = weigh_terms(analysed.terms, df_table, num_documents)
                 vector = term_vector(ids, weights)
                 rare = detail_ids(ids, df_table, self._config.features.detail_max_df)
+                counted = term_frequencies(vector.ids, df_table)
             except (ValueError, TypeError, OverflowError) as error:
                 # The article stays in the output as a story of one; it just cannot be matched.
                 self._failed.inc()
@@ -98,14 +100,22 @@ class _SketchBatchFn(beam.DoFn):
             kept.append(analysed)
             vectors.append(vector)
             details.append(rare)
+            frequencies_of.append(counted)
             alone = found_only_here(ids, df_table)
             salient_sets.append(salient_terms(terms, weights, self._config.features.salient_terms, alone))
         signatures = self._hasher.signatures(salient_sets)
-        for analysed, vector, rare, signature in zip(kept, vectors, details, signatures, strict=True):
+        rows = zip(kept, vectors, details, frequencies_of, signatures, strict=True)
+        for analysed, vector, rare, counted, signature in rows:
             self._sketched.inc()
             article = analysed.article
             yield ArticleSketch(
-                article.id, article.outlet, article.published_us, vector, signature, details=rare
+                article.id,
+                article.outlet,
+                article.published_us,
+                vector,
+                signature,
+                details=rare,
+                frequencies=counted,
             )
 
 

@@ -82,11 +82,12 @@ def _sketch_by_component(keyed):
 
 
 class _SplitComponentFn(beam.DoFn):
-    def __init__(self, cluster: ClusterConfig, verify: VerifyConfig) -> None:
+    def __init__(self, cluster: ClusterConfig, verify: VerifyConfig, detail_max_df: int | None) -> None:
         self._threshold = cluster.threshold
         self._max_scored = cluster.max_scored_component
         self._short_terms = cluster.short_terms
         self._verify = verify
+        self._detail_max_df = detail_max_df
         self._stories = Metrics.counter("cluster", "multi_article_stories")
         self._component_size = Metrics.distribution("cluster", "component_size")
         self._too_big = Metrics.counter("cluster", "components_too_big_to_score")
@@ -101,7 +102,14 @@ class _SplitComponentFn(beam.DoFn):
             for j in range(i + 1, len(sketches))
             if (first.id, sketches[j].id) not in known and (first.prior is None or sketches[j].prior is None)
         ]
-        return score_pairs(sketches, np.array(pairs, dtype=np.int64), self._verify).verified(sketches)
+        # The known pairs are not scored again: those of near-copies are passed on as such.
+        position = {sketch.id: index for index, sketch in enumerate(sketches)}
+        copy_score = self._verify.copy_score
+        copies = [(position[edge.a], position[edge.b]) for edge in edges if edge.score >= copy_score]
+        scores = score_pairs(
+            sketches, np.array(pairs, dtype=np.int64), self._verify, self._detail_max_df, np.array(copies)
+        )
+        return scores.verified(sketches)
 
     def process(self, keyed):
         _, grouped = keyed
@@ -194,10 +202,14 @@ class ClusterStories(beam.PTransform):
     clustering.
     """
 
-    def __init__(self, cluster: ClusterConfig, verify: VerifyConfig) -> None:
+    def __init__(
+        self, cluster: ClusterConfig, verify: VerifyConfig, detail_max_df: int | None = None
+    ) -> None:
+        """``detail_max_df``: as for ``windows.MatchInWindows``."""
         super().__init__()
         self._cluster = cluster
         self._verify = verify
+        self._detail_max_df = detail_max_df
 
     def expand(self, inputs):
         canonical_ids, verified_pairs, duplicate_pairs, sketches, resent = inputs
@@ -227,7 +239,7 @@ class ClusterStories(beam.PTransform):
             {"edge": components.edges, "sketch": component_sketches.members}
             | "GroupComponents" >> beam.CoGroupByKey()
             | "AverageLinkage"
-            >> beam.ParDo(_SplitComponentFn(self._cluster, self._verify)).with_outputs(
+            >> beam.ParDo(_SplitComponentFn(self._cluster, self._verify, self._detail_max_df)).with_outputs(
                 COMPONENT_PAIRS, main="assigned"
             )
         )

@@ -137,9 +137,12 @@ class _WindowPartFn(beam.PartitionFn):
 
 
 class _MatchWindowFn(beam.DoFn):
-    def __init__(self, bands: int, rows: int, cap: int, config: VerifyConfig) -> None:
+    def __init__(
+        self, bands: int, rows: int, cap: int, config: VerifyConfig, detail_max_df: int | None
+    ) -> None:
         self._bands, self._rows, self._cap = bands, rows, cap
         self._config = config
+        self._detail_max_df = detail_max_df
         self._windows = Metrics.counter("lsh", "windows")
         self._window_size = Metrics.distribution("lsh", "window_size")
         self._candidates = Metrics.counter("lsh", "candidates")
@@ -167,7 +170,7 @@ class _MatchWindowFn(beam.DoFn):
             own, neighbours, self._bands, self._rows, self._cap, self._config.max_days_apart, stats
         )
         self._candidates.inc(len(pairs))
-        scores = score_pairs(members, pairs, self._config)
+        scores = score_pairs(members, pairs, self._config, self._detail_max_df)
         reasons, counts = np.unique(scores.reason.astype(str), return_counts=True)
         for reason, count in zip(reasons.tolist(), counts.tolist(), strict=True):
             self._verdicts[reason].inc(count)
@@ -191,12 +194,17 @@ class MatchInWindows(beam.PTransform):
     collection that the in-process runner holds until its consumer runs; each part can be
     written out (``write.WriteTable``) in the stage that makes it instead)."""
 
-    def __init__(self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig) -> None:
+    def __init__(
+        self, bands: int, rows: int, bucket_cap: int, config: VerifyConfig, detail_max_df: int | None = None
+    ) -> None:
+        """``detail_max_df`` (``features.detail_max_df``): the detail check counts a term's
+        near-copies once (``verify.score_pairs``); None counts the sketches' details as they are."""
         super().__init__()
         if config.max_days_apart <= 0:
             raise ValueError("verify.max_days_apart must be positive")
         self._bands, self._rows, self._cap = bands, rows, bucket_cap
         self._config = config
+        self._detail_max_df = detail_max_df
 
     def expand(self, sketches) -> dict[str, Any]:
         max_days = self._config.max_days_apart
@@ -216,7 +224,8 @@ class MatchInWindows(beam.PTransform):
             | f"GroupWindows{index}" >> beam.GroupByKey()
             | f"MatchWindow{index}"
             >> beam.ParDo(
-                _MatchWindowFn(self._bands, self._rows, self._cap, self._config), beam.pvalue.AsList(undated)
+                _MatchWindowFn(self._bands, self._rows, self._cap, self._config, self._detail_max_df),
+                beam.pvalue.AsList(undated),
             ).with_outputs(PAIR_ROWS, main="verified")
             for index, part in enumerate(parts)
         ]

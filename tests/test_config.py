@@ -59,6 +59,8 @@ def test_overrides_are_typed():
         ("features.df_buckets=8589934592", "features.df_buckets"),
         # 2**32 buckets are 16 GiB in every worker's side input: refused, not out of memory mid-run.
         ("features.df_buckets=4294967296", "df_buckets: must be a power of two from 1024 to 67108864"),
+        ("verify.copy_score=0.2", r"verify.copy_score: must be between verify.certain_score \(0.3\) and 1"),
+        ("verify.copy_score=1.5", "verify.copy_score"),
         ("verify.max_days_apart=inf", "verify.max_days_apart"),
         ("verify.max_days_apart=nan", "verify.max_days_apart"),
         ("output.row_group_size=9223372036854775808", "output.row_group_size"),

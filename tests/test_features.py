@@ -172,7 +172,14 @@ def test_sketches_cross_beams_coder_as_raw_bytes_and_come_back_equal():
     signature = np.arange(256, dtype=np.uint64).reshape(2, 128)[1]  # a row of a batch, as sketched
     sketches = [
         ArticleSketch(
-            "a", "Outlet", 5, vector, signature, Prior("s-1", "2025-01-02"), np.array([3], np.uint32)
+            "a",
+            "Outlet",
+            5,
+            vector,
+            signature,
+            Prior("s-1", "2025-01-02"),
+            np.array([3], np.uint32),
+            np.array([4, 1, 255], np.uint8),
         ),
         ArticleSketch("b", None, None, term_vector(np.zeros(0, np.uint32), np.zeros(0)), signature[:4]),
     ]
@@ -183,10 +190,13 @@ def test_sketches_cross_beams_coder_as_raw_bytes_and_come_back_equal():
         assert type(back) is ArticleSketch and back[:3] == sketch[:3] and back.prior == sketch.prior
         arrays = [(back.vector.ids, sketch.vector.ids), (back.vector.weights, sketch.vector.weights)]
         arrays.append((back.signature, sketch.signature))
-        for got, want in [*arrays, *([(back.details, sketch.details)] if sketch.details is not None else [])]:
+        for optional in ("details", "frequencies"):
+            if getattr(sketch, optional) is not None:
+                arrays.append((getattr(back, optional), getattr(sketch, optional)))
+            assert (getattr(back, optional) is None) == (getattr(sketch, optional) is None)
+        for got, want in arrays:
             assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
             assert got.flags.writeable, "as any unpickled array"
-        assert (back.details is None) == (sketch.details is None)
     matrix = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert np.array_equal(unpacked_array(packed_array(matrix)), matrix)
     assert unpacked_array(packed_array(matrix)).shape == (2, 3)

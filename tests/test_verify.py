@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import VerifyConfig
-from pipeline.features import TermVector
+from pipeline.features import TermVector, detail_ids, term_frequencies
 from pipeline.records import ArticleSketch
-from pipeline.verify import days_apart, score_pair
+from pipeline.verify import days_apart, score_pair, score_pairs
 
 DAY = 86_400 * 1_000_000
 
@@ -49,3 +49,62 @@ def test_a_pair_below_the_certain_score_needs_shared_details():
     assert score_pair(near, _sketch("w", [1, 1, 1])._replace(details=np.zeros(0, np.uint32)), config).verified
     assert score_pair(near, one._replace(details=None), config).verified
     assert score_pair(near, one, VerifyConfig(0.1, 7, min_shared_details=0, certain_score=0.9)).verified
+
+
+def _terms(article_id, ids, df_table, max_df=5):
+    """A sketch over equally weighted term ids, its details found in ``df_table``."""
+    ids = np.array(sorted(ids), np.uint32)
+    vector = TermVector(ids, np.full(len(ids), 1 / np.sqrt(len(ids)), np.float32))
+    details, frequencies = detail_ids(ids, df_table, max_df), term_frequencies(ids, df_table)
+    signature = np.zeros(2, np.uint32)
+    return ArticleSketch(article_id, None, 0, vector, signature, details=details, frequencies=frequencies)
+
+
+def test_the_copies_of_one_text_count_once_for_the_details():
+    # A wire text and four near-copies of it (one term cut each: cosine 0.9 with it), a
+    # rewrite that shares two of its terms (cosine 0.18), an article on the same topic.
+    # Terms 0-1 are the story's: in the wire, its copies and the rewrite, 6 articles, so no
+    # detail (max_df 5); counted once with the copies they are in 2. Terms 30-31 are the
+    # topic's: 12 articles, 8 without the copies.
+    df_table = np.zeros(1024, np.uint32)
+    df_table[[0, 1]] = 6
+    df_table[[30, 31]] = 12
+    df_table[20:26] = 5
+    df_table[40:50] = df_table[60:68] = 1
+    wire_terms = {0, 1, 30, 31, *range(20, 26)}
+    wire = _terms("wire", wire_terms, df_table)
+    copies = [_terms(f"wire-{k}", wire_terms - {20 + k}, df_table) for k in range(4)]
+    rewrite = _terms("rewrite", {0, 1, *range(40, 50)}, df_table)
+    topic = _terms("topic", {30, 31, *range(60, 68)}, df_table)
+    members = [wire, *copies, rewrite, topic]
+    config = VerifyConfig(min_score=0.12, max_days_apart=7, min_shared_details=2, certain_score=0.3)
+    every = np.array(np.triu_indices(len(members), 1)).T
+
+    def reasons(scores):
+        return {
+            (members[i].id, members[j].id): r
+            for i, j, r in zip(scores.first, scores.second, scores.reason, strict=True)
+        }
+
+    plain = reasons(score_pairs(members, every, config))
+    counted_once = reasons(score_pairs(members, every, config, 5))
+    assert plain[("rewrite", "wire")] == "few_shared_details"
+    assert counted_once[("rewrite", "wire")] == "verified"
+    assert counted_once[("rewrite", "wire-0")] == "verified"
+    assert plain[("topic", "wire")] == counted_once[("topic", "wire")] == "few_shared_details"
+    # Pairs of copies need no details; the rest are decided as before.
+    assert counted_once[("wire", "wire-0")] == "verified"
+    assert {k: v for k, v in counted_once.items() if "rewrite" not in k} == {
+        k: v for k, v in plain.items() if "rewrite" not in k
+    }
+    # Not copies at copy_score 1: the check counts every article.
+    strict = reasons(score_pairs(members, every, VerifyConfig(0.12, 7, 2, 0.3, copy_score=1.0), 5))
+    assert strict[("rewrite", "wire")] == "few_shared_details"
+    # Copies known but not scored in the call (the component step passes them on).
+    pair = np.array([[0, 5]])
+    known = np.array([[0, k] for k in range(1, 5)])
+    assert score_pairs(members, pair, config, 5).reason.tolist() == ["few_shared_details"]
+    assert score_pairs(members, pair, config, 5, known).reason.tolist() == ["verified"]
+    # An anchor of an earlier run has no frequencies: the other article's tell.
+    anchor = [*members[:5], rewrite._replace(frequencies=None)]
+    assert score_pairs(anchor, pair, config, 5, known).reason.tolist() == ["verified"]
