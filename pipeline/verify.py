@@ -10,7 +10,7 @@ articles of the run): a rewrite keeps some of its story's names, numbers and phr
 article on the same topic and the same people but another event shares its vocabulary
 and almost none of those. A story carried by several outlets as near-copies of one text
 (``verify.copy_score``) would have its details in more articles than that for every copy:
-the check counts a term's copies once (``score_pairs``), so a rewrite still matches them.
+the check counts each group of copies once (``score_pairs``), so its rewrites still match.
 Every scored candidate is kept with its decision and reason, so each grouping can be traced
 to pair scores and the verifier's precision can be measured.
 """
@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse import csgraph
 
 from pipeline.config import VerifyConfig
 from pipeline.features import FREQUENCY_CAP, id_matrix, pair_cosines, row_products
@@ -91,46 +92,31 @@ def _copy_links(
 
 
 def _details_counted_once(
-    members: Sequence[ArticleSketch],
-    first: np.ndarray,
-    second: np.ndarray,
-    links: np.ndarray,
-    max_df: int,
-    chunk: int = 1024,
+    members: Sequence[ArticleSketch], first: np.ndarray, second: np.ndarray, links: np.ndarray, max_df: int
 ) -> np.ndarray:
-    """For each pair (first[k], second[k]), its terms that are details once each near-copy
-    (``links``) of either article counts with the article it copies: found in more than
-    ``max_df`` articles (those within it are the details already counted) but in at most
-    ``max_df`` without the copies. A term's frequency comes from the members that know it
-    (an anchor does not: ``ArticleSketch.frequencies``). A chunk of pairs at a time: a
-    story of many copies gives each pair many copies to look in."""
+    """For each pair (first[k], second[k]), how many terms both have that are details once
+    each group of near-copies (``links``, and the copies of copies) counts as one article:
+    found in more than ``max_df`` articles (those within it are the details already counted)
+    but in at most ``max_df`` when a group's members count once. A term's frequency comes
+    from the members that know it (an anchor does not: ``ArticleSketch.frequencies``)."""
     ids = [m.vector.ids for m in members]
     terms = id_matrix(ids, [np.ones(len(row)) for row in ids])
     frequency = np.full(terms.shape[1], -1, np.int64)
     known = [m.frequencies if m.frequencies is not None else np.full(len(m.vector), -1) for m in members]
     # ``terms.indices`` are the columns of the members' ids, in their order.
     np.maximum.at(frequency, terms.indices, np.concatenate([np.zeros(0, np.int64), *known]).astype(np.int64))
-    # A capped frequency is a lower bound: such a term is never one of them.
-    maybe = np.flatnonzero((frequency > max_df) & (frequency < FREQUENCY_CAP))
-    terms, frequency = terms[:, maybe], frequency[maybe]
-    holders = terms.T.tocsr()  # the members that have each term
     size = len(members)
-    copy_of = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(size, size))
-    copy_of = ((copy_of + copy_of.T) > 0).astype(np.float64).tocsr()
-    counts = np.zeros(len(first), np.int64)
-    for start in range(0, len(first), chunk):
-        a, b = first[start : start + chunk], second[start : start + chunk]
-        either = ((copy_of[a] + copy_of[b]) > 0).astype(np.float64).tocsr()
-        shared = terms[a].multiply(terms[b]).tocoo()
-        # A term found in more articles than the copies can account for is not one of them.
-        possible = frequency[shared.col] - np.diff(either.indptr)[shared.row] <= max_df
-        rows, columns = shared.row[possible], shared.col[possible]
-        if not len(rows):
-            continue
-        in_copies = np.asarray(either[rows].multiply(holders[columns]).sum(axis=1)).ravel()
-        once = frequency[columns] - in_copies <= max_df
-        counts[start : start + chunk] = np.bincount(rows[once], minlength=len(a))
-    return counts
+    linked = sparse.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(size, size))
+    count, group = csgraph.connected_components(linked, directed=False)
+    grouped = np.flatnonzero(np.bincount(group, minlength=count)[group] > 1)
+    membership = sparse.csr_matrix((np.ones(len(grouped)), (group[grouped], grouped)), shape=(count, size))
+    # Each group's members that have a term, beyond the first, are the term's extra counts.
+    holders = (membership @ terms).tocoo()
+    extra = np.zeros(terms.shape[1], np.int64)
+    np.add.at(extra, holders.col, holders.data.astype(np.int64) - 1)
+    # A capped frequency is a lower bound: such a term is never one of them.
+    once = (frequency > max_df) & (frequency < FREQUENCY_CAP) & (frequency - extra <= max_df)
+    return row_products(terms[:, np.flatnonzero(once)], first, second).astype(np.int64)
 
 
 def score_pairs(
@@ -143,9 +129,10 @@ def score_pairs(
     """Scores and decides every (i, j) row of ``pairs`` (positions in ``members``) at once:
     a window has tens of thousands of candidates.
 
-    With ``detail_max_df`` (``features.detail_max_df``), a pair short of details counts a
-    term's near-copies once: the scored pairs at ``config.copy_score`` or more are copies,
-    and so are the (i, j) rows of ``copies`` (pairs known to be copies, not scored here)."""
+    With ``detail_max_df`` (``features.detail_max_df``), a pair short of details counts each
+    group of near-copies once in its terms' document frequencies: the scored pairs at
+    ``config.copy_score`` or more are copies, and so are the (i, j) rows of ``copies``
+    (pairs known to be copies, not scored here)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ids = np.array([m.id for m in members], dtype=object)
     i, j = pairs[:, 0], pairs[:, 1]
@@ -165,10 +152,8 @@ def score_pairs(
         short = (shared >= 0) & (shared < config.min_shared_details)
         if detail_max_df is not None and short.any():
             links = _copy_links(first, second, scores, config.copy_score, copies)
-            has_copies = np.zeros(len(members), bool)
-            has_copies[links.ravel()] = True
-            retry = np.flatnonzero(short & (has_copies[first[checked]] | has_copies[second[checked]]))
-            if len(retry):
+            retry = np.flatnonzero(short)
+            if len(links):
                 a, b = first[checked[retry]], second[checked[retry]]
                 shared[retry] += _details_counted_once(members, a, b, links, detail_max_df)
                 short = (shared >= 0) & (shared < config.min_shared_details)

@@ -61,22 +61,23 @@ def _terms(article_id, ids, df_table, max_df=5):
 
 
 def test_the_copies_of_one_text_count_once_for_the_details():
-    # A wire text and four near-copies of it (one term cut each: cosine 0.9 with it), a
-    # rewrite that shares two of its terms (cosine 0.18), an article on the same topic.
-    # Terms 0-1 are the story's: in the wire, its copies and the rewrite, 6 articles, so no
-    # detail (max_df 5); counted once with the copies they are in 2. Terms 30-31 are the
-    # topic's: 12 articles, 8 without the copies.
+    # A wire text and four near-copies of it (one term cut each: cosine 0.9 with it), two
+    # rewrites that share two of its terms (cosine 0.18 with it), an article on the same
+    # topic. Terms 0-1 are the story's: in the wire, its copies and the rewrites, 7
+    # articles, so no detail (max_df 5); with the wire's copies counted once they are in 3.
+    # Terms 30-31 are the topic's: 12 articles, 8 with the copies counted once.
     df_table = np.zeros(1024, np.uint32)
-    df_table[[0, 1]] = 6
+    df_table[[0, 1]] = 7
     df_table[[30, 31]] = 12
     df_table[20:26] = 5
-    df_table[40:50] = df_table[60:68] = 1
+    df_table[40:50] = df_table[60:68] = df_table[70:80] = 1
     wire_terms = {0, 1, 30, 31, *range(20, 26)}
     wire = _terms("wire", wire_terms, df_table)
     copies = [_terms(f"wire-{k}", wire_terms - {20 + k}, df_table) for k in range(4)]
     rewrite = _terms("rewrite", {0, 1, *range(40, 50)}, df_table)
     topic = _terms("topic", {30, 31, *range(60, 68)}, df_table)
-    members = [wire, *copies, rewrite, topic]
+    other_rewrite = _terms("rewrite-2", {0, 1, *range(70, 80)}, df_table)
+    members = [wire, *copies, rewrite, topic, other_rewrite]
     config = VerifyConfig(min_score=0.12, max_days_apart=7, min_shared_details=2, certain_score=0.3)
     every = np.array(np.triu_indices(len(members), 1)).T
 
@@ -92,11 +93,13 @@ def test_the_copies_of_one_text_count_once_for_the_details():
     assert counted_once[("rewrite", "wire")] == "verified"
     assert counted_once[("rewrite", "wire-0")] == "verified"
     assert plain[("topic", "wire")] == counted_once[("topic", "wire")] == "few_shared_details"
+    # Two rewrites without copies of their own: the wire's copies count once for them too.
+    assert plain[("rewrite", "rewrite-2")] == "few_shared_details"
+    assert counted_once[("rewrite", "rewrite-2")] == "verified"
     # Pairs of copies need no details; the rest are decided as before.
     assert counted_once[("wire", "wire-0")] == "verified"
-    assert {k: v for k, v in counted_once.items() if "rewrite" not in k} == {
-        k: v for k, v in plain.items() if "rewrite" not in k
-    }
+    unchanged = [pair for pair in plain if not any(id_.startswith("rewrite") for id_ in pair)]
+    assert [counted_once[pair] for pair in unchanged] == [plain[pair] for pair in unchanged]
     # Not copies at copy_score 1: the check counts every article.
     strict = reasons(score_pairs(members, every, VerifyConfig(0.12, 7, 2, 0.3, copy_score=1.0), 5))
     assert strict[("rewrite", "wire")] == "few_shared_details"
