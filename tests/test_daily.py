@@ -30,7 +30,8 @@ from pipeline.outlets import unpack_sentences
 from pipeline.read import resolve_inputs
 from pipeline.run import run_job
 from schemas.tables import INTERNAL_TABLES
-from tests.conftest import ROOT, SEEDS, environment_with_temp_in
+from tests.conftest import ROOT, SEEDS, SHARED_EVAL, environment_with_temp_in
+from tests.test_fixture import carried_copies
 
 DAY1, DAY2 = dt.date(2025, 8, 19), dt.date(2025, 8, 20)
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -883,3 +884,43 @@ def test_a_rerun_says_which_run_it_replaced(tmp_path, capsys):
     ) in printed.splitlines()
     replaced = json.loads(manifest_path.read_text())["replaced_run"]
     assert replaced == {"run_id": first["run_id"], "finished_at": first["finished_at"], "articles": 5}
+
+
+def test_rewrites_of_a_story_carried_the_day_before_join_it_as_in_one_run(tmp_path):
+    # Day one: seeds 000 and 001, each carried by eight outlets as cut copies, among the
+    # labelled dev corpus (undated: the background of every day); day two: the other three
+    # seeds. Two anchors are never paired, so the copies among day one's articles are
+    # found inside the linked group of day two and count once there, as in one run over
+    # both days (docs/matching.md, "Copies count once"). Before, 002 and 004 were a story
+    # of their own: their pairs with day one's articles shared no detail.
+    seeds = {path.stem[:3]: path for path in SEED_FILES}
+
+    def row(key: str, day: dt.date, copy: int | None = None) -> dict:
+        text = seeds[key].read_text(encoding="utf-8")
+        article = {"id": seeds[key].stem, "outlet": key, "text": text, "published_at": f"{day}T10:00:00Z"}
+        if copy is None:
+            return article
+        return dict(
+            article,
+            id=f"{article['id']}-copy{copy}",
+            outlet=f"carrier {copy}",
+            text=carried_copies(text, copy % 4),
+        )
+
+    background = [
+        dict(json.loads(line), published_at=None)
+        for name in ("basil_dev.jsonl", "multinews_dev.jsonl")
+        for line in (SHARED_EVAL / name).read_text(encoding="utf-8").splitlines()
+    ]
+    day_one = [row(key, DAY1, copy) for key in ("000", "001") for copy in (None, *range(8))] + background
+    day_two = [row(key, DAY2) for key in ("002", "003", "004")]
+    output = tmp_path / "out"
+    for day, articles in ((DAY1, day_one), (DAY2, day_two)):
+        path = tmp_path / f"{day}.jsonl"
+        path.write_text("".join(json.dumps(article) + "\n" for article in articles), encoding="utf-8")
+        run_job([str(path)], str(output), config_module.load(), run_date=day)
+    stories = duckdb.sql(
+        f"select cluster_id, count(*) from read_parquet('{output}/articles/*/*.parquet') "
+        "where article_id like '00%' group by cluster_id"
+    ).fetchall()
+    assert [count for _, count in stories] == [2 * 9 + 3], stories
