@@ -112,10 +112,12 @@ class _SplitComponentFn(beam.DoFn):
         )
         return scores.verified(sketches)
 
-    def _copies(self, edges, sketches) -> np.ndarray:
+    def _copies(self, edges, sketches) -> np.ndarray | None:
         """The near-copies among a component's members that its pairs to score leave out: the
         known pairs, and the pairs of two earlier runs' anchors (never scored: an earlier run
-        published them), whose cosines are taken here."""
+        published them), whose cosines are taken here. None where the check does not use them."""
+        if self._detail_max_df is None:
+            return None
         copy_score = self._verify.copy_score
         position = {sketch.id: index for index, sketch in enumerate(sketches)}
         known = [(position[edge.a], position[edge.b]) for edge in edges if edge.score >= copy_score]

@@ -25,7 +25,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from pipeline.config import VerifyConfig
-from pipeline.features import FREQUENCY_CAP, id_matrix, pair_cosines, row_products
+from pipeline.features import FREQUENCY_CAP, id_matrix, row_products
 from pipeline.records import ArticleSketch, ScoredPair
 
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
@@ -92,15 +92,21 @@ def _copy_links(
 
 
 def _details_counted_once(
-    members: Sequence[ArticleSketch], first: np.ndarray, second: np.ndarray, links: np.ndarray, max_df: int
+    members: Sequence[ArticleSketch],
+    terms: sparse.csr_matrix,
+    first: np.ndarray,
+    second: np.ndarray,
+    links: np.ndarray,
+    max_df: int,
 ) -> np.ndarray:
     """For each pair (first[k], second[k]), how many terms both have that are details once
     each group of near-copies (``links``, and the copies of copies) counts as one article:
     found in more than ``max_df`` articles (those within it are the details already counted)
     but in at most ``max_df`` when a group's members count once. A term's frequency comes
-    from the members that know it (an anchor does not: ``ArticleSketch.frequencies``)."""
-    ids = [m.vector.ids for m in members]
-    terms = id_matrix(ids, [np.ones(len(row)) for row in ids])
+    from the members that know it (an anchor does not: ``ArticleSketch.frequencies``).
+    ``terms`` are the members' vectors as ``id_matrix`` rows; only where they are nonzero counts."""
+    terms = terms.copy()
+    terms.data[:] = 1
     frequency = np.full(terms.shape[1], -1, np.int64)
     known = [m.frequencies if m.frequencies is not None else np.full(len(m.vector), -1) for m in members]
     # ``terms.indices`` are the columns of the members' ids, in their order.
@@ -138,7 +144,9 @@ def score_pairs(
     i, j = pairs[:, 0], pairs[:, 1]
     swap = ids[j] < ids[i]
     first, second = np.where(swap, j, i), np.where(swap, i, j)
-    cosines = pair_cosines([m.vector for m in members], first, second)
+    # One matrix of the vectors, for the cosines and for the copies' terms.
+    terms = id_matrix([m.vector.ids for m in members], [m.vector.weights for m in members])
+    cosines = row_products(terms, first, second)
     scores = np.array([round(c, 6) for c in cosines.tolist()], np.float64)
     gaps = publication_gaps(members, first, second)
     reason = np.full(len(pairs), VERIFIED, dtype=object)
@@ -155,7 +163,7 @@ def score_pairs(
             retry = np.flatnonzero(short)
             if len(links):
                 a, b = first[checked[retry]], second[checked[retry]]
-                shared[retry] += _details_counted_once(members, a, b, links, detail_max_df)
+                shared[retry] += _details_counted_once(members, terms, a, b, links, detail_max_df)
                 short = (shared >= 0) & (shared < config.min_shared_details)
         few[checked] = short
     reason[low], reason[far], reason[few] = LOW_SCORE, TOO_FAR_APART, FEW_DETAILS
