@@ -86,6 +86,22 @@ def test_fewer_collections_raises_the_thresholds_and_puts_them_back():
     assert gc.get_threshold() == before
 
 
+def test_the_garbage_of_a_block_in_reference_cycles_is_freed_when_it_ends():
+    """A backfill's runs follow each other in one process: one run's cyclic garbage must not
+    wait for the interpreter's next full collection, many runs later."""
+
+    class Node:
+        pass
+
+    with allocator.fewer_collections():
+        cycle = Node()
+        cycle.itself = cycle  # type: ignore[attr-defined]
+        freed = weakref.ref(cycle)
+        del cycle
+        assert freed() is not None  # a cycle outlives its last name until a collection
+    assert freed() is None
+
+
 def test_a_run_collects_garbage_at_the_raised_thresholds(tmp_path):
     """The pipeline runs with ``RUN_GC_THRESHOLD``; the caller's thresholds are back after."""
     seen: set[tuple[int, int, int]] = set()
