@@ -310,7 +310,7 @@ class TermVector:
 
     def cosine(self, other: TermVector) -> float:
         _, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
-        # Summed in float64, as ``pair_cosines`` does, so both give the same rounded score.
+        # Summed in float64, as ``row_products`` does, so both give the same rounded score.
         return float(np.dot(self.weights[mine].astype(np.float64), other.weights[theirs].astype(np.float64)))
 
 
@@ -333,14 +333,6 @@ def row_products(
         rows = matrix[first[start:end]].multiply(matrix[second[start:end]])
         products[start:end] = np.asarray(rows.sum(axis=1)).ravel()
     return products
-
-
-def pair_cosines(vectors: Sequence[TermVector], first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``vectors[first[k]].cosine(vectors[second[k]])`` for every k, as sparse row products
-    (a window scores tens of thousands of candidates: one call, not one per pair)."""
-    if len(first) == 0:
-        return np.zeros(0, np.float64)
-    return row_products(id_matrix([v.ids for v in vectors], [v.weights for v in vectors]), first, second)
 
 
 def weigh_terms(

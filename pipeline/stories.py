@@ -28,7 +28,6 @@ from apache_beam.metrics import Metrics
 
 from pipeline.cluster import cluster_component, cluster_id, connected_components
 from pipeline.config import ClusterConfig, VerifyConfig
-from pipeline.features import pair_cosines
 from pipeline.records import StoryAssignment
 from pipeline.verify import score_pairs
 
@@ -103,29 +102,30 @@ class _SplitComponentFn(beam.DoFn):
             for j in range(i + 1, len(sketches))
             if (first.id, sketches[j].id) not in known and (first.prior is None or sketches[j].prior is None)
         ]
+        known_copies, anchor_pairs = self._copies(edges, sketches)
         scores = score_pairs(
             sketches,
             np.array(pairs, dtype=np.int64),
             self._verify,
             self._detail_max_df,
-            self._copies(edges, sketches),
+            known_copies,
+            anchor_pairs,
         )
         return scores.verified(sketches)
 
-    def _copies(self, edges, sketches) -> np.ndarray | None:
-        """The near-copies among a component's members that its pairs to score leave out: the
-        known pairs, and the pairs of two earlier runs' anchors (never scored: an earlier run
-        published them), whose cosines are taken here. None where the check does not use them."""
+    def _copies(self, edges, sketches) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The pairs of a component's members that its pairs to score leave out, for the
+        detail check's copies: the known pairs that are copies, and the pairs of two earlier
+        runs' anchors (never scored: an earlier run published them), copies where their
+        cosine says so. None where the check does not use them."""
         if self._detail_max_df is None:
-            return None
+            return None, None
         copy_score = self._verify.copy_score
         position = {sketch.id: index for index, sketch in enumerate(sketches)}
         known = [(position[edge.a], position[edge.b]) for edge in edges if edge.score >= copy_score]
         anchors = np.flatnonzero([sketch.prior is not None for sketch in sketches])
-        first, second = (anchors[side] for side in np.triu_indices(len(anchors), 1))
-        near = pair_cosines([sketch.vector for sketch in sketches], first, second) >= copy_score
-        anchor_copies = np.stack([first[near], second[near]], axis=1)
-        return np.concatenate([np.array(known, np.int64).reshape(-1, 2), anchor_copies])
+        anchor_pairs = np.stack([anchors[side] for side in np.triu_indices(len(anchors), 1)], axis=1)
+        return np.array(known, np.int64).reshape(-1, 2), anchor_pairs
 
     def process(self, keyed):
         _, grouped = keyed

@@ -91,6 +91,17 @@ def _copy_links(
     return np.concatenate(parts)
 
 
+def _with_near_candidates(
+    terms: sparse.csr_matrix, copies: np.ndarray | None, candidates: np.ndarray | None, copy_score: float
+) -> np.ndarray | None:
+    """``copies`` and the (i, j) rows of ``candidates`` whose cosine reaches ``copy_score``."""
+    if candidates is None or len(candidates) == 0:
+        return copies
+    candidates = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+    near = candidates[row_products(terms, candidates[:, 0], candidates[:, 1]) >= copy_score]
+    return near if copies is None else np.concatenate([np.asarray(copies, np.int64).reshape(-1, 2), near])
+
+
 def _details_counted_once(
     members: Sequence[ArticleSketch],
     terms: sparse.csr_matrix,
@@ -131,6 +142,7 @@ def score_pairs(
     config: VerifyConfig,
     detail_max_df: int | None = None,
     copies: np.ndarray | None = None,
+    copy_candidates: np.ndarray | None = None,
 ) -> PairScores:
     """Scores and decides every (i, j) row of ``pairs`` (positions in ``members``) at once:
     a window has tens of thousands of candidates.
@@ -138,7 +150,9 @@ def score_pairs(
     With ``detail_max_df`` (``features.detail_max_df``), a pair short of details counts each
     group of near-copies once in its terms' document frequencies: the scored pairs at
     ``config.copy_score`` or more are copies, and so are the (i, j) rows of ``copies``
-    (pairs known to be copies, not scored here)."""
+    (pairs known to be copies, not scored here) and those of ``copy_candidates`` whose
+    cosine reaches it (pairs never decided, such as two earlier runs' anchors: their
+    cosines are taken only when a pair is short of details)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ids = np.array([m.id for m in members], dtype=object)
     i, j = pairs[:, 0], pairs[:, 1]
@@ -159,6 +173,7 @@ def score_pairs(
         shared = _shared_detail_counts(members, first[checked], second[checked])
         short = (shared >= 0) & (shared < config.min_shared_details)
         if detail_max_df is not None and short.any():
+            copies = _with_near_candidates(terms, copies, copy_candidates, config.copy_score)
             links = _copy_links(first, second, scores, config.copy_score, copies)
             retry = np.flatnonzero(short)
             if len(links):

@@ -108,6 +108,10 @@ def test_the_copies_of_one_text_count_once_for_the_details():
     known = np.array([[0, k] for k in range(1, 5)])
     assert score_pairs(members, pair, config, 5).reason.tolist() == ["few_shared_details"]
     assert score_pairs(members, pair, config, 5, known).reason.tolist() == ["verified"]
+    # Pairs never decided (two earlier runs' anchors) are copies where their cosine says so.
+    assert score_pairs(members, pair, config, 5, None, known).reason.tolist() == ["verified"]
+    not_copies = np.array([[0, 6], [5, 7]])  # the wire and the topic, two rewrites
+    assert score_pairs(members, pair, config, 5, None, not_copies).reason.tolist() == ["few_shared_details"]
     # An anchor of an earlier run has no frequencies: the other article's tell.
     anchor = [*members[:5], rewrite._replace(frequencies=None)]
     assert score_pairs(anchor, pair, config, 5, known).reason.tolist() == ["verified"]
