@@ -81,25 +81,24 @@ def _shared_detail_counts(
 
 
 def _copy_links(
-    first: np.ndarray, second: np.ndarray, scores: np.ndarray, copy_score: float, copies: np.ndarray | None
+    terms: sparse.csr_matrix,
+    first: np.ndarray,
+    second: np.ndarray,
+    scores: np.ndarray,
+    copy_score: float,
+    copies: np.ndarray | None,
+    candidates: np.ndarray | None,
 ) -> np.ndarray:
-    """The (i, j) positions of near-copies: the scored pairs at ``copy_score`` or more, and ``copies``."""
+    """The (i, j) positions of near-copies: the scored pairs at ``copy_score`` or more,
+    ``copies``, and the rows of ``candidates`` whose cosine (rows of ``terms``) reaches it."""
     near = scores >= copy_score
     parts = [np.stack([first[near], second[near]], axis=1).astype(np.int64)]
     if copies is not None:
         parts.append(np.asarray(copies, dtype=np.int64).reshape(-1, 2))
+    if candidates is not None:
+        candidates = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+        parts.append(candidates[row_products(terms, candidates[:, 0], candidates[:, 1]) >= copy_score])
     return np.concatenate(parts)
-
-
-def _with_near_candidates(
-    terms: sparse.csr_matrix, copies: np.ndarray | None, candidates: np.ndarray | None, copy_score: float
-) -> np.ndarray | None:
-    """``copies`` and the (i, j) rows of ``candidates`` whose cosine reaches ``copy_score``."""
-    if candidates is None or len(candidates) == 0:
-        return copies
-    candidates = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
-    near = candidates[row_products(terms, candidates[:, 0], candidates[:, 1]) >= copy_score]
-    return near if copies is None else np.concatenate([np.asarray(copies, np.int64).reshape(-1, 2), near])
 
 
 def _details_counted_once(
@@ -173,8 +172,7 @@ def score_pairs(
         shared = _shared_detail_counts(members, first[checked], second[checked])
         short = (shared >= 0) & (shared < config.min_shared_details)
         if detail_max_df is not None and short.any():
-            copies = _with_near_candidates(terms, copies, copy_candidates, config.copy_score)
-            links = _copy_links(first, second, scores, config.copy_score, copies)
+            links = _copy_links(terms, first, second, scores, config.copy_score, copies, copy_candidates)
             retry = np.flatnonzero(short)
             if len(links):
                 a, b = first[checked[retry]], second[checked[retry]]
