@@ -1399,12 +1399,13 @@ _SENTENCE_STARTERS = frozenset(
 # A boundary is followed by a capital, a digit or a letter without case (any script: "Élysée",
 # "Путин", Arabic); a lower-case letter goes on the sentence ("e.g. the"). Scraped pages glue
 # paragraphs without a space ("Flaherty said.City leaders say ..."): a full stop (with at most
-# one closing quote) between a lower-case word and a capitalised one ends a sentence too
-# (groups 4 and 5), unless the word is an abbreviation ("Gov.Jerry Brown") or an address;
+# one closing quote) between a lower-case word or a number and a capitalised word ends a
+# sentence too (groups 4 and 5: "on July 6.Jarrett faces"), unless the word is an abbreviation
+# ("Gov.Jerry Brown") or an address, or the number starts its sentence (a list's "1.The");
 # not "!" or "?", which brands write so ("Yahoo!News").
 _BOUNDARY = re.compile(
     r'([.!?]+)(["\')\]]*)(\s+)(?=["\'(\[]?[^\W_])'
-    r'|(?<=[a-z]{2})(\.)(["\')\]]?)(?=["\']?[A-Z][a-z])'
+    r'|(?<=[a-z]{2}|\s\d|\d\d)(\.)(["\')\]]?)(?=["\']?[A-Z][a-z])'
 )
 # Letters of the scripts written without spaces between words: Han (with 々 〆 〇),
 # Hiragana, Katakana (not its middle dot, which separates the words of a name) and Thai.
@@ -1554,6 +1555,12 @@ def _split_part(line: str) -> list[str]:
         before = line[_last_word_start(line, start, match.start(stop)) : match.start(stop)]
         if glued and _GLUED_ADDRESS.search(before):
             continue  # "example.org.The", "twitter.com/x.Follow": an address, not a sentence
+        if (
+            glued
+            and before[-1].isdigit()
+            and not (before.isdigit() and line[start : match.start(stop) - len(before)].strip())
+        ):
+            continue  # "1.The" starting a sentence, "v2.The", "2-1.Chelsea": not a sentence's end
         if match.group(stop) == "." and _is_abbreviation(
             before, line[match.end() : match.end() + _NEXT_WORD_CHARS]
         ):

@@ -721,7 +721,7 @@ def test_unique_sentences_on_held_out_eval_stories_against_blind_gold():
         f"held-out stories, pooled: precision {precision:.3f} recall {recall:.3f} "
         f"(tp {tp}, reported {reported}, gold unique {unique})"
     )
-    # Floors under today's figures (precision 0.683, recall 0.779 over nineteen stories), as for
+    # Floors under today's figures (precision 0.682, recall 0.779 over nineteen stories), as for
     # the seeds: these stories were labelled after the matcher was built, so they measure how
     # it generalises.
     assert precision >= 0.62 and recall >= 0.75

@@ -843,13 +843,18 @@ def test_split_sentences(text, expected):
         ("See example.org.These are the links.", None),
         ("Follow her at twitter.com/lisa_white.Then call.", None),
         ("It ends at 5 p.m.Then it closes.", None),
-        ("It is due July 2.The court agreed.", None),
+        ("It is due July 2.The court agreed.", ["It is due July 2.", "The court agreed."]),
+        ('It happened in 1990."It was bad.', ['It happened in 1990."', "It was bad."]),
+        ("1.The first step. 12.The last step.", ["1.The first step.", "12.The last step."]),
+        ("They won 2-1.Chelsea lost. Get v2.The app.", ["They won 2-1.Chelsea lost.", "Get v2.The app."]),
+        ("It grew 5.5.The rest fell.", None),
         ("The U.S.The end.", None),
     ],
 )
 def test_paragraphs_glued_without_a_space_are_split_at_the_full_stop(text, expected):
-    """Scraped pages lose the space between paragraphs ("said.City leaders"); abbreviations,
-    addresses, initials and figures before the stop keep their sentence (None: one sentence)."""
+    """Scraped pages lose the space between paragraphs ("said.City leaders", "July 2.The");
+    abbreviations, addresses, initials, a list's number and figures that are not plain numbers
+    keep their sentence (None: one sentence)."""
     assert split_sentences(text) == (expected if expected is not None else [text])
 
 
