@@ -228,7 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(not needed with --unique-gold) (repeatable)",
     )
     evaluation.add_argument(
-        "--json", dest="json_path", metavar="FILE", help="also write the full report as JSON"
+        "--json",
+        dest="json_path",
+        metavar="FILE",
+        help="also write the full report as JSON (figures to 4 decimals)",
     )
     evaluation.add_argument(
         "--all-pairs-limit",
@@ -562,7 +565,7 @@ def _check_writable_file(path: str, flag: str) -> None:
 def _evaluate(args, beam_args: list[str]) -> int:
     import json
 
-    from pipeline.evaluate import evaluate, format_report
+    from pipeline.evaluate import evaluate, format_report, rounded
 
     config = config_module.load(args.config, args.overrides)
     if args.json_path:  # a path that cannot be written fails now, not after the whole evaluation
@@ -585,16 +588,16 @@ def _evaluate(args, beam_args: list[str]) -> int:
     if args.json_path:
         try:
             with open(args.json_path, "w", encoding="utf-8") as handle:
-                json.dump(report, handle, indent=2, sort_keys=True)
+                json.dump(rounded(report), handle, indent=2, sort_keys=True)
         except OSError as error:
             raise ValueError(f"--json: cannot write {args.json_path}: {error.strerror or error}") from None
         _say(f"report: {args.json_path}")
     failures = []
     pipeline = report["pipeline"]
-    if args.min_precision is not None and pipeline["gate"]["precision"] < args.min_precision:
-        failures.append(f"pairwise precision {pipeline['gate']['precision']:.6f} < {args.min_precision}")
-    if args.min_ari is not None and pipeline["gate"]["ari"] < args.min_ari:
-        failures.append(f"ARI {pipeline['gate']['ari']:.6f} < {args.min_ari}")
+    if args.min_precision is not None and pipeline["pairwise"]["precision"] < args.min_precision:
+        failures.append(f"pairwise precision {pipeline['pairwise']['precision']:.6f} < {args.min_precision}")
+    if args.min_ari is not None and pipeline["ari"] < args.min_ari:
+        failures.append(f"ARI {pipeline['ari']:.6f} < {args.min_ari}")
     if failures:
         print("storymatch: quality gate failed: " + "; ".join(failures), file=sys.stderr)
         return EXIT_FAILED

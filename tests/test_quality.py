@@ -95,6 +95,8 @@ def test_eval_reports_the_sentence_stage_on_unlabelled_seeds(tmp_path):
     assert unique["threshold"] == report["msrp"]["threshold"] == config.sentences.match_threshold
     assert unique["gold_unique"] == 40 and unique["reported_boilerplate"] == unique["reported_headings"] == 0
     assert unique["recall"] >= 0.75 and unique["precision"] >= 0.55  # today's floors, as in test_outlets
+    # The figures themselves, not their 4-decimal rounding (which only --json writes).
+    assert unique["precision"] == unique["tp"] / unique["reported"]
     assert report["msrp"]["accuracy"] == 1.0 and report["msrp"]["pairs"] == 2
     assert "ari" not in report["pipeline"]  # no story labels: the sentence stage only
     # A clustering gate without labels is refused (exit 2), before the run.
