@@ -121,6 +121,18 @@ def test_the_scaling_summary_names_the_memory_figure_it_gives():
     assert "pipeline_multi_processing_peak_rss_mb_at_2000" not in scaling
 
 
+def test_the_quality_figures_are_kept_exact_for_the_tables_three_decimals():
+    """F1 0.98449 was stored as 0.9845 and printed as 0.985 (rounded twice)."""
+    from pipeline.metrics import evaluate_clustering
+
+    truth = {f"a{i}": f"s{i // 3}" for i in range(30)}
+    predicted = {**truth, "a0": "s9"}  # one article moved: F1 56 / 61 = 0.91803...
+    evaluation = evaluate_clustering(truth, predicted)
+    summary = _run_benchmark_module()._summary(evaluation)
+    assert summary["f1"] == evaluation["pairwise"]["f1"] and summary["ari"] == evaluation["ari"]
+    assert round(summary["f1"], 4) != summary["f1"]  # the case that was rounded
+
+
 def test_a_stage_budget_spent_before_the_first_story_still_times_a_sample(tmp_path):
     """With no story described, the describe time (a few microseconds) was divided by a share of
     1e-9: 1,000,000 s 'extrapolated' at 1,000 articles."""
