@@ -1099,9 +1099,11 @@ def _delimited_rows(path: str) -> Iterator[_DelimitedRow]:
     RFC 4180: a cell may be quoted, and a quoted cell may hold the delimiter, line breaks and
     doubled quotes; lines end with CR LF, LF or CR. UTF-8, a leading byte-order mark (Excel
     writes one) removed; a byte that is not UTF-8 is kept as a lone surrogate (Python's
-    ``surrogateescape``), for its row alone to be rejected. A row the csv module cannot read (a
-    quote inside a quoted cell that is not doubled, a quoted cell still open at the end of the
-    file) has cells None and the module's reason; the next row is read from the next line.
+    ``surrogateescape``), for its row alone to be rejected; in the header, where a column's name
+    is only ever printed, such a byte is written as an escape ("cat\\xe9gorie"). A row the csv
+    module cannot read (a quote inside a quoted cell that is not doubled, a quoted cell still
+    open at the end of the file) has cells None and the module's reason; the next row is read
+    from the next line.
     """
     # The csv module's limit on a cell (131,072 characters by default) would refuse a long
     # article: input.max_chars is the limit, and a cell is held in memory once either way.
@@ -1120,6 +1122,8 @@ def _delimited_rows(path: str) -> Iterator[_DelimitedRow]:
             except csv.Error as error:
                 yield _DelimitedRow(start, None, _csv_problem(error), lines.take())
                 continue
+            if start == 1:  # the header: a name with a lone surrogate could not be printed
+                cells = [_as_read(cell).decode("utf-8", "backslashreplace") for cell in cells]
             yield _DelimitedRow(start, cells, "", lines.take())
 
 

@@ -332,6 +332,27 @@ def test_kaggle_all_the_news_csv_gives_the_tables_of_the_seeds_own_files(tmp_pat
     assert table(tmp_path / "from_csv", "clusters").num_rows == 1
 
 
+def test_a_windows_1252_column_name_is_printed_escaped_and_its_row_alone_rejected(tmp_path):
+    """Excel's "CSV" of an accented header ("catégorie") with an accented cell under it: the
+    reject named the column with a lone surrogate, which the rejects table could not hold, and
+    the whole run stopped."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(
+        b"id,title,text,cat\xe9gorie\n"
+        b"r1,Ok,Plain ascii text about the vote.,politics\n"
+        b"r2,Cafe,Cafe is closed today in Paris.,soci\xe9t\xe9\n"
+    )
+    job = run_job([str(path)], str(tmp_path / "out"), config_module.load(), run_date=RUN_DATE)
+    assert (job.row_counts["articles"], job.row_counts["rejects"]) == (1, 1)
+    (detail,) = table(tmp_path / "out", "rejects").column("detail").to_pylist()
+    assert detail.startswith("line 3: cat\\xe9gorie is not valid UTF-8 at character 4 (byte 0xE9, 'é'")
+    (tmp_path / "b.csv").write_bytes(b"id,t\xe9xt\nr1,x\n")
+    with pytest.raises(
+        InputError, match=re.escape("lacks required column(s) text (its columns: id, t\\xe9xt)")
+    ):
+        resolve_inputs([str(tmp_path / "b.csv")])
+
+
 def test_a_run_reads_csv_tsv_and_gzipped_csv_in_a_folder_and_reconciles(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
