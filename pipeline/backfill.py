@@ -279,19 +279,21 @@ def split_by_date(
 
 
 def _check_not_in_future(split: Split) -> None:
-    """``state.check_not_in_future`` for the newest run, naming its first articles."""
+    """``state.check_not_in_future`` for the newest run, naming its first dated articles (the
+    undated ones go to the newest run too, whatever its date)."""
     newest, folder = split.ranges[-1]
     try:
         state.check_not_in_future(newest)
     except StateError as error:
-        rows = pq.read_table(folder, columns=["id", "published_at", *PROVENANCE_COLUMNS]).slice(0, 3)
+        rows = pq.read_table(folder, columns=["id", "published_at", *PROVENANCE_COLUMNS])
+        rows = rows.filter(rows["published_at"].is_valid()).slice(0, 3)
         named = "; ".join(
             f"id {row['id']!r} published {row['published_at']:%Y-%m-%d} "
             f"({row['source_file']}:{row['source_record']})"
             for row in rows.to_pylist()
         )
         count = split.articles_per_range[newest]
-        more = f", such as {named}" if count > 3 else f": {named}"
+        more = f", such as {named}" if count > rows.num_rows else f": {named}"
         raise StateError(f"{error} That run would read {count} {noun(count, 'article')}{more}") from None
 
 

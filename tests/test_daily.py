@@ -353,6 +353,15 @@ def test_a_backfill_with_an_article_from_the_future_runs_nothing(tmp_path):
         f"That run would read 1 article: id 'b' published 2205-08-19 ({articles}:2)"
     )
     assert not (output / "_runs").exists()
+    # An undated article goes to the newest run too; it is counted, and only the dated are
+    # named (its null date stopped the message with a TypeError).
+    undated = {"id": "c", "text": "The ferry ran late again.", "published_at": None}
+    articles.write_text("".join(json.dumps(row) + "\n" for row in [undated, *rows]), encoding="utf-8")
+    with pytest.raises(state.StateError, match="2205-08-19 is in the future") as refused:
+        backfill([str(articles)], str(output), config_module.load())
+    assert str(refused.value).endswith(
+        f"That run would read 2 articles, such as id 'b' published 2205-08-19 ({articles}:3)"
+    )
 
 
 def test_pruning_keeps_frequencies_past_the_anchors(tmp_path):
