@@ -56,8 +56,9 @@ CREATE OR REPLACE MACRO outlet_key(name) AS lower(trim(regexp_replace(name, '[\s
 -- the story, as clusters.num_outlets counts them: an article without an outlet is an outlet
 -- of its own, with a row whose outlet is null and whose article_id names it; article_id is
 -- null for a named outlet), sentences, unique_sentences, and
--- compared_sentences (sentences of its articles that had another outlet's article in the
--- same run to be compared with: the fair denominator for unique_sentences).
+-- compared_sentences (sentences of its articles that had another outlet's article to be
+-- compared with, in the same run or, in a story continued from earlier runs, among those
+-- runs' articles: the fair denominator for unique_sentences).
 CREATE OR REPLACE VIEW story_outlets AS
 WITH unique_counts AS (
     SELECT article_id, run_date, count(*) AS unique_sentences
@@ -68,6 +69,14 @@ WITH unique_counts AS (
 latest_articles AS (
     SELECT * FROM articles
     QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY run_date DESC) = 1
+),
+-- A run's only outlet in a continued story was compared with the earlier runs' articles of
+-- other outlets: its sentences have alignment rows (one per sentence that shares a term).
+compared_with_earlier AS (
+    SELECT DISTINCT s.article_id, s.run_date
+    FROM sentence_alignments AS s
+    JOIN clusters AS c USING (cluster_id, run_date)
+    WHERE c.num_outlets = 1
 ),
 per_outlet AS (
     SELECT
@@ -83,10 +92,12 @@ per_outlet AS (
         first(a.title ORDER BY a.published_at NULLS LAST, a.article_id) AS title,
         sum(a.num_sentences)::BIGINT AS sentences,
         sum(coalesce(u.unique_sentences, 0))::BIGINT AS unique_sentences,
-        coalesce(sum(a.num_sentences) FILTER (WHERE c.num_outlets > 1), 0)::BIGINT AS compared_sentences
+        coalesce(sum(a.num_sentences) FILTER (WHERE c.num_outlets > 1 OR e.article_id IS NOT NULL), 0)::BIGINT
+            AS compared_sentences
     FROM latest_articles AS a
     JOIN clusters AS c USING (cluster_id, run_date)
     LEFT JOIN unique_counts AS u USING (article_id, run_date)
+    LEFT JOIN compared_with_earlier AS e USING (article_id, run_date)
     GROUP BY a.cluster_id, outlet_key(a.outlet), CASE WHEN a.outlet IS NULL THEN a.article_id END
 )
 SELECT

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import cli, publish, state
+from pipeline import cli, publish, query, state
 from pipeline import config as config_module
 from pipeline.analyse import analyse_article
 from pipeline.backfill import backfill
@@ -893,6 +893,38 @@ def test_a_rerun_says_which_run_it_replaced(tmp_path, capsys):
     ) in printed.splitlines()
     replaced = json.loads(manifest_path.read_text())["replaced_run"]
     assert replaced == {"run_id": first["run_id"], "finished_at": first["finished_at"], "articles": 5}
+
+
+def test_an_outlet_alone_in_a_run_of_a_continued_story_was_compared_with_the_earlier_runs(tmp_path):
+    # BASIL's NYT and Fox News articles on one day, HuffPost's on the next: its run's clusters
+    # row has one outlet, but its sentences were aligned with the other two (its unique
+    # sentences are judged against them). story_outlets counted none of them as compared, so
+    # the cookbook's originality left HuffPost out, or counted its unique sentences over
+    # another story's sentences.
+    rows = [
+        json.loads(line)
+        for line in (SHARED_EVAL / "basil_dev.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    output = tmp_path / "out"
+    for day, articles in ((dt.date(2010, 7, 4), rows[:2]), (dt.date(2010, 7, 5), rows[2:3])):
+        path = tmp_path / f"{day}.jsonl"
+        path.write_text("".join(json.dumps(article) + "\n" for article in articles), encoding="utf-8")
+        run_job([str(path)], str(output), config_module.load(), run_date=day)
+    stories = duckdb.sql(
+        f"select cluster_id, num_outlets from read_parquet('{output}/clusters/*/*.parquet', "
+        "hive_partitioning = true) order by run_date"
+    ).fetchall()
+    assert [outlets for _, outlets in stories] == [2, 1] and len({story for story, _ in stories}) == 1
+    session = query.connect(output)
+    try:
+        found = query.execute(
+            session.connection,
+            "SELECT outlet, sentences, unique_sentences, compared_sentences FROM story_outlets ORDER BY 1",
+        ).fetchall()
+    finally:
+        session.connection.close()
+    assert [outlet for outlet, *_ in found] == ["Fox News", "HuffPost", "New York Times"]
+    assert all(compared == sentences > unique > 0 for _, sentences, unique, compared in found), found
 
 
 def test_rewrites_of_a_story_carried_the_day_before_join_it_as_in_one_run(tmp_path):
