@@ -895,6 +895,17 @@ def test_a_rerun_says_which_run_it_replaced(tmp_path, capsys):
     assert replaced == {"run_id": first["run_id"], "finished_at": first["finished_at"], "articles": 5}
 
 
+def run_days(tmp_path: Path, days: dict[dt.date, list[dict]]) -> Path:
+    """One run a day, in order, of that day's articles (each day's a JSON Lines file), into
+    ``tmp_path / "out"``."""
+    output = tmp_path / "out"
+    for day, articles in days.items():
+        path = tmp_path / f"{day}.jsonl"
+        path.write_text("".join(json.dumps(article) + "\n" for article in articles), encoding="utf-8")
+        run_job([str(path)], str(output), config_module.load(), run_date=day)
+    return output
+
+
 def test_an_outlet_alone_in_a_run_of_a_continued_story_was_compared_with_the_earlier_runs(tmp_path):
     # BASIL's NYT and Fox News articles on one day, HuffPost's on the next: its run's clusters
     # row has one outlet, but its sentences were aligned with the other two (its unique
@@ -905,11 +916,7 @@ def test_an_outlet_alone_in_a_run_of_a_continued_story_was_compared_with_the_ear
         json.loads(line)
         for line in (SHARED_EVAL / "basil_dev.jsonl").read_text(encoding="utf-8").splitlines()
     ]
-    output = tmp_path / "out"
-    for day, articles in ((dt.date(2010, 7, 4), rows[:2]), (dt.date(2010, 7, 5), rows[2:3])):
-        path = tmp_path / f"{day}.jsonl"
-        path.write_text("".join(json.dumps(article) + "\n" for article in articles), encoding="utf-8")
-        run_job([str(path)], str(output), config_module.load(), run_date=day)
+    output = run_days(tmp_path, {dt.date(2010, 7, 4): rows[:2], dt.date(2010, 7, 5): rows[2:3]})
     stories = duckdb.sql(
         f"select cluster_id, num_outlets from read_parquet('{output}/clusters/*/*.parquet', "
         "hive_partitioning = true) order by run_date"
@@ -955,11 +962,7 @@ def test_rewrites_of_a_story_carried_the_day_before_join_it_as_in_one_run(tmp_pa
     ]
     day_one = [row(key, DAY1, copy) for key in ("000", "001") for copy in (None, *range(8))] + background
     day_two = [row(key, DAY2) for key in ("002", "003", "004")]
-    output = tmp_path / "out"
-    for day, articles in ((DAY1, day_one), (DAY2, day_two)):
-        path = tmp_path / f"{day}.jsonl"
-        path.write_text("".join(json.dumps(article) + "\n" for article in articles), encoding="utf-8")
-        run_job([str(path)], str(output), config_module.load(), run_date=day)
+    output = run_days(tmp_path, {DAY1: day_one, DAY2: day_two})
     stories = duckdb.sql(
         f"select cluster_id, count(*) from read_parquet('{output}/articles/*/*.parquet') "
         "where article_id like '00%' group by cluster_id"
