@@ -369,6 +369,19 @@ def _run_column(job, table: str, column: str, type_: pa.DataType) -> pa.ChunkedA
     return pa.chunked_array([pq.read_table(f, columns=[column]).column(column) for f in files], type_)
 
 
+# Reasons a record gets after the reader has counted its date: the dedupe and the analysis.
+_LATE_REJECTS = ("duplicate_id", "empty_text", "too_short")
+
+
+def _late_rejects_note(job) -> str:
+    """Dates are counted as records are read: say so when some of those were rejected later."""
+    reasons = _run_column(job, "rejects", "reason", pa.string())
+    late = int(pc.sum(pc.is_in(reasons, pa.array(_LATE_REJECTS))).as_py() or 0)
+    if not late:
+        return ""
+    return f"; counted as read: the {late} {noun(late, 'record')} rejected after reading may be among them"
+
+
 def _reject_reasons(job) -> str:
     """ " (missing_text 150)": the rejects by reason, commonest first, so that a run that
     kept nothing says why without a query (a misspelt ``columns`` setting rejects every
@@ -420,7 +433,7 @@ def _print_summary(job) -> None:
                 (
                     f"  unparseable dates  {undated} ({years_note}"
                     "published_at left null; README's Inputs lists the formats read"
-                    f"{order_note})"
+                    f"{order_note}{_late_rejects_note(job)})"
                 )
             ]
             if (undated := job.counters.get("read/unparseable_published_at", 0))

@@ -500,6 +500,16 @@ def test_the_summary_counts_dates_it_could_not_read(capsys, tmp_path):
         "published_at left null; README's Inputs"
     )
     assert expected in out, out
+    assert "counted as read" not in out
+    # The reader counts a date before the dedupe rejects its record: the line says so.
+    with inputs.open("a", encoding="utf-8") as more:
+        more.write("a2,The same id again.,someday\n")
+    status, out, _ = storymatch_in_process(
+        capsys, "run", "--input", str(inputs), "--output", str(tmp_path / "again"), "--run-date", RUN_DATE
+    )
+    assert status == 0 and "rejected           1 (duplicate_id 1;" in out
+    assert "unparseable dates  3 (" in out
+    assert "; counted as read: the 1 record rejected after reading may be among them)" in out, out
 
 
 def test_the_sigterm_handler_is_only_the_commands_own(capsys, tmp_path):
