@@ -35,11 +35,13 @@ import functools
 import glob
 import gzip
 import json
+import math
 import os
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -87,6 +89,9 @@ def load_labels(
     then record) is the article, labelled or not; a record the reader rejects (empty or
     too long text, an id that is not a string or an integer) is no article and gives no
     label, so a rejected record cannot label a later valid record of the same id.
+
+    A label is read alike in every format (``_story_label``): an empty or blank one, or a
+    null or NaN, is no label, as an empty CSV cell is.
     """
     columns = columns or ColumnConfig()
     labelled_by = (columns.id, columns.story)
@@ -113,9 +118,33 @@ def load_labels(
             if record not in kept or str(article_id) in seen:
                 continue
             seen.add(str(article_id))
-            if story is not None:
-                labels[str(article_id)] = str(story)
+            label = _story_label(path, record, story)
+            if label is not None:
+                labels[str(article_id)] = label
     return labels
+
+
+def _story_label(path: str, record: int, story: Any) -> str | None:
+    """A record's story label as text, or None for none: a string that is not blank, or a
+    number (an integral float as the integer: pandas writes a column of ids with gaps as
+    floats, 7.0 for 7). Anything else (a list, true) is refused: it cannot be a story id.
+
+    Example:
+        >>> [_story_label("a.jsonl", 1, value) for value in ("s1", " ", 7, 7.0, float("nan"))]
+        ['s1', None, '7', '7', None]
+    """
+    if story is None:
+        return None
+    if isinstance(story, str):
+        return story if story.strip() else None
+    if isinstance(story, float) and math.isnan(story):
+        return None
+    if isinstance(story, bool) or not isinstance(story, int | float | Decimal) or not math.isfinite(story):
+        shown = repr(story) if isinstance(story, float) else type(story).__name__
+        raise EvaluationError(f"{path}:{record}: a story label must be a string or a number, got {shown}")
+    if isinstance(story, float) and story.is_integer():
+        return str(int(story))
+    return str(story)
 
 
 def _until_unreadable(rows: Iterable[tuple[int, Any, Any]]) -> Iterator[tuple[int, Any, Any]]:
@@ -159,7 +188,7 @@ def _json_labels(path: str, id_column: str, story_column: str) -> Iterable[tuple
 
 def _delimited_labels(path: str, id_column: str, story_column: str) -> Iterator[tuple[int, Any, Any]]:
     """(line, id, story) of every CSV or TSV row the reader can read, numbered as it numbers
-    them; an empty cell is no story."""
+    them; an empty cell is no story (``_story_label``)."""
     rows = _delimited_rows(path)
     header = next(rows, None)
     if header is None or header.cells is None or id_column not in header.cells:
@@ -168,7 +197,7 @@ def _delimited_labels(path: str, id_column: str, story_column: str) -> Iterator[
     for row in rows:
         if row.cells is not None and len(row.cells) == len(names):
             cells = dict(zip(names, row.cells, strict=True))
-            yield row.line, cells[id_column], cells.get(story_column) or None
+            yield row.line, cells[id_column], cells.get(story_column)
 
 
 def read_articles(

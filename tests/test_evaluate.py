@@ -87,6 +87,51 @@ def test_labels_of_parquet_rows_follow_the_reader_too(tmp_path):
     assert load_labels([str(path)]) == {"a": "s1", "b": "s1"}
 
 
+def test_a_blank_label_is_no_label_and_a_number_is_one_alike_in_every_format(tmp_path):
+    """An empty CSV cell was no label, but a JSON "" labelled its articles one story (and a
+    Parquet NaN the story "nan"); a list was the label "['x']"."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.evaluate import EvaluationError
+
+    texts = ["One story.", "The same story.", "Another.", "A fourth.", "A fifth."]
+    (tmp_path / "a.jsonl").write_text(
+        _rows(
+            *(
+                {"id": f"j{i}", "text": t, "story": s}
+                for i, (t, s) in enumerate(zip(texts, ["", " ", None, 7, 7.0], strict=True))
+            )
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "b.csv").write_text(
+        "id,text,story\n"
+        + "".join(
+            f"c{i},{t},{s}\n" for i, (t, s) in enumerate(zip(texts, ["", " ", "", "7", "7"], strict=True))
+        ),
+        encoding="utf-8",
+    )
+    stories = pa.array([None, "", " ", None, None], pa.string())
+    pq.write_table(
+        pa.table({"id": [f"p{i}" for i in range(5)], "text": texts, "story": stories}), tmp_path / "c.parquet"
+    )
+    numbers = pa.array([float("nan"), 7.0, 8.5, None, None])
+    pq.write_table(
+        pa.table({"id": [f"n{i}" for i in range(5)], "text": texts, "story": numbers}), tmp_path / "d.parquet"
+    )
+    labels = load_labels([str(tmp_path / name) for name in ("a.jsonl", "b.csv", "c.parquet", "d.parquet")])
+    assert labels == {"j3": "7", "j4": "7", "c3": "7", "c4": "7", "n1": "7", "n2": "8.5"}
+    for row, shown in (({"story": ["x"]}, "list"), ({"story": True}, "bool"), ({"story": {"id": 1}}, "dict")):
+        (tmp_path / "e.jsonl").write_text(
+            _rows({"id": "e", "text": "One story."}, {"id": "f", "text": "Two.", **row})
+        )
+        with pytest.raises(
+            EvaluationError, match=f"e.jsonl:2: a story label must be a string or a number, got {shown}$"
+        ):
+            load_labels([str(tmp_path / "e.jsonl")])
+
+
 def test_labels_of_parquet_strings_stored_as_raw_binary(tmp_path):
     # The reader reads BINARY columns as UTF-8 (Impala, Hive): the labels were b'a' -> b's1'.
     import pyarrow as pa
