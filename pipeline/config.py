@@ -203,6 +203,8 @@ def validate(config: Config) -> None:
     _check_columns(c.columns)
     kinds = set(c.features.kinds)
     _check(bool(kinds), "features.kinds", f"choose at least one of {sorted(_FEATURE_KINDS)}")
+    repeated = sorted({kind for kind in c.features.kinds if c.features.kinds.count(kind) > 1})
+    _check(not repeated, "features.kinds", f"names {', '.join(repeated)} more than once")
     _check(
         kinds <= _FEATURE_KINDS,
         "features.kinds",

@@ -372,6 +372,12 @@ def _as_set_value(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
+def _comparable(value: Any) -> Any:
+    """A recorded setting as it matters: a list of kinds is a set (features are built from
+    ``set(features.kinds)``: "pair,name,word" makes what "word,name,pair" made)."""
+    return sorted(value) if isinstance(value, list) else value
+
+
 def check_settings(state_dir: str, anchor_files: list[str], frequency_files: list[str], config) -> None:
     """Raises StateError when the state a run reads (``anchor_files`` and ``frequency_files``,
     as ``window_files`` and ``frequency_files`` list them) was made with other
@@ -392,7 +398,7 @@ def check_settings(state_dir: str, anchor_files: list[str], frequency_files: lis
         recorded = _recorded_settings(folder) or {}
         day = os.path.basename(folder).removeprefix("run_date=")
         for key in dict.fromkeys(keys):
-            if key in recorded and recorded[key] != ours[key]:
+            if key in recorded and _comparable(recorded[key]) != _comparable(ours[key]):
                 differences.setdefault(key, (recorded[key], []))[1].append(day)
     if not differences:
         return

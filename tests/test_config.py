@@ -46,6 +46,7 @@ def test_overrides_are_typed():
         ("input.date_order=Day_First", "input.date_order: must be one of unknown, month_first, day_first"),
         ("lsh.threshold=1.5", "lsh.threshold"),
         ("features.kinds=word,emoji", "unknown kind"),
+        ("features.kinds=word,name,word", "features.kinds: names word more than once"),
         ("features.df_buckets=1000", "power of two"),
         ("sentences.representative=random", "sentences.representative"),
         ("sentences.context_window=-1", "sentences.context_window"),

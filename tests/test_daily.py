@@ -726,6 +726,7 @@ def test_a_run_with_other_matching_settings_than_its_state_is_refused(two_days, 
             "features.salient_terms=20",
             "lsh.threshold=0.05",
             "verify.min_score=0.1",
+            "features.kinds=pair,name,word",  # the same kinds: features are built from their set
         ]
     )
     job = run_job([str(second)], str(copy), safe, run_date=day3)
