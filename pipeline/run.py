@@ -259,6 +259,19 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+def _check_state_outside_the_tables(output: str, state_dir: str) -> None:
+    """The only state folder inside the output folder is its own ``_state`` (the default):
+    anywhere else there (a table's folder, ``_staging``, ``_runs``) a run published its state
+    over a table's partition, or the next run's recovery removed it as a leftover."""
+    relative = os.path.relpath(os.path.realpath(state_dir), os.path.realpath(output))
+    if relative.split(os.sep)[0] != os.pardir and relative != STATE_FOLDER:
+        where = "is the output folder" if relative == os.curdir else f"is inside the output folder {output}"
+        raise publish.OutputError(
+            f"the state folder {state_dir} {where}, where runs write their tables: leave --state out "
+            f"(the state is then {os.path.join(output, STATE_FOLDER)}), or name a folder outside it"
+        )
+
+
 @contextlib.contextmanager
 def claimed_output(
     inputs: list[str], output: str, state_dir: str, columns: ColumnConfig | None = None
@@ -269,6 +282,7 @@ def claimed_output(
     backfills left cleaned up; yields the input files."""
     publish.check_folder(output, "output")
     publish.check_folder(state_dir, "state")
+    _check_state_outside_the_tables(output, state_dir)
     files = resolve_inputs(inputs, columns)
     made_for_the_output_lock = publish.created_by_locking([output])
     # The state's too: runs into other output folders may share it (--state), and each one

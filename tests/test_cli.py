@@ -157,6 +157,41 @@ def test_an_output_or_state_folder_that_is_a_file_fails_before_the_run(capsys, t
         assert not output.exists(), "nothing staged, nothing published"
 
 
+def test_a_state_folder_among_the_output_s_tables_fails_before_the_run(capsys, tmp_path):
+    """--state out/articles published the state's anchors over the articles partition, and
+    --state out/_staging was removed by the next run's recovery as a leftover."""
+    output = tmp_path / "out"
+    for state_dir, where in (
+        (output / "articles", f"is inside the output folder {output}"),
+        (output / "_staging", f"is inside the output folder {output}"),
+        (output / "_state" / "mine", f"is inside the output folder {output}"),
+        (output, "is the output folder"),
+    ):
+        for command in ("run", "backfill"):
+            args = [command, "--input", str(SEEDS), "--output", str(output), "--state", str(state_dir)]
+            status, _, err = storymatch_in_process(capsys, *args)
+            expected = (
+                f"storymatch: error: the state folder {state_dir} {where}, where runs write their tables: "
+                f"leave --state out (the state is then {output / '_state'}), or name a folder outside it"
+            )
+            assert (status, err.splitlines()[-1]) == (2, expected)
+            assert not output.exists(), "nothing staged, nothing published"
+    # Its own _state, named, is the default's; a folder beside the output is another's.
+    for state_dir in (output / "_state", tmp_path / "state"):
+        args = [
+            "--input",
+            str(SEEDS),
+            "--output",
+            str(output),
+            "--state",
+            str(state_dir),
+            "--run-date",
+            RUN_DATE,
+        ]
+        status, _, _ = storymatch_in_process(capsys, "run", *args)
+        assert status == 0 and (state_dir / f"run_date={RUN_DATE}").is_dir()
+
+
 def test_a_publish_that_cannot_be_finished_is_a_one_line_failure(capsys, tmp_path):
     output = tmp_path / "out"
     staging = output / publish.STAGING / "run1"
