@@ -53,6 +53,7 @@ from pipeline.allocator import (
 from pipeline.backfill import remove_leftover_splits
 from pipeline.config import ColumnConfig, Config
 from pipeline.detect import DetectStories, reject_row
+from pipeline.errors import StateError
 from pipeline.read import LOCAL_FILES_NOT_FOUND, ReadArticles, files_read_for, resolve_inputs
 from pipeline.records import Reject
 from pipeline.remote import remote_staging, remote_temp_location
@@ -272,6 +273,23 @@ def _check_state_outside_the_tables(output: str, state_dir: str) -> None:
         )
 
 
+def _check_date_not_published_elsewhere(output: str, state_dir: str, run_date: dt.date) -> None:
+    """Output folders that share a state (--state) each run their own dates: a run of a date
+    another folder published would replace that folder's state of the date without a word, and
+    its later runs would no longer continue the date's stories. Not when that folder no longer
+    has the date's run (moved, or removed)."""
+    day = run_date.isoformat()
+    other = state.published_by(os.path.join(state_dir, f"run_date={day}"))
+    if other is None or other == os.path.realpath(output):
+        return
+    if os.path.isdir(os.path.join(other, RUNS_FOLDER, f"run_date={day}")):
+        raise StateError(
+            f"the state in {state_dir} holds the run of {day} into {other}: a run of that date into "
+            f"{output} would replace it, and the stories of {other} would stop continuing. Run the date "
+            "into that folder, or give this output folder a --state of its own"
+        )
+
+
 @contextlib.contextmanager
 def claimed_output(
     inputs: list[str], output: str, state_dir: str, columns: ColumnConfig | None = None
@@ -339,6 +357,7 @@ def run_job(
             frequency_files = state.frequency_files(state_dir, run_date, horizon)
             state.check_settings(state_dir, state_files, frequency_files, config)
             state.check_readable(state_files, frequency_files, sentence_files)
+            _check_date_not_published_elsewhere(output, state_dir, run_date)
         except BaseException:
             # Refused (or stopped) before it starts: the folders are left as they were, not
             # made or given lock files for nothing (as a refused backfill leaves them).
@@ -409,7 +428,7 @@ def run_job(
             ("state_sentences", state.SENTENCES_FOLDER),
         ):
             os.replace(os.path.join(staging, table), os.path.join(staging, "state", folder))
-        state.write_settings(os.path.join(staging, "state"), config)
+        state.write_settings(os.path.join(staging, "state"), config, output)
         replaced = published_manifest(output, day)
         later_runs = _later_runs_not_continued(
             output, state_dir, run_date, os.path.join(staging, "state"), replaced

@@ -20,7 +20,8 @@ run, too many shared terms look rare and two stories on one topic match.
 
 Only dates strictly before the run date are read, so re-running an old date neither sees
 later days nor matches its own earlier output; its own partition is replaced when it
-publishes. The partition records the settings its rows were made with (``SETTINGS_FILE``);
+publishes. The partition records the settings its rows were made with (``SETTINGS_FILE``),
+and the output folder of its run (a state shared by output folders: ``published_by``);
 a run with other values of those settings is refused before it starts (``check_settings``):
 its signatures and vectors could not be compared with the anchors'. In a partition written
 before they were recorded, anchors whose signatures have another length than this run's
@@ -345,10 +346,24 @@ def matching_settings(config) -> dict[str, Any]:
     return settings
 
 
-def write_settings(folder: str, config) -> None:
-    """Records in a staged state partition the settings its rows were made with."""
+# Beside the settings: the output folder of the run that published the partition, for a
+# state that several output folders share (--state).
+OUTPUT_KEY = "output"
+
+
+def write_settings(folder: str, config, output: str) -> None:
+    """Records in a staged state partition the settings its rows were made with, and the
+    output folder of its run."""
+    recorded = {**matching_settings(config), OUTPUT_KEY: os.path.realpath(output)}
     with open(os.path.join(folder, SETTINGS_FILE), "w", encoding="utf-8") as file:
-        json.dump(matching_settings(config), file, sort_keys=True)
+        json.dump(recorded, file, sort_keys=True)
+
+
+def published_by(partition: str) -> str | None:
+    """The output folder of the run that published a state partition; None when it has none,
+    or was published before the folder was recorded."""
+    output = (_recorded_settings(partition) or {}).get(OUTPUT_KEY) if os.path.isdir(partition) else None
+    return output if isinstance(output, str) else None
 
 
 def _recorded_settings(folder: str) -> dict[str, Any] | None:

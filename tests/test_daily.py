@@ -572,6 +572,27 @@ def test_a_second_run_into_the_folder_leaves_a_running_run_alone(tmp_path):
     assert not (output / "_runs" / f"run_date={DAY2}").exists()
 
 
+def test_output_folders_sharing_a_state_each_run_their_own_dates(tmp_path):
+    """A second output folder's run of a date the first had published replaced the shared
+    state's partition of the date without a word: the first folder's next run continued none
+    of its stories."""
+    shared, first, second = tmp_path / "state", tmp_path / "a", tmp_path / "b"
+    run_job([str(SEEDS)], str(first), config_module.load(), run_date=DAY1, state_dir=str(shared))
+    with pytest.raises(
+        state.StateError, match=f"holds the run of {DAY1} into {first}: a run of that date into"
+    ):
+        run_job([str(SEEDS)], str(second), config_module.load(), run_date=DAY1, state_dir=str(shared))
+    assert not second.exists() and json.loads(
+        (shared / f"run_date={DAY1}" / state.SETTINGS_FILE).read_text()
+    )[state.OUTPUT_KEY] == str(first.resolve())
+    # Once the first folder no longer has that run (moved, removed), the date is free.
+    shutil.rmtree(first)
+    job = run_job([str(SEEDS)], str(second), config_module.load(), run_date=DAY1, state_dir=str(shared))
+    assert job.row_counts["articles"] == 5 and state.published_by(str(shared / f"run_date={DAY1}")) == str(
+        second.resolve()
+    )
+
+
 def test_a_run_sharing_the_state_folder_of_a_running_run_fails_at_once(tmp_path):
     state_dir = tmp_path / "state"
     command = [sys.executable, "-m", "pipeline.cli", "run", "--output", str(tmp_path / "a")]
