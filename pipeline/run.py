@@ -277,7 +277,10 @@ def _check_date_not_published_elsewhere(output: str, state_dir: str, run_date: d
     """Output folders that share a state (--state) each run their own dates: a run of a date
     another folder published would replace that folder's state of the date without a word, and
     its later runs would no longer continue the date's stories. Not when that folder no longer
-    has the date's run (moved, or removed)."""
+    has the date's run (moved, or removed), nor for the output's own ``_state``, which no other
+    folder writes (a copy of an output folder records the original's path)."""
+    if os.path.realpath(state_dir) == os.path.realpath(os.path.join(output, STATE_FOLDER)):
+        return
     day = run_date.isoformat()
     other = state.published_by(os.path.join(state_dir, f"run_date={day}"))
     if other is None or other == os.path.realpath(output):

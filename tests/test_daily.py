@@ -585,6 +585,11 @@ def test_output_folders_sharing_a_state_each_run_their_own_dates(tmp_path):
     assert not second.exists() and json.loads(
         (shared / f"run_date={DAY1}" / state.SETTINGS_FILE).read_text()
     )[state.OUTPUT_KEY] == str(first.resolve())
+    # A copy of the first folder with the state as its own _state: only it writes there.
+    copy = tmp_path / "copy"
+    shutil.copytree(first, copy)
+    shutil.copytree(shared, copy / "_state")
+    assert run_job([str(SEEDS)], str(copy), config_module.load(), run_date=DAY1).row_counts["articles"] == 5
     # Once the first folder no longer has that run (moved, removed), the date is free.
     shutil.rmtree(first)
     job = run_job([str(SEEDS)], str(second), config_module.load(), run_date=DAY1, state_dir=str(shared))
