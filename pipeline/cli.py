@@ -373,20 +373,19 @@ def _run_column(job, table: str, column: str, type_: pa.DataType) -> pa.ChunkedA
 _LATE_REJECTS = ("duplicate_id", "empty_text", "too_short")
 
 
-def _late_rejects_note(job) -> str:
-    """Dates are counted as records are read: say so when some of those were rejected later."""
-    reasons = _run_column(job, "rejects", "reason", pa.string())
+def _late_rejects_note(reasons: pa.ChunkedArray) -> str:
+    """Dates are counted as records are read: say so when some of those were rejected later
+    (``reasons``: the run's rejects' reasons)."""
     late = int(pc.sum(pc.is_in(reasons, pa.array(_LATE_REJECTS))).as_py() or 0)
     if not late:
         return ""
     return f"; counted as read: the {late} {noun(late, 'record')} rejected after reading may be among them"
 
 
-def _reject_reasons(job) -> str:
-    """ " (missing_text 150)": the rejects by reason, commonest first, so that a run that
-    kept nothing says why without a query (a misspelt ``columns`` setting rejects every
-    record of a JSON Lines file)."""
-    reasons = _run_column(job, "rejects", "reason", pa.string())
+def _reject_reasons(reasons: pa.ChunkedArray) -> str:
+    """ " (missing_text 150)": the rejects by reason (``reasons``: the run's rejects'),
+    commonest first, so that a run that kept nothing says why without a query (a misspelt
+    ``columns`` setting rejects every record of a JSON Lines file)."""
     counts = sorted(
         ((row["values"], row["counts"]) for row in pc.value_counts(reasons).to_pylist()),
         key=lambda item: (-item[1], item[0]),
@@ -413,6 +412,7 @@ def _print_summary(job) -> None:
         else ""
     )
     rows = job.row_counts
+    reasons = _run_column(job, "rejects", "reason", pa.string())
     failed = job.counters.get("outlets/stories_failed", 0)
     candidates = job.counters.get("lsh/candidates", 0)
     years = job.counters.get("read/unparseable_published_at_bare_year", 0)
@@ -424,7 +424,7 @@ def _print_summary(job) -> None:
         f"storymatch: run {job.run_id} for {job.run_date} finished in {job.seconds:.1f}s",
         f"  records read       {job.counters.get('read/records', 0)}",  # malformed ones too
         f"  articles kept      {rows['articles']}",
-        f"  rejected           {rows['rejects']}{_reject_reasons(job)}",
+        f"  rejected           {rows['rejects']}{_reject_reasons(reasons)}",
         # A date column in a format not read (01/05/2017) would otherwise show only in the
         # manifest: every such article is kept undated, matched with articles of any date. A
         # year column mapped to published_at (2016.0) is named, as it reads as no date at all.
@@ -433,7 +433,7 @@ def _print_summary(job) -> None:
                 (
                     f"  unparseable dates  {undated} ({years_note}"
                     "published_at left null; README's Inputs lists the formats read"
-                    f"{order_note}{_late_rejects_note(job)})"
+                    f"{order_note}{_late_rejects_note(reasons)})"
                 )
             ]
             if (undated := job.counters.get("read/unparseable_published_at", 0))
