@@ -44,6 +44,43 @@ sys.exit(cli.main(sys.argv[2:]))
 """
 
 
+# The largest test worker peaks at about 1.8 GB (`/usr/bin/time -v`, 2026-11-27): `-n auto` starts
+# no more workers than the memory available holds at 2 GiB each, whatever the core count.
+WORKER_MEMORY_BYTES = 2 * 2**30
+
+
+def available_memory_bytes() -> int | None:
+    """The memory the system can give without swapping (Linux's MemAvailable), else its total."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def workers_memory_allows(cores: int, memory: int | None) -> int:
+    """``cores`` workers, fewer where ``memory`` would not hold them (at least one)."""
+    if memory is None:
+        return cores
+    return max(1, min(cores, memory // WORKER_MEMORY_BYTES))
+
+
+@pytest.hookimpl(wrapper=True, optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: pytest-xdist's count (a worker per core), capped by the memory available;
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, is taken as it is."""
+    cores = yield
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return cores
+    return workers_memory_allows(cores, available_memory_bytes())
+
+
 @pytest.fixture
 def pipeline():
     test_pipeline = beam_test_pipeline()
