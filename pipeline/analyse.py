@@ -31,8 +31,6 @@ def analyse_article(article: Article, kinds: tuple[str, ...]) -> AnalysedArticle
     clean, removed = strip_boilerplate(normalise(article.text))
     sentences = tuple(split_sentences(clean))
     terms = TermCounts.of(sentence_term_counts(sentences, kinds))
-    # Identical clean texts are exact duplicates, whatever their ids or outlets.
-    content_hash = hashlib.sha1(" ".join(clean.split()).lower().encode("utf-8")).hexdigest()
     # The raw text is not needed past this point (the sentences are the clean text); dropping
     # it keeps every later shuffle about a third smaller. The outlet and title are shown as
     # read, but not as mis-decoded: "SÃ¼ddeutsche" would be another outlet than "Süddeutsche".
@@ -45,8 +43,14 @@ def analyse_article(article: Article, kinds: tuple[str, ...]) -> AnalysedArticle
         sentences,
         tuple(removed),
         terms,
-        content_hash,
+        content_hash(clean),
     )
+
+
+def content_hash(clean: str) -> str:
+    """The hash of an article's clean text, spacing and case ignored: identical clean texts are
+    exact duplicates, whatever their ids or outlets (``articles.content_hash``)."""
+    return hashlib.sha1(" ".join(clean.split()).lower().encode("utf-8")).hexdigest()
 
 
 def empty_after_cleaning(analysed: AnalysedArticle, raw: str) -> Reject | None:

@@ -500,6 +500,7 @@ def article_row(story_id: str, member: AnalysedArticle) -> dict[str, Any]:
         "num_sentences": len(member.sentences),
         "boilerplate_lines": len(member.boilerplate),
         "duplicate_of": None,
+        "content_hash": member.content_hash,
         "is_representative": False,
         "similarity_to_representative": None,
     }

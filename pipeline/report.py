@@ -180,6 +180,8 @@ class RunSummary:
     rejects_by_reason: Sequence[tuple[str, int]] = ()
     reject_examples: Sequence[Mapping[str, Any]] = ()
     pairs_by_reason: Sequence[tuple[str, int]] = ()
+    # What the reader must know before trusting the page (``run_warnings``).
+    warnings: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -200,9 +202,14 @@ class Report:
 # --- Small formatting helpers ---
 
 
+# Control characters are not allowed in HTML text: NUL, ESC or a C1 code from the data is
+# shown as U+FFFD, as a browser shows an undecodable byte.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def esc(value: object) -> str:
     """HTML-escapes any value for text or a quoted attribute (None -> empty)."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    return "" if value is None else _CONTROLS.sub("\ufffd", html.escape(str(value), quote=True))
 
 
 def short(value: object) -> str:
@@ -564,8 +571,9 @@ def render_side_by_side(story: Story, other: ArticleInfo, threshold: float) -> s
     note = ""
     if right_text is None and right_count > len(unique_right):
         note = (
-            '<p class="note">The output tables keep only the unique sentences of this article and its '
-            "input file could not be re-read, so its shared sentences are left blank.</p>"
+            '<p class="note">The output tables keep only the unique sentences of this article, and its '
+            "input record was not re-read, is gone or no longer gives the text the run read, so its "
+            "shared sentences are left blank.</p>"
         )
     if not right_to_left:
         note += '<p class="note">This article was not aligned with the representative.</p>'
@@ -633,7 +641,8 @@ def _added_items(sentences: list[UniqueSentence]) -> str:
     listed = "".join(items[:ADDED_LISTED])
     if len(items) > ADDED_LISTED:
         more = "".join(items[ADDED_LISTED:])
-        listed += _details(f"show {len(items) - ADDED_LISTED} more", f"<ul>{more}</ul>")
+        # After the list, not in it: a <ul> holds only <li>.
+        return f"<ul>{listed}</ul>" + _details(f"show {len(items) - ADDED_LISTED} more", f"<ul>{more}</ul>")
     return f"<ul>{listed}</ul>"
 
 
@@ -836,8 +845,9 @@ def render_summary(summary: RunSummary) -> str:
         f"<h4>Versions</h4>{_key_value_table(sorted(manifest.get('versions', {}).items()))}</div></div>"
         f'<h4>{esc(files_heading)} ({len(files):,})</h4><ul class="files">{file_list}</ul>'
     )
+    warnings = "".join(f'<p class="warn">\u26a0 {esc(text)}</p>' for text in summary.warnings)
     return (
-        '<section id="summary"><h2>Run</h2>'
+        f'<section id="summary"><h2>Run</h2>{warnings}'
         f'<div class="cards">{card_html}</div>'
         f'<div class="split"><div><p>{check}</p>{_key_value_table(facts)}{rejects}</div>'
         f"<div><h3>Stories by size</h3>{size_histogram_svg(sizes)}</div></div>"
@@ -952,13 +962,16 @@ a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
 .card .big{font-size:26px;font-weight:650;line-height:1.2}
 .card .what{font-weight:600}.card .sub{font-size:12.5px}
 .ok{color:#16794a}.bad{color:#b42318;font-weight:600}
+.warn{background:#fff6e5;border:1px solid #f3c36b;border-radius:8px;padding:8px 12px;color:#5c3b00}
 table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:14px}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
 thead th{font-size:12.5px;color:var(--muted);font-weight:600;border-bottom:1px solid #cfd4dc;
 white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.when{white-space:nowrap;color:#39414f;font-variant-numeric:tabular-nums}
-td.outlet{font-weight:600;white-space:nowrap}
+td.outlet{font-weight:600;min-width:8em}
+/* a long outlet name or an unbroken title wraps instead of pushing the columns off the page */
+td:not(.num):not(.when){overflow-wrap:anywhere}h1,h2,.meta{overflow-wrap:anywhere}
 table.kv{width:auto}table.kv th{font-weight:500;color:var(--muted);padding-right:18px}
 table.small{font-size:13px}
 .chart{max-width:100%;height:auto;display:block;margin:6px 0 4px}
@@ -1079,6 +1092,44 @@ def _partition(output: str, table: str, run_date: str) -> str:
     return os.path.join(output, table, f"run_date={run_date}")
 
 
+def run_warnings(output: str, run_date: str, manifest: Mapping[str, Any]) -> list[str]:
+    """What the run's summary says (``storymatch run`` printed it) and what happened since:
+    the run it replaced, the later runs that ran without its state, and the earlier dates
+    filled in or re-run after it, whose state it ran without."""
+    warnings = []
+    replaced = manifest.get("replaced_run")
+    if isinstance(replaced, dict):
+        articles = replaced.get("articles")
+        warnings.append(
+            f"This run replaced the run {replaced.get('run_id')} of {run_date} (finished "
+            f"{replaced.get('finished_at')}, {articles} {noun(articles or 0, 'article')})."
+        )
+    later = manifest.get("later_runs_not_continued")
+    if isinstance(later, list) and later:
+        warnings.append(
+            f"Later runs ({', '.join(map(str, later))}) ran without this run's state: its stories "
+            "continue into them only once they are re-run, oldest first."
+        )
+    started = str(manifest.get("started_at", ""))
+    for day in find_run_dates(output):
+        if day >= run_date:
+            break
+        try:
+            earlier = read_manifest(output, day)
+        except ValueError:
+            continue
+        # A run started after that run finished read the state it published.
+        if run_date in (earlier.get("later_runs_not_continued") or []) and started < str(
+            earlier.get("finished_at", "")
+        ):
+            warnings.append(
+                f"The run of {day} was filled in or re-run after this one, which ran without its "
+                f"state: stories shown here as continuing that day's may have gone or changed. "
+                f"Re-run {run_date} and the runs after it, oldest first, to continue them."
+            )
+    return warnings
+
+
 def find_run_dates(output: str) -> list[str]:
     """Run dates with a manifest in ``output``, oldest first."""
     runs = os.path.join(output, "_runs")
@@ -1130,25 +1181,28 @@ def _sort_key(row: Mapping[str, Any]) -> tuple:
 
 
 def read_input_sentences(
-    wanted: Mapping[str, tuple[str, int, int]],
+    wanted: Mapping[str, tuple[str, int, int, str | None]],
     max_chars: int,
     max_field_chars: int = 10**9,
     columns: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Re-reads articles from their input files (local files only) and splits them as the run did.
 
-    ``wanted`` maps article id -> (source_file, source_record, num_sentences); an article is
-    returned only if its record still has the same id and splits into as many sentences.
-    ``columns``: the run's ``columns`` settings (its fields' names in the inputs).
+    ``wanted`` maps article id -> (source_file, source_record, num_sentences, content_hash);
+    an article is returned only if its record still has the same id and gives the text the
+    run read: the same ``content_hash`` (None, for a partition written before the column:
+    the same number of sentences only). ``columns``: the run's ``columns`` settings (its
+    fields' names in the inputs).
     """
+    from pipeline.analyse import content_hash
     from pipeline.read import parse_file  # imports Beam's file systems: only when needed
     from pipeline.records import Article
     from pipeline.text import normalise, split_sentences, strip_boilerplate
 
-    by_file: dict[str, dict[int, tuple[str, int]]] = defaultdict(dict)
-    for article_id, (source, record, count) in wanted.items():
+    by_file: dict[str, dict[int, tuple[str, int, str | None]]] = defaultdict(dict)
+    for article_id, (source, record, count, text_hash) in wanted.items():
         if source and os.path.isfile(source):
-            by_file[source][record] = (article_id, count)
+            by_file[source][record] = (article_id, count, text_hash)
     found: dict[str, tuple[str, ...]] = {}
     for source, records in by_file.items():
         remaining = len(records)
@@ -1158,12 +1212,13 @@ def read_input_sentences(
         for item in read:
             if not isinstance(item, Article) or item.record not in records:
                 continue
-            article_id, count = records[item.record]
+            article_id, count, text_hash = records[item.record]
             if item.id == article_id:
-                # The same clean-up as pipeline.analyse.analyse_article, checked by the count below.
+                # The same clean-up as pipeline.analyse.analyse_article: an input edited since
+                # the run gives another text, whose sentences the page must not show as the run's.
                 clean, _ = strip_boilerplate(normalise(item.text))
                 sentences = tuple(split_sentences(clean))
-                if len(sentences) == count:
+                if len(sentences) == count and text_hash in (None, content_hash(clean)):
                     found[article_id] = sentences
             remaining -= 1
             if not remaining:
@@ -1206,6 +1261,7 @@ def _with_input_sentences(
             os.path.join(started_in, rows[a.article_id]["source_file"] or ""),
             rows[a.article_id]["source_record"],
             a.num_sentences,
+            rows[a.article_id].get("content_hash"),
         )
         for story in stories
         for a in _articles_to_reread(story)
@@ -1268,10 +1324,8 @@ def coverage_without_outlet(story: Story, threshold: float, min_words: int) -> d
     return shares
 
 
-def load_report(
-    output: str, run_date: str, max_stories: int = DEFAULT_MAX_STORIES, read_inputs: bool = True
-) -> Report:
-    """Reads one run's partition of every table it needs and builds the Report."""
+def read_manifest(output: str, run_date: str) -> dict[str, Any]:
+    """The manifest of the run of ``run_date`` (ValueError, naming it, when it cannot be read)."""
     manifest_path = os.path.join(output, "_runs", f"run_date={run_date}", "manifest.json")
     if not os.path.isfile(manifest_path):
         raise ValueError(f"no run for {run_date} in {output} ({manifest_path} is missing)")
@@ -1282,6 +1336,14 @@ def load_report(
         raise ValueError(f"cannot read the run's manifest {manifest_path}: {error}") from None
     if not isinstance(manifest, dict):
         raise ValueError(f"{manifest_path} is not a storymatch manifest (a JSON object)")
+    return manifest
+
+
+def load_report(
+    output: str, run_date: str, max_stories: int = DEFAULT_MAX_STORIES, read_inputs: bool = True
+) -> Report:
+    """Reads one run's partition of every table it needs and builds the Report."""
+    manifest = read_manifest(output, run_date)
     clusters = _read(output, "clusters", run_date).to_pylist()
     articles = _read(output, "articles", run_date).to_pylist()
     rejects = _read(
@@ -1295,6 +1357,7 @@ def load_report(
         rejects_by_reason=_counts(rejects, "reason"),
         reject_examples=rejects.slice(0, MAX_REJECT_EXAMPLES).to_pylist(),
         pairs_by_reason=_counts(pairs, "reason"),
+        warnings=run_warnings(output, run_date, manifest),
     )
     threshold = float(
         manifest.get("config", {}).get("sentences", {}).get("match_threshold", DEFAULT_MATCH_THRESHOLD)
@@ -1467,8 +1530,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to",
         dest="to",
+        type=html_file,
         metavar="FILE",
-        help="HTML file to write (default: <output>/_runs/run_date=<date>/report.html)",
+        help="HTML file to write, named .html (default: <output>/_runs/run_date=<date>/report.html)",
     )
     parser.add_argument(
         "--max-stories",
@@ -1494,19 +1558,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    check_local_output(args.output)
-    run_date = args.run_date
-    if run_date is None:
-        dates = find_run_dates(args.output)
-        if not dates:
-            raise ValueError(
-                f"no finished run in {args.output}: run `storymatch run --output {args.output}` first"
-            )
-        run_date = dates[-1]
-    report = load_report(args.output, run_date, args.max_stories, read_inputs=not args.tables_only)
-    page = render_report(report, args.max_mb)
-    target = args.to or os.path.join(args.output, "_runs", f"run_date={run_date}", "report.html")
+def _output_lock(output: str):
+    from pipeline.publish import lock_output  # imports Beam's file systems: only when needed
+
+    return lock_output(output)
+
+
+def _check_same_run(output: str, run_date: str, shown: Mapping[str, Any]) -> None:
+    """Raises ValueError if the published run of ``run_date`` is no longer the one ``shown``."""
+    try:
+        now = read_manifest(output, run_date).get("run_id")
+    except ValueError:
+        now = None
+    if now != shown.get("run_id"):
+        raise ValueError(
+            f"the run of {run_date} in {output} was replaced while the report was made (run "
+            f"{shown.get('run_id')}, now {now or 'none'}): run storymatch report again"
+        )
+
+
+def _write_page(page: str, target: str) -> None:
     folder = os.path.dirname(target)
     partial = f"{target}.partial"
     try:
@@ -1519,6 +1590,35 @@ def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError):
             os.remove(partial)
         raise ValueError(f"cannot write the report to {target}: {error.strerror or error}") from None
+
+
+def html_file(value: str) -> str:
+    """``--to``: a file named .html or .htm (a slip such as the run's manifest.json, a table's
+    Parquet file or a folder would be replaced by the page)."""
+    if not value.lower().endswith((".html", ".htm")):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an HTML file: name a file ending in .html")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    check_local_output(args.output)
+    run_date = args.run_date
+    if run_date is None:
+        dates = find_run_dates(args.output)
+        if not dates:
+            raise ValueError(
+                f"no finished run in {args.output}: run `storymatch run --output {args.output}` first"
+            )
+        run_date = dates[-1]
+    report = load_report(args.output, run_date, args.max_stories, read_inputs=not args.tables_only)
+    page = render_report(report, args.max_mb)
+    in_run_folder = args.to is None
+    target = args.to or os.path.join(args.output, "_runs", f"run_date={run_date}", "report.html")
+    # A run of the date that published while the page was made replaced what it shows (and,
+    # as a re-run removes the replaced run's report.html, the page must not land after it).
+    with _output_lock(args.output) if in_run_folder else contextlib.nullcontext():
+        _check_same_run(args.output, run_date, report.summary.manifest)
+        _write_page(page, target)
     size = os.path.getsize(target)
     # Data cannot contain this string: its quotes would be escaped.
     detailed = page.count('<section class="story" id="')

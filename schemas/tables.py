@@ -54,6 +54,12 @@ ARTICLES = pa.schema(
             "Id of the identical article of the same run that this one copies, else null (a copy of "
             "an earlier run's article is matched as a rewrite, by its pair's score).",
         ),
+        _field(
+            "content_hash",
+            pa.string(),
+            "SHA-1 of the article's text after clean-up, spacing and case ignored: identical texts "
+            "share it (absent in partitions written before 2026-11-28).",
+        ),
         _field("is_representative", pa.bool_(), "True for the article chosen to represent its story.", False),
         _field(
             "similarity_to_representative",

@@ -16,6 +16,7 @@ import pytest
 
 from pipeline import cli
 from pipeline import config as config_module
+from pipeline.analyse import content_hash
 from pipeline.backfill import backfill
 from pipeline.config import ColumnConfig
 from pipeline.evaluate import load_labels
@@ -274,11 +275,15 @@ def test_the_report_re_reads_an_input_by_the_run_s_columns(tmp_path):
     path = write_all_the_news(tmp_path / "news.csv")
     seed = sorted(SEEDS.glob("*.txt"))[0]
     (article,) = [a for a in parse_file(str(path), 1_000_000, columns=KAGGLE) if a.id == seed.stem]
-    sentences = tuple(split_sentences(strip_boilerplate(normalise(article.text))[0]))
-    wanted = {seed.stem: (str(path), article.record, len(sentences))}
+    clean = strip_boilerplate(normalise(article.text))[0]
+    sentences = tuple(split_sentences(clean))
+    wanted = {seed.stem: (str(path), article.record, len(sentences), content_hash(clean))}
     # As a manifest's config gives them: only the columns read.
     assert read_input_sentences(wanted, 1_000_000, columns={"text": "content"}) == {seed.stem: sentences}
     assert read_input_sentences(wanted, 1_000_000) == {}  # no text column of its own name
+    # Another text than the run read (the file edited since): not the run's sentences.
+    edited = {seed.stem: (str(path), article.record, len(sentences), content_hash(clean + " More."))}
+    assert read_input_sentences(edited, 1_000_000, columns={"text": "content"}) == {}
 
 
 # --- bad settings ---

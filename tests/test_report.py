@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import report
+from pipeline import cli, report
 from pipeline.config import InputConfig
 from pipeline.report import (
     ArticleInfo,
@@ -36,6 +36,7 @@ from pipeline.report import (
     size_bins,
     timeline_svg,
 )
+from pipeline.text import normalise, split_sentences, strip_boilerplate
 from tests.conftest import ROOT, SEEDS
 
 RUN_DATE = "2025-08-19"
@@ -216,6 +217,28 @@ def test_every_value_from_the_data_is_escaped():
     assert all("onmouseover" not in element.attrs for element in dom.iter())
 
 
+def test_control_characters_from_the_data_are_not_written_into_the_page():
+    # NUL, ESC and C1 codes are not allowed in HTML text: each is shown as U+FFFD.
+    dirty = "Wire\x00 \x1b[31m \x85\x9f\x7f"
+    rep = ArticleInfo("rep\x01", dirty, dirty, T0, None, 1.0, True, 1)
+    story = make_story(
+        articles=(rep,), representative_id=rep.article_id, representative_sentences=("Tab\tand\x0bvt.",)
+    )
+    page = render_report(make_report([story]))
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+    assert "Wire\ufffd \ufffd[31m \ufffd\ufffd\ufffd" in page and "Tab\tand\ufffdvt." in page
+
+
+def test_a_list_holds_only_its_items():
+    # The "show N more" of a long list of added sentences follows the list, not inside it.
+    unique = tuple(UniqueSentence("other-1", i, f"Added sentence number {i} here.", 0.9) for i in range(12))
+    dom = parse_dom(render_story(make_story(unique=unique), 1))
+    assert all(
+        child.tag == "li" for ul in dom.find_all("ul") for child in ul.children if isinstance(child, Element)
+    )
+    assert sum(len(ul.find_all("li")) for ul in dom.find_all("ul") if ul.parent.tag != "ul") >= 12
+
+
 RLO, FSI, PDI = "\u202e", "\u2068", "\u2069"
 
 
@@ -349,7 +372,7 @@ def test_side_by_side_without_the_input_text_shows_what_the_tables_have():
     assert [m.text for m in dom.find_all("mark", "unique") if m.attrs["data-article"] == "other-1"] == [
         "Residents gathered in the main square overnight."
     ]
-    assert "could not be re-read" in dom.text
+    assert "was not re-read, is gone or no longer gives the text" in dom.text
 
 
 def test_side_by_side_takes_the_earliest_aligned_article_of_each_other_outlet():
@@ -596,6 +619,16 @@ def hostile_run(tmp_path_factory):
     return folder, output, page
 
 
+# Holds an output folder's lock as a run does while it writes, until killed.
+LOCK_HOLDER = """
+import sys, time
+from pipeline.publish import lock_output
+with lock_output(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+
 def seeds_first() -> str:
     return sorted(SEEDS.glob("*.txt"))[0].stem
 
@@ -680,7 +713,37 @@ def test_a_run_with_relative_inputs_is_reported_from_any_folder(tmp_path):
     dom = parse_dom(page.read_text(encoding="utf-8"))
     assert dom.find_all("details", "sbs")
     assert not dom.find_all("td", "m"), "every shared sentence has its re-read text"
-    assert "could not be re-read" not in dom.text
+    assert "was not re-read" not in dom.text
+
+
+def test_an_input_edited_after_the_run_is_not_shown_as_the_run_s_text(tmp_path):
+    # An edit that keeps an article's sentence count and its unique sentences (a word of a
+    # shared sentence) passed the report's checks: the page showed the new sentence, matched.
+    feed, output = tmp_path / "feed", tmp_path / "out"
+    shutil.copytree(SEEDS, feed)
+    assert storymatch("run", "--input", str(feed), "--output", str(output)).returncode == 0
+    articles = duckdb.sql(
+        f"SELECT article_id, source_file FROM '{output}/articles/*/*.parquet' WHERE NOT is_representative"
+    ).fetchall()
+    unique = {
+        row[0]
+        for row in duckdb.sql(f"SELECT sentence FROM '{output}/unique_sentences/*/*.parquet'").fetchall()
+    }
+    article_id, source = articles[0]
+    text = Path(source).read_text(encoding="utf-8")
+    shared = next(
+        s
+        for s in split_sentences(strip_boilerplate(normalise(text))[0])
+        if s not in unique and s in text and len(s) > 60
+    )
+    Path(source).write_text(text.replace(shared, shared[:-1] + " EDITEDWORD."), encoding="utf-8")
+    page = tmp_path / "report.html"
+    assert storymatch("report", "--output", str(output), "--to", str(page)).returncode == 0
+    dom = parse_dom(page.read_text(encoding="utf-8"))
+    assert "EDITEDWORD" not in dom.text
+    (edited,) = [d for d in dom.find_all("details", "sbs") if article_id in d.text]
+    assert edited.find_all("td", "m"), "its shared sentences are left blank"
+    assert "no longer gives the text the run read" in edited.text
 
 
 def test_report_from_the_tables_alone(hostile_run):
@@ -853,7 +916,7 @@ def test_a_partition_without_its_files_is_named_not_shown_as_an_empty_or_partial
 def test_a_report_that_cannot_be_written_says_so_in_one_line(hostile_run, tmp_path):
     # --to a folder, or below a file: a one-line error (exit status 2), and no .partial file left.
     _, output, _ = hostile_run
-    folder = tmp_path / "reports"
+    folder = tmp_path / "reports.html"
     folder.mkdir()
     (tmp_path / "a-file").write_text("not a folder")
     for target in (folder, tmp_path / "a-file" / "report.html"):
@@ -861,8 +924,98 @@ def test_a_report_that_cannot_be_written_says_so_in_one_line(hostile_run, tmp_pa
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith(f"storymatch: error: cannot write the report to {target}: ")
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "reports"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "reports.html"]
     assert not list(folder.iterdir())
+
+
+def test_report_refuses_a_target_that_is_no_html_file(hostile_run, tmp_path):
+    # --to the run's manifest (or a table's file, a folder, '') replaced it with the page.
+    _, output, _ = hostile_run
+    manifest = output / "_runs" / f"run_date={RUN_DATE}" / "manifest.json"
+    before = manifest.read_bytes()
+    for target in (str(manifest), str(tmp_path) + "/", ""):
+        result = storymatch("report", "--output", str(output), "--to", target)
+        assert result.returncode == 2, result.stderr
+        assert f"{target!r} is not an HTML file: name a file ending in .html" in result.stderr
+    assert manifest.read_bytes() == before
+
+
+def test_a_run_replaced_while_the_report_is_made_is_not_reported(hostile_run, tmp_path, monkeypatch, capsys):
+    # A re-run of the date published while the page was made: the page showed the replaced
+    # run, and landed in the re-run's folder after the re-run had removed the old report.
+    _, output, _ = hostile_run
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    page = copy / "_runs" / f"run_date={RUN_DATE}" / "report.html"
+    page.unlink()
+    manifest = page.with_name("manifest.json")
+    load_report = report.load_report
+
+    def load_then_rerun(*args, **kwargs):
+        loaded = load_report(*args, **kwargs)
+        manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "run_id": "the-re-run"}))
+        return loaded
+
+    monkeypatch.setattr(report, "load_report", load_then_rerun)
+    assert cli.main(["report", "--output", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert f"the run of {RUN_DATE} in {copy} was replaced while the report was made" in error
+    assert "now the-re-run): run storymatch report again" in error
+    assert not page.exists()
+
+
+def test_a_report_into_the_run_s_folder_is_not_written_while_a_run_writes_there(hostile_run, tmp_path):
+    _, output, _ = hostile_run
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(copy)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        result = storymatch("report", "--output", str(copy))
+        assert result.returncode != 0
+        assert "another storymatch process is writing into" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        # Elsewhere, the page is written: it does not touch the run's folder.
+        assert storymatch("report", "--output", str(copy), "--to", str(tmp_path / "r.html")).returncode == 0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_page_warns_of_runs_made_out_of_order(tmp_path, capsys):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    first, second, output = tmp_path / "first", tmp_path / "second", tmp_path / "out"
+    for folder, files in ((first, seeds[:3]), (second, seeds[3:])):
+        folder.mkdir()
+        for path in files:
+            shutil.copy(path, folder)
+
+    def run(folder: Path, day: str) -> None:
+        assert cli.main(["run", "--input", str(folder), "--output", str(output), "--run-date", day]) == 0
+
+    def warnings(day: str) -> list[str]:
+        page = tmp_path / f"{day}.html"
+        assert cli.main(["report", "--output", str(output), "--run-date", day, "--to", str(page)]) == 0
+        return [p.text for p in parse_dom(page.read_text(encoding="utf-8")).find_all("p", "warn")]
+
+    run(second, "2025-04-02")
+    run(first, "2025-04-01")  # filled in late
+    later = (
+        "\u26a0 Later runs (2025-04-02) ran without this run's state: its stories continue into them "
+        "only once they are re-run, oldest first."
+    )
+    assert warnings("2025-04-01") == [later]
+    (filled_in,) = warnings("2025-04-02")
+    assert filled_in.startswith("\u26a0 The run of 2025-04-01 was filled in or re-run after this one")
+    run(first, "2025-04-01")  # the same articles again: 2025-04-02 is still named
+    replaced, still_later = warnings("2025-04-01")
+    assert replaced.startswith("\u26a0 This run replaced the run ") and "(finished " in replaced
+    assert "3 articles)" in replaced and still_later == later
+    run(second, "2025-04-02")  # re-run in order: it continues 2025-04-01's stories
+    assert [w for w in warnings("2025-04-02") if "filled in" in w] == []
+    capsys.readouterr()
 
 
 def test_an_article_that_alone_continues_an_earlier_story_says_so(tmp_path):

@@ -9,8 +9,8 @@ from schemas.tables import INTERNAL_TABLES, SORT_KEYS, TABLES
 EXPECTED = {
     "articles": "article_id:string cluster_id:string outlet:string title:string "
     "published_at:timestamp[us, tz=UTC] url:string source_file:string source_record:int64 "
-    "num_sentences:int32 boilerplate_lines:int32 duplicate_of:string is_representative:bool "
-    "similarity_to_representative:double",
+    "num_sentences:int32 boilerplate_lines:int32 duplicate_of:string content_hash:string "
+    "is_representative:bool similarity_to_representative:double",
     "clusters": "cluster_id:string size:int32 num_outlets:int32 outlets:list<item: string> "
     "representative_id:string first_seen_run_date:date32[day] first_published_at:timestamp[us, tz=UTC] "
     "last_published_at:timestamp[us, tz=UTC] "
