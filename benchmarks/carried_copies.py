@@ -23,11 +23,11 @@ import json
 import logging
 import os
 import random
-import sys
 import tempfile
 from typing import Any
 
 from pipeline import config as config_module
+from pipeline.errors import exit_on_user_error
 from pipeline.evaluate import evaluate
 
 Record = dict[str, Any]
@@ -98,4 +98,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_on_user_error(main, "carried_copies.py")

@@ -22,13 +22,13 @@ import logging
 import os
 import random
 import re
-import sys
 import tempfile
 import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from pipeline import config as config_module
+from pipeline.errors import exit_on_user_error
 from pipeline.evaluate import evaluate
 
 Record = dict[str, Any]
@@ -259,4 +259,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_on_user_error(main, "noise_robustness.py")

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from apache_beam.io.filesystems import FileSystems  # noqa: E402
 
+from pipeline.errors import exit_on_user_error  # noqa: E402
 from pipeline.remote import COPY_THREADS, RemoteStaging  # noqa: E402
 from tests import remote_fs  # noqa: E402 - registers testremote:// with Beam
 
@@ -37,9 +38,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--files", type=int, default=2000, help="files each way (default: 2000)")
-    parser.add_argument("--latency-ms", type=float, default=20.0, help="round trip per object (default: 20)")
+    parser.add_argument("--files", type=int, default=2000, help="files each way, 1 or more (default: 2000)")
+    parser.add_argument(
+        "--latency-ms", type=float, default=20.0, help="round trip per object, 0 or more (default: 20)"
+    )
     args = parser.parse_args(argv)
+    if args.files < 1:
+        parser.error(f"--files must be 1 or more, got {args.files}")
+    if not 0 <= args.latency_ms < float("inf"):  # NaN too
+        parser.error(f"--latency-ms must be a number, 0 or more, got {args.latency_ms}")
     with tempfile.TemporaryDirectory() as folder:
         local = os.path.join(folder, "in")
         os.makedirs(local)
@@ -77,4 +84,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    exit_on_user_error(main, "remote_staging.py")

@@ -711,6 +711,17 @@ _size = _positive(int, "a whole number of articles, 1 or more")
 _number = _positive(float, "a number above 0")
 
 
+def _days(text: str) -> int:
+    """``--days-per-run``: as ``storymatch backfill`` takes it."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days from 1 to 366, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # Without --sizes a newcomer starts three runs of 100,000 articles (12 minutes and 5 GB each): say so.
@@ -764,9 +775,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--days-per-run",
-        type=int,
+        type=_days,
         default=7,
-        help="days of articles per run in the backfill mode (default 7)",
+        help="days of articles per run in the backfill mode, 1 to 366 (default 7)",
     )
     parser.add_argument(
         "--snapshot",
@@ -777,20 +788,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--table-from", default=None, help="print the Markdown tables of a results file and stop"
     )
     parser.add_argument("--config", default=None, help="pipeline config (default configs/default.toml)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="a pipeline setting, as storymatch run --set takes it (repeatable)",
+    )
     return parser
 
 
 def run(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.table_from:
-        print(markdown(json.loads(Path(args.table_from).read_text(encoding="utf-8"))))
+        try:
+            print(markdown(json.loads(Path(args.table_from).read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as error:
+            parser.error(f"--table-from {args.table_from}: {error}")
         return 0
+    # A bad setting would otherwise be found by the first pipeline run, after the corpus and
+    # the baseline (minutes at 100,000 articles).
+    from pipeline import config as config_module
 
+    try:
+        config_module.load(args.config, args.overrides)
+    except config_module.ConfigError as error:
+        parser.error(str(error))
+
+    results_name = time.strftime("%Y%m%dT%H%M%SZ.json", time.gmtime())
     if args.results is None:
-        args.results = str(
-            REPO / "benchmarks" / "results" / time.strftime("%Y%m%dT%H%M%SZ.json", time.gmtime())
-        )
+        args.results = str(REPO / "benchmarks" / "results" / results_name)
+    elif Path(args.results).is_dir():  # a folder, as the default is: a file of its own in it
+        args.results = str(Path(args.results) / results_name)
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="storymatch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)

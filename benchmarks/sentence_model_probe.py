@@ -308,7 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
     started = time.time()
-    encoder = SentenceEncoder.load(args.model_dir)
+    try:
+        encoder = SentenceEncoder.load(args.model_dir)
+    except ImportError as error:  # the optional packages that read the model's files
+        parser.error(f"{error}: install them with `pip install safetensors tokenizers`, then {INSTALL_HINT}")
+    except ModelNotFound as error:
+        parser.error(str(error))
     print(f"model loaded in {time.time() - started:.2f} s")
     sample = encoder.encode(
         ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]

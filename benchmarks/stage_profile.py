@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import logging
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 
 from pipeline import config as config_module
+from pipeline.errors import exit_on_user_error
 from pipeline.run import run_job
 
 _PAGE = 4096
@@ -179,4 +179,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_on_user_error(main, "stage_profile.py")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
-import sys
 
 from pipeline import config as config_module
+from pipeline.errors import exit_on_user_error
 from pipeline.evaluate import evaluate
 
 
@@ -51,4 +51,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_on_user_error(main, "threshold_sweep.py")

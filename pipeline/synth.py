@@ -56,6 +56,7 @@ import datetime as dt
 import functools
 import heapq
 import json
+import os
 import re
 import sys
 import time
@@ -87,7 +88,8 @@ class SynthOptions:
 
     def __post_init__(self) -> None:
         checks = [
-            (self.articles_per_day > 0, "articles_per_day must be positive"),
+            # Fewer than one a day puts a large corpus's dates past the year 9999 (1e-9: 751414).
+            (1 <= self.articles_per_day <= 1e6, "articles_per_day must be from 1 to 1,000,000"),
             (self.topics >= 1, "topics must be at least 1"),
             (self.max_story_size >= 1, "max_story_size must be at least 1"),
             (self.size_exponent > 0, "size_exponent must be positive (2.0 gives mostly singletons)"),
@@ -1188,6 +1190,9 @@ def main(argv: list[str] | None = None) -> int:
         options = SynthOptions(articles_per_day=args.articles_per_day)
     except ValueError as error:
         parser.error(str(error))
+    folder = os.path.dirname(args.output) or "."
+    if os.path.isdir(args.output) or not os.path.isdir(folder):
+        parser.error(f"--output {args.output}: name a file in an existing folder")
     print(json.dumps(write_jsonl(args.output, args.articles, args.seed, options)))
     return 0
 

@@ -32,15 +32,50 @@ def run_benchmark(tmp_path, *flags: str, workdir=None, timeout: int = 300) -> su
 
 
 def test_a_failed_measurement_prints_its_cause_and_exits_1(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "out-10-in_process").write_text("a file where the run's output folder goes")
     done = run_benchmark(
-        tmp_path,
-        *("--sizes", "10", "--modes", "in_process", "--skip-baseline", "--skip-stages"),
-        *("--config", str(tmp_path / "missing.toml")),  # the pipeline worker stops at once
+        tmp_path, *("--sizes", "10", "--modes", "in_process", "--skip-baseline", "--skip-stages")
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "pipeline_in_process" in done.stdout and "config file not found" in done.stdout
+    assert "pipeline_in_process" in done.stdout and "is a file, not a folder" in done.stdout
     assert "1 measurement(s) failed: pipeline_in_process at 10" in done.stderr
     assert (tmp_path / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--config", "missing.toml"], "config file not found"),
+        (["--set", "bogus.key=1"], "bogus: unknown section"),
+        (["--modes", "--set", "cluster.threshold=2"], "cluster.threshold"),  # no run would check it
+        (["--modes", "backfill", "--days-per-run", "0"], "days from 1 to 366"),
+    ],
+)
+def test_a_bad_setting_is_a_usage_error_before_any_measurement(tmp_path, flags, message):
+    # Found by the first pipeline run before, after the corpus and the baseline (minutes at
+    # 100,000 articles); with --modes and no value, never.
+    done = run_benchmark(tmp_path, "--sizes", "10", *flags, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "work").exists() and not (tmp_path / "results.json").exists()
+
+
+def test_results_named_by_a_folder_go_to_a_file_in_it(tmp_path):
+    # An IsADirectoryError after the first size's measurements, which were lost.
+    folder = tmp_path / "results"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run_benchmark.py"), "--sizes", "10", "--modes"]
+        + ["--skip-stages", "--workdir", str(tmp_path / "work"), "--results", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (written,) = folder.glob("*.json")
+    assert json.loads(written.read_text())["sizes"]["10"]["baseline"]["status"] == "ok"
 
 
 @pytest.mark.parametrize(

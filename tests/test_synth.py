@@ -233,6 +233,26 @@ def test_a_negative_seed_is_refused_by_name(tmp_path, capsys):
     assert not path.exists()
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--output", "{tmp}/missing/corpus.jsonl"], "name a file in an existing folder"),  # was a traceback
+        (["--output", "{tmp}"], "name a file in an existing folder"),
+        (["--articles-per-day", "inf"], "from 1 to 1,000,000"),  # every article at one instant
+        (["--articles-per-day", "1e-9"], "from 1 to 1,000,000"),  # dates in the year 751414
+    ],
+)
+def test_a_bad_value_is_refused_by_name(tmp_path, capsys, flags, message):
+    flags = [flag.replace("{tmp}", str(tmp_path)) for flag in flags]
+    if "--output" not in flags:
+        flags += ["--output", str(tmp_path / "corpus.jsonl")]
+    with pytest.raises(SystemExit) as stopped:
+        main(["--articles", "5", *flags])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == []
+
+
 def test_command_writes_the_corpus(tmp_path, capsys):
     path = tmp_path / "cli.jsonl"
     assert main(["--articles", "30", "--seed", "4", "--output", str(path)]) == 0
