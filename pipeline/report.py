@@ -881,7 +881,13 @@ def render_contents(
             f'<td class="when">{esc(format_time(h.first_published_at))}</td></tr>'
             for rank, h in enumerate(more[:MAX_HEADLINES], start=len(stories) + 1)
         )
-        why = "to keep this page small" if max_stories is None else f"beyond the first {max_stories:,}"
+        why = (
+            "to keep this page small"
+            if max_stories is None
+            else "--max-stories is 0"
+            if max_stories == 0
+            else f"beyond the first {max_stories:,}"
+        )
         rest = (
             f'<p class="note">{not_shown:,} more '
             f"{noun(not_shown, 'story of two or more articles is', 'stories of two or more articles are')} "
@@ -1130,6 +1136,13 @@ def run_warnings(output: str, run_date: str, manifest: Mapping[str, Any]) -> lis
     return warnings
 
 
+def _dates_listed(dates: Sequence[str], most: int = 10) -> str:
+    """The dates; of more than ``most``, the first and the last ``most - 1``."""
+    if len(dates) <= most:
+        return ", ".join(dates)
+    return f"{dates[0]}, ... ({len(dates) - most:,} more), " + ", ".join(dates[-most + 1 :])
+
+
 def find_run_dates(output: str) -> list[str]:
     """Run dates with a manifest in ``output``, oldest first."""
     runs = os.path.join(output, "_runs")
@@ -1324,11 +1337,27 @@ def coverage_without_outlet(story: Story, threshold: float, min_words: int) -> d
     return shares
 
 
+# The types of the manifest's entries that the page reads (a run writes them all so).
+MANIFEST_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(
+        ("config", "row_counts", "counters", "reconciliation", "lsh", "versions", "backfill", "replaced_run"),
+        (dict,),
+    ),
+    **dict.fromkeys(("input_files", "later_runs_not_continued"), (list,)),
+    **dict.fromkeys(("run_id", "started_at", "finished_at", "runner", "working_directory"), (str,)),
+    "seconds": (int, float),
+}
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}
+_JSON_TYPES.update({bool: "true or false", type(None): "null"})
+
+
 def read_manifest(output: str, run_date: str) -> dict[str, Any]:
     """The manifest of the run of ``run_date`` (ValueError, naming it, when it cannot be read)."""
     manifest_path = os.path.join(output, "_runs", f"run_date={run_date}", "manifest.json")
     if not os.path.isfile(manifest_path):
-        raise ValueError(f"no run for {run_date} in {output} ({manifest_path} is missing)")
+        dates = find_run_dates(output)
+        runs = f"its runs: {_dates_listed(dates)}" if dates else "it has no finished run"
+        raise ValueError(f"no run for {run_date} in {output} ({manifest_path} is missing; {runs})")
     try:
         with open(manifest_path, encoding="utf-8") as handle:
             manifest = json.load(handle)
@@ -1336,6 +1365,12 @@ def read_manifest(output: str, run_date: str) -> dict[str, Any]:
         raise ValueError(f"cannot read the run's manifest {manifest_path}: {error}") from None
     if not isinstance(manifest, dict):
         raise ValueError(f"{manifest_path} is not a storymatch manifest (a JSON object)")
+    for key, kinds in MANIFEST_TYPES.items():
+        if key in manifest and not isinstance(manifest[key], kinds):
+            raise ValueError(
+                f"{manifest_path} is not a storymatch manifest: its {key!r} is "
+                f"{_JSON_TYPES[type(manifest[key])]}, not {_JSON_TYPES[kinds[0]]}"
+            )
     return manifest
 
 
@@ -1602,6 +1637,8 @@ def html_file(value: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     check_local_output(args.output)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise ValueError(f"{args.output} is a file, not the output folder of a run")
     run_date = args.run_date
     if run_date is None:
         dates = find_run_dates(args.output)

@@ -863,12 +863,52 @@ def test_a_partition_written_before_coverage_named_its_articles_gets_the_figures
     assert shared_column(page) == {a: "100%" if a == representative else "\u2013" for a in expected}
 
 
-def test_report_errors_name_the_problem(tmp_path):
+def test_report_errors_name_the_problem(tmp_path, hostile_run):
     result = storymatch("report", "--output", str(tmp_path))
     assert result.returncode == 2
     assert "no finished run" in result.stderr
     result = storymatch("report", "--output", str(tmp_path), "--run-date", "2025-13-01")
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+    (tmp_path / "a-file").write_text("not a folder")
+    result = storymatch("report", "--output", str(tmp_path / "a-file"))
+    assert result.returncode == 2 and "a-file is a file, not the output folder of a run" in result.stderr
+    # A date without a run: the dates that have one.
+    _, output, _ = hostile_run
+    result = storymatch("report", "--output", str(output), "--run-date", "2025-01-01")
+    assert result.returncode == 2 and result.stderr.endswith(f"is missing; its runs: {RUN_DATE})\n")
+
+
+def test_the_contents_say_why_no_story_is_detailed():
+    headline = report.StoryHeadline("s_1", "A story", 2, 2, T0)
+    page = report.render_contents([], [headline], 1, max_stories=0)
+    assert "(--max-stories is 0;" in page and "beyond the first 0" not in page
+
+
+def test_many_run_dates_are_listed_first_and_last():
+    dates = [f"2025-01-{day:02d}" for day in range(1, 31)]
+    assert report._dates_listed(dates[:10]) == ", ".join(dates[:10])
+    assert report._dates_listed(dates) == f"2025-01-01, ... (20 more), {', '.join(dates[21:])}"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"config": None}, "its 'config' is null, not an object"),
+        ({"row_counts": None}, "its 'row_counts' is null, not an object"),
+        ({"seconds": "abc"}, "its 'seconds' is a string, not a number"),
+        ({"input_files": None}, "its 'input_files' is null, not an array"),
+    ],
+)
+def test_a_manifest_entry_of_the_wrong_type_is_named_in_one_line(hostile_run, tmp_path, entry, message):
+    # Each was a TypeError or AttributeError traceback from the page's summary.
+    _, output, _ = hostile_run
+    copy = tmp_path / "out"
+    shutil.copytree(output, copy)
+    manifest = copy / "_runs" / f"run_date={RUN_DATE}" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), **entry}))
+    result = storymatch("report", "--output", str(copy), "--to", str(tmp_path / "report.html"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"storymatch: error: {manifest} is not a storymatch manifest: {message}\n"
 
 
 @pytest.mark.parametrize("content", ['{"run_id": "20250819T', "[]", "\udcff"], ids=["cut", "list", "bytes"])
