@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections import defaultdict
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -72,24 +73,84 @@ class Terminated(BaseException):
     staging folder is deleted, a backfill's split removed, the locks released)."""
 
 
+# Set by a stop: what Beam's threads raise as the workers end is its consequence, not news.
+_STOPPING = threading.Event()
+
+
 def _terminate(signum, frame) -> None:
     # A second SIGTERM while the clean-up runs ends the process at once, as it used to.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _STOPPING.set()
+    stop_worker_processes()
     raise Terminated
 
 
+def _interrupt(signum, frame) -> None:
+    _STOPPING.set()
+    stop_worker_processes()
+    raise KeyboardInterrupt
+
+
+def stop_worker_processes() -> None:
+    """Sends SIGTERM to this process's descendants: the SDK workers of Beam's multi_processing
+    mode (each under a ``sh -c``). A stop signalled to this process alone (``kill PID``, a
+    container's stop) reached them never: Beam's clean-up waits for each worker without a
+    timeout, and one that connected after the stop was asked never hears it, so the command
+    hung, holding the output's lock. Linux (/proc) only; elsewhere nothing is sent."""
+    for pid in descendant_pids(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def descendant_pids(ancestor: int) -> list[int]:
+    """The processes below ``ancestor``, read from /proc (none where there is no /proc)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as stat:
+                        parent = int(stat.read().rsplit(b")", 1)[1].split()[1])  # "pid (name) state ppid"
+                except (OSError, IndexError, ValueError):
+                    continue  # ended meanwhile
+                children[parent].append(int(entry))
+    found, waiting = [], list(children[ancestor])
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting.extend(children[pid])
+    return found
+
+
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turns SIGTERM into ``Terminated`` while the command runs (main thread only, where
-    Python runs signal handlers), then puts back the handler there was."""
+def _stops_raise() -> Iterator[None]:
+    """Turns SIGTERM into ``Terminated`` and Ctrl-C into KeyboardInterrupt, each after
+    stopping the worker processes, while the command runs (main thread only, where Python
+    runs signal handlers), then puts back the handlers there were. An ignored SIGINT (a
+    shell's background job) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous_term = signal.signal(signal.SIGTERM, _terminate)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
+    previous_hook = threading.excepthook
+    _STOPPING.clear()
+
+    def quiet_after_a_stop(args: threading.ExceptHookArgs) -> None:
+        # e.g. "Exception in thread run_worker: RuntimeError: Worker subprocess exited with
+        # return code -15", once per worker, after the one line that says the run stopped.
+        if not _STOPPING.is_set():
+            previous_hook(args)
+
+    threading.excepthook = quiet_after_a_stop
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
+        threading.excepthook = previous_hook
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -626,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
         "removes the rest"
     )
     try:
-        with _sigterm_raises():
+        with _stops_raise():
             return _main(argv)
     except Terminated as stop:
         print(f"storymatch: stopped by SIGTERM{stopped}{_notes(stop)}", file=sys.stderr)

@@ -37,7 +37,7 @@ from pipeline.run import StagingError, run_job
 from pipeline.write import WriteTable, shard_path
 from schemas.tables import TABLES
 from tests import remote_fs
-from tests.conftest import ROOT, beam_test_pipeline
+from tests.conftest import ROOT, beam_test_pipeline, environment_with_temp_in
 
 FIXTURE = ROOT / "tests" / "data" / "fixture" / "articles.jsonl"
 
@@ -363,6 +363,60 @@ def test_sigterm_mid_run_deletes_the_remote_staging_folder_and_exits_143(tmp_pat
     # The next run into the folder gets its lock and removes the local staging folder left.
     run_job([str(FIXTURE)], str(output), config_module.load(), run_date=dt.date(2025, 8, 19))
     assert not (output / "_staging").exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_sent_to_the_command_alone_ends_its_worker_processes(tmp_path, stop):
+    """``kill PID`` or a container's stop signals the command, not its multi_processing
+    workers: a stop just after they started hung the command for good (Beam waits for each
+    worker without a timeout), holding the output's lock; and each worker's end printed a
+    traceback."""
+    command = [sys.executable, "-m", "pipeline.cli", "run", "--input", str(ROOT / "seeds")]
+    command += [
+        "--output",
+        str(tmp_path / "out"),
+        "--direct_num_workers=2",
+        "--direct_running_mode=multi_processing",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment_with_temp_in(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Python keeps an ignored SIGINT ignored (as a shell's background job starts).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 120
+    while len(cli.descendant_pids(process.pid)) < 4 and time.time() < deadline:  # two sh -c, two workers
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    time.sleep(0.3)  # the workers have started and are connecting
+    workers = cli.descendant_pids(process.pid)
+    process.send_signal(stop)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in [process.pid, *cli.descendant_pids(process.pid)]:
+            os.kill(pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the command hung after the stop")
+    assert process.returncode == 128 + stop
+    assert "Exception in thread" not in stderr and "Worker subprocess exited" not in stderr
+    assert stderr.splitlines()[-1].startswith(
+        "storymatch: stopped by SIGTERM" if stop == signal.SIGTERM else "storymatch: interrupted"
+    )
+    time.sleep(2)
+    assert not [pid for pid in workers if _running(pid)], "no worker outlives the command"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"  # a zombie has ended
+    except OSError:
+        return False
 
 
 def test_remote_staging_copies_bytes_as_they_are_and_only_for_a_remote_temp_location(tmp_path):
