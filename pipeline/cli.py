@@ -713,7 +713,7 @@ def _main(argv: list[str] | None) -> int:
     _configure_logging(getattr(args, "verbose", False))
     try:
         if args.command in ("run", "backfill", "eval") and beam_args:
-            from pipeline.run import unknown_beam_args  # imports Beam: keep --help fast
+            from pipeline.run import check_beam_values, unknown_beam_args  # imports Beam: keep --help fast
 
             unknown = unknown_beam_args(beam_args)
             if unknown:
@@ -729,6 +729,7 @@ def _main(argv: list[str] | None) -> int:
                     f"unrecognized arguments: {' '.join(unknown)} (neither storymatch {args.command} "
                     f"nor Apache Beam knows them; see storymatch {args.command} --help){hint}"
                 )
+            check_beam_values(beam_args)
         if args.command == "run":
             return _run(args, beam_args)
         if args.command == "backfill":

@@ -428,6 +428,10 @@ def _input_suffix(folder: str) -> str:
 
 def _expand(pattern: str) -> dict[str, str | None]:
     """The files a file, folder or glob stands for, each with its kind (None: no input)."""
+    try:
+        FileSystems.get_filesystem(pattern)
+    except (OSError, ValueError) as error:  # hdfs:// without its package: a BeamIOError
+        raise InputError(f"input {pattern!r} cannot be listed: {error}") from None
     if any(char in pattern for char in "*?["):
         matched = _match_metadata(pattern)
         if matched or not FileSystems.exists(pattern):

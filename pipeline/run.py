@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ from typing import Any
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
 from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners import create_runner
 from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo, FnApiRunner
@@ -113,6 +114,12 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     return options
 
 
+# Beam's s3:// file system is there without its client package, which it asserts only at
+# the first access (a traceback from the first copy, after folders were made and locked).
+# The scheme -> (package, apache-beam extra that installs it).
+CLIENT_PACKAGES = {"s3": ("boto3", "aws")}
+
+
 def configure_file_systems(beam_args: list[str] | None) -> PipelineOptions:
     """Gives Beam's file systems the run's options, as building a pipeline would, and returns
     them: the inputs are listed (and a backfill's split read) before, and ``s3://`` or
@@ -125,9 +132,24 @@ def configure_file_systems(beam_args: list[str] | None) -> PipelineOptions:
         # Refused here, before a folder is made or locked, not by the run's first copy there.
         try:
             FileSystems.get_filesystem(temp_location)
-        except ValueError as error:  # e.g. gs:// without apache-beam[gcp]
+        except (OSError, ValueError) as error:  # gs:// without apache-beam[gcp]; hdfs:// without hdfs
             raise ValueError(f"--temp_location {temp_location}: {error}") from None
+        scheme = FileSystems.get_scheme(temp_location)
+        package, extra = CLIENT_PACKAGES.get(scheme or "", (None, None))
+        if package and importlib.util.find_spec(package) is None:
+            raise ValueError(
+                f"--temp_location {temp_location}: Beam's {scheme}:// file system needs the {package} "
+                f"package, which is not installed (pip install 'apache-beam[{extra}]')"
+            )
     return options
+
+
+def check_beam_values(beam_args: list[str]) -> None:
+    """Raises ValueError for a pass-through value that Beam would take and then fail on with
+    a traceback from inside the run (a negative ``--direct_num_workers``: an IndexError)."""
+    workers = PipelineOptions(beam_args).view_as(DirectOptions).direct_num_workers
+    if workers is not None and workers < 0:
+        raise ValueError(f"--direct_num_workers must be 0 (a worker per core) or more, got {workers}")
 
 
 def unknown_beam_args(beam_args: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import importlib.util
 import json
 import os
 import re
@@ -334,6 +335,41 @@ def test_a_temp_location_on_a_file_system_beam_lacks_is_refused_before_a_folder_
         assert not (tmp_path / "new").exists(), command[0]
         error = capsys.readouterr().err
         assert "storymatch: error: --temp_location nosuchfs://bucket/tmp: Unable to get filesystem" in error
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("boto3") is not None or importlib.util.find_spec("hdfs") is not None,
+    reason="tells what happens without Beam's aws and hadoop extras",
+)
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        # Beam has an s3:// file system without boto3, and asserts it at the first copy there.
+        (
+            ["--temp_location=s3://b/tmp"],
+            "--temp_location s3://b/tmp: Beam's s3:// file system needs the boto3",
+        ),
+        # hdfs:// without its package is a BeamIOError, no ValueError: a traceback, as an input too.
+        (["--temp_location=hdfs://tmp/x"], "--temp_location hdfs://tmp/x: Unable to get the Filesystem"),
+        (["--input", "hdfs://tmp/x.jsonl"], "input 'hdfs://tmp/x.jsonl' cannot be listed: Unable to get"),
+    ],
+)
+def test_a_file_system_beam_lacks_is_refused_in_one_line(tmp_path, capsys, flags, message):
+    # Each was a traceback of 30 to 60 lines, after the output folder was made and locked.
+    assert_refused_in_one_line(tmp_path, capsys, flags, message)
+
+
+def test_a_negative_worker_count_is_refused_in_one_line(tmp_path, capsys):
+    # An IndexError traceback from inside Beam's runner, after the output folder was made.
+    message = "--direct_num_workers must be 0 (a worker per core) or more, got -1"
+    assert_refused_in_one_line(tmp_path, capsys, ["--direct_num_workers=-1"], message)
+
+
+def assert_refused_in_one_line(tmp_path, capsys, flags: list[str], message: str) -> None:
+    assert cli.main(["run", "--output", str(tmp_path / "new"), *flags]) == cli.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert error.startswith(f"storymatch: error: {message}") and len(error.splitlines()) == 1, error
+    assert not (tmp_path / "new").exists()
 
 
 def test_sigterm_mid_run_deletes_the_remote_staging_folder_and_exits_143(tmp_path):
