@@ -144,6 +144,10 @@ def configure_file_systems(beam_args: list[str] | None) -> PipelineOptions:
     return options
 
 
+def _holds_files(folder: str) -> bool:
+    return any(names for _, _, names in os.walk(folder))
+
+
 def check_beam_values(beam_args: list[str]) -> None:
     """Raises ValueError for a pass-through value that Beam would take and then fail on with
     a traceback from inside the run (a negative ``--direct_num_workers``: an IndexError)."""
@@ -394,25 +398,36 @@ def run_job(
         os.makedirs(staging, exist_ok=True)
         # The in-process runner's bundles are byte strings of megabytes: give them back when freed.
         return_large_buffers()
-        with (
-            fewer_collections(),
-            bundle_outputs_released(),
-            bundle_inputs_released(),
-            groupings_in_pieces(),
-            last_elements_released(),
-        ):
-            result, detect, remote_root = _execute(
-                options,
-                run_id,
-                files,
-                config,
-                staging,
-                run_date,
-                state_files,
-                frequency_files,
-                carried_rejects,
-                sentence_files,
-            )
+        try:
+            with (
+                fewer_collections(),
+                bundle_outputs_released(),
+                bundle_inputs_released(),
+                groupings_in_pieces(),
+                last_elements_released(),
+            ):
+                result, detect, remote_root = _execute(
+                    options,
+                    run_id,
+                    files,
+                    config,
+                    staging,
+                    run_date,
+                    state_files,
+                    frequency_files,
+                    carried_rejects,
+                    sentence_files,
+                )
+        except BaseException:
+            # A runner that could not start (Dataflow without --project, Flink without its job
+            # server) staged nothing: the folders are left as they were, as a refused run
+            # leaves them, not with a staging folder that the next run reports as a crash.
+            if not _holds_files(staging):
+                shutil.rmtree(staging, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.dirname(staging))  # _staging, when no other run's is there
+                publish.remove_created(created)
+            raise
         missing = missing_shards(staging, [*TABLES, *INTERNAL_TABLES], config.output.num_shards)
         if missing:
             raise StagingError(

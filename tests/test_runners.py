@@ -365,6 +365,21 @@ def test_a_negative_worker_count_is_refused_in_one_line(tmp_path, capsys):
     assert_refused_in_one_line(tmp_path, capsys, ["--direct_num_workers=-1"], message)
 
 
+def test_a_runner_that_cannot_start_leaves_the_folders_as_they_were(tmp_path, capsys):
+    # PortableRunner without --job_endpoint fails in Beam's run(), as Dataflow without
+    # --project or Flink without its job server: a new output folder was left with _lock,
+    # _state/_lock and _staging/<run id>, which the next run reported as a crashed run's.
+    failing = ["--runner=PortableRunner"]
+    assert cli.main(["run", "--output", str(tmp_path / "new"), *failing]) == cli.EXIT_FAILED
+    assert not (tmp_path / "new").exists()
+    output = tmp_path / "out"
+    assert cli.main(["run", "--output", str(output), "--run-date", "2025-08-19"]) == cli.EXIT_OK
+    before = sorted(path.relative_to(output) for path in output.rglob("*"))
+    assert cli.main(["run", "--output", str(output), "--run-date", "2025-08-20", *failing]) == cli.EXIT_FAILED
+    assert sorted(path.relative_to(output) for path in output.rglob("*")) == before
+    assert "You must specify a --job_endpoint" in capsys.readouterr().err
+
+
 def assert_refused_in_one_line(tmp_path, capsys, flags: list[str], message: str) -> None:
     assert cli.main(["run", "--output", str(tmp_path / "new"), *flags]) == cli.EXIT_USAGE
     error = capsys.readouterr().err
