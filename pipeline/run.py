@@ -33,9 +33,16 @@ from importlib import metadata
 from typing import Any
 
 import apache_beam as beam
+import grpc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    PipelineOptions,
+    PortableOptions,
+    SetupOptions,
+    StandardOptions,
+)
 from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners import create_runner
 from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo, FnApiRunner
@@ -594,7 +601,14 @@ def _execute(
             wait_on_disk=remote is None and isinstance(pipeline.runner, FnApiRunner),
         )
         with _temporary_folders_removed(pipeline):
-            result = pipeline.run()
+            try:
+                result = pipeline.run()
+            except grpc.FutureTimeoutError:  # a bare traceback, naming neither what nor where
+                portable = options.view_as(PortableOptions)
+                raise RuntimeError(
+                    f"cannot reach the job service at {portable.job_endpoint} within "
+                    f"{portable.job_server_timeout} s (--job_server_timeout): is it running there?"
+                ) from None
             result.wait_until_finish()
         if remote is not None:
             remote.download_tables(staging, [*TABLES, *INTERNAL_TABLES])

@@ -380,6 +380,17 @@ def test_a_runner_that_cannot_start_leaves_the_folders_as_they_were(tmp_path, ca
     assert "You must specify a --job_endpoint" in capsys.readouterr().err
 
 
+def test_a_job_service_that_cannot_be_reached_is_named(tmp_path, capsys):
+    # A bare grpc.FutureTimeoutError traceback, after --job_server_timeout (300 s by default).
+    flags = ["--runner=PortableRunner", "--job_endpoint=localhost:9", "--job_server_timeout=1"]
+    assert cli.main(["run", "--output", str(tmp_path / "new"), *flags]) == cli.EXIT_FAILED
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "storymatch: failed: cannot reach the job service at localhost:9 within 1 s "
+        "(--job_server_timeout): is it running there?"
+    )
+    assert not (tmp_path / "new").exists()
+
+
 def assert_refused_in_one_line(tmp_path, capsys, flags: list[str], message: str) -> None:
     assert cli.main(["run", "--output", str(tmp_path / "new"), *flags]) == cli.EXIT_USAGE
     error = capsys.readouterr().err
