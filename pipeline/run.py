@@ -20,10 +20,12 @@ import argparse
 import contextlib
 import datetime as dt
 import importlib.util
+import io
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -171,16 +173,25 @@ def unknown_beam_args(beam_args: list[str]) -> list[str]:
     every options class, once the runner's module (which may add options of its own) is
     imported, as ``beam.Pipeline`` would.
     """
-    options = PipelineOptions(beam_args)
-    runner = options.view_as(StandardOptions).runner
-    if runner:
-        try:
-            create_runner(runner)
-        except ImportError as error:
-            raise ValueError(f"--runner {runner}: {error}") from None
-    parsers: list[argparse.ArgumentParser] = []
-    options.get_all_options(add_extra_args_fn=parsers.append)
-    _, unknown = parsers[0].parse_known_args(beam_args)
+    # A value of the wrong type (--direct_num_workers=abc) stops Beam's parser, which prints
+    # the usage of all of Beam's options first (130 lines): only its error line is kept.
+    usage = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(usage):
+            options = PipelineOptions(beam_args)
+            runner = options.view_as(StandardOptions).runner
+            if runner:
+                try:
+                    create_runner(runner)
+                except ImportError as error:
+                    raise ValueError(f"--runner {runner}: {error}") from None
+            parsers: list[argparse.ArgumentParser] = []
+            options.get_all_options(add_extra_args_fn=parsers.append)
+            _, unknown = parsers[0].parse_known_args(beam_args)
+    except SystemExit:
+        lines = usage.getvalue().strip().splitlines() or ["Apache Beam refused its options"]
+        raise ValueError(lines[-1].split(": error: ", 1)[-1]) from None
+    sys.stderr.write(usage.getvalue())  # whatever else was said there
     return unknown
 
 

@@ -391,6 +391,12 @@ def test_a_job_service_that_cannot_be_reached_is_named(tmp_path, capsys):
     assert not (tmp_path / "new").exists()
 
 
+def test_a_beam_value_of_the_wrong_type_is_refused_in_one_line(tmp_path, capsys):
+    # Beam's parser printed the usage of all its options first: 132 lines.
+    message = "argument --direct_num_workers: invalid int value: 'abc'"
+    assert_refused_in_one_line(tmp_path, capsys, ["--direct_num_workers=abc"], message)
+
+
 def assert_refused_in_one_line(tmp_path, capsys, flags: list[str], message: str) -> None:
     assert cli.main(["run", "--output", str(tmp_path / "new"), *flags]) == cli.EXIT_USAGE
     error = capsys.readouterr().err
