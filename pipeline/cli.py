@@ -615,11 +615,13 @@ def _backfill(args, beam_args: list[str]) -> int:
         read += f" ({earlier} of them in the {skipped} {noun(skipped, 'run')} published before)"
     articles = sum(job.row_counts["articles"] for job in jobs)
     rejects = sum(job.row_counts["rejects"] for job in jobs)
+    # The split counts records: one that the last run rejects (an empty text) is no article.
+    undated = _run_column(jobs[-1], "articles", "published_at", pa.timestamp("us", tz="UTC")).null_count
     _say(
         f"storymatch: {len(jobs)} {noun(len(jobs), 'run')} from {jobs[0].run_date} to {jobs[-1].run_date}: "
         f"{read}, {articles} {noun(articles, 'article')}, {rejects} {noun(rejects, 'reject')} "
-        f"({len(split.rejects)} at the split, in the last run), {split.undated} "
-        f"{noun(split.undated, 'article')} without a publication time (in the last run), "
+        f"({len(split.rejects)} at the split, in the last run), {undated} "
+        f"{noun(undated, 'article')} without a publication time (in the last run), "
         f"{sum(job.seconds for job in jobs):.1f}s",
         f"tables: {args.output}/<table>/run_date=<date>/*.parquet",
     )

@@ -349,6 +349,23 @@ def test_a_refused_backfill_leaves_the_folders_as_they_were(tmp_path, capsys):
     assert _contents(existing) == before
 
 
+def test_the_summary_counts_the_undated_articles_not_the_undated_records(tmp_path, capsys):
+    # A record without a date that the last run rejects (markup only: empty_text) was counted
+    # as an article without a publication time.
+    undated = tmp_path / "undated.jsonl"
+    rows = [{"id": "u1", "outlet": "Gazette", "text": UNRELATED}, {"id": "u2", "text": "<p></p>"}]
+    undated.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    output = tmp_path / "out"
+    assert (
+        cli.main(["backfill", "--input", str(undated), "--output", str(output), "--run-date", "2025-08-19"])
+        == 0
+    )
+    assert (
+        "2 records read, 1 article, 1 reject (0 at the split, in the last run), 1 article without a "
+        "publication time (in the last run)"
+    ) in capsys.readouterr().out
+
+
 def test_a_one_article_backfill_and_its_report_count_in_the_singular(tmp_path, capsys):
     """The summaries said "1 records read", "1 articles without a publication time" and
     "0 of 0 stories ..., 1 single-article stories"; the plurals stay as they were."""
