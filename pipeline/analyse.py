@@ -13,6 +13,7 @@ of the others, one story of unrelated pages.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -67,6 +68,26 @@ def empty_after_cleaning(analysed: AnalysedArticle, raw: str) -> Reject | None:
         detail=f"nothing is left of the text once markup and boilerplate are removed{removed}",
         raw=raw[:1000],
     )
+
+
+def reaches_matching(article: Article, min_words: int) -> bool:
+    """Whether the analysis stage keeps ``article`` (``analysis_reject`` would be None),
+    without counting its terms."""
+    if too_short(article, min_words) is not None:
+        return False
+    return bool(split_sentences(strip_boilerplate(normalise(article.text))[0]))
+
+
+def first_kept(articles: Iterable[Article], min_words: int) -> Article:
+    """Of the records of one id, in (source, record) order, the article: the first that the
+    analysis keeps, else the first. A record of nothing but markup or boilerplate (a page
+    scraped before its story loaded) does not take the id from the full one sent after it."""
+    records = list(articles)
+    if len(records) > 1:
+        for article in records:
+            if reaches_matching(article, min_words):
+                return article
+    return records[0]
 
 
 def too_short(article: Article, min_words: int) -> Reject | None:

@@ -52,7 +52,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline import baselines, metrics
 from pipeline.align import paraphrase_score
-from pipeline.analyse import analyse_article, analysis_reject
+from pipeline.analyse import analyse_article, analysis_reject, first_kept
 from pipeline.config import ColumnConfig, Config, InputConfig
 from pipeline.dedupe import copy_runs
 from pipeline.features import detail_ids, term_buckets, term_frequencies, term_vector, weigh_terms
@@ -81,14 +81,16 @@ def load_labels(
     max_chars: int = InputConfig.max_chars,
     max_field_chars: int = InputConfig.max_field_chars,
     columns: ColumnConfig | None = None,
+    min_words: int = InputConfig.min_words,
 ) -> dict[str, str]:
     """id -> story of the record the pipeline keeps for each id, from JSON Lines, Parquet, CSV
     or TSV (the ``columns.id`` and ``columns.story`` columns).
 
     As the reader: of several records with one id, the first the reader accepts (by file,
-    then record) is the article, labelled or not; a record the reader rejects (empty or
-    too long text, an id that is not a string or an integer) is no article and gives no
-    label, so a rejected record cannot label a later valid record of the same id.
+    then record) and the analysis keeps is the article, labelled or not (``kept_records``);
+    a record the reader rejects (empty or too long text, an id that is not a string or an
+    integer) is no article and gives no label, so a rejected record cannot label a later
+    valid record of the same id.
 
     A label is read alike in every format (``_story_label``): an empty or blank one, or a
     null or NaN, is no label, as an empty CSV cell is.
@@ -96,32 +98,59 @@ def load_labels(
     columns = columns or ColumnConfig()
     labelled_by = (columns.id, columns.story)
     labels: dict[str, str] = {}
-    seen: set[str] = set()
+    kept_in: dict[str, set[int]] = defaultdict(set)
+    for path, record in kept_records(files, max_chars, max_field_chars, columns, min_words).values():
+        kept_in[path].add(record)
     for path in files:
         kind = _read_kind(path)  # as the reader: suffixes in any case (DEV.JSONL, x.Parquet), Hive's 000000_0
-        read = parse_file(path, max_chars, max_field_chars=max_field_chars, columns=columns)
-        items = enumerate(read, start=1)
-        if kind == "parquet":
-            # One item per row, in row order; a row's record is its position.
-            kept = {position for position, item in items if isinstance(item, Article)}
+        if kind == "parquet":  # one record a row, numbered by its position
             rows: Iterable[tuple[int, Any, Any]] = _parquet_labels(path, *labelled_by)
         elif kind == "json_lines":
-            kept = {item.record for _, item in items if isinstance(item, Article)}
             rows = _json_labels(path, *labelled_by)
         elif kind in ("csv", "tsv"):
-            kept = {item.record for _, item in items if isinstance(item, Article)}
             rows = _delimited_labels(path, *labelled_by)
-        else:  # text files have no label, but their articles take their ids first
-            seen.update(item.id for _, item in items if isinstance(item, Article))
+        else:  # text files have no label, but their articles take their ids
             continue
+        kept = kept_in[path]
         for record, article_id, story in _until_unreadable(rows):
-            if record not in kept or str(article_id) in seen:
-                continue
-            seen.add(str(article_id))
-            label = _story_label(path, record, story)
-            if label is not None:
-                labels[str(article_id)] = label
+            if record in kept:
+                label = _story_label(path, record, story)
+                if label is not None:
+                    labels[str(article_id)] = label
     return labels
+
+
+def kept_records(
+    files: Iterable[str],
+    max_chars: int = InputConfig.max_chars,
+    max_field_chars: int = InputConfig.max_field_chars,
+    columns: ColumnConfig | None = None,
+    min_words: int = InputConfig.min_words,
+) -> dict[str, tuple[str, int]]:
+    """id -> (file, record) of the record the pipeline keeps as the id's article: of the
+    records the reader accepts, by file then record, the first the analysis keeps, else the
+    first (``analyse.first_kept``, as ``read.ReadArticles``). The records of an id read more
+    than once are read again, those ids' only."""
+    files = list(files)
+    first: dict[str, tuple[str, int]] = {}
+    repeated: set[str] = set()
+    for path in files:
+        for item in parse_file(path, max_chars, max_field_chars=max_field_chars, columns=columns):
+            if isinstance(item, Article):
+                if item.id in first:
+                    repeated.add(item.id)
+                else:
+                    first[item.id] = (path, item.record)
+    if repeated:
+        records: dict[str, list[Article]] = defaultdict(list)
+        for path in files:
+            for item in parse_file(path, max_chars, max_field_chars=max_field_chars, columns=columns):
+                if isinstance(item, Article) and item.id in repeated:
+                    records[item.id].append(item)
+        for article_id, articles in records.items():
+            kept = first_kept(articles, min_words)
+            first[article_id] = (kept.source, kept.record)
+    return first
 
 
 def _story_label(path: str, record: int, story: Any) -> str | None:
@@ -206,18 +235,19 @@ def read_articles(
     max_field_chars: int = InputConfig.max_field_chars,
     columns: ColumnConfig | None = None,
     date_order: str = InputConfig.date_order,
+    min_words: int = InputConfig.min_words,
 ) -> list[Article]:
-    """The valid articles of the inputs, first id wins (as the pipeline reads them, dates in
-    ``date_order``: ``input.date_order``)."""
-    articles: dict[str, Article] = {}
+    """The valid articles of the inputs, one an id as the pipeline keeps them
+    (``analyse.first_kept``), dates in ``date_order`` (``input.date_order``)."""
+    records: dict[str, list[Article]] = defaultdict(list)
     for path in files:
         read = parse_file(
             path, max_chars, max_field_chars=max_field_chars, columns=columns, date_order=date_order
         )
         for record in read:
             if isinstance(record, Article):
-                articles.setdefault(record.id, record)
-    return [articles[key] for key in sorted(articles)]
+                records[record.id].append(record)
+    return [first_kept(records[key], min_words) for key in sorted(records)]
 
 
 def _matched(articles: Iterable[Article], config: Config) -> tuple[list[Article], list[AnalysedArticle]]:
@@ -242,12 +272,14 @@ def accepted_pairs(
     ``dedupe.copy_runs``) other than the canonical one, the smallest id, takes no part: it
     never reaches LSH, joining its canonical copy's story through an ``exact_duplicate``
     pair, so its pairs are none that LSH could have missed. ``unlabelled``: the other
-    articles the pipeline read; they are not scored, but a copy among them with a smaller
-    id is the canonical copy of a labelled one, as in the pipeline.
+    articles the pipeline read; their pairs are not returned, but they are weighed and
+    scored with the labelled ones, as in the pipeline (document frequencies, near-copies),
+    and a copy among them with a smaller id is the canonical copy of a labelled one.
     """
-    articles, analysed = _matched(articles, config)
+    labelled, _ = _matched(articles, config)
+    kept, analysed = _matched([*labelled, *unlabelled], config)
     by_text: dict[str, list[AnalysedArticle]] = defaultdict(list)
-    for item in [*analysed, *_matched(unlabelled, config)[1]]:
+    for item in analysed:
         by_text[item.content_hash].append(item)
     copies: set[str] = set()
     for group in by_text.values():
@@ -255,20 +287,18 @@ def accepted_pairs(
             for run in copy_runs(group, config.verify.max_days_apart):
                 canonical = min(copy.article.id for copy in run)
                 copies.update(copy.article.id for copy in run if copy.article.id != canonical)
+    # As the pipeline: document frequencies over the canonical articles, labelled or not, and
+    # every pair among them scored together (a pair short of details counts a group of
+    # near-copies once, unlabelled ones too); then the labelled pairs are kept.
+    canonical_articles = [(a, item) for a, item in zip(kept, analysed, strict=True) if a.id not in copies]
     num_buckets = config.features.df_buckets
     df_table = np.zeros(num_buckets, dtype=np.uint32)
-    seen_hashes: set[str] = set()
-    for item in analysed:
-        # The pipeline counts document frequencies over distinct texts only.
-        if item.content_hash not in seen_hashes:
-            seen_hashes.add(item.content_hash)
-            df_table[term_buckets(item.terms, num_buckets)] += 1
+    for _, item in canonical_articles:
+        df_table[term_buckets(item.terms, num_buckets)] += 1
     no_signature = np.zeros(0, dtype=np.uint32)
     sketches = []
-    for article, item in zip(articles, analysed, strict=True):
-        if article.id in copies:
-            continue
-        _, ids, weights = weigh_terms(item.terms, df_table, len(seen_hashes))
+    for article, item in canonical_articles:
+        _, ids, weights = weigh_terms(item.terms, df_table, len(canonical_articles))
         details = detail_ids(ids, df_table, config.features.detail_max_df)
         vector = term_vector(ids, weights)
         counted = term_frequencies(vector.ids, df_table)
@@ -285,7 +315,8 @@ def accepted_pairs(
         )
     every_pair = np.array(np.triu_indices(len(sketches), 1)).T
     decisions = score_pairs(sketches, every_pair, config.verify, config.features.detail_max_df)
-    return {(pair.a, pair.b) for pair in decisions.verified(sketches)}
+    scored = {article.id for article in labelled}
+    return {(pair.a, pair.b) for pair in decisions.verified(sketches) if {pair.a, pair.b} <= scored}
 
 
 def _table(output: str, name: str, columns: str) -> list[tuple]:
@@ -342,7 +373,9 @@ def evaluate(
 
     configure_file_systems(beam_args)  # the labels are read here, on this machine
     files = resolve_inputs(inputs, config.columns)
-    truth_all = load_labels(files, config.input.max_chars, config.input.max_field_chars, config.columns)
+    truth_all = load_labels(
+        files, config.input.max_chars, config.input.max_field_chars, config.columns, config.input.min_words
+    )
     gates = list(gates)
     if not truth_all and gates:  # found now, not after the whole run
         raise EvaluationError(
@@ -380,12 +413,28 @@ def evaluate(
             report["unique_sentences"] = {
                 "gold": unique_gold,
                 "threshold": config.sentences.match_threshold,
-                **unique_sentence_scores(gold, reported),
+                **unique_sentence_scores(gold, reported, predicted_all),
             }
     if not truth_all:
         report["pipeline"] = {"seconds": round(job.seconds, 2)}
         return report
     ids = sorted(set(predicted_all) & set(truth_all))
+    records = {
+        "read": job.counters.get("read/records", 0),
+        "articles": job.row_counts["articles"],
+        "rejected": job.row_counts["rejects"],
+        "scored": len(ids),
+    }
+    if not ids:
+        # Every figure would be 0/0, which the metrics count as 1.0: a gate would pass.
+        unscored = (
+            f"none of the {len(truth_all)} labelled {noun(len(truth_all), 'record')} became an article "
+            "(storymatch run on the same inputs lists them in its rejects table)"
+        )
+        if gates:
+            raise EvaluationError(f"{' and '.join(gates)}: {unscored}")
+        report["pipeline"] = {"seconds": round(job.seconds, 2), "records": records, "unscored": unscored}
+        return report
     truth = {i: truth_all[i] for i in ids}
     predicted = {i: predicted_all[i] for i in ids}
     candidates = [(a, b) for a, b, _, found_by in pair_rows if found_by == "lsh"]
@@ -399,16 +448,11 @@ def evaluate(
     pipeline_report: dict[str, Any] = {
         "seconds": round(job.seconds, 2),
         # What the figures are of: a malformed row or an unlabelled article is in none of them.
-        "records": {
-            "read": job.counters.get("read/records", 0),
-            "articles": job.row_counts["articles"],
-            "rejected": job.row_counts["rejects"],
-            "scored": len(ids),
-        },
+        "records": records,
         "lsh": {"bands": job.bands, "rows": job.rows},
         **_clustering_report(truth, predicted, ids),
         "lsh_candidate_recall": metrics.pair_recall(banded_truth, candidates),
-        "candidates_per_article": round(len(candidates) / max(len(predicted_all), 1), 3),
+        "candidates_per_article": len(candidates) / max(len(predicted_all), 1),
         "verifier_precision": metrics.pair_precision(truth, verified),
         "by_source": {
             source: _clustering_report(truth, predicted, members)
@@ -416,11 +460,16 @@ def evaluate(
         },
     }
     everything = read_articles(
-        files, config.input.max_chars, config.input.max_field_chars, config.columns, config.input.date_order
+        files,
+        config.input.max_chars,
+        config.input.max_field_chars,
+        config.columns,
+        config.input.date_order,
+        config.input.min_words,
     )
     articles = [a for a in everything if a.id in truth]
-    if len(articles) <= all_pairs_limit:
-        log(f"scoring all {len(articles) * (len(articles) - 1) // 2} pairs to measure LSH recall ...")
+    if len(everything) <= all_pairs_limit:  # the unlabelled articles are scored with them
+        log(f"scoring all {len(everything) * (len(everything) - 1) // 2} pairs to measure LSH recall ...")
         accepted = accepted_pairs(articles, config, [a for a in everything if a.id not in truth])
         found = accepted & {tuple(sorted(pair)) for pair in candidates}
         pipeline_report["lsh_recall_of_accepted"] = {
@@ -475,7 +524,12 @@ def format_report(report: dict[str, Any]) -> str:
     sentence measures."""
     sentences = _sentence_lines(report)
     if "ari" not in report["pipeline"]:  # unlabelled inputs: the sentence stage only
-        return "\n".join([*sentences, f"pipeline wall time: {report['pipeline']['seconds']}s"])
+        unscored = (
+            [f"no story figures: {report['pipeline']['unscored']}"]
+            if "unscored" in report["pipeline"]
+            else []
+        )
+        return "\n".join([*unscored, *sentences, f"pipeline wall time: {report['pipeline']['seconds']}s"])
     header = f"{'method':<22} {'ARI':>6} {'P':>6} {'R':>6} {'F1':>6} {'B3-P':>6} {'B3-R':>6} {'clusters':>13}"
     pipeline = report["pipeline"]
     records = pipeline["records"]
@@ -500,7 +554,7 @@ def format_report(report: dict[str, Any]) -> str:
     bands, rows = pipeline["lsh"]["bands"], pipeline["lsh"]["rows"]
     lines.append(
         f"LSH ({bands} bands x {rows} {noun(rows, 'row')}): "
-        f"{pipeline['candidates_per_article']} candidates per article; "
+        f"{pipeline['candidates_per_article']:.3f} candidates per article; "
         f"candidate recall of true pairs {candidate['recall']:.3f} "
         f"({candidate['found']}/{candidate['true_pairs']})"
     )
@@ -534,6 +588,12 @@ def _sentence_lines(report: dict[str, Any]) -> list[str]:
             f"of which shared {unique['reported_shared']}, headings {unique['reported_headings']}, "
             f"boilerplate {unique['reported_boilerplate']}, unlabelled {unique['reported_unlabelled']})"
         )
+        missing = unique.get("gold_articles_not_in_the_run", 0)
+        if missing:
+            lines.append(
+                f"  over the gold's {unique['articles']} {noun(unique['articles'], 'article')} in the run; "
+                f"{missing} more {noun(missing, 'is', 'are')} not among the run's articles"
+            )
     msrp = report.get("msrp")
     if msrp:
         lines.append(

@@ -166,6 +166,7 @@ from apache_beam.io.filesystem import CompressionTypes, FileMetadata, MatchResul
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.analyse import first_kept
 from pipeline.config import DATE_ORDERS, ColumnConfig, InputConfig
 from pipeline.errors import InputError
 from pipeline.file_list import CreateStrings
@@ -1858,15 +1859,25 @@ class _ParseFileFn(beam.DoFn):
 
 @beam.typehints.with_output_types(Article)
 class _KeepFirstPerIdFn(beam.DoFn):
-    """(id, articles) -> the first article by (source, record); the others become duplicate_id rejects."""
+    """(id, articles) -> the first article by (source, record) that the analysis keeps, else
+    the first (``analyse.first_kept``); the others become duplicate_id rejects."""
+
+    def __init__(self, min_words: int) -> None:
+        self._min_words = min_words
 
     def process(self, element: tuple[str, Iterable[Article]]) -> Iterator[Article | beam.pvalue.TaggedOutput]:
         article_id, articles = element
-        first, *duplicates = sorted(articles, key=lambda article: (article.source, article.record))
+        ordered = sorted(articles, key=lambda article: (article.source, article.record))
+        first = first_kept(ordered, self._min_words)
         yield first
-        for duplicate in duplicates:
+        later = f"{first.source}:{first.record}, a later record whose text the analysis keeps"
+        for duplicate in (article for article in ordered if article is not first):
             _count_reject("duplicate_id")
-            detail = f"id {article_id!r} was already read from {first.source}:{first.record}"
+            detail = (
+                f"id {article_id!r} was already read from {first.source}:{first.record}"
+                if (duplicate.source, duplicate.record) > (first.source, first.record)
+                else f"id {article_id!r} is read from {later}"
+            )
             reject = Reject(
                 duplicate.source, duplicate.record, "duplicate_id", detail, duplicate.text[:RAW_LIMIT]
             )
@@ -1881,7 +1892,8 @@ class ReadArticles(beam.PTransform):
     """Input files -> ``{"articles": PCollection[Article], "rejects": PCollection[Reject]}``.
 
     Ids are unique in ``articles``: of several records with one id, the first by (source,
-    record) is kept whatever order the runner reads files in.
+    record) that the analysis keeps (else the first) is kept, whatever order the runner
+    reads files in.
 
     Example:
         read = pipeline | "Read" >> ReadArticles(resolve_inputs(["seeds/"]), max_chars=1_000_000)
@@ -1896,10 +1908,13 @@ class ReadArticles(beam.PTransform):
         columns: ColumnConfig | None = None,
         list_folder: str | None = None,
         date_order: str = InputConfig.date_order,
+        min_words: int = InputConfig.min_words,
     ) -> None:
         """``copies``: input path -> a copy the workers read instead (``remote``); rows still
-        name the path. ``max_chars``, ``max_field_chars``, ``date_order``: ``input.max_chars``,
-        ``input.max_field_chars``, ``input.date_order``; ``columns``: the inputs' name for each
+        name the path. ``max_chars``, ``max_field_chars``, ``date_order``, ``min_words``:
+        ``input.max_chars``, ``input.max_field_chars``, ``input.date_order``,
+        ``input.min_words`` (of one id's records, the first the analysis keeps is the
+        article: ``analyse.first_kept``); ``columns``: the inputs' name for each
         field (``columns.*``); ``list_folder``: where the list of input files goes when it is
         too long for the pipeline graph (``file_list``)."""
         super().__init__()
@@ -1915,6 +1930,7 @@ class ReadArticles(beam.PTransform):
         # Relative local paths are relative to this folder, not to a worker's.
         self._base = os.getcwd()
         self._list_folder = list_folder
+        self._min_words = min_words
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         parsed = (
@@ -1934,7 +1950,8 @@ class ReadArticles(beam.PTransform):
             parsed[ARTICLES]
             | "KeyById" >> beam.Map(_keyed_by_id)
             | "GroupById" >> beam.GroupByKey()
-            | "KeepFirstPerId" >> beam.ParDo(_KeepFirstPerIdFn()).with_outputs(REJECTS, main=ARTICLES)
+            | "KeepFirstPerId"
+            >> beam.ParDo(_KeepFirstPerIdFn(self._min_words)).with_outputs(REJECTS, main=ARTICLES)
         )
         rejects = (parsed[REJECTS], unique[REJECTS]) | "MergeRejects" >> beam.Flatten()
         return {ARTICLES: unique[ARTICLES], REJECTS: rejects}

@@ -223,6 +223,7 @@ def build_pipeline(
         config.columns,
         list_folder,
         config.input.date_order,
+        config.input.min_words,
     )
     prior = None
     if state_files:

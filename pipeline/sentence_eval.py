@@ -64,11 +64,15 @@ def read_pairs(path: str | Path) -> list[tuple[str, str, int]]:
                 continue
             row = _json_row(path, number, line)
             try:
-                pairs.append((row["a"], row["b"], int(row["label"])))
+                a, b, label = row["a"], row["b"], row["label"]
             except KeyError as missing:
                 raise ValueError(
                     f"{path}:{number}: a pair row needs 'a', 'b' and 'label'; {missing} is missing"
                 ) from None
+            # -1 or 2 counted as a paraphrase without a word (any non-zero label did).
+            if isinstance(label, bool) or str(label).strip() not in ("0", "1"):
+                raise ValueError(f"{path}:{number}: label must be 0 or 1, got {label!r}")
+            pairs.append((a, b, int(str(label).strip())))
     return pairs
 
 
@@ -155,17 +159,23 @@ def load_unique_gold(path: str | Path) -> dict[tuple[str, str], str]:
 
 
 def unique_sentence_scores(
-    gold: Mapping[tuple[str, str], str], predicted: Iterable[tuple[str, str]]
+    gold: Mapping[tuple[str, str], str],
+    predicted: Iterable[tuple[str, str]],
+    articles: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Precision and recall of the reported unique sentences against the gold labels.
 
     ``gold`` maps ``sentence_key`` to a label (``load_unique_gold``); ``predicted`` is
-    the (article id, sentence) of every row of the ``unique_sentences`` table. Only articles
-    that appear in the gold are scored. A reported sentence is correct when its gold label
-    is ``unique``; reporting a ``shared`` sentence, a heading, boilerplate or a sentence the
-    gold does not know (a splitting change) is a false positive, counted by kind.
+    the (article id, sentence) of every row of the ``unique_sentences`` table; ``articles``
+    the ids of the run's articles (None: every gold article is). Only the gold's articles
+    among them are scored: a gold article the run did not read has no sentence to miss. A
+    reported sentence is correct when its gold label is ``unique``; reporting a ``shared``
+    sentence, a heading, boilerplate or a sentence the gold does not know (a splitting
+    change) is a false positive, counted by kind.
     """
-    gold_articles = {article for article, _ in gold}
+    every_gold_article = {article for article, _ in gold}
+    gold_articles = every_gold_article if articles is None else every_gold_article & set(articles)
+    gold = {key: label for key, label in gold.items() if key[0] in gold_articles}
     reported = {sentence_key(a, s) for a, s in predicted if a in gold_articles}
     truth = {key for key, label in gold.items() if label == "unique"}
     tp = len(reported & truth)
@@ -185,4 +195,5 @@ def unique_sentence_scores(
         "reported_boilerplate": sum(1 for key in reported if gold.get(key) == "boilerplate"),
         "reported_unlabelled": sum(1 for key in reported if key not in gold),
         "articles": len(gold_articles),
+        "gold_articles_not_in_the_run": len(every_gold_article - gold_articles),
     }

@@ -64,6 +64,20 @@ def test_a_record_the_reader_rejects_does_not_label_its_id(tmp_path):
     assert load_labels([str(path)], max_chars=40) == {"a": "s1", "b": "s1", "c": "s2"}
 
 
+def test_the_label_of_an_id_is_that_of_the_record_the_analysis_keeps(tmp_path):
+    # As the reader: a first record with no text left once cleaned does not take the id.
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        _rows(
+            {"id": "x", "text": "<p>&nbsp;</p>", "story": "shell"},
+            {"id": "x", "text": "The mayor of Springfield resigned on Monday.", "story": "s1"},
+            {"id": "y", "text": "<p>&nbsp;</p>", "story": "s2"},
+            {"id": "y", "text": "<div></div>", "story": "s3"},
+        )
+    )
+    assert load_labels([str(path)]) == {"x": "s1", "y": "s2"}  # none kept: the first
+
+
 def test_the_first_kept_record_of_an_id_is_the_article_labelled_or_not(tmp_path):
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_text(_rows({"id": "a", "text": "Kept without a label."}), encoding="utf-8")
@@ -331,3 +345,93 @@ def test_a_clustering_gate_on_unlabelled_inputs_is_refused_before_the_run(capsys
     err = capsys.readouterr().err
     assert "--min-ari: a gate on the stories found needs labels" in err
     assert "running the pipeline" not in err
+
+
+# Markup only: the reader labels the record, the analysis rejects it (empty_text).
+MARKUP_ONLY = "<p></p>"
+
+
+def test_a_gate_with_no_labelled_article_scored_is_refused_not_passed(tmp_path, capsys):
+    # The labelled records were all rejected after reading: every figure was 0/0, counted as
+    # 1.000, and --min-precision 0.99 passed.
+    from pipeline import config as config_module
+    from pipeline.cli import EXIT_USAGE, main
+    from pipeline.evaluate import evaluate, format_report
+
+    corpus = tmp_path / "unscored.jsonl"
+    corpus.write_text(
+        _rows(
+            {"id": "a", "text": MARKUP_ONLY, "story": "s1"},
+            {"id": "b", "text": f"<div>{MARKUP_ONLY}&nbsp;</div>", "story": "s1"},
+            {"id": "c", "text": "The council approved the library budget on Tuesday evening."},
+        )
+    )
+    assert main(["eval", "--input", str(corpus), "--min-precision", "0.99"]) == EXIT_USAGE
+    assert "--min-precision: none of the 2 labelled records became an article" in capsys.readouterr().err
+    report = evaluate([str(corpus)], config_module.load())
+    assert report["pipeline"]["records"] == {"read": 3, "articles": 1, "rejected": 2, "scored": 0}
+    assert format_report(report).startswith(
+        "no story figures: none of the 2 labelled records became an article"
+    )
+
+
+def test_unique_sentences_are_scored_over_the_gold_articles_the_run_read(tmp_path):
+    # The held-out gold covers BASIL and Multi-News articles: run on BASIL alone, the
+    # Multi-News articles' unique sentences counted as missed (recall 0.393 for 0.801).
+    from pipeline import config as config_module
+    from pipeline.evaluate import evaluate
+    from tests.conftest import ROOT, SHARED_EVAL
+
+    basil = [json.loads(line) for line in (SHARED_EVAL / "basil_dev.jsonl").read_text().splitlines()]
+    gold = [
+        json.loads(line) for line in (ROOT / "tests/data/eval_unique_gold.jsonl").read_text().splitlines()
+    ]
+    read = {row["id"] for row in basil[:60]}
+    corpus = tmp_path / "basil.jsonl"
+    corpus.write_text(_rows(*basil[:60]))
+    report = evaluate(
+        [str(corpus)], config_module.load(), unique_gold=str(ROOT / "tests/data/eval_unique_gold.jsonl")
+    )
+    scores = report["unique_sentences"]
+    in_run = {row["article_id"] for row in gold} & read
+    assert in_run and scores["articles"] == len(in_run)
+    assert scores["gold_articles_not_in_the_run"] == len({row["article_id"] for row in gold} - read)
+    assert scores["gold_unique"] == sum(
+        1 for row in gold if row["article_id"] in read and row["label"] == "unique"
+    )
+
+
+def test_accepted_pairs_weigh_terms_over_the_unlabelled_articles_too(tmp_path):
+    # The document frequencies were counted over the labelled articles only: the verifier's
+    # verdicts then differed from the pipeline's, and pairs the pipeline rejected were counted
+    # as "accepted and found" (21 of 1,425 on 500 synthetic articles, every other one labelled).
+    from pipeline import config as config_module
+    from pipeline.evaluate import evaluate
+    from pipeline.synth import generate
+
+    rows = [
+        {**row, "story": row["story"] if number % 2 else None}
+        for number, row in enumerate(generate(300, seed=1))
+    ]
+    corpus = tmp_path / "half.jsonl"
+    corpus.write_text(_rows(*rows))
+    report = evaluate([str(corpus)], config_module.load(), output=str(tmp_path / "out"))
+    labelled = {row["id"] for row in rows if row["story"] is not None}
+    pairs = duckdb.sql(
+        f"select article_a, article_b from read_parquet('{tmp_path}/out/pairs/*/*.parquet') "
+        "where found_by = 'lsh' and verified"
+    ).fetchall()
+    verified = [pair for pair in pairs if set(pair) <= labelled]
+    assert report["pipeline"]["lsh_recall_of_accepted"]["found"] == len(verified)
+
+
+def test_a_sentence_pair_label_other_than_0_or_1_is_refused(tmp_path):
+    from pipeline.sentence_eval import read_pairs
+
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(_rows({"a": "x", "b": "y", "label": 1}, {"a": "x", "b": "y", "label": "0"}))
+    assert read_pairs(pairs) == [("x", "y", 1), ("x", "y", 0)]
+    for label in (2, -1, True, "yes", 0.5):
+        pairs.write_text(_rows({"a": "x", "b": "y", "label": 0}, {"a": "x", "b": "y", "label": label}))
+        with pytest.raises(ValueError, match=f"pairs.jsonl:2: label must be 0 or 1, got {label!r}"):
+            read_pairs(pairs)

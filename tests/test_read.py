@@ -1370,6 +1370,32 @@ def test_read_articles_keeps_the_first_of_duplicate_ids(tmp_path):
     assert counter("unparseable_published_at") == 1
 
 
+@pytest.mark.parametrize("order", ["shell first", "shell last"])
+def test_a_record_with_no_text_left_once_cleaned_does_not_take_the_id_of_a_full_one(tmp_path, order):
+    # A page scraped before its story loaded, then sent again in full under the same id: the
+    # shell took the id (the analysis rejected it later) and the full text was a duplicate_id
+    # reject pointing at it; in the other order the article was kept.
+    shell = '{"id": "x", "outlet": "A", "text": "<p>&nbsp;</p> Read more"}'
+    full = (
+        '{"id": "x", "outlet": "A", "text": "The mayor of Springfield resigned on Monday over the budget."}'
+    )
+    lines = [shell, full] if order == "shell first" else [full, shell]
+    path = write_lines(tmp_path / "a.jsonl", *lines)
+    kept, rejected = (1, 2) if order == "shell last" else (2, 1)
+    pipeline = test_pipeline.TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    output = pipeline | "Read" >> ReadArticles([path], max_chars=MAX_CHARS)
+    articles = output["articles"] | "ArticleKeys" >> beam.Map(lambda a: (a.id, a.record, a.text[:10]))
+    rejects = output["rejects"] | "RejectKeys" >> beam.Map(lambda r: (r.reason, r.record, r.detail))
+    assert_that(articles, equal_to([("x", kept, "The mayor ")]), label="CheckArticles")
+    detail = (
+        f"id 'x' was already read from {path}:1"
+        if order == "shell last"
+        else f"id 'x' is read from {path}:2, a later record whose text the analysis keeps"
+    )
+    assert_that(rejects, equal_to([("duplicate_id", rejected, detail)]), label="CheckRejects")
+    pipeline.run().wait_until_finish()
+
+
 def test_errors_outside_any_record_are_counted_rejects(tmp_path):
     # A Parquet file that claims backfill provenance without its columns breaks the reader
     # outside any one record; a file of no known type is refused by parse_file itself.
@@ -1405,7 +1431,7 @@ def test_errors_outside_any_record_are_counted_rejects(tmp_path):
 def test_duplicate_reject_names_the_winner():
     first = Article(id="x", text="first", source="a.jsonl", record=4)
     second = Article(id="x", text="second " * 300, source="b.jsonl", record=1)
-    outputs = list(read._KeepFirstPerIdFn().process(("x", [second, first])))
+    outputs = list(read._KeepFirstPerIdFn(min_words=1).process(("x", [second, first])))
     assert outputs[0] is first
     reject = outputs[1].value
     assert reject.detail == "id 'x' was already read from a.jsonl:4"
