@@ -1559,7 +1559,11 @@ def _epoch_microseconds(number: int | float | Fraction) -> int | None:
         return None
     for microseconds_per_unit, year_10000 in _EPOCH_UNITS:
         if -year_10000 < number < year_10000:
-            return round(number * microseconds_per_unit)
+            microseconds = number * microseconds_per_unit
+            # An exact number is cut to the microsecond, as an ISO string or a Parquet
+            # timestamp of the same instant is (it was rounded: 1 µs apart); a float, whose
+            # product may fall a hair below the whole microsecond it means, is rounded.
+            return math.floor(microseconds) if isinstance(microseconds, Fraction) else round(microseconds)
     return None
 
 

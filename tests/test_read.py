@@ -584,6 +584,10 @@ def test_epoch_numbers_are_read_in_the_unit_their_magnitude_gives(tmp_path):
     published, unparseable = dates_read(tmp_path, dates)
     assert published == [(key, AUG_19_10H_UTC) for key in dates]
     assert unparseable == 0
+    # Below the microsecond, cut as an ISO string of the same instant is (it was rounded up).
+    instant = {"ns": 1755597600000000999, "iso": "2025-08-19T10:00:00.000000999Z"}
+    (tmp_path / "fine").mkdir()
+    assert dates_read(tmp_path / "fine", instant)[0] == [(key, AUG_19_10H_UTC) for key in instant]
     milliseconds = pa.array([1_755_597_600_000, None], pa.int64())  # a Parquet column of them
     assert [
         (item.id, item.published_us) for item in parse(write_parquet(tmp_path / "ms.parquet", milliseconds))
