@@ -56,7 +56,7 @@ import pyarrow.parquet as pq
 
 from pipeline.config import ColumnConfig, SentenceConfig
 from pipeline.query import check_local_output, missing_files, non_negative
-from pipeline.text import is_heading, same_outlet_key
+from pipeline.text import is_heading, normalise, same_outlet_key
 from pipeline.wording import noun
 
 DEFAULT_MAX_STORIES = 200
@@ -119,8 +119,9 @@ class StoryHeadline(NamedTuple):
 
 def headline_title(title: str | None, article_id: str, first_sentence: str | None) -> str:
     """The representative's headline, else its first sentence (folders of .txt files without
-    sidecars give the file stem as title, which is no headline)."""
-    if title and title != article_id:
+    sidecars give the file stem as title, which is no headline). A title of invisible
+    characters only (zero-width spaces) is none: its link in the contents would not show."""
+    if title and title != article_id and normalise(title).strip():
         return title
     return _shorten(first_sentence, 160) if first_sentence else article_id
 

@@ -884,6 +884,14 @@ def test_the_contents_say_why_no_story_is_detailed():
     assert "(--max-stories is 0;" in page and "beyond the first 0" not in page
 
 
+def test_a_title_of_invisible_characters_only_is_no_headline():
+    # Its link in the contents and the story's heading were blank.
+    assert report.headline_title("\u200b\u200b", "a-1", "Floods closed three bridges.") == (
+        "Floods closed three bridges."
+    )
+    assert report.headline_title("Floods", "a-1", "Floods closed three bridges.") == "Floods"
+
+
 def test_many_run_dates_are_listed_first_and_last():
     dates = [f"2025-01-{day:02d}" for day in range(1, 31)]
     assert report._dates_listed(dates[:10]) == ", ".join(dates[:10])
