@@ -276,8 +276,7 @@ def accepted_pairs(
     scored with the labelled ones, as in the pipeline (document frequencies, near-copies),
     and a copy among them with a smaller id is the canonical copy of a labelled one.
     """
-    labelled, _ = _matched(articles, config)
-    kept, analysed = _matched([*labelled, *unlabelled], config)
+    kept, analysed = _matched([*articles, *unlabelled], config)
     by_text: dict[str, list[AnalysedArticle]] = defaultdict(list)
     for item in analysed:
         by_text[item.content_hash].append(item)
@@ -315,7 +314,7 @@ def accepted_pairs(
         )
     every_pair = np.array(np.triu_indices(len(sketches), 1)).T
     decisions = score_pairs(sketches, every_pair, config.verify, config.features.detail_max_df)
-    scored = {article.id for article in labelled}
+    scored = {article.id for article in articles}
     return {(pair.a, pair.b) for pair in decisions.verified(sketches) if {pair.a, pair.b} <= scored}
 
 
