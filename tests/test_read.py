@@ -79,11 +79,11 @@ def outcomes(items: list[Article | Reject]) -> list[tuple[int, str]]:
         (1_755_597_600_123, AUG_19_10H_UTC + 123_000),  # milliseconds (JavaScript, Kafka)
         (1.7555976e12, AUG_19_10H_UTC),
         (1_755_597_600_123_456, AUG_19_10H_UTC + 123_456),  # microseconds
-        (1_755_597_600_123_456_789, AUG_19_10H_UTC + 123_457),  # nanoseconds
+        (1_755_597_600_123_456_789, AUG_19_10H_UTC + 123_456),  # nanoseconds, cut as the datetime64 above
         ("1755597600", AUG_19_10H_UTC),
         (" 1755597600.25 ", AUG_19_10H_UTC + 250_000),
         ("1755597600123", AUG_19_10H_UTC + 123_000),
-        ("1755597600123456789", AUG_19_10H_UTC + 123_457),
+        ("1755597600123456789", AUG_19_10H_UTC + 123_456),
         ("-2208988800", JAN_1_1900_UTC),
         ("20250819", 1_755_561_600_000_000),  # eight digits: an ISO 8601 basic date, not seconds
         # The boundaries: the first number of each unit past seconds is 1978-01-11T21:31:40Z.
