@@ -337,21 +337,33 @@ def test_a_temp_location_on_a_file_system_beam_lacks_is_refused_before_a_folder_
         assert "storymatch: error: --temp_location nosuchfs://bucket/tmp: Unable to get filesystem" in error
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("boto3") is not None or importlib.util.find_spec("hdfs") is not None,
-    reason="tells what happens without Beam's aws and hadoop extras",
-)
+def _without(package: str, extra: str):
+    """A mark: the case tells what happens without ``package`` (Beam's ``extra``), so it is
+    skipped where that is installed, and only there."""
+    installed = importlib.util.find_spec(package) is not None
+    return pytest.mark.skipif(installed, reason=f"{package} is installed (apache-beam[{extra}])")
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
         # Beam has an s3:// file system without boto3, and asserts it at the first copy there.
-        (
+        pytest.param(
             ["--temp_location=s3://b/tmp"],
             "--temp_location s3://b/tmp: Beam's s3:// file system needs the boto3",
+            marks=_without("boto3", "aws"),
         ),
         # hdfs:// without its package is a BeamIOError, no ValueError: a traceback, as an input too.
-        (["--temp_location=hdfs://tmp/x"], "--temp_location hdfs://tmp/x: Unable to get the Filesystem"),
-        (["--input", "hdfs://tmp/x.jsonl"], "input 'hdfs://tmp/x.jsonl' cannot be listed: Unable to get"),
+        pytest.param(
+            ["--temp_location=hdfs://tmp/x"],
+            "--temp_location hdfs://tmp/x: Unable to get the Filesystem",
+            marks=_without("hdfs", "hadoop"),
+        ),
+        pytest.param(
+            ["--input", "hdfs://tmp/x.jsonl"],
+            "input 'hdfs://tmp/x.jsonl' cannot be listed: Unable to get",
+            marks=_without("hdfs", "hadoop"),
+        ),
     ],
 )
 def test_a_file_system_beam_lacks_is_refused_in_one_line(tmp_path, capsys, flags, message):
